@@ -1,0 +1,146 @@
+"""The small public API the CLI, the dashboard and the sweep runner call."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from diplomacy_sim import __version__
+from diplomacy_sim.domain.outcomes import OUTCOMES
+from diplomacy_sim.model.model import DiplomacyModel, Engine
+from diplomacy_sim.scenario.loader import load_scenario, resolved_dict
+from diplomacy_sim.scenario.schema import Scenario
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced, with the seed and the resolved scenario to repeat it."""
+
+    timeseries: pd.DataFrame
+    summary: dict[str, Any]
+    events: list[dict[str, Any]]
+    scenario: dict[str, Any] = field(repr=False)
+
+    @property
+    def seed(self) -> int:
+        return int(self.summary["seed"])
+
+
+def build_model(
+    scenario: Scenario | str | Path, seed: int | None = None, engine: Engine = "vectorised",
+    **load_kwargs: Any,
+) -> DiplomacyModel:
+    """A ready-to-step model from a scenario object, a file, or a shipped scenario's name."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, **load_kwargs)
+    return DiplomacyModel(scenario, seed=seed, engine=engine)
+
+
+def summarise(model: DiplomacyModel) -> dict[str, Any]:
+    """Final and mean value of each outcome, with what is needed to repeat the run."""
+    df = timeseries(model)
+    final = {k: float(df[k].iloc[-1]) for k in OUTCOMES} if len(df) else {}
+    mean = {k: float(df[k].mean()) for k in OUTCOMES} if len(df) else {}
+    return {
+        "scenario": model.spec.name,
+        "doctrine": model.spec.doctrine,
+        "seed": model.seed,
+        "steps": model.week,
+        "people": model.state.people.n,
+        "version": __version__,
+        **final,
+        "mean": mean,
+        "events": len(model.events),
+    }
+
+
+def timeseries(model: DiplomacyModel) -> pd.DataFrame:
+    df = pd.DataFrame.from_records(model.rows, columns=["step", *OUTCOMES])
+    df["step"] = df["step"].astype("int64")
+    return df
+
+
+def result_of(model: DiplomacyModel) -> RunResult:
+    return RunResult(
+        timeseries=timeseries(model),
+        summary=summarise(model),
+        events=[e.to_dict() for e in model.events],
+        scenario=resolved_dict(model.spec),
+    )
+
+
+def run(
+    scenario: Scenario | str | Path,
+    seed: int | None = None,
+    steps: int | None = None,
+    engine: Engine = "vectorised",
+    progress: Callable[[int, int], None] | None = None,
+    **load_kwargs: Any,
+) -> RunResult:
+    """Run a scenario to its horizon (or ``steps``) and return the result."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, **load_kwargs)
+    if steps is not None:
+        scenario = scenario.model_copy(update={"steps": steps})
+    model = DiplomacyModel(scenario, seed=seed, engine=engine)
+    while not model.done:
+        model.step()
+        if progress is not None:
+            progress(model.week, model.horizon)
+    return result_of(model)
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_result(result: RunResult, out: str | Path) -> Path:
+    """Write a run to ``out``: timeseries (Parquet and CSV), events, summary, scenario.
+
+    Each file is written under a temporary name and renamed, so a reader never sees a
+    half-written file; ``summary.json`` is written last and marks the run complete.
+    """
+    import yaml
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic_write(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
+    _atomic_write(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
+    _atomic_write(
+        out / "events.jsonl",
+        lambda p: p.write_text("".join(json.dumps(e) + "\n" for e in result.events)),
+    )
+    _atomic_write(
+        out / "scenario.yaml",
+        lambda p: p.write_text(yaml.safe_dump(result.scenario, sort_keys=False)),
+    )
+    _atomic_write(out / "summary.json", lambda p: p.write_text(json.dumps(result.summary, indent=2)))
+    return out
+
+
+def load_result(path: str | Path) -> RunResult:
+    """Read back a run written by :func:`write_result`."""
+    import yaml
+
+    path = Path(path)
+    return RunResult(
+        timeseries=pd.read_parquet(path / "timeseries.parquet"),
+        summary=json.loads((path / "summary.json").read_text()),
+        events=[json.loads(x) for x in (path / "events.jsonl").read_text().splitlines() if x],
+        scenario=yaml.safe_load((path / "scenario.yaml").read_text()),
+    )
+

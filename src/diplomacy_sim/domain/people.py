@@ -1,0 +1,138 @@
+"""Per-person rules, vectorised over numpy arrays (the fast engine).
+
+Every function here has a loop-per-person twin in :mod:`diplomacy_sim.domain.reference`
+with the same signature; the tests hold them equal on shared inputs. Randomness never
+enters here: draws are made by the model and passed in, so both engines see the same bits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from diplomacy_sim.domain.state import F, I
+
+B = np.ndarray
+
+
+def agenda_distance(a: F, b: F) -> F:
+    """Total-variation distance between agenda rows, in [0, 1]."""
+    return 0.5 * np.abs(a - b).sum(axis=-1)
+
+
+def openness_factor(anxiety: F, peak: float, width: float) -> F:
+    """Inverted U: people are most open at moderate anxiety (the productive zone).
+
+    Too little disturbance gives avoidance, too much gives defensive shutdown.
+    """
+    z = (anxiety - peak) / width
+    return np.exp(-z * z)
+
+
+def influence(
+    agenda: F,
+    anchor: F,
+    anchoring: F,
+    eps: F,
+    src: I,
+    dst: I,
+    weight: F,
+    self_weight: float,
+) -> tuple[F, F]:
+    """One step of anchored bounded-confidence influence (Friedkin-Johnsen with a bound).
+
+    x_i' = a_i x_i(0) + (1 - a_i) (s x_i + sum_j w_ij x_j) / (s + sum_j w_ij),
+    summing over ties i -> j in play this step with |x_i - x_j| < eps_i.
+
+    Args:
+        agenda: (n, K) current agendas.
+        anchor: (n, K) each person's own starting view.
+        anchoring: (n,) weight on the anchor; 1 = never moves.
+        eps: (n,) effective confidence bound.
+        src, dst: tie endpoints (i listens to j), sorted by src.
+        weight: per-tie weight this step (trust x channel weight; 0 where not met).
+        self_weight: weight of one's current view.
+
+    Returns:
+        The new agendas and the per-tie agenda distance before the step.
+    """
+    n, k = agenda.shape
+    d = agenda_distance(agenda[src], agenda[dst])
+    w = np.where(d < eps[src], weight, 0.0)
+    num = np.empty((n, k))
+    xd = agenda[dst]
+    for c in range(k):
+        num[:, c] = np.bincount(src, weights=w * xd[:, c], minlength=n)
+    den = np.bincount(src, weights=w, minlength=n) + self_weight
+    mixed = (self_weight * agenda + num) / den[:, None]
+    new = anchoring[:, None] * anchor + (1.0 - anchoring)[:, None] * mixed
+    return new, d
+
+
+def identity_pull(agenda: F, box: F, anchoring: F, pull: F) -> F:
+    """After meetings, the organisation's agenda pulls its members back ("the box").
+
+    ``box`` is each person's organisation agenda (n, K); ``pull`` the per-person strength
+    (identity x rate, 0 for people who met no one). A fully anchored person is unmoved.
+    """
+    step = ((1.0 - anchoring) * pull)[:, None]
+    return agenda + step * (box - agenda)
+
+
+def trust_after_encounters(
+    trust: F,
+    dist: F,
+    eps_src: F,
+    met: B,
+    channel_weight: F,
+    gain: float,
+    friction: float,
+) -> F:
+    """Encounters among like minds build trust slowly; clashing views wear it a little."""
+    agree = dist < eps_src
+    up = trust + gain * channel_weight * (1.0 - dist) * (1.0 - trust)
+    down = trust - gain * friction * channel_weight * trust
+    return np.where(met, np.where(agree, up, down), trust)
+
+
+def trust_after_reviews(
+    trust: F, src_org: I, dst_org: I, verdict: F, gain: float, loss_ratio: float
+) -> F:
+    """Kept promises raise trust slowly; broken ones cut it fast.
+
+    ``verdict`` is an (m, m) matrix: +1 where observers in org a saw org b keep a promise,
+    -1 where they saw it break one, 0 otherwise. At trust 0.5 a broken promise costs
+    ``loss_ratio`` times what a kept one earns (Slovic's asymmetry).
+    """
+    v = verdict[src_org, dst_org]
+    kept = trust + gain * (1.0 - trust)
+    broken = trust - np.minimum(gain * loss_ratio, 1.0) * trust
+    return np.where(v > 0, kept, np.where(v < 0, broken, trust))
+
+
+def anxiety_update(anxiety: F, disturbance: F, baseline: float, rate: float) -> F:
+    """Anxiety relaxes toward the baseline plus the disturbance around a person."""
+    target = np.clip(baseline + disturbance, 0.0, 1.0)
+    return anxiety + rate * (target - anxiety)
+
+
+def belief_update(beliefs: F, signals: F, rate: float) -> F:
+    """Beliefs (goals good, change possible, will happen) follow noisy signals."""
+    return np.clip(beliefs + rate * (np.clip(signals, 0.0, 1.0) - beliefs), 0.0, 1.0)
+
+
+def neighbour_commitment(commitment: F, src: I, dst: I, trust: F, n: int) -> F:
+    """What each person sees of others' commitment: trust-weighted over their ties.
+
+    People with no ties see nothing and keep 0.5 (no evidence either way).
+    """
+    num = np.bincount(src, weights=trust * commitment[dst], minlength=n)
+    den = np.bincount(src, weights=trust, minlength=n)
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.5)
+
+
+def strain_update(
+    strain: F, unproductive: F, anxiety: F, gain: float, recovery: float
+) -> F:
+    """Unproductive meetings and anxiety add strain; rest takes it away."""
+    s = strain + gain * unproductive + 0.5 * gain * anxiety - recovery * strain
+    return np.clip(s, 0.0, 1.0)

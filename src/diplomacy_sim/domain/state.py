@@ -1,0 +1,186 @@
+"""The state of a place as numpy arrays: people, ties, organisations, initiatives.
+
+These are plain containers. The rules in the sibling modules are functions over them; the
+Mesa model owns one :class:`SystemState` and the agents are a facade over its rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+from numpy.typing import NDArray
+
+F = NDArray[np.float64]
+I = NDArray[np.int64]  # noqa: E741
+B = NDArray[np.bool_]
+
+
+class Channel(IntEnum):
+    """The channel a tie runs through."""
+
+    FORMAL = 0
+    INFORMAL = 1
+    FRONTLINE = 2
+    WITHIN = 3  # colleagues inside one organisation
+
+
+class Stage(IntEnum):
+    """Life cycle of an initiative."""
+
+    PROPOSED = 0
+    NEGOTIATING = 1
+    AGREED = 2
+    DELIVERING = 3
+    LIVE = 4
+    ABANDONED = 5
+
+
+ROLE_INDEX = {"executive": 0, "manager": 1, "frontline": 2, "councillor": 3, "enabler": 4}
+ROLE_NAMES = tuple(ROLE_INDEX)
+LEADER_MASK_BY_ROLE = np.array([True, True, False, True, True])
+TABLE_MASK_BY_ROLE = np.array([True, False, False, True, True])  # who sits at formal boards
+
+
+@dataclass
+class People:
+    """One row per person slot. A person who leaves is replaced in the same slot."""
+
+    org: I
+    role: I
+    agenda: F  # (n, K) priority weights, rows on the simplex
+    anchor: F  # (n, K) the starting view each person stays anchored to
+    anchoring: F  # weight on the anchor (1 - susceptibility)
+    openness: F  # confidence bound (agenda distance)
+    skill: F  # diplomatic skill 0..1
+    beliefs: F  # (n, 3): goals good, change possible, will happen
+    anxiety: F
+    strain: F
+    tenure: I  # weeks in post
+    person_id: I  # unique id of the current holder of the slot (changes on replacement)
+    active: B  # False once the person has left the system (their body was abolished)
+
+    @property
+    def n(self) -> int:
+        return int(self.org.shape[0])
+
+
+@dataclass
+class Ties:
+    """Directed ties i -> j: i's trust in j. Kept sorted by (src, dst)."""
+
+    src: I
+    dst: I
+    trust: F
+    channel: I
+    age: I
+
+    @property
+    def m(self) -> int:
+        return int(self.src.shape[0])
+
+    def keep(self, mask: B) -> None:
+        for name in ("src", "dst", "trust", "channel", "age"):
+            setattr(self, name, getattr(self, name)[mask])
+
+    def append(self, src: I, dst: I, trust: F, channel: I) -> None:
+        self.src = np.concatenate([self.src, src])
+        self.dst = np.concatenate([self.dst, dst])
+        self.trust = np.concatenate([self.trust, trust])
+        self.channel = np.concatenate([self.channel, channel])
+        self.age = np.concatenate([self.age, np.zeros(src.shape[0], dtype=np.int64)])
+        self.sort()
+
+    def sort(self) -> None:
+        order = np.lexsort((self.dst, self.src))
+        self.keep(order)  # type: ignore[arg-type]
+        # remove duplicate (src, dst) pairs, keeping the highest-trust channel's row
+        if self.m > 1:
+            dup = (self.src[1:] == self.src[:-1]) & (self.dst[1:] == self.dst[:-1])
+            if dup.any():
+                keep = np.ones(self.m, dtype=bool)
+                keep[1:][dup] = False
+                self.keep(keep)
+
+
+@dataclass
+class Organisations:
+    """One row per organisation (abolished ones stay, flagged not alive)."""
+
+    ids: list[str]
+    names: list[str]
+    kinds: list[str]
+    agenda: F  # (m, K) the official agenda: the "box"
+    budget: F  # current £m per year
+    budget0: F
+    statutory_share: F
+    identity: F
+    authority: F
+    target: I  # issue index or -1
+    funded_by: I  # org index or -1
+    grant_share: F
+    alive: B
+    engaged: B
+    ignored_weeks: I  # weeks since its top priority was on the agenda
+    distraction: I  # weeks of diverted attention left
+    disturbance: F  # recent disturbance felt (0..1)
+    pressure: F  # performance pressure from its regulator (0..1)
+
+    @property
+    def m(self) -> int:
+        return len(self.ids)
+
+    def discretionary(self) -> F:
+        """Budget free for joint work: what statutory duties leave."""
+        return np.maximum(self.budget - self.statutory_share * self.budget0, 0.0)
+
+
+@dataclass
+class Initiatives:
+    ids: list[str]
+    names: list[str]
+    advances: F  # (q, K)
+    parties: B  # (q, m)
+    lead: I  # org index
+    cost: F
+    reach: F
+    weight: F
+    stage: I
+    progress: F
+    shares: F  # (q, m) cost shares, rows sum to 1 over parties
+    rounds: I  # negotiation rounds so far
+    broken_streak: I
+    abandoned_at: I
+    agreed_at: I
+    agree_to_disagree: B  # agreed for different reasons
+
+    @property
+    def q(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class Services:
+    demand_multiplier: float = 1.0
+    surge_weeks_left: int = 0
+    met: F = field(default_factory=lambda: np.zeros(0))  # (K,) share of need met per issue
+
+
+@dataclass
+class SystemState:
+    people: People
+    ties: Ties
+    orgs: Organisations
+    initiatives: Initiatives
+    services: Services
+    issue_ids: list[str]
+    issue_labels: list[str]
+    issue_service: list[str]
+    issue_weight: F
+    next_person_id: int = 0
+    integration_history: list[float] = field(default_factory=list)
+
+    @property
+    def K(self) -> int:  # noqa: N802
+        return len(self.issue_ids)

@@ -1,0 +1,638 @@
+"""The Mesa model: owns the state arrays, runs the step order, keeps the record.
+
+The order of a step is defined here and only here (:meth:`DiplomacyModel.step`):
+
+1. events      scheduled and injected shocks due this week
+2. encounters  boards on their cadence, informal contacts, frontline work, colleagues
+3. influence   anchored bounded-confidence agenda change, then the organisation's pull
+4. negotiation new proposals into free workstreams; one round per board meeting
+5. delivery    effort, progress, reviews of promises
+6. updates     trust, beliefs, anxiety, strain, engagement, leader turnover, services
+7. measures    the outcome row for the week
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any, Literal
+
+import mesa
+import numpy as np
+
+from diplomacy_sim.domain import delivery as dl
+from diplomacy_sim.domain import negotiation as ng
+from diplomacy_sim.domain import outcomes as oc
+from diplomacy_sim.domain import people as vectorised_rules
+from diplomacy_sim.domain import reference as reference_rules
+from diplomacy_sim.domain import shocks as sk
+from diplomacy_sim.domain.doctrines import DOCTRINES
+from diplomacy_sim.domain.events import Event
+from diplomacy_sim.domain.state import (
+    LEADER_MASK_BY_ROLE,
+    ROLE_INDEX,
+    TABLE_MASK_BY_ROLE,
+    Channel,
+    Stage,
+)
+from diplomacy_sim.model.agents import make_agents
+from diplomacy_sim.model.build import build_state
+from diplomacy_sim.rng import streams
+from diplomacy_sim.scenario import schema
+
+Engine = Literal["vectorised", "reference"]
+ENGINES: dict[str, ModuleType] = {"vectorised": vectorised_rules, "reference": reference_rules}
+STAGE_NAMES = {s.value: s.name.lower() for s in Stage}
+
+
+class DiplomacyModel(mesa.Model):
+    """A place where organisations and people negotiate agendas under shocks.
+
+    Args:
+        scenario: a validated :class:`~diplomacy_sim.scenario.schema.Scenario`.
+        seed: master seed; defaults to the scenario's. Stored with every result.
+        engine: ``"vectorised"`` (fast) or ``"reference"`` (per-agent loops, the oracle).
+    """
+
+    def __init__(
+        self, scenario: schema.Scenario, seed: int | None = None, engine: Engine = "vectorised"
+    ) -> None:
+        seed = scenario.seed if seed is None else int(seed)
+        self.rngs = streams(seed)
+        super().__init__(rng=self.rngs["mesa"])
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {sorted(ENGINES)}, not {engine!r}")
+        self.seed = seed
+        self.spec = scenario.model_copy(update={"seed": seed})
+        self.params = scenario.parameters
+        self.doctrine = DOCTRINES[scenario.doctrine]
+        self.engine = engine
+        self.rules = ENGINES[engine]
+        self.state = build_state(scenario, self.rngs)
+        self.org_index = {oid: i for i, oid in enumerate(self.state.orgs.ids)}
+        self.week = 0
+        self.horizon = scenario.steps
+        self.rows: list[dict[str, float]] = []
+        self.events: list[Event] = []
+        self.injected: list[tuple[int, Any]] = []
+        self._schedule: dict[int, list[Any]] = {}
+        for sh in scenario.shocks:
+            self._schedule.setdefault(sh.at, []).append(sh)
+        self._channel_w = np.zeros(4)
+        self._progress_at_board = np.zeros(self.state.initiatives.q)
+        p = self.state.people
+        self._table_roles = TABLE_MASK_BY_ROLE[p.role]
+        self._leader_roles = LEADER_MASK_BY_ROLE[p.role]
+        self._table_agendas = self._org_table_agendas()
+        alive = self.state.orgs.alive
+        self.initial_diversity = oc.mean_pairwise_distance(self._table_agendas[alive])
+        sv = self.params.services
+        self.state.services.met = oc.met_target(self.state, sv.base_supply, sv.joint_supply)
+        self.organisations, self.people_agents = make_agents(self)
+        self.running = True
+
+    # ------------------------------------------------------------------ public API
+    def inject(self, shock: Any) -> None:
+        """Inject a shock now (a trainer's move); it lands at the start of the next step.
+
+        ``shock`` is a shock model from the schema or a mapping with its fields (``at`` may
+        be omitted). Raises :class:`~diplomacy_sim.scenario.loader.ScenarioError` if invalid.
+        """
+        from diplomacy_sim.scenario.loader import ScenarioError, scenario_from_dict
+
+        if isinstance(shock, dict):
+            data = self.spec.model_dump(mode="json")
+            spec = dict(shock)
+            spec["at"] = min(self.week, self.horizon - 1)
+            data["shocks"] = [spec]
+            data["steps"] = max(self.horizon, self.week + 1)
+            shock = scenario_from_dict(data, source="injected shock").shocks[0]
+        if not isinstance(shock, schema.Reorganisation | schema.BudgetCut | schema.DemandSurge
+                          | schema.LeadershipTurnover | schema.NationalMandate | schema.Election):
+            raise ScenarioError("injected shock", [f"not a shock: {shock!r}"])
+        self.injected.append((self.week, shock))
+
+    @property
+    def done(self) -> bool:
+        return self.week >= self.horizon
+
+    def step(self) -> None:
+        """Advance the place by one week, in the documented order."""
+        if self.done:
+            self.running = False
+            return
+        self._apply_shocks()
+        met, board_week = self._encounters()
+        self._influence(met)
+        meetings, unproductive = self._negotiate(board_week)
+        verdict, d_meet, d_unprod = self._deliver(board_week)
+        meetings += d_meet
+        unproductive_by_org = unproductive + d_unprod
+        self._update(met, verdict, unproductive_by_org)
+        self._measure(int(meetings.sum()), int(unproductive_by_org.sum()))
+        self.week += 1
+        if self.done:
+            self.running = False
+
+    def run_to_end(self) -> None:
+        while not self.done:
+            self.step()
+
+    # ------------------------------------------------------------------ 1. events
+    def _apply_shocks(self) -> None:
+        due = [(s, False) for s in self._schedule.get(self.week, [])]
+        due += [(s, True) for w, s in self.injected if w == self.week]
+        for shock, injected in due:
+            self.events.extend(self._apply(shock, injected))
+
+    def _apply(self, shock: Any, injected: bool) -> list[Event]:
+        st, rng, w = self.state, self.rngs["shocks"], self.week
+        trust_new = self.params.trust.new_tie
+        idx = self.org_index
+        if isinstance(shock, schema.Reorganisation):
+            ev = sk.reorganise(st, shock, idx, rng, w, trust_new, injected)
+            self._refresh_people_masks()
+            return ev
+        if isinstance(shock, schema.BudgetCut):
+            return sk.budget_cut(st, shock, idx, w, injected)
+        if isinstance(shock, schema.DemandSurge):
+            return sk.demand_surge(st, shock, w, injected)
+        if isinstance(shock, schema.LeadershipTurnover):
+            return sk.leadership_turnover(st, shock, idx, rng, w, trust_new, injected)
+        if isinstance(shock, schema.NationalMandate):
+            issue = st.issue_ids.index(shock.issue)
+            return sk.national_mandate(st, shock, idx, issue, w, injected)
+        if isinstance(shock, schema.Election):
+            return sk.election(st, shock, rng, w, trust_new, injected)
+        raise TypeError(f"unknown shock {shock!r}")
+
+    def _refresh_people_masks(self) -> None:
+        p = self.state.people
+        self._table_roles = TABLE_MASK_BY_ROLE[p.role] & p.active
+        self._leader_roles = LEADER_MASK_BY_ROLE[p.role] & p.active
+
+    # ------------------------------------------------------------------ 2. encounters
+    def _encounters(self) -> tuple[np.ndarray, bool]:
+        st, enc, auth = self.state, self.params.encounters, self.params.authorising
+        t, p, o = st.ties, st.people, st.orgs
+        board_week = self.week % enc.board_cadence == 0
+        workshop = enc.workshop_cadence > 0 and self.week % enc.workshop_cadence == 0
+        informal = enc.informal_rate * self.doctrine.informal_factor * (0.5 + auth.risk_tolerance)
+        prob = np.array([
+            1.0 if (board_week or workshop) else 0.0,
+            min(informal, 1.0),
+            1.0 if workshop else enc.frontline_rate,
+            enc.within_rate,
+        ])
+        met = self.rngs["encounters"].random(t.m) < prob[t.channel]
+        at_table = o.engaged[p.org] & o.alive[p.org] & p.active
+        formal = t.channel == Channel.FORMAL
+        met &= ~formal | (at_table[t.src] & at_table[t.dst])
+        return met, board_week
+
+    # ------------------------------------------------------------------ 3. influence
+    def _influence(self, met: np.ndarray) -> None:
+        st, inf, af = self.state, self.params.influence, self.params.affect
+        t, p, o = st.ties, st.people, st.orgs
+        self._channel_w = np.array([
+            min(inf.formal_weight * self.doctrine.formal_weight_factor, 1.0),
+            inf.informal_weight,
+            inf.frontline_weight,
+            1.0,
+        ])
+        eps = p.openness * self.rules.openness_factor(
+            p.anxiety, af.productive_anxiety, af.productive_width
+        )
+        anchoring = np.where(
+            self._table_roles, p.anchoring * self.doctrine.anchoring_factor, p.anchoring
+        )
+        anchoring = np.where(p.active, anchoring, 1.0)
+        chw = self._channel_w[t.channel]
+        weight = t.trust * chw * met
+        new, dist = self.rules.influence(
+            p.agenda, p.anchor, anchoring, eps, t.src, t.dst, weight, inf.self_weight
+        )
+        met_anyone = np.bincount(t.src, weights=met.astype(float), minlength=p.n) > 0
+        pull = inf.identity_pull * o.identity[p.org] * met_anyone
+        pull = np.where(self._table_roles, pull * self.doctrine.anchoring_factor, pull)
+        p.agenda = self.rules.identity_pull(new, o.agenda[p.org], anchoring, pull)
+        tr = self.params.trust
+        t.trust = self.rules.trust_after_encounters(
+            t.trust, dist, eps[t.src], met, chw, tr.encounter_gain, tr.friction
+        )
+        self._met_ties = met
+
+    # ------------------------------------------------------------------ 4. negotiation
+    def _org_table_agendas(self) -> np.ndarray:
+        return oc.org_table_agendas(self.state, self._table_roles)
+
+    def _org_mean(self, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        p, m = self.state.people, self.state.orgs.m
+        w = mask.astype(float)
+        num = np.bincount(p.org, weights=w * values, minlength=m)
+        den = np.bincount(p.org, weights=w, minlength=m)
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+
+    def _org_trust(self, channel_mask: np.ndarray | None = None) -> np.ndarray:
+        st = self.state
+        t, org, m = st.ties, st.people.org, st.orgs.m
+        sel = org[t.src] != org[t.dst]
+        if channel_mask is not None:
+            sel &= channel_mask
+        key = org[t.src[sel]] * m + org[t.dst[sel]]
+        num = np.bincount(key, weights=t.trust[sel], minlength=m * m)
+        den = np.bincount(key, minlength=m * m)
+        default = self.params.trust.initial_cross if channel_mask is None else 0.0
+        out = np.where(den > 0, num / np.maximum(den, 1), default).reshape(m, m)
+        return out
+
+    def table_view(self) -> ng.TableView:
+        st, o, p = self.state, self.state.orgs, self.state.people
+        own = self._org_table_agendas()
+        alive = o.alive
+        system = own[alive].mean(axis=0)
+        w = self.doctrine.own_agenda_at_table
+        table = w * own + (1.0 - w) * system
+        return ng.TableView(
+            table_agenda=table,
+            box_agenda=dl.box_agenda(o.agenda, o.target, o.pressure),
+            belief=self._org_mean(p.beliefs[:, 1], self._table_roles),
+            trust=self._org_trust(),
+            discretionary=o.discretionary(),
+            skill=self._org_mean(p.skill, self._table_roles),
+            present=o.alive & o.engaged,
+        )
+
+    def _workstreams(self) -> int:
+        ng_p = self.params.negotiation
+        return ng_p.max_parallel if self.spec.workstreams == "parallel" else 1
+
+    def _propose(self, view: ng.TableView) -> None:
+        st, ini, o = self.state, self.state.initiatives, self.state.orgs
+        ng_p = self.params.negotiation
+        busy = np.isin(ini.stage, (Stage.NEGOTIATING, Stage.AGREED, Stage.DELIVERING))
+        if busy.sum() >= self._workstreams():
+            return
+        belief = float(view.belief[o.alive].mean()) if o.alive.any() else 0.0
+        drive = ng_p.proposal_drive * self.doctrine.engagement * (0.5 + belief)
+        drive *= 1.0 + self.params.authorising.hubris
+        if self.rngs["negotiation"].random() >= min(drive, 1.0):
+            return
+        alive_parties = ~(ini.parties & ~o.alive[None, :]).any(axis=1) & ini.parties.any(axis=1)
+        ready = (ini.stage == Stage.PROPOSED) | (
+            (ini.stage == Stage.ABANDONED)
+            & (self.week - ini.abandoned_at >= ng_p.repropose_after)
+        )
+        cand = np.flatnonzero(ready & alive_parties)
+        if cand.size == 0:
+            return
+        system = view.table_agenda[o.alive].mean(axis=0, keepdims=True)
+        sys_value = (ini.advances[cand] @ system[0]) / max(float(system.max()), 1e-12)
+        if self.doctrine.mandates:
+            lead = int(np.argmax(np.where(o.alive, o.authority, -1.0)))
+            score = (ini.advances[cand] @ view.table_agenda[lead]) + 10.0 * ini.parties[cand, lead]
+        elif self.doctrine.attends_to_ignored:
+            top = view.box_agenda.argmax(axis=1)
+            neglect = o.ignored_weeks * o.alive
+            serves = ini.advances[cand][:, top] * ini.parties[cand]  # (c, m)
+            score = (serves * (1.0 + neglect)).max(axis=1) + 0.01 * sys_value
+        else:
+            score = sys_value
+        q = int(cand[np.argmax(score)])
+        ini.stage[q] = Stage.NEGOTIATING
+        ini.rounds[q] = 0
+        parties = np.flatnonzero(ini.parties[q])
+        d = view.discretionary[parties]
+        ini.shares[q] = 0.0
+        ini.shares[q, parties] = d / d.sum() if d.sum() > 0 else 1.0 / parties.size
+        if self.doctrine.mandates:
+            ini.lead[q] = int(np.argmax(np.where(o.alive, o.authority, -1.0)))
+        self.events.append(Event(
+            self.week, "proposal",
+            f"{ini.names[q]} was put on the table by {o.names[ini.lead[q]]}.",
+            self._proposal_cause(q),
+            tuple(o.ids[i] for i in parties),
+        ))
+
+    def _proposal_cause(self, q: int) -> str:
+        if self.doctrine.mandates:
+            return "Command: the lead organisation sets the plan from its own priorities."
+        if self.doctrine.attends_to_ignored:
+            return "Diplomacy: the next workstream serves the partner left waiting longest."
+        return "Chosen for its value to the whole system."
+
+    def _negotiate(self, board_week: bool) -> tuple[np.ndarray, np.ndarray]:
+        st, ini, o, p = self.state, self.state.initiatives, self.state.orgs, self.state.people
+        m = o.m
+        meetings = np.zeros(m)
+        unproductive = np.zeros(m)
+        view = self.table_view()
+        self._view = view
+        self._propose(view)
+        if not board_week:
+            return meetings, unproductive
+        ng_p, af = self.params.negotiation, self.params.affect
+        g = self.rules.openness_factor(p.anxiety, af.productive_anxiety, af.productive_width)
+        focus = self._org_mean(g, self._table_roles)
+        rng = self.rngs["negotiation"]
+        for q in np.flatnonzero(ini.stage == Stage.NEGOTIATING):
+            parties = np.flatnonzero(ini.parties[q])
+            present = parties[view.present[parties]]
+            meetings[present] += 1
+            draws = rng.random(parties.size + 1)
+            productive = False
+            result = None
+            if present.size == parties.size and draws[-1] < float(focus[parties].mean()):
+                result, shares = ng.negotiation_round(
+                    view, parties, ini.advances[q], float(ini.cost[q]), ini.shares[q, parties],
+                    int(ini.rounds[q]), self.doctrine, int(ini.lead[q]), ng_p.deadline_rounds,
+                    ng_p.concession_exponent, ng_p.ceding_rate, ng_p.purpose_consensus,
+                    ng_p.cost_sensitivity, ng_p.trust_weight, draws[:-1], ng_p.compliance,
+                    o.authority,
+                )
+                ini.shares[q, parties] = shares
+                productive = result.agreed or result.moved > 1e-9
+                if result.agreed:
+                    self._agree(q, result.agree_to_disagree)
+            if not productive:
+                unproductive[present] += 1
+            ini.rounds[q] += 1
+            if ini.stage[q] == Stage.NEGOTIATING and ini.rounds[q] >= ng_p.deadline_rounds:
+                self._abandon(q, self._deadlock_cause(q, parties, present, result, view))
+        return meetings, unproductive
+
+    def _agree(self, q: int, atd: bool) -> None:
+        ini, o = self.state.initiatives, self.state.orgs
+        ini.stage[q] = Stage.DELIVERING
+        ini.agreed_at[q] = self.week
+        ini.agree_to_disagree[q] = atd
+        ini.broken_streak[q] = 0
+        self._progress_at_board[q] = ini.progress[q]
+        parties = np.flatnonzero(ini.parties[q])
+        if self.doctrine.mandates:
+            cause = f"Mandated by {o.names[ini.lead[q]]}; the others complied."
+        elif atd:
+            cause = "The parties agreed to disagree: each signed up for its own reasons."
+        else:
+            cause = "The parties found a split of the costs each could accept."
+        self.events.append(Event(
+            self.week, "agreement",
+            f"{ini.names[q]} was agreed after {ini.rounds[q] + 1} rounds and moves into delivery.",
+            cause, tuple(o.ids[i] for i in parties),
+        ))
+
+    def _deadlock_cause(
+        self, q: int, parties: np.ndarray, present: np.ndarray, result: Any, view: ng.TableView
+    ) -> str:
+        o, ini = self.state.orgs, self.state.initiatives
+        absent = [o.names[i] for i in parties if i not in present]
+        if absent:
+            return f"{', '.join(absent)} stopped coming to the table."
+        if result is not None and result.rejecting.size:
+            who = o.names[int(result.rejecting[0])]
+            return f"{who} could not see enough in it for its own priorities at the cost asked."
+        gap = ng.purpose_gap(view, parties)
+        if gap > self.params.negotiation.purpose_consensus:
+            return "The parties could not agree what the work was for."
+        return "Meetings kept avoiding the difficult questions."
+
+    def _abandon(self, q: int, cause: str) -> None:
+        ini, o = self.state.initiatives, self.state.orgs
+        was_live = ini.stage[q] in (Stage.DELIVERING, Stage.LIVE)
+        ini.stage[q] = Stage.ABANDONED
+        ini.abandoned_at[q] = self.week
+        ini.progress[q] = 0.0
+        verb = "was dropped part-way through delivery" if was_live else "was abandoned"
+        self.events.append(Event(
+            self.week, "abandoned", f"{ini.names[q]} {verb}.", cause,
+            tuple(o.ids[i] for i in np.flatnonzero(ini.parties[q])),
+        ))
+
+    # ------------------------------------------------------------------ 5. delivery
+    def _deliver(self, board_week: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        st, ini, o, p = self.state, self.state.initiatives, self.state.orgs, self.state.people
+        m = o.m
+        verdict = np.zeros((m, m))
+        meetings = np.zeros(m)
+        unproductive = np.zeros(m)
+        dv, auth = self.params.delivery, self.params.authorising
+        delivering = np.flatnonzero(ini.stage == Stage.DELIVERING)
+        live = np.flatnonzero(ini.stage == Stage.LIVE)
+        present = o.alive & o.engaged
+        for q in live:
+            parties = np.flatnonzero(ini.parties[q])
+            if not present[parties].all():
+                ini.progress[q] -= dv.sustain_cost
+                if ini.progress[q] < 1.0:
+                    ini.stage[q] = Stage.DELIVERING
+        if delivering.size == 0:
+            return verdict, meetings, unproductive
+        commit = np.sqrt(p.beliefs[:, 1] * p.beliefs[:, 2]) * (1.0 - p.strain)
+        commitment = self._org_mean(commit, p.active)
+        load = ini.parties[delivering].sum(axis=0)
+        attention = present * np.where(o.distraction > 0, 0.4, 1.0) / np.sqrt(np.maximum(load, 1))
+        disc0 = np.maximum(o.budget0 * (1.0 - o.statutory_share), 1e-9)
+        capacity = np.clip(o.discretionary() / disc0, 0.0, 1.0)
+        box = self._view.box_agenda
+        ft = self._org_trust(st.ties.channel == Channel.FRONTLINE)
+        rng = self.rngs["delivery"]
+        for q in delivering:
+            parties = np.flatnonzero(ini.parties[q])
+            effort = dl.party_effort(
+                box, ini.advances[q], parties, commitment, attention, capacity,
+                self.doctrine.engagement,
+            )
+            pair = ft[np.ix_(parties, parties)]
+            ftrust = float(pair.sum() / max(parties.size * (parties.size - 1), 1))
+            inc = dl.progress_increment(
+                effort, ini.shares[q, parties], dv.progress_rate, ftrust, dv.frontline_boost
+            )
+            ini.progress[q] = min(1.0, ini.progress[q] + inc * (1.0 + auth.hubris))
+            if board_week:
+                meetings[parties[present[parties]]] += 1
+                done = ini.progress[q] - self._progress_at_board[q]
+                if done < 0.25 * dv.progress_rate * self.params.encounters.board_cadence:
+                    unproductive[parties[present[parties]]] += 1
+                self._progress_at_board[q] = ini.progress[q]
+            since = self.week - ini.agreed_at[q]
+            if since > 0 and since % dv.review_cadence == 0:
+                kept = dl.review(effort, dv.promise_tolerance)
+                fail = rng.random() < auth.hubris * (1.0 - auth.risk_tolerance)
+                if fail:
+                    kept[parties == ini.lead[q]] = False
+                self._record_review(q, parties, kept, effort, verdict, fail)
+            if ini.stage[q] == Stage.DELIVERING and ini.progress[q] >= 1.0:
+                ini.stage[q] = Stage.LIVE
+                self.events.append(Event(
+                    self.week, "live", f"{ini.names[q]} is now live.",
+                    "Every party kept up its share of the work until it was done.",
+                    tuple(o.ids[i] for i in parties),
+                ))
+        return verdict, meetings, unproductive
+
+    def _record_review(
+        self, q: int, parties: np.ndarray, kept: np.ndarray, effort: np.ndarray,
+        verdict: np.ndarray, experiment_failed: bool,
+    ) -> None:
+        ini, o = self.state.initiatives, self.state.orgs
+        for a in parties:
+            for b_pos, b in enumerate(parties):
+                if a != b:
+                    verdict[a, b] = min(verdict[a, b], 1.0 if kept[b_pos] else -1.0) \
+                        if verdict[a, b] != 0 else (1.0 if kept[b_pos] else -1.0)
+        broke = parties[~kept]
+        for pos, b in enumerate(parties):
+            if kept[pos]:
+                continue
+            if experiment_failed and b == ini.lead[q]:
+                cause = "A risky experiment failed and its bosses would not tolerate it."
+            elif not o.engaged[b]:
+                cause = f"{o.names[b]} had gone cold and stopped doing its part."
+            elif o.distraction[b] > 0:
+                cause = f"{o.names[b]} was absorbed in its own reorganisation."
+            else:
+                cause = (f"Back in its own organisation, {o.names[b]} put in "
+                         f"{effort[pos]:.0%} effort: the deal serves its own priorities too little "
+                         "or its people doubt the others will deliver.")
+            self.events.append(Event(
+                self.week, "broken_promise",
+                f"{o.names[b]} missed its commitment to {ini.names[q]}.", cause,
+                (o.ids[b],),
+            ))
+        if broke.size:
+            ini.broken_streak[q] += 1
+            if ini.broken_streak[q] >= self.params.delivery.abandon_after:
+                self._abandon(q, "Promises were broken review after review.")
+        else:
+            ini.broken_streak[q] = 0
+
+    # ------------------------------------------------------------------ 6. updates
+    def _update(self, met: np.ndarray, verdict: np.ndarray, unproductive: np.ndarray) -> None:
+        st, p, o, t = self.state, self.state.people, self.state.orgs, self.state.ties
+        tr, af = self.params.trust, self.params.affect
+        if np.any(verdict):
+            t.trust = self.rules.trust_after_reviews(
+                t.trust, p.org[t.src], p.org[t.dst], verdict, tr.promise_gain, tr.loss_ratio
+            )
+        self._update_beliefs()
+        disturbance = o.disturbance[p.org] + 0.1 * (o.distraction[p.org] > 0)
+        p.anxiety = self.rules.anxiety_update(p.anxiety, disturbance, af.anxiety_baseline,
+                                              af.anxiety_rate)
+        o.disturbance *= 1.0 - af.disturbance_decay
+        unprod = np.where(self._table_roles, unproductive[p.org], 0.0)
+        p.strain = self.rules.strain_update(p.strain, unprod, p.anxiety, af.strain_gain,
+                                            af.strain_recovery)
+        self._update_engagement(met)
+        self._turnover()
+        p.tenure += 1
+        t.age += 1
+        o.distraction = np.maximum(o.distraction - 1, 0)
+        sv = st.services
+        if sv.surge_weeks_left > 0:
+            sv.surge_weeks_left -= 1
+            if sv.surge_weeks_left == 0:
+                sv.demand_multiplier = 1.0
+        has = o.target >= 0
+        o.pressure[has] = np.clip(
+            self.params.authorising.target_pressure * 2.0 * (1.0 - sv.met[o.target[has]]), 0.0, 1.0
+        )
+        s = self.params.services
+        oc.update_met(st, s.base_supply, s.joint_supply, s.outcome_lag)
+
+    def _update_beliefs(self) -> None:
+        st, p, ini, t = self.state, self.state.people, self.state.initiatives, self.state.ties
+        af = self.params.affect
+        on = np.isin(ini.stage, (Stage.NEGOTIATING, Stage.DELIVERING, Stage.LIVE))
+        joint = (ini.advances * on[:, None]).sum(axis=0)
+        goals = (
+            1.0 - self.rules.agenda_distance(p.agenda, np.broadcast_to(joint / joint.sum(), p.agenda.shape))
+            if joint.sum() > 0 else np.full(p.n, 0.5)
+        )
+        working = np.isin(ini.stage, (Stage.DELIVERING, Stage.LIVE))
+        mine = ini.parties & working[:, None]
+        count = mine.sum(axis=0)
+        prog = (ini.progress[:, None] * mine).sum(axis=0)
+        # with work under way people judge by its progress; with none, they hold their view
+        visible = np.where(count > 0, 0.4 + 0.6 * prog / np.maximum(count, 1), np.nan)
+        possible = visible[p.org]
+        possible = np.where(np.isnan(possible), p.beliefs[:, 1], possible)
+        commit = np.sqrt(p.beliefs[:, 1] * p.beliefs[:, 2])
+        happen = self.rules.neighbour_commitment(commit, t.src, t.dst, t.trust, p.n)
+        noise = self.rngs["beliefs"].normal(0.0, af.signal_noise, (p.n, 3))
+        signals = np.stack([goals, possible, happen], axis=1) + noise
+        p.beliefs = self.rules.belief_update(p.beliefs, signals, af.belief_rate)
+
+    def _update_engagement(self, met: np.ndarray) -> None:
+        st, o, ini, t, p = self.state, self.state.orgs, self.state.initiatives, \
+            self.state.ties, self.state.people
+        en = self.params.engagement
+        top = self._view.box_agenda.argmax(axis=1)
+        on = np.isin(ini.stage, (Stage.NEGOTIATING, Stage.DELIVERING, Stage.LIVE))
+        serves = ini.advances[:, top] >= 0.25  # (q, m): initiative q serves org j's priority
+        attended = (ini.parties & serves & on[:, None]).any(axis=0)
+        o.ignored_weeks = np.where(attended, 0, o.ignored_weeks + 1)
+        inf_met = met & (t.channel == Channel.INFORMAL)
+        court_from = o.engaged[p.org[t.src]] & inf_met
+        courted = np.bincount(p.org[t.dst[court_from]], minlength=o.m)
+        draws = self.rngs["negotiation"].random(o.m)
+        for j in range(o.m):
+            if not o.alive[j]:
+                continue
+            issue = st.issue_labels[top[j]]
+            if o.engaged[j] and o.ignored_weeks[j] >= en.cold_after:
+                o.engaged[j] = False
+                self.events.append(Event(
+                    self.week, "went_cold",
+                    f"{o.names[j]} stopped attending the partnership board.",
+                    f"{issue} has been off the agenda for {o.ignored_weeks[j]} weeks.",
+                    (o.ids[j],),
+                ))
+            elif not o.engaged[j]:
+                p_back = 1.0 - (1.0 - en.courting_rate) ** courted[j]
+                if attended[j] or draws[j] < p_back:
+                    o.engaged[j] = True
+                    o.ignored_weeks[j] = 0 if attended[j] else en.cold_after // 2
+                    cause = (f"{issue} is being worked on again." if attended[j] else
+                             "Informal conversations with partners brought it back.")
+                    self.events.append(Event(
+                        self.week, "came_back", f"{o.names[j]} is back at the table.", cause,
+                        (o.ids[j],),
+                    ))
+
+    def _turnover(self) -> None:
+        st, p, o = self.state, self.state.people, self.state.orgs
+        tv = self.params.turnover
+        execs = np.flatnonzero((p.role == ROLE_INDEX["executive"]) & p.active & o.alive[p.org])
+        if execs.size == 0:
+            return
+        hazard = tv.executive_hazard * (1.0 + tv.pressure_gain * o.pressure[p.org[execs]])
+        rng = self.rngs["turnover"]
+        leavers = execs[rng.random(execs.size) < hazard]
+        for i in leavers:
+            org = int(p.org[i])
+            weeks = int(p.tenure[i])
+            pressured = o.pressure[org] > 0.3
+            sk.replace_person(st, int(i), rng, self.params.trust.new_tie)
+            sk.disturb(st, [org], 0.2, ripple=0.0)
+            cause = ("Performance against the regulator's target was poor." if pressured
+                     else "Moved on to another post.")
+            self.events.append(Event(
+                self.week, "leadership_turnover",
+                f"A chief executive of {o.names[org]} left after {weeks} weeks; "
+                "the successor starts with no relationships.",
+                cause, (o.ids[org],),
+            ))
+
+    # ------------------------------------------------------------------ 7. measures
+    def _measure(self, meetings: int, unproductive: int) -> None:
+        self._table_agendas = self._org_table_agendas()
+        s = self.params.services
+        row = oc.measure(
+            self.state, self._table_agendas, self.initial_diversity, self._leader_roles,
+            meetings, unproductive, s.weekly_demand, s.admission_rate, s.discharge_rate,
+        )
+        row = {"step": float(self.week), **row}
+        self.rows.append(row)
+
+    # ------------------------------------------------------------------ inspection
+    def stage_of(self, q: int) -> str:
+        return STAGE_NAMES[int(self.state.initiatives.stage[q])]

@@ -1,0 +1,416 @@
+"""Loading and strict validation of scenario files.
+
+Every problem becomes a :class:`ScenarioError` whose message names the file, the field path
+and what is allowed, with a "did you mean" for near-miss keys. Nothing here raises a bare
+traceback at the user.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from diplomacy_sim.scenario.schema import ROLES, Parameters, Scenario
+
+SCENARIO_DIR = Path(__file__).resolve().parents[3] / "scenarios"
+
+
+class ScenarioError(ValueError):
+    """A scenario (or experiment) file or override is invalid; the message says why."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {len(problems)} problem(s) found."] + [f"  - {p}" for p in problems]
+        super().__init__("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- error text
+def _fmt_path(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that owns the field at ``loc`` (for listing allowed keys)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(part))
+        if field is None:
+            # discriminated union tag (e.g. 'reorganisation')
+            return None
+        current = _unwrap(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(ann: Any) -> Any:
+    args = getattr(ann, "__args__", None)
+    if args:
+        for a in args:
+            inner = _unwrap(a)
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return ann
+
+
+def describe_allowed(model: type[BaseModel], name: str) -> str:
+    field = model.model_fields[name]
+    lo = hi = None
+    for m in field.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    kind = getattr(field.annotation, "__name__", str(field.annotation))
+    parts = [f"a {kind}"]
+    if lo is not None and hi is not None:
+        parts = [f"a {kind} from {lo} to {hi}"]
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    if "unit" in extra:
+        parts.append(f"in {extra['unit']}")
+    if field.description:
+        parts.append(f"({field.description})")
+    return " ".join(parts)
+
+
+def _union_model(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """For shocks, the loc holds the tag name: resolve it to the member class."""
+    from diplomacy_sim.scenario import schema
+
+    tags = {
+        "reorganisation": schema.Reorganisation,
+        "budget_cut": schema.BudgetCut,
+        "demand_surge": schema.DemandSurge,
+        "leadership_turnover": schema.LeadershipTurnover,
+        "national_mandate": schema.NationalMandate,
+        "election": schema.Election,
+    }
+    for i, part in enumerate(loc):
+        if part in tags:
+            return tags[part] if i == len(loc) - 1 else _model_at(tags[part], loc[i + 1 :])
+    return None
+
+
+def _explain(root: type[BaseModel], err: Mapping[str, Any]) -> str:
+    loc = tuple(err["loc"])
+    path = _fmt_path(p for p in loc if not (isinstance(p, str) and "[" in p))
+    etype = err["type"]
+    value = err.get("input")
+    if etype == "extra_forbidden":
+        owner = _union_model(root, loc[:-1]) or _model_at(root, loc[:-1])
+        allowed = sorted(owner.model_fields) if owner else []
+        key = str(loc[-1])
+        hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        msg = f"field `{path}`: unknown key `{key}`."
+        if hint:
+            msg += f" Did you mean `{hint[0]}`?"
+        if allowed:
+            msg += f" Allowed keys here: {', '.join(allowed)}."
+        return msg
+    if etype == "missing":
+        return f"field `{path}`: required but missing."
+    if etype in ("literal_error", "enum"):
+        expected = err.get("ctx", {}).get("expected", "")
+        hint = ""
+        if isinstance(value, str):
+            opts = [o.strip(" '") for o in expected.replace(" or ", ",").split(",")]
+            close = difflib.get_close_matches(value, opts, n=1, cutoff=0.6)
+            hint = f" Did you mean `{close[0]}`?" if close else ""
+        return f"field `{path}`: `{value}` is not allowed; allowed: {expected}.{hint}"
+    if etype == "union_tag_invalid":
+        expected = err.get("ctx", {}).get("expected_tags", "")
+        tag = err.get("ctx", {}).get("tag", value)
+        close = difflib.get_close_matches(str(tag), [t.strip(" '") for t in expected.split(",")])
+        hint = f" Did you mean `{close[0]}`?" if close else ""
+        return f"field `{path}.kind`: `{tag}` is not a shock kind; allowed: {expected}.{hint}"
+    if etype == "union_tag_not_found":
+        return f"field `{path}`: needs a `kind` (one of the shock kinds)."
+    if etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        owner = _union_model(root, loc[:-1]) or _model_at(root, loc[:-1])
+        name = str(loc[-1])
+        if owner is not None and name in owner.model_fields:
+            allowed = describe_allowed(owner, name)
+        else:
+            allowed = err["msg"].lower()
+        return f"field `{path}`: {value!r} is out of range; allowed: {allowed}."
+    if etype.endswith("_type") or etype.endswith("_parsing"):
+        return f"field `{path}`: {value!r} has the wrong type; {err['msg'].lower()}."
+    if etype == "string_pattern_mismatch":
+        return (
+            f"field `{path}`: {value!r} is not a valid identifier; allowed: lower-case letters, "
+            "digits and underscores, starting with a letter."
+        )
+    if etype in ("too_short", "string_too_short"):
+        return f"field `{path}`: must not be empty."
+    return f"field `{path}`: {err['msg']} (got {value!r})."
+
+
+def explain_validation_error(root: type[BaseModel], exc: ValidationError) -> list[str]:
+    return [_explain(root, e) for e in exc.errors(include_url=False)]
+
+
+# --------------------------------------------------------------------------- cross-references
+def cross_reference_problems(s: Scenario) -> list[str]:
+    """Checks that need the whole scenario: references, uniqueness, horizon."""
+    problems: list[str] = []
+    issue_ids = [i.id for i in s.issues]
+    org_ids = [o.id for o in s.organisations]
+
+    def ref(path: str, value: str | None, known: list[str], what: str) -> None:
+        if value is None or value in known:
+            return
+        close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+        hint = f" Did you mean `{close[0]}`?" if close else ""
+        problems.append(
+            f"field `{path}`: `{value}` is not a known {what}; allowed: {', '.join(known)}.{hint}"
+        )
+
+    for label, ids in (("issue", issue_ids), ("organisation", org_ids)):
+        seen: set[str] = set()
+        for i in ids:
+            if i in seen:
+                problems.append(f"{label} id `{i}` is defined twice; ids must be unique.")
+            seen.add(i)
+    for i, org in enumerate(s.organisations):
+        base = f"organisations[{i}]"
+        for k, w in org.agenda.items():
+            ref(f"{base}.agenda.{k}", k, issue_ids, "issue")
+            if w < 0:
+                problems.append(f"field `{base}.agenda.{k}`: {w} is negative; allowed: >= 0.")
+        if sum(org.agenda.values()) <= 0:
+            problems.append(f"field `{base}.agenda`: weights must add up to more than 0.")
+        if sum(org.people.values()) < 1:
+            problems.append(f"field `{base}.people`: an organisation needs at least one person.")
+        ref(f"{base}.target", org.target, issue_ids, "issue")
+        ref(f"{base}.funded_by", org.funded_by, org_ids, "organisation")
+        if org.grant_share > 0 and org.funded_by is None:
+            problems.append(f"field `{base}.grant_share`: needs `funded_by` to name the funder.")
+    init_ids: set[str] = set()
+    for i, ini in enumerate(s.initiatives):
+        base = f"initiatives[{i}]"
+        if ini.id in init_ids:
+            problems.append(f"initiative id `{ini.id}` is defined twice; ids must be unique.")
+        init_ids.add(ini.id)
+        for k in ini.advances:
+            ref(f"{base}.advances.{k}", k, issue_ids, "issue")
+        for j, p in enumerate(ini.parties):
+            ref(f"{base}.parties[{j}]", p, org_ids, "organisation")
+        ref(f"{base}.lead", ini.lead, ini.parties, "party of this initiative")
+    for i, sh in enumerate(s.shocks):
+        base = f"shocks[{i}]"
+        if sh.at >= s.steps:
+            problems.append(
+                f"field `{base}.at`: week {sh.at} is past the horizon; allowed: 0 to {s.steps - 1}."
+            )
+        for j, o in enumerate(getattr(sh, "organisations", []) or []):
+            ref(f"{base}.organisations[{j}]", o, org_ids, "organisation")
+        ref(f"{base}.organisation", getattr(sh, "organisation", None), org_ids, "organisation")
+        ref(f"{base}.into", getattr(sh, "into", None), org_ids, "organisation")
+        ref(f"{base}.issue", getattr(sh, "issue", None), issue_ids, "issue")
+        if getattr(sh, "mode", None) == "merge" and getattr(sh, "into", None) is None:
+            problems.append(f"field `{base}.into`: a merge needs `into`, the organisation kept.")
+    return problems
+
+
+# --------------------------------------------------------------------------- loading
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(str(path), ["file not found."]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), [f"cannot be read: {exc}."]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(str(path), [f"is not valid YAML{where}: {problem}."]) from None
+    if data is None:
+        raise ScenarioError(str(path), ["the file is empty; a scenario is a YAML mapping."])
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            str(path), [f"the top level is a {type(data).__name__}; a scenario is a YAML mapping."]
+        )
+    return data
+
+
+def scenario_from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a plain mapping as a scenario, raising :class:`ScenarioError` on problems."""
+    try:
+        scenario = Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ScenarioError(source, explain_validation_error(Scenario, exc)) from None
+    problems = cross_reference_problems(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    """A scenario file path, or the name of a shipped scenario."""
+    p = Path(name_or_path)
+    if p.exists() or p.suffix in (".yaml", ".yml"):
+        return p
+    shipped = SCENARIO_DIR / f"{name_or_path}.yaml"
+    return shipped if shipped.exists() else p
+
+
+def load_scenario(
+    name_or_path: str | Path,
+    overrides: Mapping[str, Any] | None = None,
+    people: int | None = None,
+) -> Scenario:
+    """Load and validate a scenario file (or a shipped scenario by name).
+
+    Args:
+        name_or_path: a YAML file, or the name of a file in ``scenarios/``.
+        overrides: dotted paths to values, e.g. ``{"parameters.trust.loss_ratio": 3}``.
+        people: scale the scenario to this many people, keeping its proportions.
+    """
+    path = resolve_path(name_or_path)
+    data = _read_yaml(path)
+    if overrides:
+        data = apply_overrides(data, overrides, source=str(path))
+    scenario = scenario_from_dict(data, source=str(path))
+    if people is not None:
+        scenario = scale_people(scenario, people)
+    return scenario
+
+
+def list_scenarios() -> list[tuple[str, str, str]]:
+    """Shipped scenarios as (name, title, first sentence of the description)."""
+    out = []
+    for path in sorted(SCENARIO_DIR.glob("*.yaml")):
+        s = load_scenario(path)
+        first = s.description.strip().split(". ")[0].rstrip(".") + "."
+        out.append((s.name, s.title, first))
+    return out
+
+
+# --------------------------------------------------------------------------- overrides
+def parse_override(text: str) -> tuple[str, Any]:
+    """``path=value`` from the command line; the value is read as YAML (numbers, words)."""
+    if "=" not in text:
+        raise ScenarioError("--set", [f"`{text}` should look like path=value."])
+    path, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        value = raw
+    return path.strip(), value
+
+
+def apply_overrides(
+    data: Mapping[str, Any], overrides: Mapping[str, Any], source: str = "--set"
+) -> dict[str, Any]:
+    """A copy of ``data`` with dotted-path overrides applied; unknown paths are errors."""
+    out = copy.deepcopy(dict(data))
+    problems = []
+    for path, value in overrides.items():
+        parts = path.split(".")
+        node: dict[str, Any] = out
+        model: type[BaseModel] | None = Scenario
+        ok = True
+        for i, part in enumerate(parts):
+            fields = model.model_fields if model is not None else {}
+            if part not in fields:
+                close = difflib.get_close_matches(part, list(fields), n=1, cutoff=0.6)
+                hint = f" Did you mean `{close[0]}`?" if close else ""
+                problems.append(
+                    f"--set `{path}`: unknown key `{part}`; allowed: {', '.join(sorted(fields))}."
+                    + hint
+                )
+                ok = False
+                break
+            if i == len(parts) - 1:
+                node[part] = value
+            else:
+                nxt = node.get(part)
+                if not isinstance(nxt, dict):
+                    nxt = {}
+                    node[part] = nxt
+                node = nxt
+                model = _unwrap(fields[part].annotation)
+                if not (isinstance(model, type) and issubclass(model, BaseModel)):
+                    model = None
+        if not ok:
+            continue
+    if problems:
+        raise ScenarioError(source, problems)
+    return out
+
+
+# --------------------------------------------------------------------------- scaling
+def _largest_remainder(weights: list[float], total: int, minimum: list[int]) -> list[int]:
+    s = sum(weights)
+    raw = [w / s * total for w in weights]
+    counts = [max(m, int(r)) for r, m in zip(raw, minimum, strict=True)]
+    order = sorted(range(len(raw)), key=lambda i: raw[i] - int(raw[i]), reverse=True)
+    i = 0
+    while sum(counts) < total and order:
+        counts[order[i % len(order)]] += 1
+        i += 1
+    return counts
+
+
+def scale_people(scenario: Scenario, people: int) -> Scenario:
+    """The same scenario with ``people`` people, keeping the proportions of orgs and roles.
+
+    Every organisation keeps at least one executive, so it still has someone at the table.
+    """
+    cells = [(o.id, r) for o in scenario.organisations for r in ROLES if o.people.get(r, 0) > 0]
+    weights = [
+        float(next(o for o in scenario.organisations if o.id == oid).people[r]) for oid, r in cells
+    ]
+    minimum = [1 if r == "executive" else 0 for _, r in cells]
+    if people < sum(minimum):
+        raise ScenarioError(
+            "--people",
+            [f"{people} is too few; this scenario needs at least {sum(minimum)} (one executive "
+             "per organisation)."],
+        )
+    counts = _largest_remainder(weights, people, minimum)
+    # the minimum can push the total over: take the excess from the largest cells
+    while sum(counts) > people:
+        j = max(range(len(counts)), key=lambda i: counts[i] - minimum[i])
+        counts[j] -= 1
+    by_org: dict[str, dict[str, int]] = {}
+    for (oid, r), c in zip(cells, counts, strict=True):
+        by_org.setdefault(oid, {})[r] = c
+    data = scenario.model_dump(mode="python")
+    for org in data["organisations"]:
+        org["people"] = by_org.get(org["id"], org["people"])
+    return Scenario.model_validate(data)
+
+
+def resolved_dict(scenario: Scenario) -> dict[str, Any]:
+    """The fully resolved scenario (defaults filled in) as plain data, for writing out."""
+    return scenario.model_dump(mode="json")
+
+
+__all__ = [
+    "Parameters",
+    "ScenarioError",
+    "apply_overrides",
+    "list_scenarios",
+    "load_scenario",
+    "parse_override",
+    "resolved_dict",
+    "scale_people",
+    "scenario_from_dict",
+]

@@ -1,0 +1,456 @@
+"""The scenario schema: every parameter of the model is defined here, once.
+
+Each numeric parameter carries its bounds, unit, default and a one-line description.
+The CLI (``--set``), the scenario files and the dashboard's controls all read this module;
+nothing else restates a default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ROLES: tuple[str, ...] = ("executive", "manager", "frontline", "councillor", "enabler")
+"""Roles a person can hold. Executives are strategists, managers are doers."""
+
+LEADER_ROLES: tuple[str, ...] = ("executive", "manager", "councillor", "enabler")
+"""Roles that sit at partnership tables (their strain is the ``strain`` outcome)."""
+
+DOCTRINES: tuple[str, ...] = ("command", "stewardship", "diplomacy", "fatalism")
+SHOCK_KINDS: tuple[str, ...] = (
+    "reorganisation",
+    "budget_cut",
+    "demand_surge",
+    "leadership_turnover",
+    "national_mandate",
+    "election",
+)
+SERVICES: tuple[str, ...] = ("admissions", "discharge", "none")
+
+Doctrine = Literal["command", "stewardship", "diplomacy", "fatalism"]
+Role = Literal["executive", "manager", "frontline", "councillor", "enabler"]
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=60)]
+
+
+def param(default: float, lo: float, hi: float, unit: str, description: str) -> Any:
+    """A numeric model parameter with its bounds, unit and one-line description."""
+    return Field(
+        default, ge=lo, le=hi, description=description, json_schema_extra={"unit": unit}
+    )
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --------------------------------------------------------------------------- parameters
+class EncounterParams(_Strict):
+    """How often people meet, and through which channel."""
+
+    board_cadence: int = param(4, 1, 52, "weeks", "Weeks between formal partnership boards")
+    informal_rate: float = param(
+        0.25, 0.0, 1.0, "per tie per week", "Chance an informal tie (coffee, WhatsApp) is used"
+    )
+    frontline_rate: float = param(
+        0.5, 0.0, 1.0, "per tie per week", "Chance a frontline cross-boundary tie is used"
+    )
+    within_rate: float = param(
+        0.5, 0.0, 1.0, "per tie per week", "Chance a tie inside one organisation is used"
+    )
+    workshop_cadence: int = param(
+        0, 0, 52, "weeks", "Weeks between co-production workshops (0 = none)"
+    )
+
+
+class InfluenceParams(_Strict):
+    """Anchored, bounded-confidence opinion dynamics over agendas."""
+
+    openness: float = param(
+        0.35, 0.0, 1.0, "agenda distance", "Mean confidence bound: how different a view is heard"
+    )
+    openness_spread: float = param(
+        0.1, 0.0, 0.5, "agenda distance", "Spread of the confidence bound between people"
+    )
+    anchoring: float = param(
+        0.3, 0.0, 1.0, "weight", "Mean weight each person keeps on their own starting view"
+    )
+    self_weight: float = param(
+        1.0, 0.0, 10.0, "weight", "Weight of one's current view against heard views"
+    )
+    identity_pull: float = param(
+        0.05, 0.0, 1.0, "per week", "Pull of the organisation's agenda after meetings"
+    )
+    formal_weight: float = param(0.6, 0.0, 1.0, "weight", "Influence weight of a formal tie")
+    informal_weight: float = param(1.0, 0.0, 1.0, "weight", "Influence weight of an informal tie")
+    frontline_weight: float = param(
+        0.8, 0.0, 1.0, "weight", "Influence weight of a frontline tie"
+    )
+
+
+class TrustParams(_Strict):
+    """Trust on directed ties: slow to build, quick to fall."""
+
+    initial_within: float = param(0.6, 0.0, 1.0, "trust", "Starting trust inside an organisation")
+    initial_cross: float = param(0.3, 0.0, 1.0, "trust", "Starting trust across organisations")
+    new_tie: float = param(0.15, 0.0, 1.0, "trust", "Trust on a tie formed after a shock")
+    encounter_gain: float = param(
+        0.02, 0.0, 0.5, "per encounter", "Trust gained from an encounter among like minds"
+    )
+    friction: float = param(
+        0.3, 0.0, 1.0, "ratio", "Loss on a disagreeing encounter, relative to the gain"
+    )
+    promise_gain: float = param(
+        0.05, 0.0, 0.5, "per review", "Trust gained when a partner keeps a promise"
+    )
+    loss_ratio: float = param(
+        4.0, 1.0, 10.0, "ratio", "How much faster broken promises destroy trust than kept build it"
+    )
+
+
+class NegotiationParams(_Strict):
+    """Negotiating initiatives: concession over rounds, ceding, agreeing to disagree."""
+
+    deadline_rounds: int = param(
+        12, 1, 100, "board rounds", "Rounds before an unagreed initiative is abandoned"
+    )
+    concession_exponent: float = param(
+        1.0, 0.1, 10.0, "exponent", "Time-dependent concession e: <1 boulware, >1 conceder"
+    )
+    ceding_rate: float = param(
+        0.3, 0.0, 1.0, "share of surplus", "Share of its surplus a diplomat cedes to another party"
+    )
+    purpose_consensus: float = param(
+        0.2, 0.0, 1.0, "agenda distance", "Widest gap in purpose a deal tolerates without agreeing to disagree"
+    )
+    cost_sensitivity: float = param(
+        1.0, 0.0, 10.0, "value per budget share", "How much a party minds its cost share"
+    )
+    trust_weight: float = param(
+        0.5, 0.0, 5.0, "value per trust", "How much trust in the other parties adds to a deal's value"
+    )
+    max_parallel: int = param(
+        3, 1, 20, "initiatives", "Workstreams negotiated at once when running in parallel"
+    )
+    proposal_drive: float = param(
+        0.5, 0.0, 1.0, "per week", "Chance a free workstream slot takes up a new proposal"
+    )
+    repropose_after: int = param(
+        26, 1, 520, "weeks", "Weeks before an abandoned initiative may be proposed again"
+    )
+    compliance: float = param(
+        0.8, 0.0, 1.0, "probability", "Under command: chance a party complies with a mandate"
+    )
+
+
+class DeliveryParams(_Strict):
+    """Delivering agreed initiatives; reviews find promises kept or broken."""
+
+    progress_rate: float = param(
+        0.03, 0.001, 1.0, "progress per week", "Progress at full effort from every party"
+    )
+    review_cadence: int = param(4, 1, 52, "weeks", "Weeks between delivery reviews")
+    promise_tolerance: float = param(
+        0.4, 0.0, 1.0, "effort", "Effort below which a party has broken its promise"
+    )
+    abandon_after: int = param(
+        3, 1, 20, "broken reviews", "Consecutive broken reviews before an initiative is abandoned"
+    )
+    frontline_boost: float = param(
+        0.5, 0.0, 2.0, "ratio", "Extra progress from cross-boundary frontline trust"
+    )
+    sustain_cost: float = param(
+        0.01, 0.0, 0.2, "progress per week", "Erosion of a live initiative a disengaged party leaves"
+    )
+
+
+class AffectParams(_Strict):
+    """Anxiety, beliefs and strain of people."""
+
+    anxiety_baseline: float = param(0.2, 0.0, 1.0, "anxiety", "Anxiety in calm times")
+    anxiety_rate: float = param(0.15, 0.0, 1.0, "per week", "Speed anxiety follows disturbance")
+    disturbance_decay: float = param(
+        0.05, 0.0, 1.0, "per week", "Speed a shock's disturbance fades"
+    )
+    productive_anxiety: float = param(
+        0.4, 0.0, 1.0, "anxiety", "Anxiety at which people are most open (productive zone)"
+    )
+    productive_width: float = param(
+        0.25, 0.01, 1.0, "anxiety", "Width of the productive zone"
+    )
+    belief_rate: float = param(0.05, 0.0, 1.0, "per week", "Speed beliefs follow what people see")
+    signal_noise: float = param(
+        0.1, 0.0, 1.0, "outcome units", "Noise on the outcome signals a person sees"
+    )
+    strain_gain: float = param(
+        0.03, 0.0, 1.0, "per meeting", "Strain from a meeting that produced nothing"
+    )
+    strain_recovery: float = param(0.02, 0.0, 1.0, "per week", "Recovery from strain")
+
+
+class EngagementParams(_Strict):
+    """Organisations go cold when their priorities are ignored, and come back."""
+
+    cold_after: int = param(
+        8, 1, 104, "weeks", "Weeks a priority can be off the agenda before a partner goes cold"
+    )
+    courting_rate: float = param(
+        0.1, 0.0, 1.0, "per informal encounter", "Chance an informal contact brings a cold partner back"
+    )
+
+
+class ServiceParams(_Strict):
+    """Demand from the population and how joined-up work meets it."""
+
+    weekly_demand: float = param(
+        1000.0, 1.0, 1e6, "people per week", "People needing a service each week"
+    )
+    base_supply: float = param(
+        0.6, 0.0, 1.0, "share of need", "Share of need met in a joined-up, timely way without joint work"
+    )
+    joint_supply: float = param(
+        0.4, 0.0, 1.0, "share of need", "Extra share met when the joint work on an issue is fully live"
+    )
+    outcome_lag: float = param(
+        26.0, 1.0, 520.0, "weeks", "Time for service changes to reach users"
+    )
+    admission_rate: float = param(
+        0.05, 0.0, 1.0, "per person", "Avoidable admission risk of a person whose need is not met"
+    )
+    discharge_rate: float = param(
+        0.04, 0.0, 1.0, "per person", "Delayed discharge risk of a person whose need is not met"
+    )
+
+
+class TurnoverParams(_Strict):
+    """Leaders leave; poor performance against targets drives churn."""
+
+    executive_hazard: float = param(
+        0.003, 0.0, 0.2, "per week", "Weekly chance an executive leaves in good times"
+    )
+    pressure_gain: float = param(
+        4.0, 0.0, 50.0, "ratio", "Extra leaving hazard at full performance pressure"
+    )
+
+
+class AuthorisingParams(_Strict):
+    """The authorising environment: risk tolerance against target-driven compliance."""
+
+    risk_tolerance: float = param(
+        0.5, 0.0, 1.0, "share", "How far bosses tolerate informal deals and experiments"
+    )
+    target_pressure: float = param(
+        0.5, 0.0, 1.0, "share", "How hard regulators' targets press on organisations"
+    )
+    hubris: float = param(
+        0.0, 0.0, 1.0, "share", "Appetite for risky experiments (fail fast) whatever the environment"
+    )
+
+
+class Parameters(_Strict):
+    """All tunable parameters, grouped by process."""
+
+    encounters: EncounterParams = EncounterParams()
+    influence: InfluenceParams = InfluenceParams()
+    trust: TrustParams = TrustParams()
+    negotiation: NegotiationParams = NegotiationParams()
+    delivery: DeliveryParams = DeliveryParams()
+    affect: AffectParams = AffectParams()
+    engagement: EngagementParams = EngagementParams()
+    services: ServiceParams = ServiceParams()
+    turnover: TurnoverParams = TurnoverParams()
+    authorising: AuthorisingParams = AuthorisingParams()
+
+
+class NetworkSpec(_Strict):
+    """How the trust network is drawn."""
+
+    within_ties: float = param(
+        6.0, 0.0, 50.0, "ties per person", "Mean ties to colleagues in one's organisation"
+    )
+    informal_ties: float = param(
+        1.0, 0.0, 20.0, "ties per leader", "Mean informal ties of a leader across organisations"
+    )
+    frontline_ties: float = param(
+        1.5, 0.0, 20.0, "ties per frontline worker", "Mean frontline ties across organisations"
+    )
+
+
+# --------------------------------------------------------------------------- entities
+class IssueSpec(_Strict):
+    """An agenda dimension."""
+
+    id: Identifier
+    label: str = Field(min_length=1)
+    service: Literal["admissions", "discharge", "none"] = "none"
+    weight: float = param(1.0, 0.0, 10.0, "weight", "Weight of this issue in the user outcome")
+
+
+class OrganisationSpec(_Strict):
+    """An organisation at the table: its vantage point, resources and people."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    kind: Identifier = Field(description="hospital, council, charity, or any scenario kind")
+    agenda: dict[str, float] = Field(min_length=1)
+    budget: float = param(10.0, 0.01, 1e5, "£m per year", "Annual budget")
+    statutory_share: float = param(
+        0.8, 0.0, 1.0, "share of budget", "Share of the budget tied to statutory duties"
+    )
+    identity: float = param(0.5, 0.0, 1.0, "strength", "How hard the organisation's box pulls")
+    authority: float = param(0.5, 0.0, 1.0, "strength", "Positional authority at the table")
+    target: str | None = Field(None, description="Issue id its regulator's target is about")
+    funded_by: str | None = Field(None, description="Organisation id whose grants fund it")
+    grant_share: float = param(
+        0.0, 0.0, 1.0, "share of budget", "Share of the budget that is a grant from funded_by"
+    )
+    people: dict[Role, Annotated[int, Field(ge=0, le=100000)]] = Field(min_length=1)
+
+
+class InitiativeSpec(_Strict):
+    """A joint integration project."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    advances: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(min_length=1)
+    parties: list[str] = Field(min_length=1)
+    cost: float = param(0.2, 0.0, 10.0, "share of discretionary budget", "Total cost of the work")
+    reach: float = param(
+        0.5, 0.0, 1.0, "share of need", "Share of an issue's unmet need it addresses when live"
+    )
+    weight: float = param(1.0, 0.01, 100.0, "weight", "Weight in the integration outcome")
+    lead: str | None = None
+
+
+class _ShockBase(_Strict):
+    at: int = Field(ge=0, description="Week the shock lands")
+    label: str | None = None
+
+
+class Reorganisation(_ShockBase):
+    kind: Literal["reorganisation"]
+    mode: Literal["merge", "abolish", "restructure"]
+    organisations: list[str] = Field(min_length=1)
+    into: str | None = None
+    tie_loss: float = param(0.5, 0.0, 1.0, "share of ties", "Share of affected people's ties cut")
+    leavers: float = param(
+        0.2, 0.0, 1.0, "share of people", "Share of affected people who leave and are replaced"
+    )
+    distraction_weeks: int = param(
+        26, 0, 520, "weeks", "Weeks attention is diverted from partnership work"
+    )
+    intensity: float = param(0.6, 0.0, 1.0, "disturbance", "Disturbance it causes")
+
+
+class BudgetCut(_ShockBase):
+    kind: Literal["budget_cut"]
+    organisations: list[str] = Field(min_length=1)
+    fraction: float = param(0.2, 0.0, 0.95, "share of budget", "Share of the budget cut")
+    intensity: float = param(0.3, 0.0, 1.0, "disturbance", "Disturbance it causes")
+
+
+class DemandSurge(_ShockBase):
+    kind: Literal["demand_surge"]
+    multiplier: float = param(1.3, 1.0, 5.0, "ratio", "Demand relative to normal")
+    duration: int = param(12, 1, 520, "weeks", "How long the surge lasts")
+    intensity: float = param(0.3, 0.0, 1.0, "disturbance", "Disturbance it causes")
+
+
+class LeadershipTurnover(_ShockBase):
+    kind: Literal["leadership_turnover"]
+    organisation: str
+    intensity: float = param(0.3, 0.0, 1.0, "disturbance", "Disturbance it causes")
+
+
+class NationalMandate(_ShockBase):
+    kind: Literal["national_mandate"]
+    issue: str
+    organisations: list[str] = Field(min_length=1)
+    strength: float = param(0.5, 0.0, 1.0, "share of agenda", "How far agendas are pulled to it")
+    intensity: float = param(0.2, 0.0, 1.0, "disturbance", "Disturbance it causes")
+
+
+class Election(_ShockBase):
+    kind: Literal["election"]
+    fraction: float = param(0.4, 0.0, 1.0, "share of councillors", "Councillors replaced")
+    intensity: float = param(0.2, 0.0, 1.0, "disturbance", "Disturbance it causes")
+
+
+Shock = Annotated[
+    Reorganisation | BudgetCut | DemandSurge | LeadershipTurnover | NationalMandate | Election,
+    Field(discriminator="kind"),
+]
+
+
+class Scenario(_Strict):
+    """A complete, validated scenario: the place, its organisations, and its events."""
+
+    name: Identifier
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1, description="Plain words for learners")
+    source: str = Field(min_length=1, description="Where the situation comes from")
+    steps: int = param(156, 1, 5200, "weeks", "Horizon of the run")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Master seed of the run")
+    doctrine: Doctrine = "diplomacy"
+    workstreams: Literal["parallel", "sequential"] = "parallel"
+    issues: list[IssueSpec] = Field(min_length=1)
+    organisations: list[OrganisationSpec] = Field(min_length=2)
+    initiatives: list[InitiativeSpec] = Field(min_length=1)
+    shocks: list[Shock] = Field(default_factory=list)
+    network: NetworkSpec = NetworkSpec()
+    parameters: Parameters = Parameters()
+
+    @property
+    def n_people(self) -> int:
+        return sum(sum(o.people.values()) for o in self.organisations)
+
+
+# --------------------------------------------------------------------------- introspection
+@dataclass(frozen=True)
+class ParamInfo:
+    """One tunable numeric parameter, as the CLI and the dashboard see it."""
+
+    path: str
+    type: type
+    default: float
+    low: float
+    high: float
+    unit: str
+    description: str
+
+
+def _bounds(field: Any) -> tuple[float, float]:
+    lo = hi = None
+    for m in field.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    return float(lo), float(hi)  # type: ignore[arg-type]
+
+
+def _walk(model: type[BaseModel], prefix: str) -> Iterator[ParamInfo]:
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        path = f"{prefix}{name}"
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            yield from _walk(ann, path + ".")
+        elif ann in (int, float) and isinstance(field.json_schema_extra, dict):
+            lo, hi = _bounds(field)
+            yield ParamInfo(
+                path=path,
+                type=ann,
+                default=field.default,
+                low=lo,
+                high=hi,
+                unit=str(field.json_schema_extra["unit"]),
+                description=field.description or "",
+            )
+
+
+def tunable_parameters() -> list[ParamInfo]:
+    """Every tunable numeric parameter of a scenario (``parameters.*``, ``network.*``, steps)."""
+    out = [p for p in _walk(Scenario, "") if p.path == "steps"]
+    out += list(_walk(NetworkSpec, "network."))
+    out += list(_walk(Parameters, "parameters."))
+    return out
