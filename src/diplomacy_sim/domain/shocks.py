@@ -40,30 +40,50 @@ def replace_person(
     state: SystemState, i: int, rng: np.random.Generator, trust_new: float
 ) -> None:
     """A new holder takes the slot: the old relationships go with the leaver."""
+    replace_people(state, np.array([i], dtype=np.int64), rng, trust_new)
+
+
+def replace_people(
+    state: SystemState, slots: np.ndarray, rng: np.random.Generator, trust_new: float
+) -> None:
+    """New holders take these slots at once; their predecessors' relationships go with them.
+
+    Colleague ties survive with the trust of a newcomer; cross-boundary ties are lost; a new
+    leader who sits at the table gets board seats, starting at newcomer's trust.
+    """
+    if slots.size == 0:
+        return
     p, t = state.people, state.ties
-    p.person_id[i] = state.next_person_id
-    state.next_person_id += 1
-    a = new_agenda(state, int(p.org[i]), rng)
-    p.agenda[i] = a
-    p.anchor[i] = a
-    p.beliefs[i] = 0.5
-    p.strain[i] = 0.0
-    p.tenure[i] = 0
-    involved = (t.src == i) | (t.dst == i)
+    for i in slots:
+        p.agenda[i] = new_agenda(state, int(p.org[i]), rng)
+    p.anchor[slots] = p.agenda[slots]
+    p.person_id[slots] = np.arange(state.next_person_id, state.next_person_id + slots.size)
+    state.next_person_id += int(slots.size)
+    p.beliefs[slots] = 0.5
+    p.strain[slots] = 0.0
+    p.tenure[slots] = 0
+    leaving = np.zeros(p.n, bool)
+    leaving[slots] = True
+    involved = leaving[t.src] | leaving[t.dst]
     colleagues = involved & (t.channel == Channel.WITHIN)
     t.trust[colleagues] = trust_new
     t.age[colleagues] = 0
     t.keep(~involved | colleagues)
-    if TABLE_MASK_BY_ROLE[p.role[i]] and p.active[i]:
-        seats = board_ties_for(rng, i, p.org, p.role, state.orgs.alive)
-        seats = seats[p.active[seats]]
-        if seats.size:
-            me = np.full(seats.size, i, dtype=np.int64)
+    new_src, new_dst = [], []
+    for i in slots:
+        if TABLE_MASK_BY_ROLE[p.role[i]] and p.active[i]:
+            seats = board_ties_for(rng, int(i), p.org, p.role, state.orgs.alive)
+            seats = seats[p.active[seats]]
+            new_src.append(np.full(seats.size, i, dtype=np.int64))
+            new_dst.append(seats)
+    if new_src:
+        a, b = np.concatenate(new_src), np.concatenate(new_dst)
+        if a.size:
             t.append(
-                np.concatenate([me, seats]),
-                np.concatenate([seats, me]),
-                np.full(2 * seats.size, trust_new),
-                np.full(2 * seats.size, Channel.FORMAL, dtype=np.int64),
+                np.concatenate([a, b]),
+                np.concatenate([b, a]),
+                np.full(2 * a.size, trust_new),
+                np.full(2 * a.size, Channel.FORMAL, dtype=np.int64),
             )
 
 
@@ -166,8 +186,7 @@ def reorganise(
     affected = affected[p.active[affected]]
     lost = cut_ties(state, affected, spec.tie_loss, rng)
     leavers = affected[rng.random(affected.size) < spec.leavers]
-    for i in leavers:
-        replace_person(state, int(i), rng, trust_new)
+    replace_people(state, leavers, rng, trust_new)
     disturb(state, sorted(set(hit + ([into] if into is not None else []))), spec.intensity)
     events.append(
         Event(
@@ -273,8 +292,7 @@ def election(
     p = state.people
     cllrs = np.flatnonzero((p.role == ROLE_INDEX["councillor"]) & p.active)
     out = cllrs[rng.random(cllrs.size) < spec.fraction]
-    for i in out:
-        replace_person(state, int(i), rng, trust_new)
+    replace_people(state, out, rng, trust_new)
     orgs = sorted({int(p.org[i]) for i in cllrs})
     disturb(state, orgs, spec.intensity, ripple=0.0)
     return [Event(

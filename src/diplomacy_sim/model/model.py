@@ -607,17 +607,18 @@ class DiplomacyModel(mesa.Model):
         hazard = tv.executive_hazard * (1.0 + tv.pressure_gain * o.pressure[p.org[execs]])
         rng = self.rngs["turnover"]
         leavers = execs[rng.random(execs.size) < hazard]
-        for i in leavers:
+        if leavers.size == 0:
+            return
+        weeks = p.tenure[leavers].copy()
+        sk.replace_people(st, leavers, rng, self.params.trust.new_tie)
+        for i, w in zip(leavers, weeks, strict=True):
             org = int(p.org[i])
-            weeks = int(p.tenure[i])
-            pressured = o.pressure[org] > 0.3
-            sk.replace_person(st, int(i), rng, self.params.trust.new_tie)
             sk.disturb(st, [org], 0.2, ripple=0.0)
-            cause = ("Performance against the regulator's target was poor." if pressured
-                     else "Moved on to another post.")
+            cause = ("Performance against the regulator's target was poor."
+                     if o.pressure[org] > 0.3 else "Moved on to another post.")
             self.events.append(Event(
                 self.week, "leadership_turnover",
-                f"A chief executive of {o.names[org]} left after {weeks} weeks; "
+                f"A chief executive of {o.names[org]} left after {int(w)} weeks; "
                 "the successor starts with no relationships.",
                 cause, (o.ids[org],),
             ))
