@@ -8,6 +8,7 @@ enters here: draws are made by the model and passed in, so both engines see the 
 from __future__ import annotations
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from diplomacy_sim.domain.state import F, I
 
@@ -48,20 +49,20 @@ def influence(
         anchor: (n, K) each person's own starting view.
         anchoring: (n,) weight on the anchor; 1 = never moves.
         eps: (n,) effective confidence bound.
-        src, dst: tie endpoints (i listens to j), sorted by src.
-        weight: per-tie weight this step (trust x channel weight; 0 where not met).
+        src, dst: endpoints of the ties in play this step (i listens to j), sorted by src.
+        weight: per-tie weight this step (trust x channel weight).
         self_weight: weight of one's current view.
 
     Returns:
         The new agendas and the per-tie agenda distance before the step.
     """
-    n, k = agenda.shape
+    n = agenda.shape[0]
     d = agenda_distance(agenda[src], agenda[dst])
     w = np.where(d < eps[src], weight, 0.0)
-    num = np.empty((n, k))
-    xd = agenda[dst]
-    for c in range(k):
-        num[:, c] = np.bincount(src, weights=w * xd[:, c], minlength=n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    heard = csr_matrix((w, dst, indptr), shape=(n, n))
+    num = heard @ agenda
     den = np.bincount(src, weights=w, minlength=n) + self_weight
     mixed = (self_weight * agenda + num) / den[:, None]
     new = anchoring[:, None] * anchor + (1.0 - anchoring)[:, None] * mixed

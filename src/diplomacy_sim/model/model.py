@@ -206,18 +206,20 @@ class DiplomacyModel(mesa.Model):
             self._table_roles, p.anchoring * self.doctrine.anchoring_factor, p.anchoring
         )
         anchoring = np.where(p.active, anchoring, 1.0)
-        chw = self._channel_w[t.channel]
-        weight = t.trust * chw * met
+        on = np.flatnonzero(met)  # only ties in play this week carry influence
+        src, dst = t.src[on], t.dst[on]
+        chw = self._channel_w[t.channel[on]]
         new, dist = self.rules.influence(
-            p.agenda, p.anchor, anchoring, eps, t.src, t.dst, weight, inf.self_weight
+            p.agenda, p.anchor, anchoring, eps, src, dst, t.trust[on] * chw, inf.self_weight
         )
-        met_anyone = np.bincount(t.src, weights=met.astype(float), minlength=p.n) > 0
+        met_anyone = np.bincount(src, minlength=p.n) > 0
         pull = inf.identity_pull * o.identity[p.org] * met_anyone
         pull = np.where(self._table_roles, pull * self.doctrine.anchoring_factor, pull)
         p.agenda = self.rules.identity_pull(new, o.agenda[p.org], anchoring, pull)
         tr = self.params.trust
-        t.trust = self.rules.trust_after_encounters(
-            t.trust, dist, eps[t.src], met, chw, tr.encounter_gain, tr.friction
+        t.trust[on] = self.rules.trust_after_encounters(
+            t.trust[on], dist, eps[src], np.ones(on.size, bool), chw, tr.encounter_gain,
+            tr.friction,
         )
         self._met_ties = met
 
