@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -41,7 +43,7 @@ def test_aspiration_concedes_over_time_boulware_slowly_conceder_quickly():
     boulware = [float(ng.aspiration(u, t, 10, 0.3)[0]) for t in range(11)]
     conceder = [float(ng.aspiration(u, t, 10, 3.0)[0]) for t in range(11)]
     assert boulware[0] == conceder[0] == 1.0 and boulware[-1] == conceder[-1] == 0.0
-    assert all(a >= b for a, b in zip(boulware, boulware[1:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(boulware))
     assert boulware[5] > conceder[5]
 
 

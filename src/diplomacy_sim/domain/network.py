@@ -6,8 +6,8 @@ import numpy as np
 
 from diplomacy_sim.domain.state import (
     LEADER_MASK_BY_ROLE,
-    TABLE_MASK_BY_ROLE,
     ROLE_INDEX,
+    TABLE_MASK_BY_ROLE,
     Channel,
     F,
     I,
@@ -19,7 +19,7 @@ BOARD_SEATS = 10
 
 
 def _cross_pairs(
-    rng: np.random.Generator, pool: I, org: I, per_person: F, tries: int = 4
+    rng: np.random.Generator, pool: I, org: I, per_person: np.ndarray, tries: int = 4
 ) -> tuple[I, I]:
     """Each member of ``pool`` draws ``per_person`` partners from ``pool`` in other orgs."""
     if pool.size < 2:

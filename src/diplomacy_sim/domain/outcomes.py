@@ -125,7 +125,7 @@ def measure(
         "integration": integration(state),
         "trust": cross_trust(state),
         "pluralism": float(min(diversity / initial_diversity, 1.0)) if initial_diversity > 0 else 0.0,
-        "engagement": float((state.orgs.engaged & alive).sum() / max(alive.sum(), 1)),
+        "engagement": float((state.orgs.engaged & alive).sum() / max(int(alive.sum()), 1)),
         "user_outcome": user_outcome(state),
         "avoidable_admissions": demand * admission_rate * (1.0 - _service_mean(state, "admissions")),
         "delayed_discharges": demand * discharge_rate * (1.0 - _service_mean(state, "discharge")),

@@ -182,5 +182,5 @@ class SystemState:
     integration_history: list[float] = field(default_factory=list)
 
     @property
-    def K(self) -> int:  # noqa: N802
+    def K(self) -> int:
         return len(self.issue_ids)

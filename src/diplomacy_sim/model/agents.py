@@ -31,7 +31,7 @@ class Organisation(mesa.Agent):
 
     @property
     def _o(self) -> Any:
-        return self.model.state.orgs  # type: ignore[attr-defined]
+        return self.model.state.orgs
 
     @property
     def key(self) -> str:
@@ -43,7 +43,7 @@ class Organisation(mesa.Agent):
 
     @property
     def agenda(self) -> dict[str, float]:
-        ids = self.model.state.issue_ids  # type: ignore[attr-defined]
+        ids = self.model.state.issue_ids
         return {k: float(v) for k, v in zip(ids, self._o.agenda[self.index], strict=True)}
 
     @property
@@ -75,12 +75,12 @@ class Organisation(mesa.Agent):
         return int(self._o.ignored_weeks[self.index])
 
     def members(self) -> list[Person]:
-        p = self.model.state.people  # type: ignore[attr-defined]
+        p = self.model.state.people
         rows = np.flatnonzero((p.org == self.index) & p.active)
-        return [self.model.people_agents[i] for i in rows]  # type: ignore[attr-defined]
+        return [self.model.people_agents[i] for i in rows]
 
     def initiatives(self, stages: tuple[Stage, ...] = tuple(Stage)) -> list[str]:
-        ini = self.model.state.initiatives  # type: ignore[attr-defined]
+        ini = self.model.state.initiatives
         sel = ini.parties[:, self.index] & np.isin(ini.stage, stages)
         return [ini.names[q] for q in np.flatnonzero(sel)]
 
@@ -119,7 +119,7 @@ class Person(mesa.Agent):
 
     @property
     def _p(self) -> Any:
-        return self.model.state.people  # type: ignore[attr-defined]
+        return self.model.state.people
 
     @property
     def role(self) -> str:
@@ -127,11 +127,11 @@ class Person(mesa.Agent):
 
     @property
     def organisation(self) -> Organisation:
-        return self.model.organisations[int(self._p.org[self.index])]  # type: ignore[attr-defined]
+        return self.model.organisations[int(self._p.org[self.index])]
 
     @property
     def agenda(self) -> dict[str, float]:
-        ids = self.model.state.issue_ids  # type: ignore[attr-defined]
+        ids = self.model.state.issue_ids
         return {k: float(v) for k, v in zip(ids, self._p.agenda[self.index], strict=True)}
 
     @property
@@ -156,7 +156,7 @@ class Person(mesa.Agent):
 
     def ties(self) -> list[dict[str, Any]]:
         """This person's ties: who they trust, how much, through which channel."""
-        t = self.model.state.ties  # type: ignore[attr-defined]
+        t = self.model.state.ties
         lo, hi = np.searchsorted(t.src, [self.index, self.index + 1])
         return [
             {

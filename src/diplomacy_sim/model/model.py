@@ -248,7 +248,7 @@ class DiplomacyModel(mesa.Model):
         return out
 
     def table_view(self) -> ng.TableView:
-        st, o, p = self.state, self.state.orgs, self.state.people
+        o, p = self.state.orgs, self.state.people
         own = self._org_table_agendas()
         alive = o.alive
         system = own[alive].mean(axis=0)
@@ -269,7 +269,7 @@ class DiplomacyModel(mesa.Model):
         return ng_p.max_parallel if self.spec.workstreams == "parallel" else 1
 
     def _propose(self, view: ng.TableView) -> None:
-        st, ini, o = self.state, self.state.initiatives, self.state.orgs
+        ini, o = self.state.initiatives, self.state.orgs
         ng_p = self.params.negotiation
         busy = np.isin(ini.stage, (Stage.NEGOTIATING, Stage.AGREED, Stage.DELIVERING))
         if busy.sum() >= self._workstreams():
@@ -323,7 +323,7 @@ class DiplomacyModel(mesa.Model):
         return "Chosen for its value to the whole system."
 
     def _negotiate(self, board_week: bool) -> tuple[np.ndarray, np.ndarray]:
-        st, ini, o, p = self.state, self.state.initiatives, self.state.orgs, self.state.people
+        ini, o, p = self.state.initiatives, self.state.orgs, self.state.people
         m = o.m
         meetings = np.zeros(m)
         unproductive = np.zeros(m)
@@ -336,7 +336,7 @@ class DiplomacyModel(mesa.Model):
         g = self.rules.openness_factor(p.anxiety, af.productive_anxiety, af.productive_width)
         focus = self._org_mean(g, self._table_roles)
         rng = self.rngs["negotiation"]
-        for q in np.flatnonzero(ini.stage == Stage.NEGOTIATING):
+        for q in map(int, np.flatnonzero(ini.stage == Stage.NEGOTIATING)):
             parties = np.flatnonzero(ini.parties[q])
             present = parties[view.present[parties]]
             meetings[present] += 1
@@ -385,7 +385,7 @@ class DiplomacyModel(mesa.Model):
     def _deadlock_cause(
         self, q: int, parties: np.ndarray, present: np.ndarray, result: Any, view: ng.TableView
     ) -> str:
-        o, ini = self.state.orgs, self.state.initiatives
+        o = self.state.orgs
         absent = [o.names[i] for i in parties if i not in present]
         if absent:
             return f"{', '.join(absent)} stopped coming to the table."
@@ -420,12 +420,11 @@ class DiplomacyModel(mesa.Model):
         delivering = np.flatnonzero(ini.stage == Stage.DELIVERING)
         live = np.flatnonzero(ini.stage == Stage.LIVE)
         present = o.alive & o.engaged
-        for q in live:
-            parties = np.flatnonzero(ini.parties[q])
-            if not present[parties].all():
-                ini.progress[q] -= dv.sustain_cost
-                if ini.progress[q] < 1.0:
-                    ini.stage[q] = Stage.DELIVERING
+        for lq in live:
+            if not present[ini.parties[lq]].all():
+                ini.progress[lq] -= dv.sustain_cost
+                if ini.progress[lq] < 1.0:
+                    ini.stage[lq] = Stage.DELIVERING
         if delivering.size == 0:
             return verdict, meetings, unproductive
         commit = np.sqrt(p.beliefs[:, 1] * p.beliefs[:, 2]) * (1.0 - p.strain)
@@ -437,7 +436,7 @@ class DiplomacyModel(mesa.Model):
         box = self._view.box_agenda
         ft = self._org_trust(st.ties.channel == Channel.FRONTLINE)
         rng = self.rngs["delivery"]
-        for q in delivering:
+        for q in map(int, delivering):
             parties = np.flatnonzero(ini.parties[q])
             effort = dl.party_effort(
                 box, ini.advances[q], parties, commitment, attention, capacity,
@@ -541,14 +540,15 @@ class DiplomacyModel(mesa.Model):
         oc.update_met(st, s.base_supply, s.joint_supply, s.outcome_lag)
 
     def _update_beliefs(self) -> None:
-        st, p, ini, t = self.state, self.state.people, self.state.initiatives, self.state.ties
+        p, ini, t = self.state.people, self.state.initiatives, self.state.ties
         af = self.params.affect
         on = np.isin(ini.stage, (Stage.NEGOTIATING, Stage.DELIVERING, Stage.LIVE))
         joint = (ini.advances * on[:, None]).sum(axis=0)
-        goals = (
-            1.0 - self.rules.agenda_distance(p.agenda, np.broadcast_to(joint / joint.sum(), p.agenda.shape))
-            if joint.sum() > 0 else np.full(p.n, 0.5)
-        )
+        if joint.sum() > 0:
+            shared = np.broadcast_to(joint / joint.sum(), p.agenda.shape)
+            goals = 1.0 - self.rules.agenda_distance(p.agenda, shared)
+        else:
+            goals = np.full(p.n, 0.5)
         working = np.isin(ini.stage, (Stage.DELIVERING, Stage.LIVE))
         mine = ini.parties & working[:, None]
         count = mine.sum(axis=0)

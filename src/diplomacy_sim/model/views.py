@@ -62,7 +62,9 @@ def person_view(model: DiplomacyModel, person: int) -> dict[str, Any]:
              "channel": Channel(int(t.channel[e])).name.lower()}
             for e in range(lo, hi)
         ],
-        "initiatives": [_initiative(model, q) for q in np.flatnonzero(st.initiatives.parties[:, org])],
+        "initiatives": [
+            _initiative(model, int(q)) for q in np.flatnonzero(st.initiatives.parties[:, org])
+        ],
         "signals": signals,
         "events": [e.to_dict() for e in model.events
                    if not e.actors or any(a in {o.ids[j] for j in seen_orgs} for a in e.actors)],

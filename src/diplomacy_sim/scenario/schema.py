@@ -439,7 +439,7 @@ def _walk(model: type[BaseModel], prefix: str) -> Iterator[ParamInfo]:
             lo, hi = _bounds(field)
             yield ParamInfo(
                 path=path,
-                type=ann,
+                type=int if ann is int else float,
                 default=field.default,
                 low=lo,
                 high=hi,
