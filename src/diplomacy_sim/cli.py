@@ -114,5 +114,62 @@ def run(
     click.echo(json.dumps(result.summary, indent=2))
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+def dashboard(host: str, port: int) -> None:
+    """Serve the browser dashboard (Solara) and print its address."""
+    from diplomacy_sim.dashboard.server import serve
+
+    serve(host, port)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.command()
+@click.argument("experiment")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Results folder; re-running the same command on it resumes.")
+@click.option("--workers", type=click.IntRange(0, 4096), default=None,
+              help="Local worker processes (default: all cores; 0: serial, in this process).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Send the runs to this Dask scheduler instead of a local pool.")
+@click.option("--chunk-seconds", type=click.FloatRange(0.01, 600), default=0.5,
+              show_default=True, help="Target duration of one task (a batch of runs).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
+          chunk_seconds: float, quiet: bool) -> None:
+    """Run (or resume) the EXPERIMENT file's runs into --out, in parallel."""
+    from diplomacy_sim.batch.runner import sweep as run_sweep
+
+    if workers is not None and scheduler is not None:
+        raise ScenarioError("--workers", ["give --workers or --scheduler, not both "
+                                          "(a Dask cluster has its own workers)."])
+    try:
+        done = run_sweep(experiment, out, workers=workers, scheduler=scheduler,
+                         progress=not quiet, chunk_seconds=chunk_seconds)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: finished runs are kept in {out}/; run the same command "
+                   "again to resume.", err=True)
+        sys.exit(130)
+    click.echo(
+        f"{done.out}/: {done.ok} ok, {done.failed} failed of {done.total} runs "
+        f"({done.skipped} already done, {done.ran} run now in {done.seconds:.1f} s)."
+    )
+    click.echo(f'load them with: pandas.read_parquet("{done.out}/summaries")')
+
+
+@main.command()
+@click.argument("results", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Report folder (default: RESULTS/report).")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
+              show_default=True)
+def analyse(results: str, out: str | None, fmt: str) -> None:
+    """Write a report (Markdown or HTML with PNG figures) on a sweep's RESULTS folder."""
+    from diplomacy_sim.analysis.report import write_report
+
+    path = write_report(results, out=out, fmt=fmt)
+    click.echo(f"wrote {path}")

@@ -1,0 +1,346 @@
+"""Running a sweep: chunks of runs on any ``concurrent.futures.Executor``.
+
+One path for every backend: a serial in-process executor, a local process pool, or a Dask
+cluster (``distributed.Client(address).get_executor()``). Runs are grouped into chunks that
+take about ``chunk_seconds`` each, so per-task scheduling overhead stays small; chunks shrink
+towards the end so the workers finish together.
+
+Failure handling:
+
+* a run that raises is caught inside :func:`run_chunk` and recorded as ``failed`` with its
+  error; the chunk and the sweep go on;
+* a task that fails without a result (its worker process died: ``BrokenProcessPool`` from a
+  process pool, ``KilledWorker`` from Dask) puts its runs on a suspect list. The pool is
+  rebuilt, and the suspects are retried one run per task, one at a time, on fresh workers:
+  the runs that succeed are kept, and a run that kills its worker again is recorded as failed.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import socket
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from diplomacy_sim.batch.design import Design, RunSpec, build_design
+from diplomacy_sim.batch.experiment import LoadedExperiment, load_experiment
+from diplomacy_sim.batch.store import ResultStore
+from diplomacy_sim.domain.outcomes import OUTCOMES
+
+
+# --------------------------------------------------------------------------- worker side
+@dataclass(frozen=True)
+class Chunk:
+    """A task: some runs of one experiment, with the base scenario they modify."""
+
+    base_data: dict[str, Any]
+    steps: int
+    people: int | None
+    keep_timeseries: bool
+    runs: list[RunSpec]
+    raise_in_runs: frozenset[int] = frozenset()
+    exit_in_runs: frozenset[int] = frozenset()
+
+
+@dataclass
+class ChunkResult:
+    rows: list[dict[str, Any]]
+    timeseries: dict[str, list[Any]] | None
+
+
+_TS_KEYS = ("run_id", "replication", "doctrine", "shock_regime", "step", *OUTCOMES)
+
+
+def _one(chunk: Chunk, run: RunSpec, worker: str) -> tuple[dict[str, Any], Any]:
+    from diplomacy_sim import api
+    from diplomacy_sim.scenario.loader import apply_overrides, scale_people, scenario_from_dict
+
+    t0 = time.perf_counter()
+    try:
+        if run.run_id in chunk.raise_in_runs:
+            raise RuntimeError(f"fault injection: run {run.run_id} raises (test-only knob)")
+        if run.run_id in chunk.exit_in_runs:
+            if multiprocessing.parent_process() is not None or os.environ.get("DASK_WORKER"):
+                os._exit(13)
+            raise RuntimeError(f"fault injection: run {run.run_id} would kill its worker")
+        data = apply_overrides(chunk.base_data, run.overrides(chunk.steps), source="experiment")
+        scenario = scenario_from_dict(data, source=f"run {run.run_id}")
+        if chunk.people is not None:
+            scenario = scale_people(scenario, chunk.people)
+        result = api.run(scenario, seed=run.seed)
+    except Exception as exc:
+        row = {"run_id": run.run_id, "status": "failed", "worker": worker,
+               "error": "".join(traceback.format_exception_only(exc)).strip(),
+               "duration_s": time.perf_counter() - t0}
+        return row, None
+    s = result.summary
+    row = {"run_id": run.run_id, "status": "ok", "error": None, "worker": worker,
+           "duration_s": time.perf_counter() - t0, "steps": s["steps"], "people": s["people"],
+           "events": s["events"], "doctrine": s["doctrine"]}
+    for o in OUTCOMES:
+        row[o] = s[o]
+        row[f"mean_{o}"] = s["mean"][o]
+    return row, result.timeseries if chunk.keep_timeseries else None
+
+
+def run_chunk(chunk: Chunk) -> ChunkResult:
+    """Run every run of a chunk; a run that raises becomes a failed row. Picklable, top level."""
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    rows = []
+    ts: dict[str, list[Any]] | None = {k: [] for k in _TS_KEYS} if chunk.keep_timeseries else None
+    for run in chunk.runs:
+        row, df = _one(chunk, run, worker)
+        rows.append(row)
+        if ts is not None and df is not None:
+            n = len(df)
+            ts["run_id"] += [run.run_id] * n
+            ts["replication"] += [run.replication] * n
+            ts["doctrine"] += [row["doctrine"]] * n
+            ts["shock_regime"] += [run.shock_regime or "base"] * n
+            for col in ("step", *OUTCOMES):
+                ts[col] += df[col].tolist()
+    return ChunkResult(rows=rows, timeseries=ts)
+
+
+# --------------------------------------------------------------------------- executors
+class SerialExecutor(Executor):
+    """Runs each task at submission, in this process: the reference for identical results."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        f: Future[Any] = Future()
+        try:
+            f.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            f.set_exception(exc)
+        return f
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers fork from a server that already imported the package.
+
+    ``forkserver`` rather than ``fork``: forking a process that runs threads (progress bar,
+    Dask) is unsafe, and ``spawn`` would re-import numpy, pandas and Mesa in every worker.
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["diplomacy_sim.batch.runner", "diplomacy_sim.api"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+class _Backend:
+    """An executor plus how to rebuild it after a worker died."""
+
+    def __init__(self, kind: str, workers: int, scheduler: str | None = None,
+                 executor: Executor | None = None) -> None:
+        self.kind = kind
+        self.workers = workers
+        self.scheduler = scheduler
+        self.client: Any = None
+        self.executor: Executor
+        if executor is not None:
+            self.executor = executor
+        elif kind == "serial":
+            self.executor = SerialExecutor()
+        elif kind == "process":
+            self.executor = process_pool(workers)
+        else:
+            from distributed import Client
+
+            self.client = Client(scheduler)
+            self.workers = max(1, sum(self.client.nthreads().values()))
+            self.executor = self.client.get_executor()
+
+    @property
+    def rebuildable(self) -> bool:
+        return self.kind == "process"
+
+    def rebuild(self) -> None:
+        self.shutdown(hard=True)
+        self.executor = process_pool(self.workers)
+
+    def shutdown(self, hard: bool = False) -> None:
+        if isinstance(self.executor, ProcessPoolExecutor):
+            procs = list((getattr(self.executor, "_processes", None) or {}).values())
+            if hard:
+                for p in procs:
+                    if p.is_alive():
+                        p.terminate()
+            self.executor.shutdown(wait=not hard, cancel_futures=True)
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    def describe(self) -> str:
+        if self.kind == "dask":
+            return f"dask {self.scheduler or 'executor'}"
+        return self.kind
+
+
+# --------------------------------------------------------------------------- the sweep
+@dataclass
+class SweepOutcome:
+    """What a sweep did: counts, and where the results are."""
+
+    out: Path
+    total: int
+    skipped: int
+    ran: int
+    ok: int
+    failed: int
+    seconds: float
+    tasks: int
+    retried: int = 0
+    chunk_sizes: list[int] = field(default_factory=list)
+
+
+def _chunk_size(per_run: float | None, pending: int, workers: int, target: float) -> int:
+    if per_run is None:
+        return 1
+    size = max(1, math.ceil(target / max(per_run, 1e-4)))
+    tail = max(1, pending // (2 * workers))  # small chunks at the end: workers finish together
+    return int(min(size, tail, 10_000))
+
+
+def sweep(
+    experiment: str | Path | LoadedExperiment,
+    out: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    progress: bool = True,
+    chunk_seconds: float = 0.5,
+    on_chunk: Callable[[int], None] | None = None,
+) -> SweepOutcome:
+    """Run (or resume) an experiment into ``out``.
+
+    Args:
+        experiment: a file, a shipped experiment's name, or a loaded experiment.
+        out: the results folder; re-running on the same folder resumes.
+        workers: local worker processes (default: this machine's cores); 0 runs serially
+            in this process.
+        scheduler: address of a Dask scheduler (``tcp://host:8786``): the runs go there.
+        executor: any ``concurrent.futures.Executor`` to use instead (e.g. a Dask client's).
+        progress: show a progress bar on stderr.
+        chunk_seconds: target duration of one task.
+        on_chunk: called with the number of runs stored after each chunk (tests use it).
+    """
+    exp = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
+    design: Design = build_design(exp)
+    store = ResultStore(out, exp, design)
+    done = store.open()
+    todo = [r for r in design.runs if r.run_id not in done]
+
+    if executor is not None:
+        backend = _Backend("custom", workers or 1, executor=executor)
+    elif scheduler is not None:
+        backend = _Backend("dask", 1, scheduler=scheduler)
+    elif workers == 0:
+        backend = _Backend("serial", 1)
+    else:
+        backend = _Backend("process", workers or os.cpu_count() or 1)
+
+    fault = exp.spec.fault_injection
+    template = Chunk(
+        base_data=exp.base_data, steps=design.steps, people=exp.spec.people,
+        keep_timeseries=exp.spec.outputs == "timeseries", runs=[],
+        raise_in_runs=frozenset(fault.raise_in_runs if fault else ()),
+        exit_in_runs=frozenset(fault.exit_in_runs if fault else ()),
+    )
+
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(design.runs), initial=len(done), unit="run", disable=not progress,
+               desc=exp.spec.name, dynamic_ncols=True, smoothing=0.05)
+    store.start_session(backend.describe(), backend.workers, len(todo))
+    pending: deque[RunSpec] = deque(todo)
+    suspects: deque[RunSpec] = deque()
+    inflight: dict[Future[ChunkResult], tuple[list[RunSpec], bool]] = {}
+    per_run: float | None = None
+    ran = failed = tasks = retried = 0
+    sizes: list[int] = []
+    t0 = time.perf_counter()
+    status = "interrupted"
+
+    def submit(runs: list[RunSpec], isolated: bool) -> None:
+        nonlocal tasks
+        chunk = Chunk(**{**template.__dict__, "runs": runs})
+        fut = backend.executor.submit(run_chunk, chunk)
+        inflight[fut] = (runs, isolated)
+        tasks += 1
+        sizes.append(len(runs))
+
+    def record(rows: list[dict[str, Any]], ts: dict[str, list[Any]] | None) -> None:
+        nonlocal ran, failed, per_run
+        store.write_chunk(rows, ts)
+        ran += len(rows)
+        nfail = sum(r["status"] != "ok" for r in rows)
+        failed += nfail
+        durations = [r["duration_s"] for r in rows if r["status"] == "ok"]
+        if durations:
+            mean = sum(durations) / len(durations)
+            per_run = mean if per_run is None else 0.7 * per_run + 0.3 * mean
+        bar.update(len(rows))
+        bar.set_postfix(failed=failed, refresh=False)
+        if on_chunk is not None:
+            on_chunk(ran)
+
+    try:
+        while pending or suspects or inflight:
+            max_inflight = 2 * backend.workers
+            while pending and len(inflight) < max_inflight:
+                size = _chunk_size(per_run, len(pending), backend.workers, chunk_seconds)
+                submit([pending.popleft() for _ in range(min(size, len(pending)))], False)
+            if not pending and not inflight and suspects:
+                retried += 1
+                submit([suspects.popleft()], True)  # alone, so a killer is pinned exactly
+            finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in finished:
+                runs, isolated = inflight.pop(fut)
+                try:
+                    res = fut.result()
+                except Exception as exc:  # the task, not a run, failed: its worker died
+                    broken = broken or isinstance(exc, BrokenProcessPool)
+                    if isolated:
+                        why = f"worker died while running it, twice ({type(exc).__name__}: {exc})"
+                        record([{"run_id": r.run_id, "status": "failed", "error": why,
+                                 "duration_s": float("nan")} for r in runs], None)
+                    else:
+                        suspects.extend(runs)
+                else:
+                    record(res.rows, res.timeseries)
+            if broken and backend.rebuildable:
+                # every task still on the broken pool fails too: collect them, then rebuild
+                for fut in list(inflight):
+                    runs, isolated = inflight.pop(fut)
+                    try:
+                        res = fut.result()
+                    except Exception:
+                        if isolated:
+                            suspects.appendleft(runs[0])
+                        else:
+                            suspects.extend(runs)
+                    else:
+                        record(res.rows, res.timeseries)
+                backend.rebuild()
+        status = "complete"
+    finally:
+        bar.close()
+        backend.shutdown(hard=status != "complete")
+        ok, nfailed = store.counts()
+        store.end_session(status, ok, nfailed)
+
+    return SweepOutcome(out=Path(out), total=len(design.runs), skipped=len(done), ran=ran,
+                        ok=ok, failed=nfailed, seconds=time.perf_counter() - t0, tasks=tasks,
+                        retried=retried, chunk_sizes=sizes)
+
+
+__all__ = ["Chunk", "ChunkResult", "SerialExecutor", "SweepOutcome", "run_chunk", "sweep"]

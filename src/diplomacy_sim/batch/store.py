@@ -1,0 +1,263 @@
+"""The result folder of a sweep: Parquet part files, a manifest, and resumption.
+
+Layout of ``DIR``::
+
+    manifest.json        experiment, hashes, master seed, sampler, versions, git, times
+    experiment.yaml      a copy of the experiment file
+    design.json          SALib problem and sample points (for sensitivity analysis)
+    summaries/part-*.parquet    one row per finished run (factors, seed, outcomes)
+    timeseries/part-*.parquet   one row per run and step (if the experiment keeps them)
+
+Each finished chunk of runs becomes one part file, written under a hidden temporary name
+and renamed, so a reader (or a resumed sweep) never sees half a file; Parquet readers skip
+hidden files. The timeseries part is written before the summary part of the same chunk, and
+a summary part marks its runs finished: on resume, timeseries parts without their summary
+part are deleted and their runs are run again.
+
+``pd.read_parquet("DIR/summaries")`` loads the results in one line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from diplomacy_sim.batch.design import Design, RunSpec, repeat_command
+from diplomacy_sim.batch.experiment import LoadedExperiment
+from diplomacy_sim.domain.outcomes import OUTCOMES
+from diplomacy_sim.scenario.loader import ScenarioError
+
+MANIFEST = "manifest.json"
+_PA_TYPES = {"float": pa.float64(), "int": pa.int64(), "str": pa.string(), "bool": pa.bool_()}
+_PACKAGES = ("diplomacy-sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic",
+             "SALib", "dask", "distributed")
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write via a hidden temporary file in the same folder, then rename over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def summary_schema(design: Design) -> pa.Schema:
+    fields = [
+        ("run_id", pa.int64()), ("seed", pa.int64()), ("replication", pa.int64()),
+        ("point", pa.int64()), ("doctrine", pa.string()), ("shock_regime", pa.string()),
+    ]
+    fields += [(name, _PA_TYPES[t]) for name, t in design.factor_columns.items()]
+    fields += [("status", pa.string()), ("error", pa.string()), ("worker", pa.string()),
+               ("duration_s", pa.float64()), ("steps", pa.int64()), ("people", pa.int64()),
+               ("events", pa.int64())]
+    fields += [(o, pa.float64()) for o in OUTCOMES]
+    fields += [(f"mean_{o}", pa.float64()) for o in OUTCOMES]
+    fields += [("repeat_command", pa.string())]
+    return pa.schema(fields)
+
+
+TIMESERIES_SCHEMA = pa.schema(
+    [("run_id", pa.int64()), ("replication", pa.int64()), ("doctrine", pa.string()),
+     ("shock_regime", pa.string()), ("step", pa.int64())]
+    + [(o, pa.float64()) for o in OUTCOMES]
+)
+
+
+def git_revision() -> str | None:
+    """The package's git revision (with ``-dirty`` for uncommitted changes), if in a repo."""
+    here = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=here, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return rev + ("-dirty" if dirty.strip() else "")
+
+
+def package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+class ResultStore:
+    """Appends finished chunks to ``DIR`` and knows which runs are already done."""
+
+    def __init__(self, out: str | Path, exp: LoadedExperiment, design: Design) -> None:
+        self.out = Path(out)
+        self.exp = exp
+        self.design = design
+        self.schema = summary_schema(design)
+        self.keep_timeseries = exp.spec.outputs == "timeseries"
+        self.by_id = {r.run_id: r for r in design.runs}
+        self.base_doctrine = exp.base.doctrine
+        self.manifest: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ opening
+    def open(self) -> set[int]:
+        """Create or resume ``DIR``; the ids of runs already finished (ok or failed)."""
+        manifest_path = self.out / MANIFEST
+        if manifest_path.exists():
+            try:
+                old = json.loads(manifest_path.read_text())
+            except (OSError, json.JSONDecodeError) as exc:
+                raise ScenarioError(str(self.out), [f"`{MANIFEST}` cannot be read: {exc}."]) \
+                    from None
+            if old.get("design_sha256") != self.exp.design_sha256:
+                was = old.get("experiment", {})
+                raise ScenarioError(str(self.out), [
+                    f"holds the results of a different experiment (`{was.get('name')}` from "
+                    f"{was.get('file')}, design {str(old.get('design_sha256'))[:12]}, "
+                    f"status {old.get('status')}); this experiment is `{self.exp.spec.name}` "
+                    f"from {self.exp.source} (design {self.exp.design_sha256[:12]}). A results "
+                    "folder is never rewritten by another experiment: choose a new --out, or "
+                    "delete the folder yourself."
+                ])
+            self.manifest = old
+        elif self.out.exists() and any(self.out.iterdir()):
+            raise ScenarioError(str(self.out), [
+                f"exists and is not empty, but has no `{MANIFEST}`: it is not a sweep's "
+                "results folder. Choose a new --out (or an empty folder)."
+            ])
+        (self.out / "summaries").mkdir(parents=True, exist_ok=True)
+        if self.keep_timeseries:
+            (self.out / "timeseries").mkdir(exist_ok=True)
+        done = self._finished_ids()
+        self._drop_orphan_timeseries()
+        if not self.manifest:
+            self.manifest = self._new_manifest()
+            shutil.copyfile(self.exp.source, self.out / "experiment.yaml")
+            atomic_write(self.out / "design.json", lambda p: p.write_text(json.dumps({
+                "problem": self.design.problem,
+                "sample": None if self.design.sample is None else self.design.sample.tolist(),
+                "factor_columns": self.design.factor_columns,
+                "steps": self.design.steps,
+            })))
+        return done
+
+    def _new_manifest(self) -> dict[str, Any]:
+        spec = self.exp.spec
+        return {
+            "experiment": {"name": spec.name, "title": spec.title, "file": self.exp.source,
+                           "file_sha256": self.exp.file_sha256},
+            "design_sha256": self.exp.design_sha256,
+            "base_scenario": self.exp.base_path,
+            "master_seed": spec.master_seed,
+            "seeds": spec.seeds,
+            "replications": spec.replications,
+            "steps": self.design.steps,
+            "outputs": spec.outputs,
+            "sampler": None if spec.sampler is None else {
+                **spec.sampler.model_dump(mode="json"), "problem": self.design.problem,
+                "points": None if self.design.sample is None else len(self.design.sample),
+            },
+            "runs_total": len(self.design.runs),
+            "factor_columns": self.design.factor_columns,
+            "versions": package_versions(),
+            "git_revision": git_revision(),
+            "started": now(),
+            "ended": None,
+            "status": "running",
+            "sessions": [],
+        }
+
+    def _parts(self, sub: str) -> list[Path]:
+        d = self.out / sub
+        return sorted(p for p in d.glob("part-*.parquet")) if d.exists() else []
+
+    def _finished_ids(self) -> set[int]:
+        done: set[int] = set()
+        for p in self._parts("summaries"):
+            done.update(pq.read_table(p, columns=["run_id"]).column(0).to_pylist())
+        return done
+
+    def _drop_orphan_timeseries(self) -> None:
+        names = {p.name for p in self._parts("summaries")}
+        for p in self._parts("timeseries"):
+            if p.name not in names:
+                p.unlink()
+
+    # ------------------------------------------------------------------ writing
+    def start_session(self, executor: str, workers: int, todo: int) -> None:
+        self.manifest["status"] = "running"
+        self.manifest["ended"] = None
+        self.manifest["sessions"].append(
+            {"started": now(), "ended": None, "executor": executor, "workers": workers,
+             "runs_to_do": todo, "host": platform.node()}
+        )
+        self.write_manifest()
+
+    def write_manifest(self) -> None:
+        text = json.dumps(self.manifest, indent=2)
+        atomic_write(self.out / MANIFEST, lambda p: p.write_text(text))
+
+    def end_session(self, status: str, ok: int, failed: int) -> None:
+        self.manifest["sessions"][-1]["ended"] = now()
+        self.manifest["status"] = status
+        if status == "complete":
+            self.manifest["ended"] = now()
+        self.manifest["runs_ok"] = ok
+        self.manifest["runs_failed"] = failed
+        self.write_manifest()
+
+    def write_chunk(self, rows: list[dict[str, Any]], timeseries: Iterable[dict[str, Any]] | None
+                    ) -> None:
+        """Append one finished chunk: its timeseries part first, then its summary part."""
+        if not rows:
+            return
+        name = f"part-{min(r['run_id'] for r in rows):08d}-{uuid.uuid4().hex[:8]}.parquet"
+        if self.keep_timeseries and timeseries is not None:
+            ts = pa.Table.from_pydict(dict(timeseries), schema=TIMESERIES_SCHEMA)  # type: ignore[arg-type]
+            atomic_write(self.out / "timeseries" / name, lambda p: pq.write_table(ts, p))
+        table = pa.Table.from_pylist([self.complete_row(r) for r in rows], schema=self.schema)
+        atomic_write(self.out / "summaries" / name, lambda p: pq.write_table(table, p))
+
+    def complete_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        run: RunSpec = self.by_id[row["run_id"]]
+        out = {
+            "run_id": run.run_id, "seed": run.seed, "replication": run.replication,
+            "point": run.point, "doctrine": run.doctrine or self.base_doctrine,
+            "shock_regime": run.shock_regime or "base",
+            **run.values,
+            "repeat_command": repeat_command(self.exp, run, self.design.steps),
+        }
+        out.update(row)
+        return out
+
+    def counts(self) -> tuple[int, int]:
+        ok = failed = 0
+        for p in self._parts("summaries"):
+            status = pq.read_table(p, columns=["status"]).column(0).to_pylist()
+            ok += sum(s == "ok" for s in status)
+            failed += sum(s != "ok" for s in status)
+        return ok, failed
+
+
+__all__ = ["ResultStore", "atomic_write", "summary_schema"]
