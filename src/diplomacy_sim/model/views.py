@@ -45,7 +45,10 @@ def person_view(model: DiplomacyModel, person: int) -> dict[str, Any]:
         k: float(np.clip(latest[k] + rng.normal(0.0, noise), 0.0, 1.0))
         for k in ("integration", "trust", "user_outcome") if k in latest
     }
+    enabler = ROLE_NAMES[int(p.role[person])] == "enabler"
     seen_orgs = {org} | {int(p.org[j]) for j in neighbours}
+    if enabler:  # system orchestrators see every organisation's joint work
+        seen_orgs |= set(range(o.m))
     return {
         "perspective": "person",
         "person": person,
@@ -63,7 +66,9 @@ def person_view(model: DiplomacyModel, person: int) -> dict[str, Any]:
             for e in range(lo, hi)
         ],
         "initiatives": [
-            _initiative(model, int(q)) for q in np.flatnonzero(st.initiatives.parties[:, org])
+            _initiative(model, int(q))
+            for q in np.flatnonzero(st.initiatives.parties[:, sorted(seen_orgs if enabler else {org})]
+                                    .any(axis=1))
         ],
         "signals": signals,
         "events": [e.to_dict() for e in model.events
