@@ -65,5 +65,5 @@ def test_the_trust_network_exports_to_networkx(model):
     g = moves.trust_network(model)
     assert g.number_of_nodes() == model.state.people.n
     assert g.number_of_edges() == model.state.ties.m
-    u, v, data = next(iter(g.edges(data=True)))
+    *_, data = next(iter(g.edges(data=True)))
     assert 0 <= data["trust"] <= 1 and data["channel"] in {"formal", "informal", "frontline", "within"}
