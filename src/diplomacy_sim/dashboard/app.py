@@ -1,0 +1,625 @@
+"""The Solara dashboard page: ``solara run diplomacy_sim.dashboard.app``.
+
+Every browser session gets its own :class:`~diplomacy_sim.dashboard.session.Session`
+(created inside the page with ``use_memo``); nothing is built at import time. Each part of
+the page is its own component reading only the reactive values it needs, so a Step
+re-renders the week, the charts, the network, the cards and the narrative, never the set-up.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from html import escape
+from typing import Any
+from urllib.parse import parse_qs
+
+import numpy as np
+import solara
+import solara.lab  # noqa: F401  (registers lab components used by solara itself)
+from solara.alias import rv
+
+from diplomacy_sim.dashboard import charts
+from diplomacy_sim.dashboard.session import (
+    SHOCK_CLASSES,
+    Session,
+    Setup,
+    ShockField,
+    format_number,
+    group_of,
+    humanise,
+    parameter_controls,
+    parse_number,
+    parse_people,
+    parse_seed,
+    scenario_catalogue,
+    scenario_values,
+    shock_fields,
+)
+from diplomacy_sim.scenario.loader import ScenarioError
+from diplomacy_sim.scenario.schema import DOCTRINES
+
+SPEEDS = (1, 2, 4, 8)  # weeks per second when playing
+STAGES_LIVE = ("delivering", "live")
+
+
+def _setup_from_url(search: str | None) -> tuple[Setup, str | None]:
+    """?scenario=&seed=&people=&doctrine= (for links and benchmarks); bad values are ignored
+    with a message."""
+    q = {k: v[-1] for k, v in parse_qs(search or "").items()}
+    names = [n for n, _, _ in scenario_catalogue()]
+    problems = []
+    scenario = q.get("scenario", names[0] if "integrated_discharge" not in names
+                     else "integrated_discharge")
+    if scenario not in names:
+        problems.append(f"unknown scenario “{scenario}”")
+        scenario = "integrated_discharge"
+    seed = people = None
+    if "seed" in q:
+        seed, err = parse_seed(q["seed"])
+        if err:
+            problems.append(err)
+    if "people" in q:
+        people, err = parse_people(q["people"])
+        if err:
+            problems.append(err)
+    doctrine = q.get("doctrine")
+    if doctrine is not None and doctrine not in DOCTRINES:
+        problems.append(f"unknown doctrine “{doctrine}”")
+        doctrine = None
+    msg = "Link ignored in part: " + "; ".join(problems) if problems else None
+    return Setup(scenario=scenario, doctrine=doctrine, seed=seed, people=people), msg
+
+
+# --------------------------------------------------------------------------- step bar
+@solara.component
+def StepBar(session: Session, version: solara.Reactive[int], playing: solara.Reactive[bool],
+            speed: solara.Reactive[int], pending: solara.Reactive[Setup],
+            running: solara.Reactive[Setup], notice: solara.Reactive[str | None]) -> None:
+    _ = version.value
+    is_playing = playing.value
+
+    def bump() -> None:
+        version.value += 1
+
+    def step() -> None:
+        session.step()
+        bump()
+
+    def run_to_end() -> None:
+        playing.value = False
+        session.run_to_end()
+        bump()
+
+    def reset() -> None:
+        playing.value = False
+        try:
+            session.reset(pending.value)
+        except ScenarioError as exc:
+            notice.value = "Not reset: " + "; ".join(exc.problems)
+            return
+        notice.value = None
+        running.value = session.setup
+        bump()
+
+    def loop(cancel: threading.Event) -> None:
+        if not is_playing:
+            return
+        delay = 1.0 / max(speed.value, 1)
+        while not cancel.is_set():
+            t0 = time.perf_counter()
+            if not session.step():
+                playing.value = False
+                return
+            version.value += 1
+            if session.model.done:
+                playing.value = False
+                return
+            cancel.wait(max(delay - (time.perf_counter() - t0), 0.01))
+
+    solara.use_thread(loop, dependencies=[is_playing, speed.value], intrusive_cancel=False)
+
+    done = session.model.done
+    changes = pending.value.describe_changes(running.value)
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "6px"}):
+        solara.HTML(tag="div", unsafe_innerHTML=(
+            f'<span class="week-indicator" style="font-size:22px;font-weight:600;'
+            f'margin-right:12px">Week {session.week} of {session.horizon}</span>'))
+        solara.Button("Step", on_click=step, disabled=done or is_playing, color="primary",
+                      icon_name="mdi-step-forward")
+        if is_playing:
+            solara.Button("Pause", on_click=lambda: playing.set(False), icon_name="mdi-pause")
+        else:
+            solara.Button("Play", on_click=lambda: playing.set(True), disabled=done,
+                          icon_name="mdi-play")
+        solara.Button("Run to end", on_click=run_to_end, disabled=done,
+                      icon_name="mdi-skip-forward")
+        solara.Button("Reset", on_click=reset, icon_name="mdi-restore",
+                      color="warning" if changes else None)
+        with solara.Row(style={"align-items": "center", "margin-left": "12px"}):
+            solara.Text("Play speed (weeks per second, applies now):")
+            solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS))
+    if changes:
+        solara.Warning("Changed, not yet applied — press Reset to start again with: "
+                       + "; ".join(changes), dense=True, classes=["pending-changes"])
+    if notice.value:
+        solara.Error(notice.value, dense=True)
+
+
+# --------------------------------------------------------------------------- charts
+def _shock_marks(session: Session) -> list[tuple[int, str]]:
+    return [(int(s["at"]), humanise(str(s["kind"]))) for s in session.injected]
+
+
+@solara.component
+def Charts(session: Session, version: solara.Reactive[int], balcony: bool, person: int) -> None:
+    v = version.value
+
+    def draw() -> str:
+        with session.lock:
+            marks = _shock_marks(session)
+            if balcony:
+                rows, base = list(session.model.rows), list(session.baseline_rows())
+                names = session.outcome_names()
+                svgs = [charts.line_chart(k, rows, base, session.horizon, marks) for k in names]
+                note = ("Blue: this run. Grey: the same scenario and seed without the "
+                        "trainer's injected shocks. Red marks: injected shocks.")
+            else:
+                sig = session.person_signals(person)
+                svgs = [charts.line_chart(k, sig, None, session.horizon, marks,
+                                          title=f"{charts.TITLES[k]} (as seen)",
+                                          colour="#6a1b9a")
+                        for k in ("integration", "trust", "user_outcome")]
+                note = ("What this person perceives: noisy signals of how the place is doing. "
+                        "Switch to the balcony to see everything.")
+        cells = "".join(f'<div style="min-width:0">{s}</div>' for s in svgs)
+        return (f'<div class="charts" data-week="{session.week}" data-shocks="{len(marks)}" '
+                'style="display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));'
+                f'gap:8px">{cells}</div><div style="font-size:12px;color:#607d8b">{note}</div>')
+
+    html = solara.use_memo(draw, [v, balcony, person])
+    solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+# --------------------------------------------------------------------------- network
+@solara.component
+def Network(session: Session, version: solara.Reactive[int], balcony: bool, person: int) -> None:
+    v = version.value
+
+    def draw() -> str:
+        with session.lock:
+            m = session.model
+            if balcony:
+                svg = charts.network_svg(m)
+            else:
+                lo, hi = np.searchsorted(m.state.ties.src, [person, person + 1])
+                visible = [person, *map(int, m.state.ties.dst[lo:hi])]
+                svg = charts.network_svg(m, visible=visible, focus=person)
+            return svg + charts.legend_html(m)
+
+    html = solara.use_memo(draw, [v, balcony, person])
+    with solara.Card("Trust network" + ("" if balcony else " (this person's ties)"),
+                     margin=0):
+        solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+# --------------------------------------------------------------------------- cards
+def _org_card_html(org: Any, colour: str) -> str:
+    agenda = sorted(org.agenda.items(), key=lambda kv: -kv[1])
+    bars = "".join(
+        f'<div style="display:flex;align-items:center;font-size:12px">'
+        f'<span style="width:90px;overflow:hidden;white-space:nowrap">{escape(humanise(k))}'
+        f'</span><span style="display:inline-block;height:8px;width:{100 * w:.0f}px;'
+        f'background:{colour};opacity:.75"></span><span style="margin-left:4px">{w:.2f}</span>'
+        "</div>" for k, w in agenda[:5]
+    )
+    live = org.initiatives(stages=tuple(_stage(s) for s in STAGES_LIVE))
+    status = ("abolished" if not org.alive else
+              "at the table" if org.engaged else "gone cold (not attending)")
+    status_colour = "#2e7d32" if org.alive and org.engaged else "#c62828"
+    return (
+        f'<div class="org-card" style="border-left:5px solid {colour};padding:6px 10px;'
+        'background:#fafafa;border-radius:4px;min-width:0">'
+        f'<div style="font-weight:600;font-size:15px">{escape(org.name)}</div>'
+        f'<div style="font-size:12px;color:{status_colour}">{org.kind.capitalize()} · '
+        f'{status}</div>'
+        f'<div style="font-size:12px">Budget £{org.budget:,.1f}m a year '
+        f'(free for joint work £{org.discretionary_budget:,.1f}m)</div>'
+        f'<div style="font-size:12px;margin-top:4px;font-weight:600">Agenda</div>{bars}'
+        f'<div style="font-size:12px;margin-top:4px"><b>Live initiatives:</b> '
+        f'{escape(", ".join(live)) if live else "none yet"}</div></div>'
+    )
+
+
+def _stage(name: str) -> Any:
+    from diplomacy_sim.domain.state import Stage
+
+    return Stage[name.upper()]
+
+
+@solara.component
+def OrgCards(session: Session, version: solara.Reactive[int], balcony: bool,
+             person: int) -> None:
+    v = version.value
+
+    def draw() -> str:
+        with session.lock:
+            m = session.model
+            orgs = m.organisations
+            if not balcony:
+                orgs = [orgs[int(m.state.people.org[person])]]
+            cells = "".join(
+                _org_card_html(o, charts.PALETTE[o.index % len(charts.PALETTE)]) for o in orgs
+            )
+            extra = "" if balcony else _person_html(session, person)
+        return ('<div style="display:grid;grid-template-columns:repeat(auto-fill,'
+                f'minmax(230px,1fr));gap:8px">{cells}{extra}</div>')
+
+    html = solara.use_memo(draw, [v, balcony, person])
+    solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+def _person_html(session: Session, person: int) -> str:
+    from diplomacy_sim.model.views import person_view
+
+    pv = person_view(session.model, person)
+    agenda = sorted(pv["agenda"].items(), key=lambda kv: -kv[1])[:3]
+    beliefs = ", ".join(f"{humanise(k).lower()} {v:.2f}" for k, v in pv["beliefs"].items())
+    return (
+        '<div class="person-card" style="border-left:5px solid #6a1b9a;padding:6px 10px;'
+        'background:#f3e5f5;border-radius:4px">'
+        f'<div style="font-weight:600;font-size:15px">You: {escape(pv["role"])} at '
+        f'{escape(session.model.organisations[int(session.model.state.people.org[person])].name)}'
+        '</div>'
+        f'<div style="font-size:12px">Your priorities: '
+        f'{escape(", ".join(f"{humanise(k)} {w:.2f}" for k, w in agenda))}</div>'
+        f'<div style="font-size:12px">Anxiety {pv["anxiety"]:.2f} · strain {pv["strain"]:.2f} '
+        f'· {len(pv["ties"])} ties</div><div style="font-size:12px">Beliefs: {beliefs}</div>'
+        "</div>"
+    )
+
+
+# --------------------------------------------------------------------------- narrative
+@solara.component
+def Narrative(session: Session, version: solara.Reactive[int], balcony: bool,
+              person: int) -> None:
+    v = version.value
+
+    def draw() -> str:
+        with session.lock:
+            m = session.model
+            if balcony:
+                events = [e.to_dict() for e in m.events[-200:]]
+            else:
+                from diplomacy_sim.model.views import person_view
+
+                events = person_view(m, person)["events"][-200:]
+            last = m.week - 1
+            now = [e for e in events if e["step"] == last][::-1]
+            earlier = [e for e in events if e["step"] < last][::-1][:12]
+
+        def item(e: dict[str, Any]) -> str:
+            tag = (' <span style="color:#c62828;font-weight:600">[injected by the trainer]'
+                   "</span>" if e.get("injected") else "")
+            return (f'<li class="event" style="margin-bottom:4px"><span style="color:#78909c">'
+                    f'Week {e["step"] + 1}:</span> {escape(e["text"])}{tag}<br>'
+                    f'<span style="font-size:12px;color:#546e7a">Why: {escape(e["cause"])}'
+                    "</span></li>")
+
+        head = (f"This week (week {last + 1})" if last >= 0 else "Nothing has happened yet")
+        body = "".join(item(e) for e in now) or (
+            '<li style="color:#78909c">Nothing notable this week.</li>' if last >= 0 else "")
+        older = "".join(item(e) for e in earlier)
+        return (f'<div class="narrative" data-week="{m.week}"><div style="font-weight:600">'
+                f'{head}</div><ul style="padding-left:18px">{body}</ul>'
+                + (f'<div style="font-weight:600;color:#78909c">Earlier</div>'
+                   f'<ul style="padding-left:18px;color:#455a64">{older}</ul>' if older else "")
+                + "</div>")
+
+    html = solara.use_memo(draw, [v, balcony, person])
+    with solara.Card("What happened", margin=0):
+        solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+# --------------------------------------------------------------------------- perspective
+@solara.component
+def PerspectivePanel(session: Session, epoch: solara.Reactive[int],
+                     balcony: solara.Reactive[bool], person: solara.Reactive[int]) -> None:
+    _ = epoch.value
+    choices = solara.use_memo(session.people_choices, [epoch.value])
+    solara.Markdown("**Perspective** (applies now)")
+    if balcony.value:
+        solara.Info("Balcony: you see everything — all outcomes, every organisation, every "
+                    "event.", dense=True)
+        solara.Button("Back to my role", on_click=lambda: balcony.set(False), text=True,
+                      icon_name="mdi-account")
+    else:
+        rv.Select(label="See as", items=[{"text": t, "value": i} for i, t in choices],
+                  v_model=person.value, on_v_model=lambda i: person.set(int(i)), dense=True,
+                  hide_details=True)
+        solara.Text("You see only what this person could: their ties, their organisation, "
+                    "noisy signals.", style={"font-size": "12px"})
+        solara.Button("Go to the balcony", on_click=lambda: balcony.set(True), outlined=True,
+                      icon_name="mdi-binoculars")
+
+
+# --------------------------------------------------------------------------- set-up
+@solara.component
+def ParamField(info: Any, value: Any, on_value: Any) -> None:
+    text, set_text = solara.use_state(format_number(value, info.type))
+    error, set_error = solara.use_state(cast_none())
+
+    def typed(t: str) -> None:
+        set_text(t)
+        parsed, err = parse_number(t, info)
+        set_error(err)
+        if err is None:
+            on_value(parsed)
+
+    hint = (f"{format_number(info.low, info.type)}–{format_number(info.high, info.type)} "
+            f"{info.unit}; schema default {format_number(info.default, info.type)}")
+    solara.InputText(label=info.description, value=text, on_value=typed,
+                     error=error or False, message=error or hint, dense=True,
+                     classes=["param-field"])
+
+
+def cast_none() -> str | None:
+    return None
+
+
+@solara.component
+def ParamGroup(group: str, infos: list[Any], scenario: str, pending: solara.Reactive[Setup]
+               ) -> None:
+    open_, set_open = solara.use_state(False)
+    values = solara.use_memo(lambda: scenario_values(scenario), [scenario])
+    solara.Button(("▾ " if open_ else "▸ ") + humanise(group), text=True,
+                  on_click=lambda: set_open(not open_), style={"text-transform": "none"})
+    if open_:
+        over = dict(pending.value.overrides)
+        with solara.Column(style={"padding-left": "10px"}):
+            for info in infos:
+                def on_value(x: Any, path: str = info.path) -> None:
+                    scen = values[path]
+                    pending.value = pending.value.with_override(path, None if x == scen else x)
+
+                ParamField(info, over.get(info.path, values[info.path]), on_value).key(
+                    f"{scenario}:{info.path}")
+
+
+@solara.component
+def SetupPanel(pending: solara.Reactive[Setup]) -> None:
+    setup = pending.value
+    catalogue = scenario_catalogue()
+    seed_text, set_seed_text = solara.use_state("" if setup.seed is None else str(setup.seed))
+    seed_error, set_seed_error = solara.use_state(cast_none())
+    people_text, set_people_text = solara.use_state(
+        "" if setup.people is None else str(setup.people))
+    people_error, set_people_error = solara.use_state(cast_none())
+
+    def on_seed(t: str) -> None:
+        set_seed_text(t)
+        if t.strip() == "":
+            set_seed_error(None)
+            pending.value = _replace(pending.value, seed=None)
+            return
+        value, err = parse_seed(t)
+        set_seed_error(err)
+        if err is None:
+            pending.value = _replace(pending.value, seed=value)
+
+    def on_people(t: str) -> None:
+        set_people_text(t)
+        value, err = parse_people(t)
+        set_people_error(err)
+        if err is None:
+            pending.value = _replace(pending.value, people=value)
+
+    def on_scenario(name: str) -> None:
+        pending.value = Setup(scenario=name, doctrine=setup.doctrine, seed=setup.seed,
+                              people=setup.people)
+
+    solara.Markdown("**Set-up** (applies when you press Reset)")
+    rv.Select(label="Scenario", items=[{"text": t, "value": n} for n, t, _ in catalogue],
+              v_model=setup.scenario, on_v_model=on_scenario, dense=True, hide_details=True)
+    desc = next((d for n, _, d in catalogue if n == setup.scenario), "")
+    solara.Text(desc, style={"font-size": "12px", "color": "#455a64"})
+    rv.Select(label="Doctrine", items=[{"text": "The scenario's own", "value": ""}]
+              + [{"text": d.capitalize(), "value": d} for d in DOCTRINES],
+              v_model=setup.doctrine or "", dense=True, hide_details=True,
+              on_v_model=lambda d: pending.set(_replace(pending.value, doctrine=d or None)))
+    solara.InputText(label="Seed (empty: the scenario's own)", value=seed_text,
+                     on_value=on_seed, error=seed_error or False, message=seed_error,
+                     dense=True, classes=["seed-field"])
+    solara.InputText(label="People (empty: the scenario's own size)", value=people_text,
+                     on_value=on_people, error=people_error or False, message=people_error,
+                     dense=True, classes=["people-field"])
+    groups: dict[str, list[Any]] = {}
+    for info in parameter_controls():
+        groups.setdefault(group_of(info.path), []).append(info)
+    solara.Text("Parameters", style={"font-weight": "600", "font-size": "13px"})
+    for g, infos in groups.items():
+        ParamGroup(g, infos, setup.scenario, pending).key(f"group:{g}")
+
+
+def _replace(setup: Setup, **kw: Any) -> Setup:
+    d = {"scenario": setup.scenario, "doctrine": setup.doctrine, "seed": setup.seed,
+         "people": setup.people, "overrides": setup.overrides}
+    d.update(kw)
+    return Setup(**d)
+
+
+# --------------------------------------------------------------------------- shocks
+@solara.component
+def ShockPanel(session: Session, version: solara.Reactive[int], epoch: solara.Reactive[int]
+               ) -> None:
+    _ = epoch.value
+    kind, set_kind = solara.use_state("budget_cut")
+    values, set_values = solara.use_state(cast_dict())
+    errors, set_errors = solara.use_state(cast_dict())
+    result, set_result = solara.use_state(cast_none())
+    failed, set_failed = solara.use_state(False)
+    m = session.model
+    orgs = [(oid, name) for oid, name, alive in zip(m.state.orgs.ids, m.state.orgs.names,
+                                                     m.state.orgs.alive, strict=True) if alive]
+    issues = list(zip(m.state.issue_ids, m.state.issue_labels, strict=True))
+    fields = shock_fields(kind)
+
+    def options(f: ShockField) -> list[dict[str, str]]:
+        if f.source == "literal":
+            return [{"text": humanise(o), "value": o} for o in f.options]
+        src = issues if f.source == "issues" else orgs
+        return [{"text": t, "value": v} for v, t in src]
+
+    def current(f: ShockField) -> Any:
+        if f.name in values:
+            return values[f.name]
+        if f.kind == "number":
+            return format_number(f.info.default, f.info.type)  # type: ignore[union-attr]
+        opts = options(f)
+        if f.kind == "choices":
+            return [opts[0]["value"]] if opts else []
+        if f.kind == "optional_choice":
+            return None
+        return opts[0]["value"] if opts else None
+
+    def set_value(name: str, v: Any) -> None:
+        set_values({**values, name: v})
+
+    def inject() -> None:
+        shock: dict[str, Any] = {"kind": kind}
+        errs: dict[str, str] = {}
+        for f in fields:
+            v = current(f)
+            if f.kind == "number":
+                parsed, err = parse_number(v, f.info)  # type: ignore[arg-type]
+                if err:
+                    errs[f.name] = err
+                shock[f.name] = parsed
+            elif v not in (None, "", []):
+                shock[f.name] = v
+        set_errors(errs)
+        if errs:
+            set_failed(True)
+            set_result("Not injected: fix the fields marked in red.")
+            return
+        try:
+            session.inject(shock)
+        except ScenarioError as exc:
+            set_failed(True)
+            set_result("Not injected: " + "; ".join(exc.problems))
+            return
+        set_failed(False)
+        set_result(f"{humanise(kind)} injected: it lands at the start of week "
+                   f"{session.week + 1}. It is marked in red on the charts.")
+        version.value += 1
+
+    solara.Markdown("**Trainer: inject a shock** (applies now)")
+    rv.Select(label="Shock", items=[{"text": humanise(k), "value": k} for k in SHOCK_CLASSES],
+              v_model=kind, on_v_model=lambda k: (set_kind(k), set_values({}), set_errors({}),
+                                                  set_result(None)),
+              dense=True, hide_details=True)
+    for f in fields:
+        if f.kind == "number":
+            info = f.info
+            hint = (f"{format_number(info.low, info.type)}–"  # type: ignore[union-attr]
+                    f"{format_number(info.high, info.type)} {info.unit}")  # type: ignore[union-attr]
+            solara.InputText(label=f.label, value=str(current(f)),
+                             on_value=lambda t, n=f.name: set_value(n, t),
+                             error=errors.get(f.name, False), message=errors.get(f.name, hint),
+                             dense=True, continuous_update=True).key(f"{kind}:{f.name}")
+        else:
+            rv.Select(label=f.label, items=options(f), v_model=current(f),
+                      multiple=f.kind == "choices", clearable=f.kind == "optional_choice",
+                      on_v_model=lambda v, n=f.name: set_value(n, v), dense=True,
+                      hide_details=True).key(f"{kind}:{f.name}")
+    solara.Button("Inject now", on_click=inject, color="error", icon_name="mdi-flash",
+                  disabled=session.model.done)
+    if result:
+        (solara.Error if failed else solara.Success)(result, dense=True,
+                                                     classes=["shock-result"])
+
+
+def cast_dict() -> dict[str, Any]:
+    return {}
+
+
+# --------------------------------------------------------------------------- export
+@solara.component
+def ExportPanel(session: Session) -> None:
+    def png() -> bytes:
+        with session.lock:
+            rows, base = list(session.model.rows), list(session.baseline_rows())
+            marks = _shock_marks(session)
+            title = f"{session.model.spec.title} — seed {session.model.seed}, week {session.week}"
+        return charts.charts_png(session.outcome_names(), rows, base, session.horizon, marks,
+                                 title)
+
+    name = session.model.spec.name
+    solara.Markdown("**Export** (for the debrief)")
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):
+        solara.FileDownload(session.timeseries_csv, filename=f"{name}_timeseries.csv",
+                            label="Timeseries (CSV)", mime_type="text/csv")
+        solara.FileDownload(session.events_jsonl, filename=f"{name}_events.jsonl",
+                            label="Events (JSONL)", mime_type="application/json")
+        solara.FileDownload(session.scenario_yaml, filename=f"{name}_scenario.yaml",
+                            label="Scenario + seed (YAML)", mime_type="text/yaml")
+        solara.FileDownload(png, filename=f"{name}_charts.png", label="Charts (PNG)",
+                            mime_type="image/png")
+
+
+# --------------------------------------------------------------------------- page
+@solara.component
+def Dashboard(initial: Setup, url_message: str | None = None) -> None:
+    """The whole dashboard for one session (the model is made here, per session)."""
+    session = solara.use_memo(lambda: Session(initial), [])
+    version = solara.use_reactive(0)
+    epoch = solara.use_reactive(0)  # bumped on Reset (new model)
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(SPEEDS[1])
+    balcony = solara.use_reactive(False)
+    person = solara.use_reactive(session.default_person())
+    pending = solara.use_reactive(session.setup)
+    running = solara.use_reactive(session.setup)
+    notice = solara.use_reactive(url_message)
+
+    # a Reset can change who exists: keep the chosen person valid
+    def on_reset_watch() -> None:
+        if person.value >= session.model.state.people.n:
+            person.value = session.default_person()
+
+    solara.use_effect(on_reset_watch, [running.value])
+
+    def on_running_change() -> None:
+        epoch.value += 1
+
+    solara.use_effect(on_running_change, [running.value])
+
+    with solara.Sidebar():
+        PerspectivePanel(session, epoch, balcony, person)
+        rv.Divider()
+        ShockPanel(session, version, epoch)
+        rv.Divider()
+        SetupPanel(pending)
+        rv.Divider()
+        ExportPanel(session)
+
+    with solara.Column(style={"padding": "4px 12px"}):
+        solara.HTML(tag="div", unsafe_innerHTML=(
+            f'<div style="font-size:14px;color:#546e7a">{escape(session.model.spec.title)} · '
+            f'{("balcony view" if balcony.value else "seeing as one person")}</div>'))
+        StepBar(session, version, playing, speed, pending, running, notice)
+        with solara.Columns([3, 2]):
+            with solara.Column():
+                Charts(session, version, balcony.value, person.value)
+                OrgCards(session, version, balcony.value, person.value)
+            with solara.Column():
+                Network(session, version, balcony.value, person.value)
+                Narrative(session, version, balcony.value, person.value)
+
+
+@solara.component
+def Page() -> None:
+    router = solara.use_router()
+    initial, msg = solara.use_memo(lambda: _setup_from_url(router.search), [])
+    solara.Title("System diplomacy")
+    Dashboard(initial, msg)

@@ -1,0 +1,249 @@
+"""Light drawing: inline SVG for the page (built in well under a millisecond per chart, no
+front-end library to serve), and matplotlib PNG only when a trainer downloads the charts."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from functools import lru_cache
+from html import escape
+from typing import Any
+
+import numpy as np
+
+from diplomacy_sim.domain.state import ROLE_INDEX
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
+           "#e377c2", "#bcbd22", "#7f7f7f")
+RUN_COLOUR = "#1565c0"
+BASELINE_COLOUR = "#9e9e9e"
+SHOCK_COLOUR = "#c62828"
+ROLE_RADIUS = {"executive": 7.0, "councillor": 6.0, "enabler": 5.5, "manager": 4.5,
+               "frontline": 3.0}
+TITLES = {
+    "integration": "Integration", "trust": "Trust", "pluralism": "Pluralism",
+    "engagement": "Engagement", "user_outcome": "User outcome", "strain": "Strain",
+    "avoidance": "Avoidance",
+}
+
+
+def _polyline(xs: Sequence[float], ys: Sequence[float]) -> str:
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+
+
+def line_chart(
+    name: str,
+    rows: Sequence[dict[str, float]],
+    baseline: Sequence[dict[str, float]] | None,
+    horizon: int,
+    shocks: Sequence[tuple[int, str]] = (),
+    title: str | None = None,
+    colour: str = RUN_COLOUR,
+) -> str:
+    """A small-multiple SVG chart of one 0..1 outcome over the weeks."""
+    w, h, left, right, top, bottom = 300, 150, 30, 8, 22, 18
+    pw, ph = w - left - right, h - top - bottom
+
+    def sx(week: float) -> float:
+        return left + pw * week / max(horizon, 1)
+
+    def sy(v: float) -> float:
+        return top + ph * (1.0 - min(max(v, 0.0), 1.0))
+
+    week = len(rows)
+    last = rows[-1][name] if rows else None
+    label = escape(title or TITLES.get(name, name))
+    value = f"{last:.2f}" if last is not None else "–"
+    parts = [
+        f'<svg class="chart" data-outcome="{name}" data-week="{week}" viewBox="0 0 {w} {h}" '
+        f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label} chart, week {week}" '
+        'style="width:100%;height:auto;font-family:Roboto,Arial,sans-serif">',
+        f'<text x="{left}" y="14" font-size="13" font-weight="600" fill="#263238">{label}</text>',
+        f'<text x="{w - right}" y="14" font-size="13" text-anchor="end" fill="{colour}" '
+        f'font-weight="600">{value}</text>',
+    ]
+    for v in (0.0, 0.5, 1.0):
+        y = sy(v)
+        parts.append(f'<line x1="{left}" x2="{w - right}" y1="{y:.1f}" y2="{y:.1f}" '
+                     'stroke="#eceff1" stroke-width="1"/>')
+        parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" font-size="9" text-anchor="end" '
+                     f'fill="#78909c">{v:g}</text>')
+    parts.append(f'<text x="{left}" y="{h - 4}" font-size="9" fill="#78909c">0</text>')
+    parts.append(f'<text x="{w - right}" y="{h - 4}" font-size="9" text-anchor="end" '
+                 f'fill="#78909c">week {horizon}</text>')
+    for at, text in shocks:
+        x = sx(at)
+        parts.append(
+            f'<g class="shock-mark"><line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + ph}" '
+            f'stroke="{SHOCK_COLOUR}" stroke-width="1.5" stroke-dasharray="3,2"/>'
+            f'<path d="M{x - 4:.1f},{top} L{x + 4:.1f},{top} L{x:.1f},{top + 6}" '
+            f'fill="{SHOCK_COLOUR}"><title>{escape(text)}</title></path></g>'
+        )
+    if baseline:
+        bl = baseline[: max(week, 1)]
+        xs = [sx(r["step"] + 1) for r in bl]
+        ys = [sy(r[name]) for r in bl]
+        parts.append(f'<polyline class="baseline" points="{_polyline(xs, ys)}" fill="none" '
+                     f'stroke="{BASELINE_COLOUR}" stroke-width="1.5" stroke-opacity="0.6"/>')
+    if rows:
+        xs = [sx(r["step"] + 1) for r in rows]
+        ys = [sy(r[name]) for r in rows]
+        parts.append(f'<polyline class="run" points="{_polyline(xs, ys)}" fill="none" '
+                     f'stroke="{colour}" stroke-width="2"/>')
+        parts.append(f'<circle cx="{xs[-1]:.1f}" cy="{ys[-1]:.1f}" r="2.5" fill="{colour}"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- network
+@lru_cache(maxsize=64)
+def _layout_cached(org_key: bytes, role_key: bytes, m: int) -> np.ndarray:
+    org = np.frombuffer(org_key, dtype=np.int64)
+    role = np.frombuffer(role_key, dtype=np.int64)
+    return _layout(org, role, m)
+
+
+def _layout(org: np.ndarray, role: np.ndarray, m: int) -> np.ndarray:
+    """Organisations round a circle; inside each, a sunflower with leaders at the centre."""
+    n = org.shape[0]
+    pos = np.zeros((n, 2))
+    sizes = np.bincount(org, minlength=m).astype(float)
+    radii = 0.9 * np.sqrt(np.maximum(sizes, 1.0) / max(sizes.max(), 1.0))
+    ring = 1.0 + radii.max() if m > 1 else 0.0
+    golden = np.pi * (3.0 - np.sqrt(5.0))
+    # leaders first (executives, councillors, enablers, managers, frontline)
+    rank = np.array([0, 3, 4, 1, 2])[role]
+    for j in range(m):
+        members = np.flatnonzero(org == j)
+        if members.size == 0:
+            continue
+        members = members[np.argsort(rank[members], kind="stable")]
+        angle = 2 * np.pi * j / m - np.pi / 2
+        cx, cy = ring * np.cos(angle), ring * np.sin(angle)
+        k = np.arange(members.size)
+        r = radii[j] * np.sqrt((k + 0.5) / members.size)
+        pos[members, 0] = cx + r * np.cos(k * golden)
+        pos[members, 1] = cy + r * np.sin(k * golden)
+    return pos
+
+
+def network_svg(model: Any, visible: Sequence[int] | None = None, focus: int | None = None) -> str:
+    """The trust network: people coloured by organisation, sized by role, ties by trust.
+
+    ``visible``: only these people (a person's partial view); ``focus``: that person.
+    """
+    st = model.state
+    p, t, o = st.people, st.ties, st.orgs
+    n, m = p.n, o.m
+    pos = _layout_cached(p.org.astype(np.int64).tobytes(), p.role.astype(np.int64).tobytes(), m)
+    size = 600
+    lo, hi = pos.min(axis=0) - 0.15, pos.max(axis=0) + 0.15
+    scale = (size - 20) / float(max(hi - lo))
+    xy = (pos - lo) * scale + 10
+    show = p.active.copy()
+    if visible is not None:
+        mask = np.zeros(n, dtype=bool)
+        mask[np.asarray(list(visible), dtype=np.int64)] = True
+        show &= mask
+    # one line per pair (i < j), drawn at the mean trust of both directions
+    a, b = np.minimum(t.src, t.dst), np.maximum(t.src, t.dst)
+    key = a * n + b
+    uniq, inv = np.unique(key, return_inverse=True)
+    trust = np.bincount(inv, weights=t.trust) / np.bincount(inv)
+    ua, ub = uniq // n, uniq % n
+    sel = show[ua] & show[ub]
+    if visible is not None and focus is not None:
+        sel &= (ua == focus) | (ub == focus)
+    cross = p.org[ua] != p.org[ub]
+    node_scale = 1.0 if n <= 150 else float(np.sqrt(150.0 / n)) * 1.3
+    parts = [
+        f'<svg class="network" data-week="{model.week}" viewBox="0 0 {size} {size}" '
+        'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Trust network" '
+        'style="width:100%;height:auto;max-height:70vh">'
+    ]
+    # ties in trust bands: faint and thin when weak, dark and thick when strong
+    bands = ((0.0, 0.25, 0.5, 0.12), (0.25, 0.5, 0.9, 0.25), (0.5, 0.75, 1.4, 0.45),
+             (0.75, 1.01, 2.2, 0.7))
+    for is_cross, colour in ((False, "#90a4ae"), (True, "#37474f")):
+        for lo_t, hi_t, width, alpha in bands:
+            s = sel & (cross == is_cross) & (trust >= lo_t) & (trust < hi_t)
+            if not s.any():
+                continue
+            x1, y1 = xy[ua[s]].T
+            x2, y2 = xy[ub[s]].T
+            d = "".join(f"M{p1:.0f} {q1:.0f}L{p2:.0f} {q2:.0f}"
+                        for p1, q1, p2, q2 in zip(x1, y1, x2, y2, strict=True))
+            w = width * (1.0 if n <= 150 else 0.7)
+            parts.append(f'<path d="{d}" stroke="{colour}" stroke-width="{w:.2f}" '
+                         f'stroke-opacity="{alpha}" fill="none"/>')
+    role_names = list(ROLE_INDEX)
+    for j in range(m):
+        members = np.flatnonzero((p.org == j) & show)
+        if members.size == 0:
+            continue
+        colour = PALETTE[j % len(PALETTE)]
+        circles = "".join(
+            f'<circle cx="{xy[i, 0]:.1f}" cy="{xy[i, 1]:.1f}" '
+            f'r="{ROLE_RADIUS[role_names[p.role[i]]] * node_scale:.1f}"/>'
+            for i in members
+        )
+        parts.append(f'<g fill="{colour}" stroke="white" stroke-width="0.6">{circles}</g>')
+    if focus is not None:
+        parts.append(f'<circle cx="{xy[focus, 0]:.1f}" cy="{xy[focus, 1]:.1f}" r="11" '
+                     'fill="none" stroke="#000" stroke-width="2.5"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def legend_html(model: Any) -> str:
+    o = model.state.orgs
+    items = "".join(
+        f'<span style="margin-right:12px;white-space:nowrap"><span style="display:inline-block;'
+        f'width:11px;height:11px;border-radius:50%;background:{PALETTE[j % len(PALETTE)]};'
+        f'margin-right:4px"></span>{escape(o.names[j])}</span>'
+        for j in range(o.m) if o.alive[j]
+    )
+    sizes = " &gt; ".join(r for r in sorted(ROLE_RADIUS, key=lambda r: -ROLE_RADIUS[r]))
+    return (f'<div style="font-size:13px;line-height:1.8">{items}</div>'
+            f'<div style="font-size:12px;color:#607d8b">Size by role: {sizes}. Line darkness '
+            'and width: trust (grey lines inside an organisation, dark across).</div>')
+
+
+# --------------------------------------------------------------------------- PNG export
+def charts_png(
+    names: Sequence[str],
+    rows: Sequence[dict[str, float]],
+    baseline: Sequence[dict[str, float]] | None,
+    horizon: int,
+    shocks: Sequence[tuple[int, str]] = (),
+    title: str = "",
+) -> bytes:
+    """The outcome charts as one PNG (matplotlib, Agg; only on download)."""
+    from matplotlib.figure import Figure
+
+    cols = 4
+    nrows = (len(names) + cols - 1) // cols
+    fig = Figure(figsize=(4 * cols, 2.8 * nrows), dpi=110, layout="constrained")
+    axes = fig.subplots(nrows, cols, squeeze=False).ravel()
+    x = [r["step"] + 1 for r in rows]
+    for ax, name in zip(axes, names, strict=False):
+        if baseline:
+            bl = baseline[: len(rows)]
+            ax.plot([r["step"] + 1 for r in bl], [r[name] for r in bl], color=BASELINE_COLOUR,
+                    lw=1.5, alpha=0.7, label="without injected shocks")
+        ax.plot(x, [r[name] for r in rows], color=RUN_COLOUR, lw=2, label="this run")
+        for at, _text in shocks:
+            ax.axvline(at, color=SHOCK_COLOUR, ls="--", lw=1.2)
+        ax.set_title(TITLES.get(name, name))
+        ax.set_xlim(0, horizon)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("week")
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    if names:
+        axes[0].legend(loc="lower left", fontsize=8)
+    if title:
+        fig.suptitle(title)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()

@@ -1,0 +1,373 @@
+"""One browser session's simulation: the running model, its baseline, the trainer's shocks.
+
+Plain Python (no Solara), so it is tested directly. The page creates one :class:`Session`
+per browser session; nothing here is built at import time.
+
+The *baseline* is the same scenario and seed without the trainer's injected shocks. Until
+the first injection it is the run itself; after it, a second model is stepped alongside.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import types
+import typing
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal, get_args, get_origin
+
+import numpy as np
+
+from diplomacy_sim.domain.outcomes import UNIT_OUTCOMES
+from diplomacy_sim.model.model import DiplomacyModel
+from diplomacy_sim.rng import view_generator
+from diplomacy_sim.scenario import schema
+from diplomacy_sim.scenario.loader import (
+    ScenarioError,
+    list_scenarios,
+    load_scenario,
+    resolved_dict,
+)
+
+DEFAULT_SCENARIO = "integrated_discharge"
+CHART_OUTCOMES: tuple[str, ...] = (
+    "integration", "trust", "pluralism", "engagement", "user_outcome", "strain", "avoidance",
+)
+PERSON_SIGNALS: tuple[str, ...] = ("integration", "trust", "user_outcome")
+"""What a person perceives of the whole place (see ``model.views.person_view``)."""
+SHOCK_CLASSES: dict[str, type[schema._ShockBase]] = {
+    "reorganisation": schema.Reorganisation,
+    "budget_cut": schema.BudgetCut,
+    "demand_surge": schema.DemandSurge,
+    "leadership_turnover": schema.LeadershipTurnover,
+    "national_mandate": schema.NationalMandate,
+}
+"""The trainer's shock panel offers these (elections are scheduled, not injected)."""
+MAX_SEED = 2**63 - 1
+PEOPLE_RANGE = (5, 5000)
+
+
+# --------------------------------------------------------------------------- controls
+@cache
+def parameter_controls() -> tuple[schema.ParamInfo, ...]:
+    """The set-up controls: every tunable parameter, read from the schema (never restated)."""
+    return tuple(schema.tunable_parameters())
+
+
+def group_of(path: str) -> str:
+    parts = path.split(".")
+    return parts[-2] if len(parts) > 1 else "run"
+
+
+def humanise(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def format_number(x: float, kind: type = float) -> str:
+    if kind is int:
+        return str(int(x))
+    return f"{x:g}"
+
+
+def parse_number(text: str, info: schema.ParamInfo) -> tuple[float | int | None, str | None]:
+    """(value, None) or (None, message) for text typed into a parameter's field."""
+    raw = str(text).strip()
+    unit = f" {info.unit}" if info.unit else ""
+    allowed = (f"a whole number from {format_number(info.low, int)} to "
+               f"{format_number(info.high, int)}{unit}" if info.type is int else
+               f"a number from {format_number(info.low)} to {format_number(info.high)}{unit}")
+    try:
+        value: float | int = float(raw)
+    except ValueError:
+        return None, f"“{raw}” is not a number: enter {allowed}."
+    if not np.isfinite(value):
+        return None, f"Enter {allowed}."
+    if info.type is int:
+        if value != int(value):
+            return None, f"Enter {allowed}."
+        value = int(value)
+    if not info.low <= value <= info.high:
+        return None, f"{format_number(value, info.type)} is out of range: enter {allowed}."
+    return value, None
+
+
+def parse_seed(text: str) -> tuple[int | None, str | None]:
+    raw = str(text).strip()
+    if not raw.isdigit():
+        return None, f"“{raw}” is not a seed: enter a whole number from 0 to {MAX_SEED}."
+    value = int(raw)
+    if value > MAX_SEED:
+        return None, f"The seed must be at most {MAX_SEED}."
+    return value, None
+
+
+def parse_people(text: str) -> tuple[int | None, str | None]:
+    raw = str(text).strip()
+    if raw == "":
+        return None, None  # the scenario's own size
+    lo, hi = PEOPLE_RANGE
+    if not raw.isdigit() or not lo <= int(raw) <= hi:
+        return None, f"Enter a whole number of people from {lo} to {hi}, or leave it empty."
+    return int(raw), None
+
+
+@dataclass(frozen=True)
+class ShockField:
+    """One field of a shock the trainer sets, read from the shock's schema class."""
+
+    name: str
+    label: str
+    kind: Literal["number", "choice", "choices", "optional_choice"]
+    info: schema.ParamInfo | None = None
+    options: tuple[str, ...] = ()  # for choice kinds, filled per scenario (org ids, issues)
+    source: str = ""  # "organisations", "issues" or "literal"
+
+
+def _number_info(cls: type, name: str) -> schema.ParamInfo | None:
+    f = cls.model_fields[name]  # type: ignore[attr-defined]
+    extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+    if f.annotation not in (int, float) or "unit" not in extra:
+        return None
+    lo = hi = None
+    for m in f.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    return schema.ParamInfo(
+        path=name, type=f.annotation, default=f.default, low=float(lo), high=float(hi),
+        unit=str(extra["unit"]), description=f.description or "",
+    )
+
+
+@cache
+def shock_fields(kind: str) -> tuple[ShockField, ...]:
+    """The fields of a shock kind, generated from its schema class."""
+    cls = SHOCK_CLASSES[kind]
+    out: list[ShockField] = []
+    for name, f in cls.model_fields.items():
+        if name in ("at", "kind", "label"):
+            continue
+        info = _number_info(cls, name)
+        ann = f.annotation
+        if info is not None:
+            out.append(ShockField(name, info.description, "number", info=info))
+        elif get_origin(ann) is Literal:
+            out.append(ShockField(name, humanise(name), "choice",
+                                  options=tuple(get_args(ann)), source="literal"))
+        elif get_origin(ann) is list:
+            src = "issues" if "issue" in name else "organisations"
+            out.append(ShockField(name, humanise(name), "choices", source=src))
+        elif get_origin(ann) in (typing.Union, types.UnionType):  # e.g. into: str | None
+            out.append(ShockField(name, humanise(name) + " (optional)", "optional_choice",
+                                  source="organisations"))
+        else:
+            src = "issues" if "issue" in name else "organisations"
+            out.append(ShockField(name, humanise(name), "choice", source=src))
+    return tuple(out)
+
+
+@cache
+def scenario_catalogue() -> tuple[tuple[str, str, str], ...]:
+    """Shipped scenarios: (name, title, plain-words description)."""
+    out = []
+    for name, title, _first in list_scenarios():
+        out.append((name, title, " ".join(load_scenario(name).description.split())))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- set-up
+@dataclass(frozen=True)
+class Setup:
+    """Everything that applies on Reset."""
+
+    scenario: str = DEFAULT_SCENARIO
+    doctrine: str | None = None  # None: the scenario's own
+    seed: int | None = None  # None: the scenario's own
+    people: int | None = None  # None: the scenario's own size
+    overrides: tuple[tuple[str, float | int], ...] = ()
+
+    def with_override(self, path: str, value: float | int | None) -> Setup:
+        d = dict(self.overrides)
+        if value is None:
+            d.pop(path, None)
+        else:
+            d[path] = value
+        return Setup(self.scenario, self.doctrine, self.seed, self.people, tuple(sorted(d.items())))
+
+    def describe_changes(self, other: Setup) -> list[str]:
+        """What differs from ``other`` (the running set-up), in words."""
+        out = []
+        if self.scenario != other.scenario:
+            out.append(f"scenario → {self.scenario}")
+        if self.doctrine != other.doctrine:
+            out.append(f"doctrine → {self.doctrine or 'scenario default'}")
+        if self.seed != other.seed:
+            out.append(f"seed → {self.seed if self.seed is not None else 'scenario default'}")
+        if self.people != other.people:
+            out.append(f"people → {self.people or 'scenario default'}")
+        a, b = dict(self.overrides), dict(other.overrides)
+        for k in sorted(set(a) | set(b)):
+            if a.get(k) != b.get(k):
+                out.append(f"{k} → {a.get(k, 'default')}")
+        return out
+
+
+def build_spec(setup: Setup) -> schema.Scenario:
+    overrides: dict[str, Any] = dict(setup.overrides)
+    if setup.doctrine:
+        overrides["doctrine"] = setup.doctrine
+    if setup.seed is not None:
+        overrides["seed"] = setup.seed
+    return load_scenario(setup.scenario, overrides=overrides or None, people=setup.people)
+
+
+def scenario_values(name: str) -> dict[str, float | int]:
+    """The value each tunable parameter has in a scenario (its file, else the schema)."""
+    data = load_scenario(name).model_dump(mode="python")
+    out = {}
+    for info in parameter_controls():
+        node: Any = data
+        for part in info.path.split("."):
+            node = node[part]
+        out[info.path] = node
+    return out
+
+
+# --------------------------------------------------------------------------- session
+@dataclass
+class Session:
+    """The model of one browser session, and what the trainer did to it."""
+
+    setup: Setup = field(default_factory=Setup)
+    model: DiplomacyModel = field(init=False)
+    baseline: DiplomacyModel | None = field(init=False, default=None)
+    injected: list[dict[str, Any]] = field(init=False, default_factory=list)
+    lock: threading.RLock = field(init=False, default_factory=threading.RLock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.reset(self.setup)
+
+    # ------------------------------------------------------------- verbs
+    def reset(self, setup: Setup | None = None) -> None:
+        """Start again with ``setup`` (raises ScenarioError on invalid set-up; keeps the old)."""
+        setup = setup or self.setup
+        spec = build_spec(setup)
+        with self.lock:
+            self.setup = setup
+            self.spec = spec
+            self.model = DiplomacyModel(spec)
+            self.baseline = None
+            self.injected = []
+
+    def step(self, n: int = 1) -> bool:
+        """Advance by ``n`` weeks; False when already at the end."""
+        with self.lock:
+            if self.model.done:
+                return False
+            for _ in range(n):
+                if self.model.done:
+                    break
+                self.model.step()
+                if self.baseline is not None:
+                    self.baseline.step()
+            return True
+
+    def run_to_end(self) -> None:
+        with self.lock:
+            while not self.model.done:
+                self.step()
+
+    def inject(self, shock: dict[str, Any]) -> None:
+        """Inject a shock now (raises ScenarioError if invalid)."""
+        with self.lock:
+            if self.model.done:
+                raise ScenarioError("shock", ["the run has ended: press Reset to start again."])
+            self.model.inject(dict(shock))
+            if self.baseline is None:
+                # the shock-free twin, caught up to now (the model is deterministic)
+                self.baseline = DiplomacyModel(self.spec)
+                for _ in range(self.model.week):
+                    self.baseline.step()
+            entry = dict(shock)
+            entry["at"] = self.model.week
+            self.injected.append(entry)
+
+    # ------------------------------------------------------------- reading
+    @property
+    def week(self) -> int:
+        return self.model.week
+
+    @property
+    def horizon(self) -> int:
+        return self.model.horizon
+
+    def baseline_rows(self) -> list[dict[str, float]]:
+        return self.model.rows if self.baseline is None else self.baseline.rows
+
+    def person_signals(self, person: int) -> list[dict[str, float]]:
+        """The noisy outcome signals ``person`` saw each week so far.
+
+        Adapter over ``model.views.person_view``, which gives only the current week: it draws
+        the same noise (same generator, same order) for every past week.
+        """
+        m = self.model
+        pid = int(m.state.people.person_id[person])
+        noise = m.params.affect.signal_noise
+        out = []
+        for w, row in enumerate(m.rows, start=1):
+            rng = view_generator(m.seed, w, pid)
+            sig = {"step": row["step"]}
+            for k in PERSON_SIGNALS:
+                sig[k] = float(np.clip(row[k] + rng.normal(0.0, noise), 0.0, 1.0))
+            out.append(sig)
+        return out
+
+    def people_choices(self) -> list[tuple[int, str]]:
+        """(index, label) for every person, e.g. "Executive 1, Northgate Hospital"."""
+        st = self.model.state
+        p, o = st.people, st.orgs
+        from diplomacy_sim.domain.state import ROLE_NAMES
+
+        counters: dict[tuple[int, int], int] = {}
+        out = []
+        for i in range(p.n):
+            key = (int(p.org[i]), int(p.role[i]))
+            counters[key] = counters.get(key, 0) + 1
+            out.append((i, f"{humanise(ROLE_NAMES[key[1]])} {counters[key]}, {o.names[key[0]]}"))
+        return out
+
+    def default_person(self) -> int:
+        """Learners start in a role: the first manager (else the first person)."""
+        p = self.model.state.people
+        managers = np.flatnonzero(p.role == 1)
+        return int(managers[0]) if managers.size else 0
+
+    # ------------------------------------------------------------- export
+    def timeseries_csv(self) -> str:
+        from diplomacy_sim.api import timeseries
+
+        with self.lock:
+            df = timeseries(self.model)
+            if self.baseline is not None:
+                base = timeseries(self.baseline)
+                for k in CHART_OUTCOMES:
+                    df[f"baseline_{k}"] = base[k].to_numpy()[: len(df)]
+        return df.to_csv(index=False)
+
+    def events_jsonl(self) -> str:
+        with self.lock:
+            return "".join(json.dumps(e.to_dict()) + "\n" for e in self.model.events)
+
+    def scenario_yaml(self) -> str:
+        """The resolved scenario with its seed; injected shocks are added at their week, so
+        ``diplomacy-sim run`` on this file repeats the session's run."""
+        import yaml
+
+        with self.lock:
+            data = copy.deepcopy(resolved_dict(self.model.spec))
+            data["shocks"] = list(data.get("shocks", [])) + [dict(s) for s in self.injected]
+        return yaml.safe_dump(data, sort_keys=False)
+
+    def outcome_names(self) -> tuple[str, ...]:
+        return tuple(k for k in CHART_OUTCOMES if k in UNIT_OUTCOMES)

@@ -1,0 +1,136 @@
+"""End to end: the dashboard in headless Debian Chromium (server started by the suite)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+class Tab:
+    """One browser context (one learner) on the dashboard, recording page errors."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(url)
+        self.page.get_by_text("Week 0 of").wait_for(timeout=30_000)
+
+    def button(self, name: str) -> Any:
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    def step(self, week: int) -> None:
+        self.button("Step").click()
+        self.page.locator(f'.charts[data-week="{week}"]').wait_for()
+
+    def week_text(self) -> str:
+        return str(self.page.locator(".week-indicator").inner_text())
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser: Any, dashboard_url: str) -> Iterator[Tab]:
+    t = Tab(browser, dashboard_url)
+    yield t
+    assert t.errors == []
+    t.close()
+
+
+def test_page_loads_and_step_updates_the_week_and_a_chart(tab: Tab) -> None:
+    assert tab.week_text().startswith("Week 0 of 156")
+    before = tab.page.locator("svg.chart").first.get_attribute("data-week")
+    tab.step(1)
+    assert tab.week_text().startswith("Week 1 of 156")
+    assert tab.page.locator("svg.chart").first.get_attribute("data-week") != before
+    assert tab.page.locator("svg.chart polyline.run").count() == 3  # a learner starts in a role
+    assert tab.errors == []
+
+
+def test_shock_shows_in_narrative_and_charts_and_screenshot(tab: Tab, artifacts: Any) -> None:
+    tab.button("Go to the balcony").click()
+    tab.page.locator("svg.chart").nth(6).wait_for()
+    for w in range(1, 5):
+        tab.step(w)
+    tab.button("Inject now").click()  # the default: a budget cut
+    tab.page.get_by_text("injected: it lands at the start of week 5").wait_for()
+    tab.page.locator('.charts[data-shocks="1"]').wait_for()
+    assert tab.page.locator("svg.chart .shock-mark").count() == 7
+    tab.button("Run to end").click()
+    tab.page.get_by_text("Week 156 of 156").wait_for()
+    tab.page.locator("svg.chart polyline.baseline").first.wait_for()
+    assert tab.page.locator("svg.chart .shock-mark").count() == 7
+    # the narrative: back to the week the shock landed (step through a fresh run)
+    tab.button("Reset").click()
+    tab.page.get_by_text("Week 0 of 156").wait_for()
+    for w in range(1, 4):
+        tab.step(w)
+    tab.button("Inject now").click()
+    tab.step(4)
+    narrative = tab.page.locator(".narrative")
+    assert "[injected by the trainer]" in narrative.inner_text()
+    assert "Why:" in narrative.inner_text()
+    for w in range(5, 12):
+        tab.step(w)
+    tab.page.screenshot(path=str(artifacts / "dashboard_main_view.png"))
+
+
+def test_reset_applies_a_changed_parameter(tab: Tab) -> None:
+    tab.step(1)
+    tab.page.get_by_role("button", name="▸ Run").click()
+    field = tab.page.get_by_label("Horizon of the run")
+    field.fill("52")
+    field.press("Enter")
+    tab.page.get_by_text("Changed, not yet applied").wait_for()
+    assert tab.week_text().startswith("Week 1 of 156")  # not before Reset
+    field.fill("99999")
+    field.press("Enter")
+    tab.page.get_by_text("out of range").wait_for()
+    field.fill("52")
+    field.press("Enter")
+    tab.button("Reset").click()  # the scenario has a shock at week 82: refused, explained
+    tab.page.get_by_text("Not reset:").wait_for()
+    assert tab.week_text().startswith("Week 1 of 156")
+    field.fill("120")
+    field.press("Enter")
+    tab.button("Reset").click()
+    tab.page.get_by_text("Week 0 of 120").wait_for()
+
+
+def test_bad_seed_shows_a_message_and_the_page_keeps_working(tab: Tab) -> None:
+    seed = tab.page.get_by_label("Seed (empty: the scenario's own)")
+    seed.fill("abc")
+    seed.press("Enter")
+    tab.page.get_by_text("“abc” is not a seed").wait_for()
+    tab.step(1)
+    tab.button("Reset").click()
+    tab.page.get_by_text("Week 0 of 156").wait_for()
+
+
+def test_two_browser_contexts_stay_isolated(browser: Any, dashboard_url: str) -> None:
+    a, b = Tab(browser, dashboard_url), Tab(browser, dashboard_url)
+    try:
+        for w in range(1, 4):
+            a.step(w)
+        a.button("Go to the balcony").click()
+        a.page.locator("svg.chart").nth(6).wait_for()
+        assert a.week_text().startswith("Week 3 of")
+        assert b.week_text().startswith("Week 0 of")
+        assert b.page.locator("svg.chart").count() == 3  # b is still in a role
+        seed = b.page.get_by_label("Seed (empty: the scenario's own)")
+        seed.fill("5")
+        seed.press("Enter")
+        b.page.get_by_text("Changed, not yet applied").wait_for()
+        b.step(1)
+        assert a.page.get_by_text("Changed, not yet applied").count() == 0
+        assert a.week_text().startswith("Week 3 of")
+        assert a.errors == [] and b.errors == []
+    finally:
+        a.close()
+        b.close()
