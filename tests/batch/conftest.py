@@ -28,6 +28,7 @@ TINY = {
 
 def write_experiment(folder: Path, **changes: object) -> Path:
     data = {**TINY, **changes}
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{data['name']}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path

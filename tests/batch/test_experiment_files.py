@@ -69,6 +69,8 @@ def problems_of(path: Path) -> list[str]:
         ({"shock_regimes": {"late": [{"kind": "election", "at": 50}]}},
          "week 50 is past the horizon"),
         ({"shock_regimes": {"x": [{"kind": "earthquake", "at": 1}]}}, "is not a shock kind"),
+        ({"shock_regimes": None, "steps": 4},
+         "field `steps`: 4 weeks do not fit the base scenario: field `shocks[0].at`"),
         ({"sampler": {"method": "sobol", "n": 10, "ranges": {
             "parameters.trust.loss_ratio": None, "parameters.influence.openness": None}},
           "factors": {}}, "field `sampler.n`: 10 is not a power of 2"),
@@ -88,7 +90,7 @@ def test_not_yaml_and_not_a_mapping(tmp_path):
     bad.write_text("name: [unclosed\n")
     assert "is not valid YAML at line" in problems_of(bad)[0]
     bad.write_text("- a list\n")
-    assert "a scenario is a YAML mapping" in problems_of(bad)[0]
+    assert "mapping" in problems_of(bad)[0]
 
 
 def test_cli_exits_2_with_a_message_and_no_traceback(tmp_path):

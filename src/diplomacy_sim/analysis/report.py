@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diplomacy_sim.domain.outcomes import OUTCOMES
 from diplomacy_sim.scenario.loader import ScenarioError
 
 KEY_OUTCOMES = ("integration", "trust", "pluralism", "engagement", "user_outcome", "strain")
@@ -117,6 +116,8 @@ def sensitivity(res: Results, outcomes: tuple[str, ...] = KEY_OUTCOMES
         rows = []
         for o in outcomes:
             y = means[o].to_numpy(dtype=float)
+            if not np.isfinite(y).all() or np.ptp(y) == 0:
+                continue  # a constant outcome has no variance to apportion
             if method == "sobol":
                 from SALib.analyze import sobol
 
@@ -136,7 +137,8 @@ def sensitivity(res: Results, outcomes: tuple[str, ...] = KEY_OUTCOMES
                                  "mu_star": si["mu_star"][i],
                                  "mu_star_conf": si["mu_star_conf"][i],
                                  "sigma": si["sigma"][i]})
-        out[f"{doctrine} / {regime}"] = pd.DataFrame(rows)
+        if rows:
+            out[f"{doctrine} / {regime}"] = pd.DataFrame(rows)
     return out
 
 
@@ -339,7 +341,8 @@ def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "
         doc.p("Indices computed on each sample point's mean over replications, with 95% "
               "bootstrap confidence intervals (±), for each doctrine and shock regime.")
         if not sens:
-            doc.p("Not computed: some sample points have no successful run.")
+            doc.p("Not computed: some sample points have no successful run, or every "
+                  "outcome is constant.")
         for i, (group, table) in enumerate(sens.items()):
             doc.h(3, group)
             doc.table(table)

@@ -120,7 +120,7 @@ def build_design(exp: LoadedExperiment) -> Design:
         for i, row in enumerate(x):
             vals = {}
             for name, v in zip(problem["names"], row, strict=True):
-                vals[name] = int(round(float(v))) if types[name] is int else float(v)
+                vals[name] = round(float(v)) if types[name] is int else float(v)
             points.append((i, vals))
 
     grid_keys = list(spec.factors)

@@ -142,6 +142,14 @@ def _semantic_problems(
     spec: Experiment, base_data: dict[str, Any], steps: int
 ) -> list[str]:
     problems: list[str] = []
+    if not spec.shock_regimes:
+        try:
+            scenario_from_dict(apply_overrides(base_data, {"steps": steps}))
+        except ScenarioError as exc:
+            problems += [
+                f"field `steps`: {steps} weeks do not fit the base scenario: {p} (shorten its "
+                "shocks with `shock_regimes`, or run longer)" for p in exc.problems
+            ]
     tunable = {p.path: p for p in tunable_parameters()}
     reserved = {"seed", "steps", "doctrine", "shocks"}
 

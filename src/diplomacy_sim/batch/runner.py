@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -269,13 +269,18 @@ def sweep(
     t0 = time.perf_counter()
     status = "interrupted"
 
-    def submit(runs: list[RunSpec], isolated: bool) -> None:
+    def submit(runs: list[RunSpec], isolated: bool) -> bool:
         nonlocal tasks
-        chunk = Chunk(**{**template.__dict__, "runs": runs})
-        fut = backend.executor.submit(run_chunk, chunk)
+        chunk = replace(template, runs=runs)
+        try:
+            fut = backend.executor.submit(run_chunk, chunk)
+        except BrokenProcessPool:  # broke before we noticed: nothing of this task ran
+            (suspects if isolated else pending).extendleft(reversed(runs))
+            return False
         inflight[fut] = (runs, isolated)
         tasks += 1
         sizes.append(len(runs))
+        return True
 
     def record(rows: list[dict[str, Any]], ts: dict[str, list[Any]] | None) -> None:
         nonlocal ran, failed, per_run
@@ -295,14 +300,15 @@ def sweep(
     try:
         while pending or suspects or inflight:
             max_inflight = 2 * backend.workers
-            while pending and len(inflight) < max_inflight:
-                size = _chunk_size(per_run, len(pending), backend.workers, chunk_seconds)
-                submit([pending.popleft() for _ in range(min(size, len(pending)))], False)
-            if not pending and not inflight and suspects:
-                retried += 1
-                submit([suspects.popleft()], True)  # alone, so a killer is pinned exactly
-            finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
             broken = False
+            while pending and len(inflight) < max_inflight and not broken:
+                size = _chunk_size(per_run, len(pending), backend.workers, chunk_seconds)
+                broken = not submit(
+                    [pending.popleft() for _ in range(min(size, len(pending)))], False)
+            if not pending and not inflight and suspects and not broken:
+                retried += 1
+                broken = not submit([suspects.popleft()], True)  # alone: a killer is pinned
+            finished = wait(list(inflight), return_when=FIRST_COMPLETED)[0] if inflight else set()
             for fut in finished:
                 runs, isolated = inflight.pop(fut)
                 try:
@@ -331,6 +337,8 @@ def sweep(
                     else:
                         record(res.rows, res.timeseries)
                 backend.rebuild()
+            elif broken:
+                raise RuntimeError("the executor is broken and cannot be rebuilt")
         status = "complete"
     finally:
         bar.close()
