@@ -191,3 +191,15 @@ def test_strain_stays_in_range_and_matches_the_reference(strain, unprod, anx, ga
     out = vec.strain_update(strain, unprod, anx, gain, rec)
     assert np.all((out >= 0) & (out <= 1))
     np.testing.assert_allclose(out, ref.strain_update(strain, unprod, anx, gain, rec))
+
+
+def test_with_no_self_weight_a_person_who_hears_no_one_keeps_their_view():
+    w = random_world(3)
+    w["anchoring"][:] = 0.0
+    w["weight"][:] = 0.0
+    args = (w["agenda"], w["anchor"], w["anchoring"], w["eps"], w["src"], w["dst"],
+            w["weight"], 0.0)
+    new, _ = vec.influence(*args)
+    assert np.isfinite(new).all()
+    np.testing.assert_allclose(new, w["agenda"])
+    np.testing.assert_allclose(ref.influence(*args)[0], new)

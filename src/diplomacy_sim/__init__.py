@@ -9,10 +9,10 @@ Quick start::
 
 __version__ = "0.1.0"
 
-from diplomacy_sim.api import RunResult, build_model, load_result, run, write_result  # noqa: E402
-from diplomacy_sim.domain.outcomes import OUTCOMES  # noqa: E402
-from diplomacy_sim.model.model import DiplomacyModel  # noqa: E402
-from diplomacy_sim.scenario.loader import ScenarioError, list_scenarios, load_scenario  # noqa: E402
+from diplomacy_sim.api import RunResult, build_model, load_result, run, write_result
+from diplomacy_sim.domain.outcomes import OUTCOMES
+from diplomacy_sim.model.model import DiplomacyModel
+from diplomacy_sim.scenario.loader import ScenarioError, list_scenarios, load_scenario
 
 __all__ = [
     "OUTCOMES",

@@ -95,11 +95,19 @@ def run(
     overrides = dict(parse_override(s) for s in sets)
     if doctrine:
         overrides["doctrine"] = doctrine
-    if steps:
-        overrides["steps"] = steps
     if seed is not None:
         overrides["seed"] = seed
     spec = load_scenario(scenario, overrides=overrides, people=people)
+    if steps:
+        # A shorter run simply never reaches the later shocks: leave them out, so that the
+        # scenario.yaml written with the run is valid and repeats it exactly.
+        later = [sh for sh in spec.shocks if sh.at >= steps]
+        if later:
+            click.echo(f"note: {len(later)} scheduled shock(s) from week {steps} on fall "
+                       f"after the {steps}-week run and are left out.", err=True)
+        spec = spec.model_copy(
+            update={"steps": steps, "shocks": [sh for sh in spec.shocks if sh.at < steps]}
+        )
     bar = tqdm(total=spec.steps, desc=spec.name, unit="wk", disable=quiet, file=sys.stderr)
 
     def tick(done: int, total: int) -> None:
@@ -123,9 +131,6 @@ def dashboard(host: str, port: int) -> None:
 
     serve(host, port)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
 
 
 @main.command()
@@ -173,3 +178,7 @@ def analyse(results: str, out: str | None, fmt: str) -> None:
 
     path = write_report(results, out=out, fmt=fmt)
     click.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -15,7 +15,7 @@ STREAMS: tuple[str, ...] = (
     "people",
     "beliefs",
     "encounters",
-    "perception",
+    "formation",
     "negotiation",
     "delivery",
     "shocks",

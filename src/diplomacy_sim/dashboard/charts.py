@@ -41,11 +41,13 @@ def line_chart(
     colour: str = RUN_COLOUR,
 ) -> str:
     """A small-multiple SVG chart of one 0..1 outcome over the weeks."""
-    w, h, left, right, top, bottom = 300, 150, 30, 8, 22, 18
+    w, h, left, right, top, bottom = 300, 130, 30, 8, 22, 18
     pw, ph = w - left - right, h - top - bottom
+    # the time axis grows with the run (in quarters of a year) so early weeks are readable
+    span = min(horizon, max(26, -(-int(len(rows) * 1.2) // 13) * 13))
 
     def sx(week: float) -> float:
-        return left + pw * week / max(horizon, 1)
+        return left + pw * min(week, span) / max(span, 1)
 
     def sy(v: float) -> float:
         return top + ph * (1.0 - min(max(v, 0.0), 1.0))
@@ -70,7 +72,7 @@ def line_chart(
                      f'fill="#78909c">{v:g}</text>')
     parts.append(f'<text x="{left}" y="{h - 4}" font-size="9" fill="#78909c">0</text>')
     parts.append(f'<text x="{w - right}" y="{h - 4}" font-size="9" text-anchor="end" '
-                 f'fill="#78909c">week {horizon}</text>')
+                 f'fill="#78909c">week {span}</text>')
     for at, text in shocks:
         x = sx(at)
         parts.append(

@@ -64,7 +64,8 @@ def influence(
     heard = csr_matrix((w, dst, indptr), shape=(n, n))
     num = heard @ agenda
     den = np.bincount(src, weights=w, minlength=n) + self_weight
-    mixed = (self_weight * agenda + num) / den[:, None]
+    safe = np.where(den > 0, den, 1.0)[:, None]
+    mixed = np.where(den[:, None] > 0, (self_weight * agenda + num) / safe, agenda)
     new = anchoring[:, None] * anchor + (1.0 - anchoring)[:, None] * mixed
     return new, d
 

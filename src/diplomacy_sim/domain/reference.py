@@ -53,7 +53,7 @@ def influence(
         total = self_weight + sum(w for _, w in heard[i])
         for c in range(k):
             acc = self_weight * float(agenda[i, c]) + sum(w * float(agenda[j, c]) for j, w in heard[i])
-            mixed = acc / total
+            mixed = acc / total if total > 0 else float(agenda[i, c])  # heard no one at all
             new[i, c] = anchoring[i] * anchor[i, c] + (1.0 - anchoring[i]) * mixed
     return new, dists
 

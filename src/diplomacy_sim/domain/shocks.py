@@ -275,6 +275,7 @@ def national_mandate(
     for h in hit:
         o.agenda[h] = o.agenda[h] + spec.strength * (onehot - o.agenda[h])
         o.target[h] = issue
+        o.mandate[h] = min(1.0, o.mandate[h] + spec.strength)
         o.pressure[h] = min(1.0, o.pressure[h] + spec.strength)
     disturb(state, hit, spec.intensity)
     return [Event(

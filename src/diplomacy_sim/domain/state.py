@@ -93,9 +93,10 @@ class Ties:
         self.sort()
 
     def sort(self) -> None:
-        order = np.lexsort((self.dst, self.src))
+        # sort by (src, dst); among duplicates of a pair the most trusted row comes first
+        order = np.lexsort((-self.trust, self.dst, self.src))
         self.keep(order)  # type: ignore[arg-type]
-        # remove duplicate (src, dst) pairs, keeping the highest-trust channel's row
+        # remove duplicate (src, dst) pairs, keeping that most trusted row
         if self.m > 1:
             dup = (self.src[1:] == self.src[:-1]) & (self.dst[1:] == self.dst[:-1])
             if dup.any():
@@ -126,6 +127,7 @@ class Organisations:
     distraction: I  # weeks of diverted attention left
     disturbance: F  # recent disturbance felt (0..1)
     pressure: F  # performance pressure from its regulator (0..1)
+    mandate: F  # extra pressure from a national mandate, fading with disturbance (0..1)
 
     @property
     def m(self) -> int:
@@ -179,7 +181,6 @@ class SystemState:
     issue_service: list[str]
     issue_weight: F
     next_person_id: int = 0
-    integration_history: list[float] = field(default_factory=list)
 
     @property
     def K(self) -> int:

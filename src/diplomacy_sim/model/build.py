@@ -56,6 +56,7 @@ def build_state(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> Sys
         ignored_weeks=np.zeros(m, np.int64),
         distraction=np.zeros(m, np.int64),
         disturbance=np.zeros(m),
+        mandate=np.zeros(m),
         pressure=np.array(
             [params.authorising.target_pressure if o.target else 0.0 for o in scenario.organisations]
         ),

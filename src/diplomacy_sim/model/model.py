@@ -79,6 +79,7 @@ class DiplomacyModel(mesa.Model):
             self._schedule.setdefault(sh.at, []).append(sh)
         self._channel_w = np.zeros(4)
         self._progress_at_board = np.zeros(self.state.initiatives.q)
+        self._avoidance = (0, 0)
         p = self.state.people
         self._table_roles = TABLE_MASK_BY_ROLE[p.role]
         self._leader_roles = LEADER_MASK_BY_ROLE[p.role]
@@ -139,6 +140,11 @@ class DiplomacyModel(mesa.Model):
 
     # ------------------------------------------------------------------ 1. events
     def _apply_shocks(self) -> None:
+        sv = self.state.services
+        if sv.surge_weeks_left > 0:  # a surge landing in week w covers weeks w .. w+d-1
+            sv.surge_weeks_left -= 1
+            if sv.surge_weeks_left == 0:
+                sv.demand_multiplier = 1.0
         due = [(s, False) for s in self._schedule.get(self.week, [])]
         due += [(s, True) for w, s in self.injected if w == self.week]
         for shock, injected in due:
@@ -205,6 +211,9 @@ class DiplomacyModel(mesa.Model):
         anchoring = np.where(
             self._table_roles, p.anchoring * self.doctrine.anchoring_factor, p.anchoring
         )
+        # past the productive zone, anxious people cling to their own view
+        over = np.clip(p.anxiety - af.productive_anxiety, 0.0, None)
+        anchoring = anchoring + (1.0 - anchoring) * np.clip(inf.anxious_anchoring * over, 0.0, 1.0)
         anchoring = np.where(p.active, anchoring, 1.0)
         on = np.flatnonzero(met)  # only ties in play this week carry influence
         src, dst = t.src[on], t.dst[on]
@@ -243,7 +252,8 @@ class DiplomacyModel(mesa.Model):
         key = org[t.src[sel]] * m + org[t.dst[sel]]
         num = np.bincount(key, weights=t.trust[sel], minlength=m * m)
         den = np.bincount(key, minlength=m * m)
-        default = self.params.trust.initial_cross if channel_mask is None else 0.0
+        # organisations with no ties between them are strangers
+        default = self.params.trust.new_tie if channel_mask is None else 0.0
         out = np.where(den > 0, num / np.maximum(den, 1), default).reshape(m, m)
         return out
 
@@ -306,8 +316,8 @@ class DiplomacyModel(mesa.Model):
         d = view.discretionary[parties]
         ini.shares[q] = 0.0
         ini.shares[q, parties] = d / d.sum() if d.sum() > 0 else 1.0 / parties.size
-        if self.doctrine.mandates:
-            ini.lead[q] = int(np.argmax(np.where(o.alive, o.authority, -1.0)))
+        if self.doctrine.mandates:  # the most authoritative party leads and mandates
+            ini.lead[q] = int(parties[np.argmax(o.authority[parties])])
         self.events.append(Event(
             self.week, "proposal",
             f"{ini.names[q]} was put on the table by {o.names[ini.lead[q]]}.",
@@ -364,7 +374,7 @@ class DiplomacyModel(mesa.Model):
 
     def _agree(self, q: int, atd: bool) -> None:
         ini, o = self.state.initiatives, self.state.orgs
-        ini.stage[q] = Stage.DELIVERING
+        ini.stage[q] = Stage.AGREED  # delivery starts the next week
         ini.agreed_at[q] = self.week
         ini.agree_to_disagree[q] = atd
         ini.broken_streak[q] = 0
@@ -378,7 +388,7 @@ class DiplomacyModel(mesa.Model):
             cause = "The parties found a split of the costs each could accept."
         self.events.append(Event(
             self.week, "agreement",
-            f"{ini.names[q]} was agreed after {ini.rounds[q] + 1} rounds and moves into delivery.",
+            f"{ini.names[q]} was agreed after {ini.rounds[q] + 1} rounds; delivery starts next week.",
             cause, tuple(o.ids[i] for i in parties),
         ))
 
@@ -417,6 +427,9 @@ class DiplomacyModel(mesa.Model):
         meetings = np.zeros(m)
         unproductive = np.zeros(m)
         dv, auth = self.params.delivery, self.params.authorising
+        starting = ini.stage == Stage.AGREED
+        starting &= ini.agreed_at < self.week
+        ini.stage[starting] = Stage.DELIVERING
         delivering = np.flatnonzero(ini.stage == Stage.DELIVERING)
         live = np.flatnonzero(ini.stage == Stage.LIVE)
         present = o.alive & o.engaged
@@ -519,25 +532,22 @@ class DiplomacyModel(mesa.Model):
         p.anxiety = self.rules.anxiety_update(p.anxiety, disturbance, af.anxiety_baseline,
                                               af.anxiety_rate)
         o.disturbance *= 1.0 - af.disturbance_decay
-        unprod = np.where(self._table_roles, unproductive[p.org], 0.0)
+        unprod = np.where(self._leader_roles, unproductive[p.org], 0.0)
         p.strain = self.rules.strain_update(p.strain, unprod, p.anxiety, af.strain_gain,
                                             af.strain_recovery)
         self._update_engagement(met)
         self._turnover()
+        self._form_ties()
         p.tenure += 1
         t.age += 1
         o.distraction = np.maximum(o.distraction - 1, 0)
         sv = st.services
-        if sv.surge_weeks_left > 0:
-            sv.surge_weeks_left -= 1
-            if sv.surge_weeks_left == 0:
-                sv.demand_multiplier = 1.0
-        has = o.target >= 0
-        o.pressure[has] = np.clip(
-            self.params.authorising.target_pressure * 2.0 * (1.0 - sv.met[o.target[has]]), 0.0, 1.0
-        )
         s = self.params.services
         oc.update_met(st, s.base_supply, s.joint_supply, s.outcome_lag)
+        has = o.target >= 0
+        shortfall = self.params.authorising.target_pressure * 2.0 * (1.0 - sv.met[o.target[has]])
+        o.pressure[has] = np.clip(shortfall + o.mandate[has], 0.0, 1.0)
+        o.mandate *= 1.0 - af.disturbance_decay
 
     def _update_beliefs(self) -> None:
         p, ini, t = self.state.people, self.state.initiatives, self.state.ties
@@ -625,8 +635,39 @@ class DiplomacyModel(mesa.Model):
                 cause, (o.ids[org],),
             ))
 
+    def _form_ties(self) -> None:
+        """People rebuild lost cross-boundary ties slowly, up to their usual number."""
+        st, p, t, o = self.state, self.state.people, self.state.ties, self.state.orgs
+        rate = self.params.trust.formation_rate
+        if rate <= 0:
+            return
+        rng = self.rngs["formation"]
+        for channel, pool_mask, target in (
+            (Channel.INFORMAL, self._leader_roles, self.spec.network.informal_ties),
+            (Channel.FRONTLINE, (p.role == ROLE_INDEX["frontline"]) & p.active,
+             self.spec.network.frontline_ties),
+        ):
+            pool = np.flatnonzero(pool_mask & o.alive[p.org])
+            u = rng.random(pool.size)
+            if pool.size < 2:
+                continue
+            degree = np.bincount(t.src[t.channel == channel], minlength=p.n)[pool]
+            seekers = pool[(degree < target) & (u < rate)]
+            if seekers.size == 0:
+                continue
+            partners = pool[rng.integers(0, pool.size, seekers.size)]
+            ok = p.org[partners] != p.org[seekers]
+            a, b = seekers[ok], partners[ok]
+            if a.size:
+                trust = np.full(2 * a.size, self.params.trust.new_tie)
+                t.append(np.concatenate([a, b]), np.concatenate([b, a]), trust,
+                         np.full(2 * a.size, channel, dtype=np.int64))
+
     # ------------------------------------------------------------------ 7. measures
     def _measure(self, meetings: int, unproductive: int) -> None:
+        if meetings:  # between boards, avoidance is that of the latest meetings held
+            self._avoidance = (meetings, unproductive)
+        meetings, unproductive = self._avoidance
         self._table_agendas = self._org_table_agendas()
         s = self.params.services
         row = oc.measure(

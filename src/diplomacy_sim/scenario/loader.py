@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from diplomacy_sim.scenario.schema import ROLES, Parameters, Scenario
+from diplomacy_sim.scenario.schema import ROLES, SHOCK_KINDS, Parameters, Scenario
 
 SCENARIO_DIR = Path(__file__).resolve().parents[3] / "scenarios"
 
@@ -68,16 +68,30 @@ def _unwrap(ann: Any) -> Any:
     return ann
 
 
+_KIND_WORDS = {"int": "whole number", "float": "number", "str": "text", "bool": "true or false"}
+
+
+def _bound(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
 def describe_allowed(model: type[BaseModel], name: str) -> str:
+    """What a field accepts, in words: type, bounds, unit and meaning."""
     field = model.model_fields[name]
     lo = hi = None
     for m in field.metadata:
         lo = getattr(m, "ge", lo)
         hi = getattr(m, "le", hi)
-    kind = getattr(field.annotation, "__name__", str(field.annotation))
-    parts = [f"a {kind}"]
+    raw = getattr(field.annotation, "__name__", str(field.annotation))
+    kind = _KIND_WORDS.get(raw, raw)
     if lo is not None and hi is not None:
-        parts = [f"a {kind} from {lo} to {hi}"]
+        parts = [f"a {kind} from {_bound(lo)} to {_bound(hi)}"]
+    elif lo is not None:
+        parts = [f"a {kind} of at least {_bound(lo)}"]
+    elif hi is not None:
+        parts = [f"a {kind} of at most {_bound(hi)}"]
+    else:
+        parts = [f"a {kind}"]
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
     if "unit" in extra:
         parts.append(f"in {extra['unit']}")
@@ -86,11 +100,11 @@ def describe_allowed(model: type[BaseModel], name: str) -> str:
     return " ".join(parts)
 
 
-def _union_model(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """For shocks, the loc holds the tag name: resolve it to the member class."""
+def _shock_tags() -> dict[str, type[BaseModel]]:
+    """Shock kinds to the schema class of each (the discriminated union's members)."""
     from diplomacy_sim.scenario import schema
 
-    tags = {
+    return {
         "reorganisation": schema.Reorganisation,
         "budget_cut": schema.BudgetCut,
         "demand_surge": schema.DemandSurge,
@@ -98,6 +112,11 @@ def _union_model(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]
         "national_mandate": schema.NationalMandate,
         "election": schema.Election,
     }
+
+
+def _union_model(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """For shocks, the loc holds the tag name: resolve it to the member class."""
+    tags = _shock_tags()
     for i, part in enumerate(loc):
         if part in tags:
             return tags[part] if i == len(loc) - 1 else _model_at(tags[part], loc[i + 1 :])
@@ -106,19 +125,24 @@ def _union_model(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]
 
 def _explain(root: type[BaseModel], err: Mapping[str, Any]) -> str:
     loc = tuple(err["loc"])
-    path = _fmt_path(p for p in loc if not (isinstance(p, str) and "[" in p))
+    path = _fmt_path(
+        p for i, p in enumerate(loc)
+        if not (isinstance(p, str) and "[" in p)
+        # a shock's tag (``shocks[0].budget_cut.fraction``) is not part of what the user wrote
+        and not (i > 0 and isinstance(loc[i - 1], int) and p in SHOCK_KINDS)
+    )
     etype = err["type"]
     value = err.get("input")
     if etype == "extra_forbidden":
         owner = _union_model(root, loc[:-1]) or _model_at(root, loc[:-1])
-        allowed = sorted(owner.model_fields) if owner else []
+        keys = sorted(owner.model_fields) if owner else []
         key = str(loc[-1])
-        hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        near = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
         msg = f"field `{path}`: unknown key `{key}`."
-        if hint:
-            msg += f" Did you mean `{hint[0]}`?"
-        if allowed:
-            msg += f" Allowed keys here: {', '.join(allowed)}."
+        if near:
+            msg += f" Did you mean `{near[0]}`?"
+        if keys:
+            msg += f" Allowed keys here: {', '.join(keys)}."
         return msg
     if etype == "missing":
         return f"field `{path}`: required but missing."
@@ -146,8 +170,18 @@ def _explain(root: type[BaseModel], err: Mapping[str, Any]) -> str:
         else:
             allowed = err["msg"].lower()
         return f"field `{path}`: {value!r} is out of range; allowed: {allowed}."
+    if etype in ("dict_type", "model_type", "model_attributes_type"):
+        owner = _union_model(root, loc) or _model_at(root, loc)
+        with_keys = f" with keys from: {', '.join(sorted(owner.model_fields))}" if owner else ""
+        return f"field `{path}`: {value!r} has the wrong type; allowed: a mapping{with_keys}."
     if etype.endswith("_type") or etype.endswith("_parsing"):
-        return f"field `{path}`: {value!r} has the wrong type; {err['msg'].lower()}."
+        owner = _union_model(root, loc[:-1]) or _model_at(root, loc[:-1])
+        name = str(loc[-1]) if loc else ""
+        if owner is not None and name in owner.model_fields:
+            allowed = describe_allowed(owner, name)
+        else:
+            allowed = err["msg"].lower().removeprefix("input should be ")
+        return f"field `{path}`: {value!r} has the wrong type; allowed: {allowed}."
     if etype == "string_pattern_mismatch":
         return (
             f"field `{path}`: {value!r} is not a valid identifier; allowed: lower-case letters, "
@@ -178,12 +212,14 @@ def cross_reference_problems(s: Scenario) -> list[str]:
             f"field `{path}`: `{value}` is not a known {what}; allowed: {', '.join(known)}.{hint}"
         )
 
-    for label, ids in (("issue", issue_ids), ("organisation", org_ids)):
+    for label, ids in (("issues", issue_ids), ("organisations", org_ids)):
         seen: set[str] = set()
-        for i in ids:
-            if i in seen:
-                problems.append(f"{label} id `{i}` is defined twice; ids must be unique.")
-            seen.add(i)
+        for n, ident in enumerate(ids):
+            if ident in seen:
+                problems.append(
+                    f"field `{label}[{n}].id`: `{ident}` is defined twice; ids must be unique."
+                )
+            seen.add(ident)
     for i, org in enumerate(s.organisations):
         base = f"organisations[{i}]"
         for k, w in org.agenda.items():
@@ -202,7 +238,7 @@ def cross_reference_problems(s: Scenario) -> list[str]:
     for i, ini in enumerate(s.initiatives):
         base = f"initiatives[{i}]"
         if ini.id in init_ids:
-            problems.append(f"initiative id `{ini.id}` is defined twice; ids must be unique.")
+            problems.append(f"field `{base}.id`: `{ini.id}` is defined twice; ids must be unique.")
         init_ids.add(ini.id)
         for k in ini.advances:
             ref(f"{base}.advances.{k}", k, issue_ids, "issue")
@@ -230,7 +266,11 @@ def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(str(path), ["file not found."]) from None
+        shipped = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml")))
+        raise ScenarioError(str(path), [
+            f"file not found; allowed: a path to a scenario YAML file, or the name of a "
+            f"shipped scenario ({shipped})."
+        ]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(path), [f"cannot be read: {exc}."]) from None
     try:
@@ -239,13 +279,22 @@ def _read_yaml(path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(str(path), [f"is not valid YAML{where}: {problem}."]) from None
+        raise ScenarioError(str(path), [
+            f"the file is not valid YAML{where}: {problem}. Check the indentation there, and "
+            "put quotes around text that contains `:`, `,`, `[` or `{`."
+        ]) from None
     if data is None:
-        raise ScenarioError(str(path), ["the file is empty; a scenario is a YAML mapping."])
+        raise ScenarioError(str(path), [
+            "the file is empty; allowed: a YAML mapping with name, title, description, source, "
+            "issues, organisations and initiatives (see scenarios/integrated_discharge.yaml)."
+        ])
     if not isinstance(data, dict):
-        raise ScenarioError(
-            str(path), [f"the top level is a {type(data).__name__}; a scenario is a YAML mapping."]
-        )
+        kind = {"list": "a list", "str": "a single piece of text", "int": "a number",
+                "float": "a number", "bool": "true/false"}.get(type(data).__name__, "a value")
+        raise ScenarioError(str(path), [
+            f"field `(top level)`: the file holds {kind}; allowed: a YAML mapping of keys "
+            "(name, title, description, ...), one `key: value` per line."
+        ])
     return data
 
 
@@ -306,7 +355,9 @@ def list_scenarios() -> list[tuple[str, str, str]]:
 def parse_override(text: str) -> tuple[str, Any]:
     """``path=value`` from the command line; the value is read as YAML (numbers, words)."""
     if "=" not in text:
-        raise ScenarioError("--set", [f"`{text}` should look like path=value."])
+        raise ScenarioError("--set", [
+            f"--set `{text}`: no `=`; allowed: PATH=VALUE, e.g. parameters.trust.loss_ratio=3."
+        ])
     path, raw = text.split("=", 1)
     try:
         value = yaml.safe_load(raw)
@@ -318,41 +369,103 @@ def parse_override(text: str) -> tuple[str, Any]:
 def apply_overrides(
     data: Mapping[str, Any], overrides: Mapping[str, Any], source: str = "--set"
 ) -> dict[str, Any]:
-    """A copy of ``data`` with dotted-path overrides applied; unknown paths are errors."""
+    """A copy of ``data`` with dotted-path overrides applied; unknown paths are errors.
+
+    A path walks the scenario's keys (``parameters.trust.loss_ratio``); inside a list it
+    takes an element's position or id (``organisations.city_council.budget``,
+    ``shocks.0.fraction``); inside a free mapping any key (``...agenda.housing``).
+    """
     out = copy.deepcopy(dict(data))
     problems = []
     for path, value in overrides.items():
-        parts = path.split(".")
-        node: dict[str, Any] = out
-        model: type[BaseModel] | None = Scenario
-        ok = True
-        for i, part in enumerate(parts):
-            fields = model.model_fields if model is not None else {}
-            if part not in fields:
-                close = difflib.get_close_matches(part, list(fields), n=1, cutoff=0.6)
-                hint = f" Did you mean `{close[0]}`?" if close else ""
-                problems.append(
-                    f"--set `{path}`: unknown key `{part}`; allowed: {', '.join(sorted(fields))}."
-                    + hint
-                )
-                ok = False
-                break
-            if i == len(parts) - 1:
-                node[part] = value
-            else:
-                nxt = node.get(part)
-                if not isinstance(nxt, dict):
-                    nxt = {}
-                    node[part] = nxt
-                node = nxt
-                model = _unwrap(fields[part].annotation)
-                if not (isinstance(model, type) and issubclass(model, BaseModel)):
-                    model = None
-        if not ok:
-            continue
+        problem = _set_path(out, path, value)
+        if problem:
+            problems.append(f"--set `{path}`: {problem}")
     if problems:
         raise ScenarioError(source, problems)
     return out
+
+
+_FREE_MAPPING = object()
+"""Marker: a ``dict[...]`` field (agenda, people, advances) takes any key at the next level."""
+
+
+def _shock_model(element: Any) -> type[BaseModel] | None:
+    kind = element.get("kind") if isinstance(element, dict) else None
+    return _shock_tags().get(kind) if isinstance(kind, str) else None
+
+
+def _set_path(out: dict[str, Any], path: str, value: Any) -> str | None:
+    """Set one dotted path in ``out``; return what is wrong with the path, or None."""
+    parts = path.split(".")
+    node: Any = out
+    model: Any = Scenario
+    in_shocks = False
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        here = ".".join(parts[:i]) or "(top level)"
+        if isinstance(node, list):
+            ids = [e.get("id") if isinstance(e, dict) else None for e in node]
+            if part.isdigit() and int(part) < len(node):
+                pos = int(part)
+            elif part in ids:
+                pos = ids.index(part)
+            else:
+                named = [str(x) for x in ids if x]
+                allowed = f"a position from 0 to {len(node) - 1}" if node else "nothing (empty)"
+                if named:
+                    allowed += f" or an id: {', '.join(named)}"
+                close = difflib.get_close_matches(part, named, n=1, cutoff=0.6)
+                hint = f" Did you mean `{close[0]}`?" if close else ""
+                return f"`{here}` has no element `{part}`; allowed: {allowed}.{hint}"
+            if last:
+                node[pos] = value
+                return None
+            if not isinstance(node[pos], dict):
+                return f"`{here}.{part}` is a single value; it has no key `{parts[i + 1]}`."
+            node = node[pos]
+            if in_shocks:
+                model = _shock_model(node)
+            continue
+        if model is _FREE_MAPPING:
+            if last:
+                node[part] = value
+                return None
+            return f"`{here}.{part}` is a single value; it has no key `{parts[i + 1]}`."
+        if model is None:
+            return f"`{here}` is a single value, not a group of settings; it has no key `{part}`."
+        fields = model.model_fields
+        if part not in fields:
+            close = difflib.get_close_matches(part, list(fields), n=1, cutoff=0.6)
+            hint = f" Did you mean `{close[0]}`?" if close else ""
+            return f"unknown key `{part}`; allowed: {', '.join(sorted(fields))}." + hint
+        if last:
+            node[part] = value
+            return None
+        ann = fields[part].annotation
+        origin = getattr(ann, "__origin__", None)
+        nxt = node.get(part)
+        if origin is list:
+            if not isinstance(nxt, list):
+                return f"`{part}` has no entries here to change; set the whole list instead."
+            in_shocks = part == "shocks"
+            inner = _unwrap(ann)
+            model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
+            node = nxt
+            continue
+        if origin is dict:
+            model = _FREE_MAPPING
+        else:
+            inner = _unwrap(ann)
+            model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
+        if not isinstance(nxt, dict):
+            if model is None:
+                return f"`{part}` is a single value, not a group of settings; " \
+                    f"it has no key `{parts[i + 1]}`."
+            nxt = {}
+            node[part] = nxt
+        node = nxt
+    return None
 
 
 # --------------------------------------------------------------------------- scaling
@@ -373,9 +486,14 @@ def scale_people(scenario: Scenario, people: int) -> Scenario:
 
     Every organisation keeps at least one executive, so it still has someone at the table.
     """
-    cells = [(o.id, r) for o in scenario.organisations for r in ROLES if o.people.get(r, 0) > 0]
+    # every organisation has an executive cell (even one it lacked), so it keeps a seat
+    cells = [
+        (o.id, r) for o in scenario.organisations for r in ROLES
+        if o.people.get(r, 0) > 0 or r == "executive"  # type: ignore[call-overload]
+    ]
     weights = [
-        float(next(o for o in scenario.organisations if o.id == oid).people[r]) for oid, r in cells
+        float(next(o for o in scenario.organisations if o.id == oid).people.get(r, 0))  # type: ignore[call-overload]
+        for oid, r in cells
     ]
     minimum = [1 if r == "executive" else 0 for _, r in cells]
     if people < sum(minimum):

@@ -17,7 +17,8 @@ ROLES: tuple[str, ...] = ("executive", "manager", "frontline", "councillor", "en
 """Roles a person can hold. Executives are strategists, managers are doers."""
 
 LEADER_ROLES: tuple[str, ...] = ("executive", "manager", "councillor", "enabler")
-"""Roles that sit at partnership tables (their strain is the ``strain`` outcome)."""
+"""Leaders: their strain is the ``strain`` outcome. Managers (doers) lead delivery but do not
+sit at the formal partnership boards; executives, councillors and enablers do."""
 
 DOCTRINES: tuple[str, ...] = ("command", "stewardship", "diplomacy", "fatalism")
 SHOCK_KINDS: tuple[str, ...] = (
@@ -80,6 +81,9 @@ class InfluenceParams(_Strict):
     self_weight: float = param(
         1.0, 0.0, 10.0, "weight", "Weight of one's current view against heard views"
     )
+    anxious_anchoring: float = param(
+        1.0, 0.0, 5.0, "per unit anxiety", "How fast anchoring rises with anxiety past the productive zone"
+    )
     identity_pull: float = param(
         0.05, 0.0, 1.0, "per week", "Pull of the organisation's agenda after meetings"
     )
@@ -104,6 +108,9 @@ class TrustParams(_Strict):
     )
     promise_gain: float = param(
         0.05, 0.0, 0.5, "per review", "Trust gained when a partner keeps a promise"
+    )
+    formation_rate: float = param(
+        0.02, 0.0, 1.0, "per person per week", "Chance someone short of cross-boundary ties makes a new one"
     )
     loss_ratio: float = param(
         4.0, 1.0, 10.0, "ratio", "How much faster broken promises destroy trust than kept build it"
