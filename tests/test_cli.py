@@ -1,0 +1,186 @@
+"""The command line: list, validate and run, as a user types them.
+
+Bad input exits with code 2 and one clear message; a run folder holds everything needed to
+repeat the run bit for bit, and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import diplomacy_sim as ds
+from diplomacy_sim.cli import main
+from diplomacy_sim.scenario.loader import SCENARIO_DIR, load_scenario
+
+SHIPPED = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+RUN_FILES = {"timeseries.parquet", "timeseries.csv", "events.jsonl", "summary.json",
+             "scenario.yaml"}
+SMALL = SCENARIO_DIR / "safeguarding_hub.yaml"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    """A scenario with a misspelt key."""
+    data = yaml.safe_load(SMALL.read_text(encoding="utf-8"))
+    data["doctrin"] = data.pop("doctrine")
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- list, validate
+def test_list_shows_every_shipped_scenario_with_a_line_about_it():
+    result = invoke("list")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == len(SHIPPED)
+    for name, line in zip(SHIPPED, lines, strict=True):
+        assert line.startswith(name)
+        assert load_scenario(name).title in line
+
+
+def test_validate_accepts_every_shipped_scenario():
+    result = invoke("validate", *sorted(SCENARIO_DIR.glob("*.yaml")))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count(": ok (") == len(SHIPPED)
+    assert "15 people, 104 weeks" in result.stdout
+
+
+def test_validate_reports_a_bad_file_and_exits_2(broken):
+    result = invoke("validate", SMALL, broken)
+    assert result.exit_code == 2
+    assert f"{SMALL}: ok" in result.stdout
+    assert str(broken) in result.stderr
+    assert "field `doctrin`" in result.stderr and "Did you mean `doctrine`?" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_validate_a_missing_file_exits_2(tmp_path):
+    result = invoke("validate", tmp_path / "nowhere.yaml")
+    assert result.exit_code == 2
+    assert "nowhere.yaml" in result.stderr and "file not found" in result.stderr
+    assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- run: bad input
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--set", "parameters.trust.los_ratio=3"],
+         ["--set `parameters.trust.los_ratio`", "Did you mean `loss_ratio`?"]),
+        (["--set", "parameters.trust.loss_ratio=40"], ["40 is out of range", "from 1 to 10"]),
+        (["--set", "steps"], ["--set `steps`", "PATH=VALUE"]),
+        (["--people", "3"], ["--people", "3 is too few", "at least 5"]),
+    ],
+    ids=["unknown path", "out of range", "no value", "too few people"],
+)
+def test_run_with_bad_input_exits_2_with_a_message(args, expected):
+    result = invoke("run", SMALL, "--quiet", *args)
+    assert result.exit_code == 2, result.output
+    for part in expected:
+        assert part in result.stderr, f"{part!r} not in {result.stderr!r}"
+    assert "Traceback" not in result.output
+    assert result.stdout == "", "no summary for a run that did not happen"
+
+
+def test_run_of_a_bad_file_names_the_file_and_field(broken):
+    result = invoke("run", broken, "--quiet")
+    assert result.exit_code == 2
+    assert str(broken) in result.stderr and "field `doctrin`" in result.stderr
+    assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- run: outputs
+def _run_args(out: Path) -> list[str]:
+    return [
+        "run", str(SMALL), "--seed", "11", "--steps", "45", "--doctrine", "command",
+        "--people", "24", "--set", "parameters.trust.loss_ratio=3",
+        "--set", "organisations.harbour_police.budget=45", "--out", str(out), "--quiet",
+    ]
+
+
+def test_run_writes_the_run_folder_and_the_summary(tmp_path):
+    out = tmp_path / "run"
+    result = invoke(*_run_args(out))
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == RUN_FILES, "no temporary files left behind"
+
+    printed = json.loads(result.stdout)
+    summary = json.loads((out / "summary.json").read_text())
+    assert printed == summary
+    assert summary["seed"] == 11 and summary["version"] == ds.__version__
+    assert summary["steps"] == 45 and summary["people"] == 24
+    assert summary["doctrine"] == "command" and summary["scenario"] == "safeguarding_hub"
+
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert len(ts) == 45
+    pd.testing.assert_frame_equal(pd.read_csv(out / "timeseries.csv"), ts, check_exact=False)
+    events = [json.loads(x) for x in (out / "events.jsonl").read_text().splitlines()]
+    assert any(e["kind"] == "election" for e in events), "the week-40 election happened"
+
+    spec = load_scenario(out / "scenario.yaml")
+    assert spec.seed == 11 and spec.steps == 45 and spec.doctrine == "command"
+    assert spec.n_people == 24 and spec.parameters.trust.loss_ratio == 3
+    assert [s.at for s in spec.shocks] == [40], "shocks after the last week are left out"
+    assert "left out" in result.stderr
+
+
+def test_the_written_scenario_repeats_the_run_bit_for_bit(tmp_path):
+    first, again = tmp_path / "first", tmp_path / "again"
+    assert invoke(*_run_args(first)).exit_code == 0
+    result = invoke("run", first / "scenario.yaml", "--out", again, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert (first / "timeseries.csv").read_bytes() == (again / "timeseries.csv").read_bytes()
+    assert (first / "events.jsonl").read_bytes() == (again / "events.jsonl").read_bytes()
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(first / "timeseries.parquet"),
+        pd.read_parquet(again / "timeseries.parquet"),
+        check_exact=True,
+    )
+    assert (first / "scenario.yaml").read_text() == (again / "scenario.yaml").read_text()
+
+
+def test_run_without_out_prints_the_summary_only(tmp_path):
+    result = invoke("run", "safeguarding_hub", "--steps", "5", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["steps"] == 5
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- as a real process
+def _cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "diplomacy_sim.cli", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, timeout=120, check=False,
+    )
+
+
+def test_the_installed_command_runs_and_repeats_a_run(tmp_path):
+    out = tmp_path / "proc"
+    done = _cli(*_run_args(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert {p.name for p in out.iterdir()} == RUN_FILES
+    assert json.loads(done.stdout)["seed"] == 11
+    # the same run made in this process gives the same numbers
+    here = tmp_path / "here"
+    assert invoke(*_run_args(here)).exit_code == 0
+    assert (out / "timeseries.csv").read_bytes() == (here / "timeseries.csv").read_bytes()
+
+
+def test_the_installed_command_exits_2_without_a_traceback(tmp_path, broken):
+    done = _cli("validate", broken, cwd=tmp_path)
+    assert done.returncode == 2
+    assert str(broken) in done.stderr and "field `doctrin`" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
