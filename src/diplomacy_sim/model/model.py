@@ -42,6 +42,9 @@ from diplomacy_sim.scenario import schema
 Engine = Literal["vectorised", "reference"]
 ENGINES: dict[str, ModuleType] = {"vectorised": vectorised_rules, "reference": reference_rules}
 STAGE_NAMES = {s.value: s.name.lower() for s in Stage}
+SLIP_BACK = 0.9
+"""A live initiative eroded below this progress goes back to delivery (hysteresis: it must
+erode for a while, so a partner missing one week does not flip it)."""
 
 
 class DiplomacyModel(mesa.Model):
@@ -433,11 +436,19 @@ class DiplomacyModel(mesa.Model):
         delivering = np.flatnonzero(ini.stage == Stage.DELIVERING)
         live = np.flatnonzero(ini.stage == Stage.LIVE)
         present = o.alive & o.engaged
-        for lq in live:
-            if not present[ini.parties[lq]].all():
-                ini.progress[lq] -= dv.sustain_cost
-                if ini.progress[lq] < 1.0:
-                    ini.stage[lq] = Stage.DELIVERING
+        for lq in map(int, live):
+            if present[ini.parties[lq]].all():
+                ini.progress[lq] = min(1.0, ini.progress[lq] + dv.sustain_cost)  # kept up
+                continue
+            ini.progress[lq] -= dv.sustain_cost  # a partner has walked away: the work erodes
+            if ini.progress[lq] < SLIP_BACK:
+                ini.stage[lq] = Stage.DELIVERING
+                gone = [o.names[j] for j in np.flatnonzero(ini.parties[lq] & ~present)]
+                self.events.append(Event(
+                    self.week, "slipped", f"{ini.names[lq]} is no longer fully live.",
+                    f"{', '.join(gone)} stopped playing its part, and the joint work eroded.",
+                    tuple(o.ids[j] for j in np.flatnonzero(ini.parties[lq])),
+                ))
         if delivering.size == 0:
             return verdict, meetings, unproductive
         commit = np.sqrt(p.beliefs[:, 1] * p.beliefs[:, 2]) * (1.0 - p.strain)
