@@ -79,7 +79,7 @@ def overhead(repeats: int) -> None:
           f"{repeats} repeats")
     print(f"  bare api.run {1000 * b:.2f} ms/run, through the sweep runner {1000 * s:.2f} ms/run")
     print(f"  overhead {1000 * (s - b):.2f} ms/run "
-          f"(each: {', '.join(f'{1000 * (x - y):.2f}' for x, y in zip(per_run, bare))})")
+          f"(each: {', '.join(f'{1000 * (x - y):.2f}' for x, y in zip(per_run, bare, strict=True))})")
 
 
 def memory(runs: int) -> None:
