@@ -203,3 +203,16 @@ def test_with_no_self_weight_a_person_who_hears_no_one_keeps_their_view():
     assert np.isfinite(new).all()
     np.testing.assert_allclose(new, w["agenda"])
     np.testing.assert_allclose(ref.influence(*args)[0], new)
+
+
+def test_new_ties_keep_the_order_and_an_existing_tie_is_kept_as_it_is():
+    from diplomacy_sim.domain.state import Ties
+
+    t = Ties(src=np.array([0, 1, 2]), dst=np.array([1, 2, 0]), trust=np.array([0.9, 0.5, 0.4]),
+             channel=np.array([1, 1, 1]), age=np.array([5, 5, 5]))
+    t.append(np.array([2, 0, 0, 2]), np.array([1, 1, 2, 1]), np.array([0.1, 0.1, 0.1, 0.2]),
+             np.array([2, 2, 2, 2]))
+    assert list(zip(t.src.tolist(), t.dst.tolist(), strict=True)) == [
+        (0, 1), (0, 2), (1, 2), (2, 0), (2, 1)]
+    assert t.trust[0] == 0.9 and t.age[0] == 5  # (0, 1) was already tied: unchanged
+    assert t.trust[4] == 0.1  # the first of two new (2, 1) ties is the one made

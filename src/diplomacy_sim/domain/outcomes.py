@@ -89,9 +89,9 @@ def org_table_agendas(state: SystemState, table_mask: np.ndarray) -> F:
     p = state.people
     m, k = state.orgs.m, state.K
     w = table_mask.astype(float)
-    num = np.empty((m, k))
-    for c in range(k):
-        num[:, c] = np.bincount(p.org, weights=w * p.agenda[:, c], minlength=m)
+    cell = (p.org[:, None] * k + np.arange(k)).ravel()
+    num = np.bincount(cell, weights=(w[:, None] * p.agenda).ravel(), minlength=m * k)
+    num = num.reshape(m, k)
     den = np.bincount(p.org, weights=w, minlength=m)
     out = state.orgs.agenda.copy()
     has = den > 0

@@ -85,12 +85,22 @@ class Ties:
             setattr(self, name, getattr(self, name)[mask])
 
     def append(self, src: I, dst: I, trust: F, channel: I) -> None:
-        self.src = np.concatenate([self.src, src])
-        self.dst = np.concatenate([self.dst, dst])
-        self.trust = np.concatenate([self.trust, trust])
-        self.channel = np.concatenate([self.channel, channel])
-        self.age = np.concatenate([self.age, np.zeros(src.shape[0], dtype=np.int64)])
-        self.sort()
+        """Add new ties, keeping the (src, dst) order; a pair already tied keeps its tie."""
+        if src.size == 0:
+            return
+        width = int(max(self.src.max(initial=0), self.dst.max(initial=0), src.max(), dst.max())) + 1
+        old_keys = self.src * width + self.dst
+        new_keys = src * width + dst
+        first = np.unique(new_keys, return_index=True)[1]  # sorted, first of each pair
+        fresh = first[~np.isin(new_keys[first], old_keys)]
+        if fresh.size == 0:
+            return
+        at = np.searchsorted(old_keys, new_keys[fresh])
+        self.src = np.insert(self.src, at, src[fresh])
+        self.dst = np.insert(self.dst, at, dst[fresh])
+        self.trust = np.insert(self.trust, at, trust[fresh])
+        self.channel = np.insert(self.channel, at, channel[fresh])
+        self.age = np.insert(self.age, at, np.zeros(fresh.size, dtype=np.int64))
 
     def sort(self) -> None:
         # sort by (src, dst); among duplicates of a pair the most trusted row comes first
