@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean setup
+.PHONY: run run-cli test lint bench bench-dashboard clean setup frontend chromium
 
 setup: $(STAMP)
 
@@ -14,10 +14,23 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e ".[dev,dashboard,batch]"
 	@touch $(STAMP)
 
-run: $(STAMP)
+# Solara's front-end files served offline from the venv (idempotent, instant when done).
+frontend: $(STAMP)
+	@bash scripts/install_frontend.sh $(VENV)
+
+# Debian chromium for the browser tests (apt-get only if /usr/bin/chromium is missing).
+chromium:
+	@bash scripts/install_chromium.sh
+
+# The dashboard on http://127.0.0.1:8765/ (the default scenario, integrated_discharge).
+run: frontend
+	$(VENV)/bin/diplomacy-sim dashboard --host 127.0.0.1 --port 8765
+
+# The default scenario headless, with a progress bar, written to runs/default.
+run-cli: $(STAMP)
 	$(VENV)/bin/diplomacy-sim run integrated_discharge --out runs/default
 
-test: $(STAMP)
+test: $(STAMP) frontend chromium
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
@@ -26,6 +39,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py
+
+bench-dashboard: frontend chromium
+	$(PY) benchmarks/bench_dashboard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -75,9 +75,8 @@ def _setup_from_url(search: str | None) -> tuple[Setup, str | None]:
 @solara.component
 def StepBar(session: Session, version: solara.Reactive[int], playing: solara.Reactive[bool],
             speed: solara.Reactive[int], pending: solara.Reactive[Setup],
-            running: solara.Reactive[Setup], notice: solara.Reactive[str | None]) -> None:
-    _ = version.value
-    is_playing = playing.value
+            running: solara.Reactive[Setup], notice: solara.Reactive[str | None],
+            is_playing: bool, v: int) -> None:
 
     def bump() -> None:
         version.value += 1
@@ -152,8 +151,7 @@ def _shock_marks(session: Session) -> list[tuple[int, str]]:
 
 
 @solara.component
-def Charts(session: Session, version: solara.Reactive[int], balcony: bool, person: int) -> None:
-    v = version.value
+def Charts(session: Session, v: int, balcony: bool, person: int) -> None:
 
     def draw() -> str:
         with session.lock:
@@ -183,8 +181,7 @@ def Charts(session: Session, version: solara.Reactive[int], balcony: bool, perso
 
 # --------------------------------------------------------------------------- network
 @solara.component
-def Network(session: Session, version: solara.Reactive[int], balcony: bool, person: int) -> None:
-    v = version.value
+def Network(session: Session, v: int, balcony: bool, person: int) -> None:
 
     def draw() -> str:
         with session.lock:
@@ -238,9 +235,7 @@ def _stage(name: str) -> Any:
 
 
 @solara.component
-def OrgCards(session: Session, version: solara.Reactive[int], balcony: bool,
-             person: int) -> None:
-    v = version.value
+def OrgCards(session: Session, v: int, balcony: bool, person: int) -> None:
 
     def draw() -> str:
         with session.lock:
@@ -281,9 +276,7 @@ def _person_html(session: Session, person: int) -> str:
 
 # --------------------------------------------------------------------------- narrative
 @solara.component
-def Narrative(session: Session, version: solara.Reactive[int], balcony: bool,
-              person: int) -> None:
-    v = version.value
+def Narrative(session: Session, v: int, balcony: bool, person: int) -> None:
 
     def draw() -> str:
         with session.lock:
@@ -607,14 +600,25 @@ def Dashboard(initial: Setup, url_message: str | None = None) -> None:
         solara.HTML(tag="div", unsafe_innerHTML=(
             f'<div style="font-size:14px;color:#546e7a">{escape(session.model.spec.title)} · '
             f'{("balcony view" if balcony.value else "seeing as one person")}</div>'))
-        StepBar(session, version, playing, speed, pending, running, notice)
-        with solara.Columns([3, 2]):
-            with solara.Column():
-                Charts(session, version, balcony.value, person.value)
-                OrgCards(session, version, balcony.value, person.value)
-            with solara.Column():
-                Network(session, version, balcony.value, person.value)
-                Narrative(session, version, balcony.value, person.value)
+        Live(session, version, playing, speed, pending, running, notice, balcony.value,
+             person.value)
+
+
+@solara.component
+def Live(session: Session, version: solara.Reactive[int], playing: solara.Reactive[bool],
+         speed: solara.Reactive[int], pending: solara.Reactive[Setup],
+         running: solara.Reactive[Setup], notice: solara.Reactive[str | None], balcony: bool,
+         person: int) -> None:
+    """Everything a Step changes. The only reader of ``version``: one render pass a Step."""
+    v = version.value
+    StepBar(session, version, playing, speed, pending, running, notice, playing.value, v)
+    with solara.Columns([3, 2]):
+        with solara.Column():
+            Charts(session, v, balcony, person)
+            OrgCards(session, v, balcony, person)
+        with solara.Column():
+            Network(session, v, balcony, person)
+            Narrative(session, v, balcony, person)
 
 
 @solara.component
