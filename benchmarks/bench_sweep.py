@@ -83,7 +83,7 @@ def overhead(repeats: int) -> None:
 
 
 def memory(runs: int) -> None:
-    reps = max(1, runs // 20)
+    reps = max(1, runs // 4)
     exp = shrunk("doctrines", replications=reps, outputs="summary", steps=10,
                  shock_regimes={"calm": []}, doctrines=["command", "stewardship", "diplomacy",
                                                         "fatalism"])
@@ -98,7 +98,7 @@ def memory(runs: int) -> None:
             rss = []
             for p in me.children(recursive=True):
                 try:
-                    if "forkserver" not in " ".join(p.cmdline()):
+                    if p.ppid() != me.pid:  # pool workers are children of the forkserver
                         rss.append(p.memory_info().rss / 2**20)
                 except psutil.Error:
                     pass
