@@ -1,6 +1,10 @@
 # Two commands on a fresh machine: `make run` and `make test`.
 SHELL := /bin/bash
-PYTHON312 ?= $(shell command -v python3.12 2>/dev/null || echo $(HOME)/.pyenv/shims/python3.12)
+# pyenv's python3.12 (the shim only answers when 3.12 is the selected version, so look in
+# pyenv's versions folder directly), else a system python3.12.
+PYTHON312 ?= $(shell for p in "$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)"/versions/3.12*/bin/python3.12 \
+	$$(command -v python3.12 2>/dev/null); do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' \
+	2>/dev/null && { echo "$$p"; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -10,6 +14,7 @@ STAMP := $(VENV)/.installed
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml requirements/constraints.txt
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found: install it with 'pyenv install 3.12'"; exit 1; }
 	@test -x $(PY) || $(PYTHON312) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e ".[dev,dashboard,batch]"
 	@touch $(STAMP)
