@@ -143,9 +143,12 @@ def dashboard(host: str, port: int) -> None:
               help="Send the runs to this Dask scheduler instead of a local pool.")
 @click.option("--chunk-seconds", type=click.FloatRange(0.01, 600), default=0.5,
               show_default=True, help="Target duration of one task (a batch of runs).")
+@click.option("--retry-failed", is_flag=True,
+              help="On resume, run again the runs recorded as failed (their failed rows are "
+                   "replaced; the old ones are kept in --out/superseded/).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
-          chunk_seconds: float, quiet: bool) -> None:
+          chunk_seconds: float, retry_failed: bool, quiet: bool) -> None:
     """Run (or resume) the EXPERIMENT file's runs into --out, in parallel."""
     from diplomacy_sim.batch.runner import sweep as run_sweep
 
@@ -154,7 +157,8 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
                                           "(a Dask cluster has its own workers)."])
     try:
         done = run_sweep(experiment, out, workers=workers, scheduler=scheduler,
-                         progress=not quiet, chunk_seconds=chunk_seconds)
+                         progress=not quiet, chunk_seconds=chunk_seconds,
+                         retry_failed=retry_failed)
     except KeyboardInterrupt:
         click.echo(f"interrupted: finished runs are kept in {out}/; run the same command "
                    "again to resume.", err=True)

@@ -4,6 +4,9 @@ It reads what :mod:`diplomacy_sim.batch.store` wrote and produces Markdown (or H
 PNG figures: outcome distributions by factor with 95% confidence intervals, time-series
 envelopes by doctrine, and for Sobol'/Morris designs the sensitivity indices with their
 confidence intervals (as a table and a chart).
+
+When the experiment has several base scenarios (``bases``), every table, figure and index is
+given per base: outcomes of different scenarios are not pooled.
 """
 
 from __future__ import annotations
@@ -50,7 +53,27 @@ def load_results(folder: str | Path) -> Results:
     ts = None
     if list((folder / "timeseries").glob("part-*.parquet")):
         ts = pd.read_parquet(folder / "timeseries")
+    # folders written before the `base` column: one base, named by its file
+    base = _base_name(manifest.get("base_scenario"))
+    if "base" not in summaries:
+        summaries.insert(1, "base", base)
+    if ts is not None and "base" not in ts:
+        ts.insert(1, "base", base)
     return Results(manifest, design, summaries, ts)
+
+
+def _base_name(path: Any) -> str:
+    if isinstance(path, str) and path:
+        p = Path(path)
+        return p.stem if p.suffix in (".yaml", ".yml") else p.name
+    return "base"
+
+
+def bases_of(res: Results) -> list[str]:
+    """The base scenarios of the results, in the experiment's order."""
+    names = [b["name"] for b in res.manifest.get("bases") or []]
+    present = list(dict.fromkeys(res.summaries["base"]))
+    return [n for n in names if n in present] + [n for n in present if n not in names]
 
 
 # --------------------------------------------------------------------------- statistics
@@ -69,12 +92,14 @@ def mean_ci(values: pd.Series, level: float = 0.95) -> tuple[int, float, float, 
     return n, m, m - half, m + half
 
 
-def by_factor(df: pd.DataFrame, factor: str, outcomes: tuple[str, ...] = KEY_OUTCOMES
-              ) -> pd.DataFrame:
-    """One row per level of ``factor``: n and mean [95% CI] of each outcome."""
+def by_factor(df: pd.DataFrame, factor: str, outcomes: tuple[str, ...] = KEY_OUTCOMES,
+              within: str | None = None) -> pd.DataFrame:
+    """One row per level of ``factor`` (per ``within`` and level, if given): n and mean
+    [95% CI] of each outcome."""
     rows = []
-    for level, g in df.groupby(factor, sort=True, dropna=False):
-        row: dict[str, Any] = {factor: level}
+    keys = [within, factor] if within is not None and within != factor else [factor]
+    for levels, g in df.groupby(keys, sort=True, dropna=False):
+        row: dict[str, Any] = dict(zip(keys, levels, strict=True))
         for o in outcomes:
             n, m, lo, hi = mean_ci(g[o])
             row["n"] = n
@@ -87,7 +112,7 @@ def by_factor(df: pd.DataFrame, factor: str, outcomes: tuple[str, ...] = KEY_OUT
 
 def factors_of(res: Results) -> list[str]:
     """Columns that vary between runs and have few levels (grouping factors)."""
-    cols = ["doctrine", "shock_regime", *res.manifest.get("factor_columns", {})]
+    cols = ["base", "doctrine", "shock_regime", *res.manifest.get("factor_columns", {})]
     sampled = set((res.design.get("problem") or {}).get("names", []))
     ok = res.summaries[res.summaries["status"] == "ok"]
     return [c for c in dict.fromkeys(cols) if c in ok and c not in sampled
@@ -96,7 +121,8 @@ def factors_of(res: Results) -> list[str]:
 
 def sensitivity(res: Results, outcomes: tuple[str, ...] = KEY_OUTCOMES
                 ) -> dict[str, pd.DataFrame] | None:
-    """Sobol' or Morris indices with confidence intervals, per doctrine x shock regime.
+    """Sobol' or Morris indices with confidence intervals, per doctrine x shock regime (and
+    per base scenario, if several).
 
     Each sample point's output is its mean over replications.
     """
@@ -109,7 +135,9 @@ def sensitivity(res: Results, outcomes: tuple[str, ...] = KEY_OUTCOMES
     x = np.asarray(res.design["sample"], dtype=float)
     seed = int(res.manifest["master_seed"]) % (2**32)
     out: dict[str, pd.DataFrame] = {}
-    for (doctrine, regime), g in df.groupby(["doctrine", "shock_regime"], sort=True):
+    several = df["base"].nunique() > 1 if "base" in df else False
+    keys = ["base", "doctrine", "shock_regime"] if several else ["doctrine", "shock_regime"]
+    for group, g in df.groupby(keys, sort=True):
         means = g.groupby("point")[list(outcomes)].mean()
         if len(means) != len(x):
             continue  # incomplete design (failed or unfinished points): indices undefined
@@ -138,7 +166,7 @@ def sensitivity(res: Results, outcomes: tuple[str, ...] = KEY_OUTCOMES
                                  "mu_star_conf": si["mu_star_conf"][i],
                                  "sigma": si["sigma"][i]})
         if rows:
-            out[f"{doctrine} / {regime}"] = pd.DataFrame(rows)
+            out[" / ".join(map(str, group))] = pd.DataFrame(rows)
     return out
 
 
@@ -152,26 +180,32 @@ def _plt() -> Any:
     return plt
 
 
-def figure_by_factor(df: pd.DataFrame, factor: str, path: Path) -> None:
+def figure_by_factor(df: pd.DataFrame, factor: str, path: Path, within: str | None = None
+                     ) -> None:
     plt = _plt()
-    table = by_factor(df, factor)
-    fig, axes = plt.subplots(2, 3, figsize=(11, 6), constrained_layout=True)
-    levels = [str(v) for v in table[factor]]
+    table = by_factor(df, factor, within=within)
+    keys = [within, factor] if within is not None and within != factor else [factor]
+    many = len(table) > 8
+    fig, axes = plt.subplots(2, 3, figsize=(min(18, max(11, 0.75 * len(table))), 9 if many else 6),
+                             constrained_layout=True)
+    levels = [": ".join(str(v) for v in row) for row in table[keys].itertuples(index=False)]
     xs = np.arange(len(levels))
     for ax, o in zip(axes.flat, KEY_OUTCOMES, strict=True):
-        for i, (_, g) in enumerate(df.groupby(factor, sort=True, dropna=False)):
+        for i, (_, g) in enumerate(df.groupby(keys, sort=True, dropna=False)):
             jitter = (np.arange(len(g)) % 7 - 3) * 0.03
             ax.scatter(i + jitter, g[o], s=6, alpha=0.25, color="grey")
         err = np.vstack([table[o] - table[f"{o}_lo"], table[f"{o}_hi"] - table[o]])
         ax.errorbar(xs, table[o], yerr=np.nan_to_num(err), fmt="o", color="C0", capsize=4)
         ax.set_title(o)
-        ax.set_xticks(xs, levels, rotation=30, ha="right", fontsize=8)
-    fig.suptitle(f"Final outcomes by {factor}: runs (grey), mean and 95% CI (blue)")
+        ax.set_xticks(xs, levels, rotation=60 if many else 30, ha="right",
+                      fontsize=6 if many else 8)
+    by = f"{within} and {factor}" if len(keys) > 1 else factor
+    fig.suptitle(f"Final outcomes by {by}: runs (grey), mean and 95% CI (blue)")
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def figure_envelopes(ts: pd.DataFrame, path: Path) -> None:
+def figure_envelopes(ts: pd.DataFrame, path: Path, title: str = "") -> None:
     plt = _plt()
     fig, axes = plt.subplots(2, 3, figsize=(11, 6), constrained_layout=True, sharex=True)
     for ax, o in zip(axes.flat, KEY_OUTCOMES, strict=True):
@@ -182,7 +216,7 @@ def figure_envelopes(ts: pd.DataFrame, path: Path) -> None:
         ax.set_title(o)
         ax.set_xlabel("week")
     axes.flat[0].legend(fontsize=8)
-    fig.suptitle("Time-series envelopes by doctrine: median and 10–90% band of runs")
+    fig.suptitle(f"Time-series envelopes by doctrine{title}: median and 10–90% band of runs")
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -217,8 +251,10 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def _ci_view(table: pd.DataFrame, factor: str) -> pd.DataFrame:
-    out = pd.DataFrame({factor: table[factor].map(str), "n": table["n"]})
+def _ci_view(table: pd.DataFrame, factor: str, within: str | None = None) -> pd.DataFrame:
+    cols = [within, factor] if within is not None and within != factor else [factor]
+    out = pd.DataFrame({c: table[c].map(str) for c in cols})
+    out["n"] = table["n"]
     for o in KEY_OUTCOMES:
         out[o] = [f"{_fmt(m)} [{_fmt(lo)}, {_fmt(hi)}]" for m, lo, hi in
                   zip(table[o], table[f"{o}_lo"], table[f"{o}_hi"], strict=True)]
@@ -295,51 +331,79 @@ def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "
     doc = _Doc()
     title = f"Sweep report: {m['experiment'].get('title') or m['experiment']['name']}"
     doc.h(1, title)
+    bases = bases_of(res)
+    several = len(bases) > 1
+    within = "base" if several else None
+    if several:
+        on = f"{len(bases)} base scenarios ({', '.join(bases)})"
+    else:
+        on = f"base scenario {m['base_scenario']}"
     doc.p(
         f"Experiment `{m['experiment']['name']}` ({m['experiment']['file']}, sha256 "
-        f"{m['experiment']['file_sha256'][:12]}), base scenario {m['base_scenario']}, "
+        f"{m['experiment']['file_sha256'][:12]}), {on}, "
         f"{m['steps']} weeks per run, master seed {m['master_seed']} ({m['seeds']} seeds), "
         f"{m['replications']} replication(s). Runs: {len(ok)} ok, {len(df) - len(ok)} failed, "
         f"{m['runs_total'] - len(df)} not run; status {m['status']}. Package "
         f"{m['versions'].get('diplomacy-sim')}, git {m.get('git_revision')}."
     )
+    if several:
+        doc.p("Outcomes are never pooled across base scenarios: every table and figure below "
+              "is given per base (the `base` column).")
     doc.p("Each run's seed and the command that repeats it alone are in the `seed` and "
           "`repeat_command` columns. The results load in one line:")
     doc.code(f'pd.read_parquet("{folder}/summaries")')
     if len(ok) < len(df):
         failed = df[df["status"] != "ok"]
         doc.h(2, "Failed runs")
-        doc.table(failed[["run_id", "seed", "error"]].head(20))
+        doc.table(failed[["run_id", "base", "seed", "error"]].head(20) if several
+                  else failed[["run_id", "seed", "error"]].head(20))
 
     doc.h(2, "Final outcomes by factor")
     doc.p("Mean of each outcome at the last week, with its 95% confidence interval "
-          "(t distribution, runs as independent samples).")
+          "(t distribution, runs as independent samples)"
+          + (", per base scenario." if several else "."))
     for factor in factors_of(res):
-        table = by_factor(ok, factor)
+        table = by_factor(ok, factor, within=within)
         name = f"by_{factor.replace('.', '_')}.png"
         doc.h(3, f"By {factor}")
-        doc.table(_ci_view(table, factor))
-        figure_by_factor(ok, factor, out / name)
+        doc.table(_ci_view(table, factor, within=within))
+        figure_by_factor(ok, factor, out / name, within=within)
         doc.img(name, f"outcomes by {factor}")
     if ok["doctrine"].nunique() > 1 and ok["shock_regime"].nunique() > 1:
-        doc.h(3, "Doctrine × shock regime (user outcome, mean [95% CI])")
-        cells = {}
-        for (d, r), g in ok.groupby(["doctrine", "shock_regime"], sort=True):
-            _, mu, lo, hi = mean_ci(g["user_outcome"])
-            cells.setdefault(d, {})[r] = f"{_fmt(mu)} [{_fmt(lo)}, {_fmt(hi)}]"
-        doc.table(pd.DataFrame(cells).T.rename_axis("doctrine").reset_index())
+        for base in bases:
+            sub = ok[ok["base"] == base]
+            if sub.empty:
+                continue
+            doc.h(3, "Doctrine × shock regime (user outcome, mean [95% CI])"
+                  + (f": {base}" if several else ""))
+            cells: dict[Any, dict[Any, str]] = {}
+            for (d, r), g in sub.groupby(["doctrine", "shock_regime"], sort=True):
+                _, mu, lo, hi = mean_ci(g["user_outcome"])
+                cells.setdefault(d, {})[r] = f"{_fmt(mu)} [{_fmt(lo)}, {_fmt(hi)}]"
+            doc.table(pd.DataFrame(cells).T.rename_axis("doctrine").reset_index())
 
     if res.timeseries is not None and len(res.timeseries):
         doc.h(2, "Time-series envelopes by doctrine")
-        figure_envelopes(res.timeseries, out / "envelopes.png")
-        doc.img("envelopes.png", "time-series envelopes by doctrine")
+        if several:
+            for i, base in enumerate(bases):
+                ts = res.timeseries[res.timeseries["base"] == base]
+                if ts.empty:
+                    continue
+                doc.h(3, base)
+                name = f"envelopes_{i}_{base}.png"
+                figure_envelopes(ts, out / name, title=f" ({base})")
+                doc.img(name, f"time-series envelopes by doctrine, {base}")
+        else:
+            figure_envelopes(res.timeseries, out / "envelopes.png")
+            doc.img("envelopes.png", "time-series envelopes by doctrine")
 
     sens = sensitivity(res)
     if sens is not None:
         method = m["sampler"]["method"]
         doc.h(2, f"Sensitivity ({'Sobol’' if method == 'sobol' else 'Morris'})")
         doc.p("Indices computed on each sample point's mean over replications, with 95% "
-              "bootstrap confidence intervals (±), for each doctrine and shock regime.")
+              "bootstrap confidence intervals (±), for each "
+              + ("base scenario, " if several else "") + "doctrine and shock regime.")
         if not sens:
             doc.p("Not computed: some sample points have no successful run, or every "
                   "outcome is constant.")
@@ -359,4 +423,5 @@ def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "
     return path
 
 
-__all__ = ["Results", "by_factor", "load_results", "mean_ci", "sensitivity", "write_report"]
+__all__ = ["Results", "bases_of", "by_factor", "load_results", "mean_ci", "sensitivity",
+           "write_report"]

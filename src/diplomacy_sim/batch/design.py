@@ -1,9 +1,14 @@
 """The design of an experiment: the list of runs, each with its overrides and seed.
 
 Runs are enumerated in a fixed order (replication outermost, so a partial sweep already
-covers every cell), and numbered ``run_id = 0, 1, ...``. Each run's seed comes from the
-master seed through a SeedSequence, and is stored with the run, so any run can be repeated
-alone with ``diplomacy-sim run`` (the ``repeat_command`` column holds the exact command).
+covers every cell; then base scenario, sample point, factor grid, doctrine and shock regime),
+and numbered ``run_id = 0, 1, ...``. Each run's seed comes from the master seed through a
+SeedSequence, and is stored with the run, so any run can be repeated alone with
+``diplomacy-sim run`` (the ``repeat_command`` column holds the exact command).
+
+Seeds: ``independent`` derives run ``i``'s seed from ``(master_seed, i)``; ``common`` derives
+replication ``r``'s seed from ``(master_seed, r)``, the same in every cell and every base.
+An experiment with one base enumerates exactly the runs (and seeds) it always did.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from diplomacy_sim.batch.experiment import LoadedExperiment, _cast
+from diplomacy_sim.batch.experiment import LoadedExperiment, _cast, regime_shocks
 from diplomacy_sim.scenario.schema import tunable_parameters
 
 SAMPLER_STREAM = 0x5A3B1E
@@ -37,6 +42,8 @@ class RunSpec:
     values: dict[str, Any] = field(default_factory=dict)
     """Factor and sampled parameter values, by dotted path."""
     shocks: list[dict[str, Any]] | None = None
+    base: str | None = None
+    """Name of the run's base scenario (None: the experiment's only base)."""
 
     def overrides(self, steps: int) -> dict[str, Any]:
         """The overrides that turn the base scenario into this run's scenario."""
@@ -62,6 +69,8 @@ class Design:
     sample: np.ndarray | None
     """The sampler's points, one row per point, in SALib's order."""
     steps: int
+    bases: list[str] = field(default_factory=list)
+    """Names of the base scenarios, in the experiment's order."""
 
 
 def derive_seed(master: int, key: int) -> int:
@@ -127,30 +136,36 @@ def build_design(exp: LoadedExperiment) -> Design:
     grid = [dict(zip(grid_keys, combo, strict=True)) for combo in
             itertools.product(*[[_cast(k, v) for v in spec.factors[k]] for k in grid_keys])]
     doctrines: list[str | None] = list(spec.doctrines) if spec.doctrines else [None]
-    regimes: list[tuple[str | None, list[dict[str, Any]] | None]] = [(None, None)]
-    if spec.shock_regimes:
-        regimes = [(n, [sh.model_dump(mode="json") for sh in shocks])
-                   for n, shocks in spec.shock_regimes.items()]
+    base_names = list(exp.bases) or [exp.base_named(None).name]
 
+    def regimes_of(base: str) -> list[tuple[str | None, list[dict[str, Any]] | None]]:
+        if not spec.shock_regimes:
+            return [(None, None)]
+        return [(n, [_json(sh) for sh in regime_shocks(shocks, base)])
+                for n, shocks in spec.shock_regimes.items()]
+
+    regimes = {b: regimes_of(b) for b in base_names}
     runs: list[RunSpec] = []
     run_id = 0
     for rep in range(spec.replications):
-        for point, pvals in points:
-            for g in grid:
-                for d in doctrines:
-                    for rname, shocks in regimes:
-                        key = rep if spec.seeds == "common" else run_id
-                        runs.append(RunSpec(
-                            run_id=run_id,
-                            seed=derive_seed(spec.master_seed, key),
-                            replication=rep,
-                            point=point,
-                            doctrine=d,
-                            shock_regime=rname,
-                            values={**g, **pvals},
-                            shocks=shocks,
-                        ))
-                        run_id += 1
+        for base in base_names:
+            for point, pvals in points:
+                for g in grid:
+                    for d in doctrines:
+                        for rname, shocks in regimes[base]:
+                            key = rep if spec.seeds == "common" else run_id
+                            runs.append(RunSpec(
+                                run_id=run_id,
+                                seed=derive_seed(spec.master_seed, key),
+                                replication=rep,
+                                point=point,
+                                doctrine=d,
+                                shock_regime=rname,
+                                values={**g, **pvals},
+                                shocks=shocks,
+                                base=base,
+                            ))
+                            run_id += 1
 
     columns: dict[str, str] = {}
     for k in grid_keys:
@@ -158,7 +173,12 @@ def build_design(exp: LoadedExperiment) -> Design:
     if problem is not None:
         for name in problem["names"]:
             columns[name] = "int" if types[name] is int else "float"
-    return Design(runs=runs, factor_columns=columns, problem=problem, sample=x, steps=steps)
+    return Design(runs=runs, factor_columns=columns, problem=problem, sample=x, steps=steps,
+                  bases=base_names)
+
+
+def _json(shock: Any) -> dict[str, Any]:
+    return shock.model_dump(mode="json") if hasattr(shock, "model_dump") else dict(shock)
 
 
 def yaml_scalar(v: Any) -> str:
@@ -174,7 +194,7 @@ def yaml_scalar(v: Any) -> str:
 
 def repeat_command(exp: LoadedExperiment, run: RunSpec, steps: int) -> str:
     """The ``diplomacy-sim run`` command that repeats this run alone, bit for bit."""
-    parts = ["diplomacy-sim", "run", exp.base_path, "--seed", str(run.seed),
+    parts = ["diplomacy-sim", "run", exp.base_named(run.base).path, "--seed", str(run.seed),
              "--steps", str(steps)]
     if exp.spec.people is not None:
         parts += ["--people", str(exp.spec.people)]

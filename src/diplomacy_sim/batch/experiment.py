@@ -4,9 +4,14 @@ An experiment file is YAML, validated as strictly as a scenario: unknown keys, w
 unknown parameter paths, out-of-range values and shocks that do not fit the base scenario
 are all errors that name the file and the field (:class:`ScenarioError`, exit code 2).
 
-A run of an experiment is the base scenario with a set of overrides (the same dotted paths
+A run of an experiment is a base scenario with a set of overrides (the same dotted paths
 ``diplomacy-sim run --set`` takes), a doctrine, a shock regime, a replication and a seed
 derived from the master seed — see :mod:`diplomacy_sim.batch.design`.
+
+An experiment has one base scenario (``base``) or several (``bases``, a factor of the design).
+Shocks name organisations, which differ between scenarios, so a shock regime is either one
+list of shocks (which every base must accept) or a mapping from base name to its list (every
+base covered). A base's name is its file name without ``.yaml`` (a shipped scenario's name).
 """
 
 from __future__ import annotations
@@ -14,11 +19,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from diplomacy_sim.scenario.loader import (
     ScenarioError,
@@ -77,13 +82,32 @@ class FaultInjection(_Strict):
     exit_in_runs: list[int] = Field(default_factory=list)
 
 
+def _regime_kind(value: Any) -> str:
+    return "per_base[]" if isinstance(value, dict) else "shocks[]"
+
+
+RegimeShocks = Annotated[
+    # The tags hold "[" so that error paths leave them out (what the user wrote has no tag).
+    Annotated[list[Shock], Tag("shocks[]")]
+    | Annotated[dict[str, list[Shock]], Tag("per_base[]")],
+    Discriminator(_regime_kind),
+]
+"""A shock regime: one list for every base, or base name -> list."""
+
+
 class Experiment(_Strict):
     """A sweep definition, as written in ``experiments/*.yaml``."""
 
     name: Identifier
     title: str = Field(min_length=1)
     description: str = Field(min_length=1)
-    base: str = Field(min_length=1, description="Base scenario: a shipped name or a file path")
+    base: str | None = Field(
+        None, min_length=1, description="Base scenario: a shipped name or a file path"
+    )
+    bases: list[str] | None = Field(
+        None, min_length=1,
+        description="Several base scenarios (instead of `base`): a factor of the design",
+    )
     master_seed: int = Field(ge=0, le=2**63 - 1, description="Every run's seed derives from it")
     seeds: Literal["independent", "common"] = Field(
         "independent",
@@ -97,9 +121,10 @@ class Experiment(_Strict):
         "summary", description="summary: one row per run; timeseries: also every step"
     )
     doctrines: list[Doctrine] | None = Field(None, min_length=1)
-    shock_regimes: dict[Identifier, list[Shock]] | None = Field(
+    shock_regimes: dict[Identifier, RegimeShocks] | None = Field(
         None, min_length=1,
-        description="name -> the shock schedule that replaces the base scenario's shocks",
+        description="name -> the shock schedule that replaces the base scenario's shocks "
+        "(a list, or base name -> list)",
     )
     factors: dict[str, Annotated[list[Scalar], Field(min_length=1)]] = Field(
         default_factory=dict, description="parameter path -> values (full factorial)"
@@ -109,8 +134,26 @@ class Experiment(_Strict):
 
 
 @dataclass(frozen=True)
+class BaseScenario:
+    """One resolved base scenario of an experiment."""
+
+    name: str
+    """The base's name: its file name without ``.yaml`` (a shipped scenario's name)."""
+    entry: str
+    """As written in the experiment file."""
+    path: str
+    data: dict[str, Any]
+    scenario: Scenario
+    file_sha256: str
+
+
+@dataclass(frozen=True)
 class LoadedExperiment:
-    """A validated experiment with its resolved base scenario and identity."""
+    """A validated experiment with its resolved base scenario(s) and identity.
+
+    ``base_path``, ``base_data`` and ``base`` are the first (for ``base:``, the only) base;
+    ``bases`` holds every base by name, in the experiment's order.
+    """
 
     spec: Experiment
     source: str
@@ -119,7 +162,25 @@ class LoadedExperiment:
     base: Scenario
     file_sha256: str
     design_sha256: str
-    """Hash of everything that decides the runs: the experiment and the resolved base."""
+    """Hash of everything that decides the runs: the experiment and the resolved base(s)."""
+    bases: dict[str, BaseScenario] = field(default_factory=dict)
+
+    def base_named(self, name: str | None) -> BaseScenario:
+        """A base by name (None: the first)."""
+        if not self.bases:  # built by hand (benchmarks): the single base
+            return BaseScenario(base_name(self.spec.base or self.base_path), self.base_path,
+                                self.base_path, self.base_data, self.base, "")
+        return self.bases[name] if name is not None else next(iter(self.bases.values()))
+
+
+def base_name(entry: str) -> str:
+    """The name of a base: its file name without the extension (``icb_merger``)."""
+    return Path(entry).stem if Path(entry).suffix in (".yaml", ".yml") else Path(entry).name
+
+
+def regime_shocks(shocks: Any, base: str) -> list[Any]:
+    """A regime's shocks for one base (a regime is a list, or base name -> list)."""
+    return shocks[base] if isinstance(shocks, dict) else shocks
 
 
 def _resolve_base(base: str, exp_path: Path) -> Path:
@@ -139,18 +200,71 @@ def _check_path(path: str, base_data: dict[str, Any]) -> str | None:
 
 
 def _semantic_problems(
-    spec: Experiment, base_data: dict[str, Any], steps: int
+    spec: Experiment, bases: dict[str, BaseScenario], steps: int
 ) -> list[str]:
+    """Problems with the experiment against every base (named in the message if several)."""
+    multi = spec.bases is not None
+    problems: list[str] = []
+    for name, b in bases.items():
+        problems += _base_problems(spec, name if multi else None, b.data, steps)
+    problems += _sampler_problems(spec)
+    if spec.shock_regimes:
+        names = list(bases)
+        for rname, shocks in spec.shock_regimes.items():
+            if isinstance(shocks, dict):
+                missing = [n for n in names if n not in shocks]
+                unknown = [k for k in shocks if k not in bases]
+                for n in missing:
+                    problems.append(
+                        f"field `shock_regimes.{rname}`: no shocks for base `{n}`; a regime "
+                        f"given per base needs every base ({', '.join(names)}), `[]` for none."
+                    )
+                for k in unknown:
+                    close = difflib.get_close_matches(k, names, n=1, cutoff=0.6)
+                    hint = f" Did you mean `{close[0]}`?" if close else ""
+                    problems.append(
+                        f"field `shock_regimes.{rname}.{k}`: `{k}` is not a base of this "
+                        f"experiment; allowed: {', '.join(names)}.{hint}"
+                    )
+                for n in names:
+                    if n in shocks:
+                        problems += _regime_problems(
+                            f"field `shock_regimes.{rname}.{n}`", shocks[n], bases[n].data, steps)
+            else:
+                for n in names:
+                    where = f"field `shock_regimes.{rname}`"
+                    if multi:
+                        where += f" (base `{n}`; give this regime per base if the bases differ)"
+                    problems += _regime_problems(where, shocks, bases[n].data, steps)
+    return problems
+
+
+def _regime_problems(where: str, shocks: list[Any], base_data: dict[str, Any], steps: int
+                     ) -> list[str]:
+    data = apply_overrides(
+        base_data, {"shocks": [sh.model_dump(mode="json") for sh in shocks], "steps": steps},
+    )
+    try:
+        scenario_from_dict(data)
+    except ScenarioError as exc:
+        return [f"{where}: {p}" for p in exc.problems]
+    return []
+
+
+def _base_problems(
+    spec: Experiment, base: str | None, base_data: dict[str, Any], steps: int
+) -> list[str]:
+    """Problems of the steps and factors against one base (``base``: its name, if several)."""
+    on = f" (base `{base}`)" if base is not None else ""
     problems: list[str] = []
     if not spec.shock_regimes:
         try:
             scenario_from_dict(apply_overrides(base_data, {"steps": steps}))
         except ScenarioError as exc:
             problems += [
-                f"field `steps`: {steps} weeks do not fit the base scenario: {p} (shorten its "
-                "shocks with `shock_regimes`, or run longer)" for p in exc.problems
+                f"field `steps`{on}: {steps} weeks do not fit the base scenario: {p} (shorten "
+                "its shocks with `shock_regimes`, or run longer)" for p in exc.problems
             ]
-    tunable = {p.path: p for p in tunable_parameters()}
     reserved = {"seed", "steps", "doctrine", "shocks"}
 
     for path, values in spec.factors.items():
@@ -164,7 +278,7 @@ def _semantic_problems(
             continue
         bad = _check_path(path, base_data)
         if bad:
-            problems.append(f"{where}: {bad}")
+            problems.append(f"{where}{on}: {bad}")
             continue
         if len(set(map(repr, values))) != len(values):
             problems.append(f"{where}: values repeat; list each value once.")
@@ -173,8 +287,20 @@ def _semantic_problems(
                 scenario_from_dict(apply_overrides(base_data, {path: _cast(path, v)}))
             except ScenarioError as exc:
                 msg = exc.problems[0].split(": ", 1)[-1]
-                problems.append(f"field `factors.{path}[{i}]`: {v!r} is not valid here: {msg}")
+                problems.append(
+                    f"field `factors.{path}[{i}]`{on}: {v!r} is not valid here: {msg}")
 
+    if spec.sampler is not None:
+        for path in spec.sampler.ranges:
+            bad = _check_path(path, base_data) if path in _TUNABLE_TYPES else None
+            if bad:
+                problems.append(f"field `sampler.ranges.{path}`{on}: {bad}")
+    return problems
+
+
+def _sampler_problems(spec: Experiment) -> list[str]:
+    problems: list[str] = []
+    tunable = {p.path: p for p in tunable_parameters()}
     if spec.sampler is not None:
         s = spec.sampler
         for path, rng in s.ranges.items():
@@ -214,17 +340,6 @@ def _semantic_problems(
             problems.append(
                 f"field `sampler.ranges`: a {s.method} analysis needs at least 2 parameters."
             )
-
-    if spec.shock_regimes:
-        for name, shocks in spec.shock_regimes.items():
-            data = apply_overrides(
-                base_data, {"shocks": [sh.model_dump(mode="json") for sh in shocks],
-                            "steps": steps},
-            )
-            try:
-                scenario_from_dict(data)
-            except ScenarioError as exc:
-                problems += [f"field `shock_regimes.{name}`: {p}" for p in exc.problems]
     return problems
 
 
@@ -260,33 +375,88 @@ def load_experiment(name_or_path: str | Path) -> LoadedExperiment:
     except ValidationError as exc:
         raise ScenarioError(source, explain_validation_error(Experiment, exc)) from None
 
-    base_path = _resolve_base(spec.base, path)
-    try:
-        base_data = _read_yaml(base_path)
-        base = scenario_from_dict(base_data, source=str(base_path))
-    except ScenarioError as exc:
-        problems = [f"field `base`: `{spec.base}` is not a valid scenario: {p}"
-                    for p in exc.problems]
-        raise ScenarioError(source, problems) from None
-    steps = spec.steps or base.steps
-    problems = _semantic_problems(spec, base_data, steps)
+    if spec.base is not None and spec.bases is not None:
+        raise ScenarioError(source, [
+            "fields `base` and `bases`: give one of them, not both (`base`: one scenario; "
+            "`bases`: a list of scenarios, a factor of the design)."])
+    if spec.base is None and spec.bases is None:
+        raise ScenarioError(source, [
+            "field `base`: required but missing (or give `bases`, a list of scenarios)."])
+
+    entries = [("base", spec.base)] if spec.base is not None else [
+        (f"bases[{i}]", b) for i, b in enumerate(spec.bases or [])]
+    bases: dict[str, BaseScenario] = {}
+    problems: list[str] = []
+    for where, entry in entries:
+        assert entry is not None
+        if not entry.strip():
+            problems.append(f"field `{where}`: must not be empty.")
+            continue
+        name = base_name(entry)
+        if name in bases:
+            problems.append(
+                f"field `{where}`: `{entry}` repeats the base `{name}` (a base is named by its "
+                "file name without `.yaml`); list each base once.")
+            continue
+        base_path = _resolve_base(entry, path)
+        try:
+            base_data = _read_yaml(base_path)
+            base = scenario_from_dict(base_data, source=str(base_path))
+        except ScenarioError as exc:
+            problems += [f"field `{where}`: `{entry}` is not a valid scenario: {p}"
+                         for p in exc.problems]
+            continue
+        bases[name] = BaseScenario(
+            name=name, entry=entry, path=str(base_path), data=base_data, scenario=base,
+            file_sha256=hashlib.sha256(base_path.read_bytes()).hexdigest(),
+        )
+    if problems:
+        raise ScenarioError(source, problems)
+
+    horizons = {b.scenario.steps for b in bases.values()}
+    if spec.steps is None and len(horizons) > 1:
+        raise ScenarioError(source, [
+            "field `steps`: required when the bases run for different numbers of weeks ("
+            + ", ".join(f"{n}: {b.scenario.steps}" for n, b in bases.items()) + ")."])
+    first = next(iter(bases.values()))
+    steps = spec.steps or first.scenario.steps
+    problems = _semantic_problems(spec, bases, steps)
     if problems:
         raise ScenarioError(source, problems)
 
     file_sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    ident = json.dumps(
-        {"experiment": spec.model_dump(mode="json"), "base": base.model_dump(mode="json")},
-        sort_keys=True,
-    )
     return LoadedExperiment(
         spec=spec,
         source=source,
-        base_path=str(base_path),
-        base_data=base_data,
-        base=base,
+        base_path=first.path,
+        base_data=first.data,
+        base=first.scenario,
         file_sha256=file_sha,
-        design_sha256=hashlib.sha256(ident.encode()).hexdigest(),
+        design_sha256=design_hash(spec, bases),
+        bases=bases,
     )
 
 
-__all__ = ["Experiment", "FaultInjection", "LoadedExperiment", "Sampler", "load_experiment"]
+def design_hash(spec: Experiment, bases: dict[str, BaseScenario]) -> str:
+    """Hash of what decides the runs: the experiment and its resolved base scenario(s).
+
+    For an experiment with one ``base`` it is the hash it always was, so existing results
+    folders resume. ``fault_injection`` (test-only) is left out: it decides which runs fail,
+    not what a run is, so a folder can be resumed without it (``--retry-failed``).
+    """
+    dump = spec.model_dump(mode="json")
+    dump["fault_injection"] = None
+    if spec.bases is None:
+        dump.pop("bases")
+        ident: dict[str, Any] = {
+            "experiment": dump, "base": next(iter(bases.values())).scenario.model_dump(mode="json")}
+    else:
+        ident = {"experiment": dump,
+                 "bases": {n: b.scenario.model_dump(mode="json") for n, b in bases.items()}}
+    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
+
+
+__all__ = [
+    "BaseScenario", "Experiment", "FaultInjection", "LoadedExperiment", "Sampler", "base_name",
+    "load_experiment", "regime_shocks",
+]

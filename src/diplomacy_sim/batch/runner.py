@@ -40,9 +40,10 @@ from diplomacy_sim.domain.outcomes import OUTCOMES
 # --------------------------------------------------------------------------- worker side
 @dataclass(frozen=True)
 class Chunk:
-    """A task: some runs of one experiment, with the base scenario they modify."""
+    """A task: some runs of one experiment, with the base scenario(s) they modify."""
 
-    base_data: dict[str, Any]
+    base_data: dict[str | None, dict[str, Any]]
+    """Base scenario data by base name (only the bases this chunk's runs use)."""
     steps: int
     people: int | None
     keep_timeseries: bool
@@ -57,7 +58,7 @@ class ChunkResult:
     timeseries: dict[str, list[Any]] | None
 
 
-_TS_KEYS = ("run_id", "replication", "doctrine", "shock_regime", "step", *OUTCOMES)
+_TS_KEYS = ("run_id", "base", "replication", "doctrine", "shock_regime", "step", *OUTCOMES)
 
 
 def _one(chunk: Chunk, run: RunSpec, worker: str) -> tuple[dict[str, Any], Any]:
@@ -72,7 +73,8 @@ def _one(chunk: Chunk, run: RunSpec, worker: str) -> tuple[dict[str, Any], Any]:
             if multiprocessing.parent_process() is not None or os.environ.get("DASK_WORKER"):
                 os._exit(13)
             raise RuntimeError(f"fault injection: run {run.run_id} would kill its worker")
-        data = apply_overrides(chunk.base_data, run.overrides(chunk.steps), source="experiment")
+        data = apply_overrides(chunk.base_data[run.base], run.overrides(chunk.steps),
+                               source="experiment")
         scenario = scenario_from_dict(data, source=f"run {run.run_id}")
         if chunk.people is not None:
             scenario = scale_people(scenario, chunk.people)
@@ -103,6 +105,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
         if ts is not None and df is not None:
             n = len(df)
             ts["run_id"] += [run.run_id] * n
+            ts["base"] += [run.base] * n
             ts["replication"] += [run.replication] * n
             ts["doctrine"] += [row["doctrine"]] * n
             ts["shock_regime"] += [run.shock_regime or "base"] * n
@@ -218,6 +221,7 @@ def sweep(
     progress: bool = True,
     chunk_seconds: float = 0.5,
     on_chunk: Callable[[int], None] | None = None,
+    retry_failed: bool = False,
 ) -> SweepOutcome:
     """Run (or resume) an experiment into ``out``.
 
@@ -231,11 +235,14 @@ def sweep(
         progress: show a progress bar on stderr.
         chunk_seconds: target duration of one task.
         on_chunk: called with the number of runs stored after each chunk (tests use it).
+        retry_failed: on resume, run again the runs recorded as failed; their failed rows are
+            moved out of ``summaries/`` (to ``superseded/``), so the dataset keeps one row
+            per run, the latest.
     """
     exp = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
     design: Design = build_design(exp)
     store = ResultStore(out, exp, design)
-    done = store.open()
+    done = store.open(retry_failed=retry_failed)
     todo = [r for r in design.runs if r.run_id not in done]
 
     if executor is not None:
@@ -248,8 +255,9 @@ def sweep(
         backend = _Backend("process", workers or os.cpu_count() or 1)
 
     fault = exp.spec.fault_injection
+    base_data = {name: exp.base_named(name).data for name in {r.base for r in design.runs}}
     template = Chunk(
-        base_data=exp.base_data, steps=design.steps, people=exp.spec.people,
+        base_data={}, steps=design.steps, people=exp.spec.people,
         keep_timeseries=exp.spec.outputs == "timeseries", runs=[],
         raise_in_runs=frozenset(fault.raise_in_runs if fault else ()),
         exit_in_runs=frozenset(fault.exit_in_runs if fault else ()),
@@ -259,7 +267,8 @@ def sweep(
 
     bar = tqdm(total=len(design.runs), initial=len(done), unit="run", disable=not progress,
                desc=exp.spec.name, dynamic_ncols=True, smoothing=0.05)
-    store.start_session(backend.describe(), backend.workers, len(todo))
+    store.start_session(backend.describe(), backend.workers, len(todo),
+                        retried_failed=store.superseded)
     pending: deque[RunSpec] = deque(todo)
     suspects: deque[RunSpec] = deque()
     inflight: dict[Future[ChunkResult], tuple[list[RunSpec], bool]] = {}
@@ -271,7 +280,8 @@ def sweep(
 
     def submit(runs: list[RunSpec], isolated: bool) -> bool:
         nonlocal tasks
-        chunk = replace(template, runs=runs)
+        chunk = replace(template, runs=runs,
+                        base_data={b: base_data[b] for b in {r.base for r in runs}})
         try:
             fut = backend.executor.submit(run_chunk, chunk)
         except BrokenProcessPool:  # broke before we noticed: nothing of this task ran

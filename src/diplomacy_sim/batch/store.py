@@ -5,8 +5,9 @@ Layout of ``DIR``::
     manifest.json        experiment, hashes, master seed, sampler, versions, git, times
     experiment.yaml      a copy of the experiment file
     design.json          SALib problem and sample points (for sensitivity analysis)
-    summaries/part-*.parquet    one row per finished run (factors, seed, outcomes)
+    summaries/part-*.parquet    one row per finished run (base, factors, seed, outcomes)
     timeseries/part-*.parquet   one row per run and step (if the experiment keeps them)
+    superseded/part-*.parquet   failed rows replaced by a ``--retry-failed`` resume
 
 Each finished chunk of runs becomes one part file, written under a hidden temporary name
 and renamed, so a reader (or a resumed sweep) never sees half a file; Parquet readers skip
@@ -15,10 +16,14 @@ a summary part marks its runs finished: on resume, timeseries parts without thei
 part are deleted and their runs are run again.
 
 ``pd.read_parquet("DIR/summaries")`` loads the results in one line.
+
+Folders written before the ``base`` column existed (their manifest has no ``bases``) keep
+their layout when resumed: new parts have the same columns as the old ones.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -26,7 +31,7 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -62,9 +67,16 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def summary_schema(design: Design) -> pa.Schema:
-    fields = [
-        ("run_id", pa.int64()), ("seed", pa.int64()), ("replication", pa.int64()),
+def _write_table(path: Path, table: pa.Table) -> None:
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+
+
+def summary_schema(design: Design, base_column: bool = True) -> pa.Schema:
+    fields = [("run_id", pa.int64())]
+    if base_column:
+        fields += [("base", pa.string())]
+    fields += [
+        ("seed", pa.int64()), ("replication", pa.int64()),
         ("point", pa.int64()), ("doctrine", pa.string()), ("shock_regime", pa.string()),
     ]
     fields += [(name, _PA_TYPES[t]) for name, t in design.factor_columns.items()]
@@ -77,11 +89,16 @@ def summary_schema(design: Design) -> pa.Schema:
     return pa.schema(fields)
 
 
-TIMESERIES_SCHEMA = pa.schema(
-    [("run_id", pa.int64()), ("replication", pa.int64()), ("doctrine", pa.string()),
-     ("shock_regime", pa.string()), ("step", pa.int64())]
-    + [(o, pa.float64()) for o in OUTCOMES]
-)
+def timeseries_schema(base_column: bool = True) -> pa.Schema:
+    return pa.schema(
+        [("run_id", pa.int64())] + ([("base", pa.string())] if base_column else [])
+        + [("replication", pa.int64()), ("doctrine", pa.string()),
+           ("shock_regime", pa.string()), ("step", pa.int64())]
+        + [(o, pa.float64()) for o in OUTCOMES]
+    )
+
+
+TIMESERIES_SCHEMA = timeseries_schema()
 
 
 def git_revision() -> str | None:
@@ -114,15 +131,23 @@ class ResultStore:
         self.out = Path(out)
         self.exp = exp
         self.design = design
+        self.base_column = True
+        """False when resuming a folder written before the ``base`` column existed."""
         self.schema = summary_schema(design)
+        self.ts_schema = TIMESERIES_SCHEMA
+        self.superseded = 0
+        """Failed rows moved out of ``summaries/`` by :meth:`open` (``retry_failed``)."""
         self.keep_timeseries = exp.spec.outputs == "timeseries"
         self.by_id = {r.run_id: r for r in design.runs}
-        self.base_doctrine = exp.base.doctrine
         self.manifest: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ opening
-    def open(self) -> set[int]:
-        """Create or resume ``DIR``; the ids of runs already finished (ok or failed)."""
+    def open(self, retry_failed: bool = False) -> set[int]:
+        """Create or resume ``DIR``; the ids of runs already finished (ok or failed).
+
+        With ``retry_failed``, failed rows are first moved to ``superseded/`` (so they are
+        not finished any more, and the runs are done again).
+        """
         manifest_path = self.out / MANIFEST
         if manifest_path.exists():
             try:
@@ -141,6 +166,10 @@ class ResultStore:
                     "delete the folder yourself."
                 ])
             self.manifest = old
+            if "bases" not in old:  # written before the `base` column: keep its layout
+                self.base_column = False
+                self.schema = summary_schema(self.design, base_column=False)
+                self.ts_schema = timeseries_schema(base_column=False)
         elif self.out.exists() and any(self.out.iterdir()):
             raise ScenarioError(str(self.out), [
                 f"exists and is not empty, but has no `{MANIFEST}`: it is not a sweep's "
@@ -149,6 +178,8 @@ class ResultStore:
         (self.out / "summaries").mkdir(parents=True, exist_ok=True)
         if self.keep_timeseries:
             (self.out / "timeseries").mkdir(exist_ok=True)
+        if retry_failed:
+            self.superseded = self._supersede_failed()
         done = self._finished_ids()
         self._drop_orphan_timeseries()
         if not self.manifest:
@@ -168,7 +199,15 @@ class ResultStore:
             "experiment": {"name": spec.name, "title": spec.title, "file": self.exp.source,
                            "file_sha256": self.exp.file_sha256},
             "design_sha256": self.exp.design_sha256,
-            "base_scenario": self.exp.base_path,
+            "base_scenario": (self.exp.base_path if spec.bases is None
+                              else [b.path for b in self.exp.bases.values()]),
+            "bases": [{"name": b.name, "entry": b.entry, "file": b.path,
+                       "file_sha256": b.file_sha256,
+                       "scenario_sha256": hashlib.sha256(json.dumps(
+                           b.scenario.model_dump(mode="json"), sort_keys=True).encode()
+                       ).hexdigest()}
+                      for b in (self.exp.bases.values() if self.exp.bases
+                                else [self.exp.base_named(None)])],
             "master_seed": spec.master_seed,
             "seeds": spec.seeds,
             "replications": spec.replications,
@@ -198,6 +237,26 @@ class ResultStore:
             done.update(pq.read_table(p, columns=["run_id"]).column(0).to_pylist())
         return done
 
+    def _supersede_failed(self) -> int:
+        """Move every failed row out of ``summaries/`` into ``superseded/``; how many."""
+        moved = 0
+        for p in self._parts("summaries"):
+            table = pq.read_table(p)
+            status = table.column("status").to_pylist()
+            keep = [s == "ok" for s in status]
+            if all(keep):
+                continue
+            failed = table.filter(pa.array([not k for k in keep]))
+            (self.out / "superseded").mkdir(exist_ok=True)
+            dest = self.out / "superseded" / f"{p.stem}-{uuid.uuid4().hex[:8]}.parquet"
+            _write_table(dest, failed)
+            if any(keep):
+                _write_table(p, table.filter(pa.array(keep)))
+            else:
+                p.unlink()  # its timeseries part (if any) is an orphan now, dropped next
+            moved += failed.num_rows
+        return moved
+
     def _drop_orphan_timeseries(self) -> None:
         names = {p.name for p in self._parts("summaries")}
         for p in self._parts("timeseries"):
@@ -205,13 +264,16 @@ class ResultStore:
                 p.unlink()
 
     # ------------------------------------------------------------------ writing
-    def start_session(self, executor: str, workers: int, todo: int) -> None:
+    def start_session(self, executor: str, workers: int, todo: int,
+                      retried_failed: int = 0) -> None:
         self.manifest["status"] = "running"
         self.manifest["ended"] = None
-        self.manifest["sessions"].append(
-            {"started": now(), "ended": None, "executor": executor, "workers": workers,
-             "runs_to_do": todo, "host": platform.node()}
-        )
+        session: dict[str, Any] = {"started": now(), "ended": None, "executor": executor,
+                                   "workers": workers, "runs_to_do": todo,
+                                   "host": platform.node()}
+        if retried_failed:
+            session["retried_failed"] = retried_failed
+        self.manifest["sessions"].append(session)
         self.write_manifest()
 
     def write_manifest(self) -> None:
@@ -227,14 +289,15 @@ class ResultStore:
         self.manifest["runs_failed"] = failed
         self.write_manifest()
 
-    def write_chunk(self, rows: list[dict[str, Any]], timeseries: Iterable[dict[str, Any]] | None
-                    ) -> None:
+    def write_chunk(self, rows: list[dict[str, Any]],
+                    timeseries: Mapping[str, list[Any]] | None) -> None:
         """Append one finished chunk: its timeseries part first, then its summary part."""
         if not rows:
             return
         name = f"part-{min(r['run_id'] for r in rows):08d}-{uuid.uuid4().hex[:8]}.parquet"
         if self.keep_timeseries and timeseries is not None:
-            ts = pa.Table.from_pydict(dict(timeseries), schema=TIMESERIES_SCHEMA)  # type: ignore[arg-type]
+            ts = pa.Table.from_pydict({f: timeseries[f] for f in self.ts_schema.names},
+                                      schema=self.ts_schema)
             atomic_write(self.out / "timeseries" / name, lambda p: pq.write_table(ts, p))
         table = pa.Table.from_pylist([self.complete_row(r) for r in rows], schema=self.schema)
         atomic_write(self.out / "summaries" / name, lambda p: pq.write_table(table, p))
@@ -242,8 +305,11 @@ class ResultStore:
     def complete_row(self, row: dict[str, Any]) -> dict[str, Any]:
         run: RunSpec = self.by_id[row["run_id"]]
         out = {
-            "run_id": run.run_id, "seed": run.seed, "replication": run.replication,
-            "point": run.point, "doctrine": run.doctrine or self.base_doctrine,
+            "run_id": run.run_id,
+            **({"base": self.exp.base_named(run.base).name} if self.base_column else {}),
+            "seed": run.seed, "replication": run.replication,
+            "point": run.point,
+            "doctrine": run.doctrine or self.exp.base_named(run.base).scenario.doctrine,
             "shock_regime": run.shock_regime or "base",
             **run.values,
             "repeat_command": repeat_command(self.exp, run, self.design.steps),
@@ -260,4 +326,4 @@ class ResultStore:
         return ok, failed
 
 
-__all__ = ["ResultStore", "atomic_write", "summary_schema"]
+__all__ = ["ResultStore", "atomic_write", "summary_schema", "timeseries_schema"]
