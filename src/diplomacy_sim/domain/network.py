@@ -9,7 +9,6 @@ from diplomacy_sim.domain.state import (
     ROLE_INDEX,
     TABLE_MASK_BY_ROLE,
     Channel,
-    F,
     I,
     Ties,
 )

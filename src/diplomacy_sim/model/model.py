@@ -648,7 +648,7 @@ class DiplomacyModel(mesa.Model):
 
     def _form_ties(self) -> None:
         """People rebuild lost cross-boundary ties slowly, up to their usual number."""
-        st, p, t, o = self.state, self.state.people, self.state.ties, self.state.orgs
+        p, t, o = self.state.people, self.state.ties, self.state.orgs
         rate = self.params.trust.formation_rate
         if rate <= 0:
             return
