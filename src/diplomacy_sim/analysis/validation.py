@@ -744,10 +744,38 @@ def inertia_and_small_wins(baseline: Sweep, small: Sweep, inertia_level: float =
     )
 
 
+# --------------------------------------------------------------------------- calibration
+def promise_tolerance_sensitivity(sw: Sweep, at: int = 104, inertia_level: float = 0.25
+                                  ) -> pd.DataFrame:
+    """Calibration evidence: per promise tolerance, the pattern-2 and pattern-9 statistics
+    (share of runs with trust up at two years, user-outcome change at two years, share in
+    collaborative inertia at three years, mean integration), with 95% CIs."""
+    s = sw.summaries
+    col = "parameters.delivery.promise_tolerance"
+    tr, uo, integ = wide(sw, "trust"), wide(sw, "user_outcome"), wide(sw, "integration")
+    rows = []
+    for _, g in s.groupby(col):
+        ids = g.run_id
+        up = (tr.loc[ids, at] > tr.loc[ids].iloc[:, 0]).to_numpy()
+        stuck = (integ.loc[ids].iloc[:, -1] < inertia_level).to_numpy()
+        duo = (uo.loc[ids, at] - uo.loc[ids].iloc[:, 0]).to_numpy()
+        m, lo, hi = mean_ci(duo)
+        mi, mlo, mhi = mean_ci(g["mean_integration"])
+        rows.append({
+            "promise_tolerance": float(g[col].iloc[0]), "n": len(g),
+            "share_trust_up_2y": float(up.mean()), "trust_up_ci": list(wilson(int(up.sum()), len(g))),
+            "share_inertia": float(stuck.mean()),
+            "inertia_ci": list(wilson(int(stuck.sum()), len(g))),
+            "user_outcome_change_2y": m, "user_outcome_change_ci": [lo, hi],
+            "mean_integration": mi, "mean_integration_ci": [mlo, mhi],
+        })
+    return pd.DataFrame(rows)
+
+
 # --------------------------------------------------------------------------- all, figures
 EXPERIMENTS = ("reorganisation", "baseline", "workstreams", "leader_churn", "disturbance",
                "austerity", "small_wins", "doctrine_map_low", "doctrine_map_mid",
-               "doctrine_map_high")
+               "doctrine_map_high", "promise_tolerance")
 
 
 def evaluate(runs: str | Path) -> tuple[dict[str, PatternResult], dict[str, Any],
@@ -928,6 +956,24 @@ def figures(res: dict[str, PatternResult], dmap: dict[str, Any], sw: dict[str, S
             ax.set_xlabel("week")
         axes[0].legend(fontsize=7)
         save(fig, "p9_small_wins")
+    if "promise_tolerance" in sw:
+        cal = promise_tolerance_sensitivity(sw["promise_tolerance"])
+        fig, ax = plt.subplots(figsize=(6, 3.4))
+        x = cal["promise_tolerance"]
+        for key, ci, lab, colr in (
+            ("share_trust_up_2y", "trust_up_ci", "trust up at 2 years (pattern 2)", "#1b7837"),
+            ("share_inertia", "inertia_ci", "inertia at 3 years (pattern 9)", "#b2182b"),
+            ("mean_integration", "mean_integration_ci", "mean integration", "#2166ac"),
+        ):
+            y = cal[key]
+            bars = np.clip([[y[i] - cal[ci][i][0], cal[ci][i][1] - y[i]] for i in range(len(y))], 0, None)
+            ax.errorbar(x, y, yerr=bars.T, fmt="o-", capsize=3, label=lab, color=colr)
+        ax.axvline(0.4, color="k", ls=":", lw=1)
+        ax.axhline(0.9, color="#1b7837", ls=":", lw=0.8)
+        ax.set_xlabel("promise tolerance (default 0.4, dotted)")
+        ax.set_ylabel("share of runs / integration")
+        ax.legend(fontsize=7)
+        save(fig, "calibration_promise_tolerance")
     if dmap:
         cells = pd.DataFrame(dmap["cells"])
         divs = [d for d in DIVERSITY_ORDER if d in set(cells.diversity)]
@@ -977,12 +1023,17 @@ def main(argv: list[str] | None = None) -> int:
     res, dmap, sw = evaluate(runs)
     out = docs / "figures" / "validation"
     written = figures(res, dmap, sw, out)
+    cal = (promise_tolerance_sensitivity(sw["promise_tolerance"]).to_dict(orient="records")
+           if "promise_tolerance" in sw else [])
     payload = {"patterns": {k: v.to_dict() for k, v in res.items()},
+               "calibration_promise_tolerance": _jsonable(cal),
                "doctrine_map": _jsonable(dmap),
                "runs": {k: len(v.summaries) for k, v in sw.items()}}
     (out / "results.json").write_text(json.dumps(payload, indent=1) + "\n")
     for r in res.values():
         print(r.line())
+    for row in cal:
+        print("promise tolerance:", _jsonable(row))
     if dmap:
         print("doctrine map overall:", _jsonable(dmap["overall"]))
         for cell in dmap["cells"]:
