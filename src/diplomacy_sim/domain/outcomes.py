@@ -90,8 +90,8 @@ def org_table_agendas(state: SystemState, table_mask: np.ndarray) -> F:
     m, k = state.orgs.m, state.K
     w = table_mask.astype(float)
     cell = (p.org[:, None] * k + np.arange(k)).ravel()
-    num = np.bincount(cell, weights=(w[:, None] * p.agenda).ravel(), minlength=m * k)
-    num = num.reshape(m, k)
+    flat = np.bincount(cell, weights=(w[:, None] * p.agenda).ravel(), minlength=m * k)
+    num = flat.reshape(m, k)
     den = np.bincount(p.org, weights=w, minlength=m)
     out = state.orgs.agenda.copy()
     has = den > 0
