@@ -1,9 +1,9 @@
 """Sweep benchmarks: speed-up on 2 workers, per-run overhead, worker memory over many runs.
 
-    .venv/bin/python benchmarks/bench_sweep.py [--replications 4] [--repeats 3] [--memory-runs 3000]
+    .venv/bin/python benchmarks/bench_sweep.py [--replications 1] [--repeats 3] [--memory-runs 3000]
 
-* speed-up: ``doctrines.yaml`` (4 doctrines x 5 shock regimes, fewer replications so a
-  repeat takes seconds, not minutes) on 1 worker and on 2 workers; median of the repeats.
+* speed-up: ``doctrines.yaml`` (4 bases x 4 doctrines x 5 shock regimes, fewer replications
+  so a repeat takes a minute, not ten) on 1 worker and on 2 workers; median of the repeats.
 * per-run overhead: a serial sweep's wall time per run minus the bare ``api.run`` time of the
   same runs (validation of overrides, result rows, Parquet writing, bookkeeping).
 * memory: resident memory of each pool worker, sampled during a sweep of many short runs.
@@ -56,7 +56,8 @@ def speedup(replications: int, repeats: int) -> None:
 def overhead(repeats: int) -> None:
     """Marginal cost: (sweep of 2N runs - sweep of N runs) / N, minus bare api.run per run."""
     def exp_of(reps: int):
-        return shrunk("doctrines", replications=reps, outputs="summary", steps=20,
+        # a single-base experiment, so the bare runs below are exactly the sweep's runs
+        return shrunk("smoke", replications=reps, outputs="summary", steps=20,
                       shock_regimes={"calm": []})
 
     small, big = exp_of(5), exp_of(15)
@@ -83,8 +84,8 @@ def overhead(repeats: int) -> None:
 
 
 def memory(runs: int) -> None:
-    reps = max(1, runs // 4)
-    exp = shrunk("doctrines", replications=reps, outputs="summary", steps=10,
+    reps = max(1, runs // 8)  # smoke: 4 doctrines x 2 trust settings per replication
+    exp = shrunk("smoke", replications=reps, outputs="summary", steps=10,
                  shock_regimes={"calm": []}, doctrines=["command", "stewardship", "diplomacy",
                                                         "fatalism"])
     n = len(build_design(exp).runs)
@@ -125,7 +126,7 @@ def memory(runs: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--replications", type=int, default=4)
+    ap.add_argument("--replications", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--memory-runs", type=int, default=3000)
     ap.add_argument("--only", choices=["speedup", "overhead", "memory"], default=None)
