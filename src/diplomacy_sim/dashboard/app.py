@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs
 
+import ipyvuetify
 import numpy as np
 import solara
 import solara.lab  # noqa: F401  (registers lab components used by solara itself)
@@ -40,6 +43,7 @@ from diplomacy_sim.scenario.loader import ScenarioError
 from diplomacy_sim.scenario.schema import DOCTRINES
 
 SPEEDS = (1, 2, 4, 8)  # weeks per second when playing
+DEFAULT_SPEED = 2
 STAGES_LIVE = ("delivering", "live")
 
 
@@ -71,78 +75,138 @@ def _setup_from_url(search: str | None) -> tuple[Setup, str | None]:
     return Setup(scenario=scenario, doctrine=doctrine, seed=seed, people=people), msg
 
 
+# --------------------------------------------------------------------------- live state
+@dataclass(eq=False)
+class LiveState:
+    """One session's model and the reactive values its page shares (compared by identity, so
+    passing it to a component never counts as a changed argument)."""
+
+    session: Session
+    version: solara.Reactive[int]  # bumped by every Step / injection / Reset
+    epoch: solara.Reactive[int]  # bumped on Reset (a new model)
+    done: solara.Reactive[bool]
+    playing: solara.Reactive[bool]
+    speed: solara.Reactive[int]
+    balcony: solara.Reactive[bool]
+    person: solara.Reactive[int]
+    pending: solara.Reactive[Setup]
+    running: solara.Reactive[Setup]
+    notice: solara.Reactive[str | None]
+    busy: threading.Lock = field(default_factory=threading.Lock)
+
+    def advanced(self) -> None:
+        """After the model moved: re-render the live parts (each in its own Island)."""
+        self.version.value += 1
+        self.done.value = self.session.model.done
+
+
+def play_loop(live: LiveState, cancel: threading.Event, weeks_per_second: int) -> None:
+    """Step while playing. Ticks never queue: each waits for the previous step and its render
+    to finish, and when the server is loaded (a step took longer than a tick) the loop waits
+    at least as long as the step took, so a loaded server slows play down instead of piling
+    up work, and Pause and the other sessions stay responsive."""
+    delay = 1.0 / max(weeks_per_second, 1)
+    while not cancel.is_set():
+        t0 = time.perf_counter()
+        if not live.busy.acquire(blocking=False):  # a Step/Reset is on its way: skip a tick
+            cancel.wait(delay)
+            continue
+        try:
+            if cancel.is_set():
+                return
+            if not live.session.step():
+                live.playing.value = False
+                return
+            live.advanced()
+        finally:
+            live.busy.release()
+        if live.session.model.done:
+            live.playing.value = False
+            return
+        took = time.perf_counter() - t0
+        cancel.wait(max(delay - took, took, 0.01))
+
+
 # --------------------------------------------------------------------------- step bar
 @solara.component
-def StepBar(session: Session, version: solara.Reactive[int], playing: solara.Reactive[bool],
-            speed: solara.Reactive[int], pending: solara.Reactive[Setup],
-            running: solara.Reactive[Setup], notice: solara.Reactive[str | None],
-            is_playing: bool, v: int) -> None:
+def WeekIndicator(live: LiveState) -> None:
+    _ = live.version.value
+    solara.HTML(tag="div", unsafe_innerHTML=(
+        f'<span class="week-indicator" style="font-size:22px;font-weight:600;'
+        f'margin-right:12px">Week {live.session.week} of {live.session.horizon}</span>'))
 
-    def bump() -> None:
-        version.value += 1
+
+@solara.component
+def Controls(live: LiveState) -> None:
+    """The buttons: re-rendered when playing, done or the set-up changes, never on a Step."""
+    session, playing = live.session, live.playing
+    is_playing, done = playing.value, live.done.value
 
     def step() -> None:
-        session.step()
-        bump()
+        with live.busy:
+            session.step()
+            live.advanced()
 
     def run_to_end() -> None:
         playing.value = False
-        session.run_to_end()
-        bump()
+        with live.busy:
+            session.run_to_end()
+            live.advanced()
 
     def reset() -> None:
         playing.value = False
-        try:
-            session.reset(pending.value)
-        except ScenarioError as exc:
-            notice.value = "Not reset: " + "; ".join(exc.problems)
-            return
-        notice.value = None
-        running.value = session.setup
-        bump()
+        with live.busy:
+            try:
+                session.reset(live.pending.value)
+            except ScenarioError as exc:
+                live.notice.value = "Not reset: " + "; ".join(exc.problems)
+                return
+            live.notice.value = None
+            if live.person.value >= session.model.state.people.n:
+                live.person.value = session.default_person()
+            live.running.value = session.setup
+            live.epoch.value += 1
+            live.advanced()
 
     def loop(cancel: threading.Event) -> None:
-        if not is_playing:
-            return
-        delay = 1.0 / max(speed.value, 1)
-        while not cancel.is_set():
-            t0 = time.perf_counter()
-            if not session.step():
-                playing.value = False
-                return
-            version.value += 1
-            if session.model.done:
-                playing.value = False
-                return
-            cancel.wait(max(delay - (time.perf_counter() - t0), 0.01))
-
-    solara.use_thread(loop, dependencies=[is_playing, speed.value], intrusive_cancel=False)
-
-    done = session.model.done
-    changes = pending.value.describe_changes(running.value)
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "6px"}):
-        solara.HTML(tag="div", unsafe_innerHTML=(
-            f'<span class="week-indicator" style="font-size:22px;font-weight:600;'
-            f'margin-right:12px">Week {session.week} of {session.horizon}</span>'))
-        solara.Button("Step", on_click=step, disabled=done or is_playing, color="primary",
-                      icon_name="mdi-step-forward")
         if is_playing:
-            solara.Button("Pause", on_click=lambda: playing.set(False), icon_name="mdi-pause")
-        else:
-            solara.Button("Play", on_click=lambda: playing.set(True), disabled=done,
-                          icon_name="mdi-play")
-        solara.Button("Run to end", on_click=run_to_end, disabled=done,
-                      icon_name="mdi-skip-forward")
-        solara.Button("Reset", on_click=reset, icon_name="mdi-restore",
-                      color="warning" if changes else None)
-        with solara.Row(style={"align-items": "center", "margin-left": "12px"}):
-            solara.Text("Play speed (weeks per second, applies now):")
-            solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS))
+            play_loop(live, cancel, live.speed.value)
+
+    solara.use_thread(loop, dependencies=[is_playing, live.speed.value],
+                      intrusive_cancel=False)
+
+    solara.Button("Step", on_click=step, disabled=done or is_playing, color="primary",
+                  icon_name="mdi-step-forward")
+    if is_playing:
+        solara.Button("Pause", on_click=lambda: playing.set(False), icon_name="mdi-pause")
+    else:
+        solara.Button("Play", on_click=lambda: playing.set(True), disabled=done,
+                      icon_name="mdi-play")
+    solara.Button("Run to end", on_click=run_to_end, disabled=done,
+                  icon_name="mdi-skip-forward")
+    solara.Button("Reset", on_click=reset, icon_name="mdi-restore",
+                  color="warning" if live.pending.value != live.running.value else None)
+    with solara.Row(style={"align-items": "center", "margin-left": "12px"}):
+        solara.Text("Play speed (weeks per second, applies now):")
+        solara.ToggleButtonsSingle(value=live.speed, values=list(SPEEDS))
+
+
+@solara.component
+def Notices(live: LiveState) -> None:
+    changes = live.pending.value.describe_changes(live.running.value)
     if changes:
         solara.Warning("Changed, not yet applied — press Reset to start again with: "
                        + "; ".join(changes), dense=True, classes=["pending-changes"])
-    if notice.value:
-        solara.Error(notice.value, dense=True)
+    if live.notice.value:
+        solara.Error(live.notice.value, dense=True)
+
+
+@solara.component
+def Header(live: LiveState) -> None:
+    _ = live.epoch.value
+    solara.HTML(tag="div", unsafe_innerHTML=(
+        f'<div style="font-size:14px;color:#546e7a">{escape(live.session.model.spec.title)} · '
+        f'{("balcony view" if live.balcony.value else "seeing as one person")}</div>'))
 
 
 # --------------------------------------------------------------------------- charts
@@ -150,54 +214,63 @@ def _shock_marks(session: Session) -> list[tuple[int, str]]:
     return [(int(s["at"]), humanise(str(s["kind"]))) for s in session.injected]
 
 
+def _view(live: LiveState) -> tuple[Session, int, bool, int]:
+    """Read (and so subscribe to) what every live part depends on."""
+    return live.session, live.version.value, live.balcony.value, live.person.value
+
+
 @solara.component
-def Charts(session: Session, v: int, balcony: bool, person: int) -> None:
+def Charts(live: LiveState) -> None:
+    session, v, balcony, person = _view(live)
 
     def draw() -> str:
         with session.lock:
             marks = _shock_marks(session)
+            cache = session.chart_cache
             if balcony:
-                rows, base = list(session.model.rows), list(session.baseline_rows())
+                rows, base = session.model.rows, session.baseline_rows()
                 names = session.outcome_names()
-                svgs = [charts.line_chart(k, rows, base, session.horizon, marks) for k in names]
+                svgs = [charts.line_chart(k, rows, base, session.horizon, marks, cache=cache)
+                        for k in names]
                 note = ("Blue: this run. Grey: the same scenario and seed without the "
                         "trainer's injected shocks. Red marks: injected shocks.")
             else:
                 sig = session.person_signals(person)
                 svgs = [charts.line_chart(k, sig, None, session.horizon, marks,
                                           title=f"{charts.TITLES[k]} (as seen)",
-                                          colour="#6a1b9a")
+                                          colour="#6a1b9a", cache=cache,
+                                          series=(("seen", person), None))
                         for k in ("integration", "trust", "user_outcome")]
                 note = ("What this person perceives: noisy signals of how the place is doing. "
                         "Switch to the balcony to see everything.")
+            week = session.week
         cells = "".join(f'<div style="min-width:0">{s}</div>' for s in svgs)
-        return (f'<div class="charts" data-week="{session.week}" data-shocks="{len(marks)}" '
+        return (f'<div class="charts" data-week="{week}" data-shocks="{len(marks)}" '
                 'style="display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));'
                 f'gap:8px">{cells}</div><div style="font-size:12px;color:#607d8b">{note}</div>')
 
-    html = solara.use_memo(draw, [v, balcony, person])
+    html = solara.use_memo(draw, [session.model, v, balcony, person])
     solara.HTML(tag="div", unsafe_innerHTML=html)
 
 
 # --------------------------------------------------------------------------- network
 @solara.component
-def Network(session: Session, v: int, balcony: bool, person: int) -> None:
+def Network(live: LiveState) -> None:
+    session, v, balcony, person = _view(live)
 
     def draw() -> str:
         with session.lock:
             m = session.model
             if balcony:
-                svg = charts.network_svg(m)
+                svg = charts.network_svg(m, cache=session.network_cache)
             else:
                 lo, hi = np.searchsorted(m.state.ties.src, [person, person + 1])
                 visible = [person, *map(int, m.state.ties.dst[lo:hi])]
                 svg = charts.network_svg(m, visible=visible, focus=person)
             return svg + charts.legend_html(m)
 
-    html = solara.use_memo(draw, [v, balcony, person])
-    with solara.Card("Trust network" + ("" if balcony else " (this person's ties)"),
-                     margin=0):
-        solara.HTML(tag="div", unsafe_innerHTML=html)
+    html = solara.use_memo(draw, [session.model, v, balcony, person])
+    solara.HTML(tag="div", unsafe_innerHTML=html)
 
 
 # --------------------------------------------------------------------------- cards
@@ -235,7 +308,8 @@ def _stage(name: str) -> Any:
 
 
 @solara.component
-def OrgCards(session: Session, v: int, balcony: bool, person: int) -> None:
+def OrgCards(live: LiveState) -> None:
+    session, v, balcony, person = _view(live)
 
     def draw() -> str:
         with session.lock:
@@ -250,7 +324,7 @@ def OrgCards(session: Session, v: int, balcony: bool, person: int) -> None:
         return ('<div style="display:grid;grid-template-columns:repeat(auto-fill,'
                 f'minmax(230px,1fr));gap:8px">{cells}{extra}</div>')
 
-    html = solara.use_memo(draw, [v, balcony, person])
+    html = solara.use_memo(draw, [session.model, v, balcony, person])
     solara.HTML(tag="div", unsafe_innerHTML=html)
 
 
@@ -276,20 +350,29 @@ def _person_html(session: Session, person: int) -> str:
 
 # --------------------------------------------------------------------------- narrative
 @solara.component
-def Narrative(session: Session, v: int, balcony: bool, person: int) -> None:
+def Narrative(live: LiveState) -> None:
+    session, v, balcony, person = _view(live)
 
     def draw() -> str:
         with session.lock:
             m = session.model
-            if balcony:
-                events = [e.to_dict() for e in m.events[-200:]]
+            week = m.week
+            last = week - 1
+            if balcony:  # newest first: this week's, then the 12 before (not the whole log)
+                now, earlier = [], []
+                for ev in reversed(m.events):
+                    if ev.step == last:
+                        now.append(ev.to_dict())
+                    elif ev.step < last:
+                        earlier.append(ev.to_dict())
+                        if len(earlier) == 12:
+                            break
             else:
                 from diplomacy_sim.model.views import person_view
 
                 events = person_view(m, person)["events"][-200:]
-            last = m.week - 1
-            now = [e for e in events if e["step"] == last][::-1]
-            earlier = [e for e in events if e["step"] < last][::-1][:12]
+                now = [e for e in events if e["step"] == last][::-1]
+                earlier = [e for e in events if e["step"] < last][::-1][:12]
 
         def item(e: dict[str, Any]) -> str:
             tag = (' <span style="color:#c62828;font-weight:600">[injected by the trainer]'
@@ -303,22 +386,20 @@ def Narrative(session: Session, v: int, balcony: bool, person: int) -> None:
         body = "".join(item(e) for e in now) or (
             '<li style="color:#78909c">Nothing notable this week.</li>' if last >= 0 else "")
         older = "".join(item(e) for e in earlier)
-        return (f'<div class="narrative" data-week="{m.week}"><div style="font-weight:600">'
+        return (f'<div class="narrative" data-week="{week}"><div style="font-weight:600">'
                 f'{head}</div><ul style="padding-left:18px">{body}</ul>'
                 + (f'<div style="font-weight:600;color:#78909c">Earlier</div>'
                    f'<ul style="padding-left:18px;color:#455a64">{older}</ul>' if older else "")
                 + "</div>")
 
-    html = solara.use_memo(draw, [v, balcony, person])
-    with solara.Card("What happened", margin=0):
-        solara.HTML(tag="div", unsafe_innerHTML=html)
+    html = solara.use_memo(draw, [session.model, v, balcony, person])
+    solara.HTML(tag="div", unsafe_innerHTML=html)
 
 
 # --------------------------------------------------------------------------- perspective
 @solara.component
-def PerspectivePanel(session: Session, epoch: solara.Reactive[int],
-                     balcony: solara.Reactive[bool], person: solara.Reactive[int]) -> None:
-    _ = epoch.value
+def PerspectivePanel(live: LiveState) -> None:
+    session, epoch, balcony, person = live.session, live.epoch, live.balcony, live.person
     choices = solara.use_memo(session.people_choices, [epoch.value])
     solara.Markdown("**Perspective** (applies now)")
     if balcony.value:
@@ -443,9 +524,10 @@ def _replace(setup: Setup, **kw: Any) -> Setup:
 
 # --------------------------------------------------------------------------- shocks
 @solara.component
-def ShockPanel(session: Session, version: solara.Reactive[int], epoch: solara.Reactive[int]
-               ) -> None:
-    _ = epoch.value
+def ShockPanel(live: LiveState) -> None:
+    session, version = live.session, live.version
+    _ = live.epoch.value
+    done = live.done.value
     kind, set_kind = solara.use_state("budget_cut")
     values, set_values = solara.use_state(cast_dict())
     errors, set_errors = solara.use_state(cast_dict())
@@ -526,7 +608,7 @@ def ShockPanel(session: Session, version: solara.Reactive[int], epoch: solara.Re
                       on_v_model=lambda v, n=f.name: set_value(n, v), dense=True,
                       hide_details=True).key(f"{kind}:{f.name}")
     solara.Button("Inject now", on_click=inject, color="error", icon_name="mdi-flash",
-                  disabled=session.model.done)
+                  disabled=done)
     if result:
         (solara.Error if failed else solara.Success)(result, dense=True,
                                                      classes=["shock-result"])
@@ -538,7 +620,9 @@ def cast_dict() -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- export
 @solara.component
-def ExportPanel(session: Session) -> None:
+def ExportPanel(live: LiveState) -> None:
+    session = live.session
+    _ = live.epoch.value
     def png() -> bytes:
         with session.lock:
             rows, base = list(session.model.rows), list(session.baseline_rows())
@@ -562,63 +646,81 @@ def ExportPanel(session: Session) -> None:
 
 # --------------------------------------------------------------------------- page
 @solara.component
-def Dashboard(initial: Setup, url_message: str | None = None) -> None:
-    """The whole dashboard for one session (the model is made here, per session)."""
-    session = solara.use_memo(lambda: Session(initial), [])
-    version = solara.use_reactive(0)
-    epoch = solara.use_reactive(0)  # bumped on Reset (new model)
-    playing = solara.use_reactive(False)
-    speed = solara.use_reactive(SPEEDS[1])
-    balcony = solara.use_reactive(False)
-    person = solara.use_reactive(session.default_person())
-    pending = solara.use_reactive(session.setup)
-    running = solara.use_reactive(session.setup)
-    notice = solara.use_reactive(url_message)
+def Island(make: Callable[[], solara.Element]) -> None:
+    """Render ``make()`` in a reacton render context of its own, inside this page.
 
-    # a Reset can change who exists: keep the chosen person valid
-    def on_reset_watch() -> None:
-        if person.value >= session.model.state.people.n:
-            person.value = session.default_person()
+    A state change re-renders from the root of its render context, walking and reconciling
+    the whole tree even where nothing changed: with the sidebar, the set-up and the
+    parameter controls that is ~30 ms a Step, too much for 20 sessions playing on one
+    server process. Each part a Step changes (week, charts, cards, network, narrative) is
+    therefore an island with a tree of two elements; a Step renders only those (~1 ms in
+    all), never the rest of the page. Solara's own Markdown component renders embedded apps
+    the same way.
+    """
+    box = solara.use_memo(lambda: ipyvuetify.Html(tag="div", children=[]), [])
 
-    solara.use_effect(on_reset_watch, [running.value])
+    def mount() -> Callable[[], None]:
+        _, rc = solara.render(make(), container=box, handle_error=False)
+        return rc.close
 
-    def on_running_change() -> None:
-        epoch.value += 1
-
-    solara.use_effect(on_running_change, [running.value])
-
-    with solara.Sidebar():
-        PerspectivePanel(session, epoch, balcony, person)
-        rv.Divider()
-        ShockPanel(session, version, epoch)
-        rv.Divider()
-        SetupPanel(pending)
-        rv.Divider()
-        ExportPanel(session)
-
-    with solara.Column(style={"padding": "4px 12px"}):
-        solara.HTML(tag="div", unsafe_innerHTML=(
-            f'<div style="font-size:14px;color:#546e7a">{escape(session.model.spec.title)} · '
-            f'{("balcony view" if balcony.value else "seeing as one person")}</div>'))
-        Live(session, version, playing, speed, pending, running, notice, balcony.value,
-             person.value)
+    solara.use_effect(mount, [])
+    rv.Html(tag="div", children=[box])
 
 
 @solara.component
-def Live(session: Session, version: solara.Reactive[int], playing: solara.Reactive[bool],
-         speed: solara.Reactive[int], pending: solara.Reactive[Setup],
-         running: solara.Reactive[Setup], notice: solara.Reactive[str | None], balcony: bool,
-         person: int) -> None:
-    """Everything a Step changes. The only reader of ``version``: one render pass a Step."""
-    v = version.value
-    StepBar(session, version, playing, speed, pending, running, notice, playing.value, v)
-    with solara.Columns([3, 2]):
-        with solara.Column():
-            Charts(session, v, balcony, person)
-            OrgCards(session, v, balcony, person)
-        with solara.Column():
-            Network(session, v, balcony, person)
-            Narrative(session, v, balcony, person)
+def Main(live: LiveState) -> None:
+    """The live view: the parts a Step changes are islands (see :class:`Island`)."""
+    balcony = live.balcony.value
+    with solara.Column(style={"padding": "4px 12px"}):
+        Header(live)
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "6px"}):
+            Island(lambda: WeekIndicator(live))
+            Controls(live)
+        Notices(live)
+        with solara.Columns([3, 2]):
+            with solara.Column():
+                Island(lambda: Charts(live))
+                Island(lambda: OrgCards(live))
+            with solara.Column():
+                with solara.Card("Trust network" + ("" if balcony else " (this person's ties)"),
+                                 margin=0):
+                    Island(lambda: Network(live))
+                with solara.Card("What happened", margin=0):
+                    Island(lambda: Narrative(live))
+
+
+@solara.component
+def Dashboard(initial: Setup, url_message: str | None = None) -> None:
+    """The whole dashboard for one session (the model is made here, per session)."""
+    session = solara.use_memo(lambda: Session(initial), [])
+    # the initial values, fixed at the first render (use_reactive re-applies a changed one)
+    person0, setup0, msg0 = solara.use_memo(
+        lambda: (session.default_person(), session.setup, url_message), [])
+    made = LiveState(
+        session=session,
+        version=solara.use_reactive(0),
+        epoch=solara.use_reactive(0),
+        done=solara.use_reactive(False),
+        playing=solara.use_reactive(False),
+        speed=solara.use_reactive(DEFAULT_SPEED),
+        balcony=solara.use_reactive(False),
+        person=solara.use_reactive(person0),
+        pending=solara.use_reactive(setup0),
+        running=solara.use_reactive(setup0),
+        notice=solara.use_reactive(msg0),
+    )
+    live = solara.use_memo(lambda: made, [])  # the same object every render
+
+    with solara.Sidebar():
+        PerspectivePanel(live)
+        rv.Divider()
+        ShockPanel(live)
+        rv.Divider()
+        SetupPanel(live.pending)
+        rv.Divider()
+        ExportPanel(live)
+
+    Main(live)
 
 
 @solara.component

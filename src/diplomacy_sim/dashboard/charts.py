@@ -31,6 +31,32 @@ def _polyline(xs: Sequence[float], ys: Sequence[float]) -> str:
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
 
 
+class PolylineCache:
+    """The SVG points of growing series, kept between Steps so that a Step formats only the
+    new week's points (rows are append-only while a model runs; clear on Reset)."""
+
+    def __init__(self) -> None:
+        self._d: dict[Any, tuple[int, list[str], float, float]] = {}
+
+    def clear(self) -> None:
+        self._d.clear()
+
+    def points(self, key: Any, rows: Sequence[dict[str, float]], name: str, span: int,
+               sx: Any, sy: Any) -> tuple[str, float, float]:
+        """(points, last x, last y) of ``rows[name]`` for the chart geometry ``span``."""
+        got = self._d.get((key, name))
+        if got is None or got[0] != span or len(got[1]) > len(rows):
+            parts: list[str] = []
+            x = y = 0.0
+        else:
+            _, parts, x, y = got
+        for r in rows[len(parts):]:
+            x, y = sx(r["step"] + 1), sy(r[name])
+            parts.append(f"{x:.1f},{y:.1f}")
+        self._d[(key, name)] = (span, parts, x, y)
+        return " ".join(parts), x, y
+
+
 def line_chart(
     name: str,
     rows: Sequence[dict[str, float]],
@@ -39,8 +65,14 @@ def line_chart(
     shocks: Sequence[tuple[int, str]] = (),
     title: str | None = None,
     colour: str = RUN_COLOUR,
+    cache: PolylineCache | None = None,
+    series: tuple[Any, Any] = ("run", "baseline"),
 ) -> str:
-    """A small-multiple SVG chart of one 0..1 outcome over the weeks."""
+    """A small-multiple SVG chart of one 0..1 outcome over the weeks.
+
+    ``cache`` (optional) keeps the formatted points of the series named by ``series`` (the
+    run's key, the baseline's key) between calls.
+    """
     w, h, left, right, top, bottom = 300, 130, 30, 8, 22, 18
     pw, ph = w - left - right, h - top - bottom
     # the time axis grows with the run (in quarters of a year) so early weeks are readable
@@ -51,6 +83,13 @@ def line_chart(
 
     def sy(v: float) -> float:
         return top + ph * (1.0 - min(max(v, 0.0), 1.0))
+
+    def points(key: Any, rs: Sequence[dict[str, float]]) -> tuple[str, float, float]:
+        if cache is not None and key is not None:
+            return cache.points(key, rs, name, span, sx, sy)
+        xs = [sx(r["step"] + 1) for r in rs]
+        ys = [sy(r[name]) for r in rs]
+        return _polyline(xs, ys), xs[-1], ys[-1]
 
     week = len(rows)
     last = rows[-1][name] if rows else None
@@ -82,17 +121,14 @@ def line_chart(
             f'fill="{SHOCK_COLOUR}"><title>{escape(text)}</title></path></g>'
         )
     if baseline:
-        bl = baseline[: max(week, 1)]
-        xs = [sx(r["step"] + 1) for r in bl]
-        ys = [sy(r[name]) for r in bl]
-        parts.append(f'<polyline class="baseline" points="{_polyline(xs, ys)}" fill="none" '
+        pts, _, _ = points(series[1], baseline[: max(week, 1)])
+        parts.append(f'<polyline class="baseline" points="{pts}" fill="none" '
                      f'stroke="{BASELINE_COLOUR}" stroke-width="1.5" stroke-opacity="0.6"/>')
     if rows:
-        xs = [sx(r["step"] + 1) for r in rows]
-        ys = [sy(r[name]) for r in rows]
-        parts.append(f'<polyline class="run" points="{_polyline(xs, ys)}" fill="none" '
+        pts, x_last, y_last = points(series[0], rows)
+        parts.append(f'<polyline class="run" points="{pts}" fill="none" '
                      f'stroke="{colour}" stroke-width="2"/>')
-        parts.append(f'<circle cx="{xs[-1]:.1f}" cy="{ys[-1]:.1f}" r="2.5" fill="{colour}"/>')
+        parts.append(f'<circle cx="{x_last:.1f}" cy="{y_last:.1f}" r="2.5" fill="{colour}"/>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -129,14 +165,34 @@ def _layout(org: np.ndarray, role: np.ndarray, m: int) -> np.ndarray:
     return pos
 
 
-def network_svg(model: Any, visible: Sequence[int] | None = None, focus: int | None = None) -> str:
-    """The trust network: people coloured by organisation, sized by role, ties by trust.
+class NetworkCache:
+    """What a network drawing keeps between Steps. A Step usually changes only trust, and
+    some ties; the layout and the people's circles change only when people join, leave or
+    move, so the circles, each pair's line segment and the pairing of the ties are kept."""
 
-    ``visible``: only these people (a person's partial view); ``focus``: that person.
-    """
-    st = model.state
-    p, t, o = st.people, st.ties, st.orgs
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.people_key: tuple[bytes, ...] | None = None
+        self.xy: np.ndarray | None = None
+        self.nodes = ""
+        self.wide = True
+        self.show: np.ndarray | None = None
+        self.segments: dict[int, str] = {}  # pair key (i * n + j) -> "Mx yLx y"
+        self.ties_key: tuple[bytes, bytes] | None = None
+        self.pairs: tuple[np.ndarray, ...] = ()
+
+
+def _people_part(model: Any, visible: Sequence[int] | None, focus: int | None,
+                 cache: NetworkCache) -> None:
+    """Layout, who is shown, and the circles (kept while people stay the same)."""
+    p, o = model.state.people, model.state.orgs
     n, m = p.n, o.m
+    key = (p.org.tobytes(), p.role.tobytes(), p.active.tobytes(),
+           repr((None if visible is None else sorted(visible), focus, m)).encode())
+    if cache.people_key == key:
+        return
     pos = _layout_cached(p.org.astype(np.int64).tobytes(), p.role.astype(np.int64).tobytes(), m)
     size = 600
     lo, hi = pos.min(axis=0) - 0.15, pos.max(axis=0) + 0.15
@@ -147,17 +203,73 @@ def network_svg(model: Any, visible: Sequence[int] | None = None, focus: int | N
         mask = np.zeros(n, dtype=bool)
         mask[np.asarray(list(visible), dtype=np.int64)] = True
         show &= mask
-    # one line per pair (i < j), drawn at the mean trust of both directions
+    node_scale = 1.0 if n <= 150 else float(np.sqrt(150.0 / n)) * 1.3
+    role_names = list(ROLE_INDEX)
+    nodes = []
+    for j in range(m):
+        members = np.flatnonzero((p.org == j) & show)
+        if members.size == 0:
+            continue
+        colour = PALETTE[j % len(PALETTE)]
+        circles = "".join(
+            f'<circle cx="{xy[i, 0]:.1f}" cy="{xy[i, 1]:.1f}" '
+            f'r="{ROLE_RADIUS[role_names[p.role[i]]] * node_scale:.1f}"/>'
+            for i in members
+        )
+        nodes.append(f'<g fill="{colour}" stroke="white" stroke-width="0.6">{circles}</g>')
+    if focus is not None:
+        nodes.append(f'<circle cx="{xy[focus, 0]:.1f}" cy="{xy[focus, 1]:.1f}" r="11" '
+                     'fill="none" stroke="#000" stroke-width="2.5"/>')
+    if cache.xy is None or cache.xy.shape != xy.shape or not np.array_equal(cache.xy, xy):
+        cache.segments = {}
+    cache.people_key, cache.xy, cache.show = key, xy, show
+    cache.nodes, cache.wide = "".join(nodes), n <= 150
+    cache.ties_key = None  # who is shown may have changed
+
+
+def _tie_part(model: Any, visible: Sequence[int] | None, focus: int | None,
+              cache: NetworkCache) -> None:
+    """One line per pair (i < j) of shown people, with its segment (kept while ties stay)."""
+    p, t = model.state.people, model.state.ties
+    key = (t.src.tobytes(), t.dst.tobytes())
+    if cache.ties_key == key:
+        return
+    n, xy, show = p.n, cache.xy, cache.show
+    assert xy is not None and show is not None
     a, b = np.minimum(t.src, t.dst), np.maximum(t.src, t.dst)
-    key = a * n + b
-    uniq, inv = np.unique(key, return_inverse=True)
-    trust = np.bincount(inv, weights=t.trust) / np.bincount(inv)
+    uniq, inv = np.unique(a.astype(np.int64) * n + b, return_inverse=True)
     ua, ub = uniq // n, uniq % n
     sel = show[ua] & show[ub]
     if visible is not None and focus is not None:
         sel &= (ua == focus) | (ub == focus)
     cross = p.org[ua] != p.org[ub]
-    node_scale = 1.0 if n <= 150 else float(np.sqrt(150.0 / n)) * 1.3
+    segd = cache.segments
+    segs = np.empty(len(uniq), dtype=object)
+    for k, (pk, i, j) in enumerate(zip(uniq.tolist(), ua.tolist(), ub.tolist(), strict=True)):
+        s = segd.get(pk)
+        if s is None:
+            s = segd[pk] = f"M{xy[i, 0]:.0f} {xy[i, 1]:.0f}L{xy[j, 0]:.0f} {xy[j, 1]:.0f}"
+        segs[k] = s
+    if len(segd) > 8 * max(len(uniq), 1000):  # pairs long gone
+        cache.segments = {int(k): str(v) for k, v in zip(uniq, segs, strict=True)}
+    count = np.bincount(inv, minlength=len(uniq))
+    cache.ties_key = key
+    cache.pairs = (inv, np.maximum(count, 1), sel, cross, segs)
+
+
+def network_svg(model: Any, visible: Sequence[int] | None = None, focus: int | None = None,
+                cache: NetworkCache | None = None) -> str:
+    """The trust network: people coloured by organisation, sized by role, ties by trust.
+
+    ``visible``: only these people (a person's partial view); ``focus``: that person.
+    ``cache``: what to keep between Steps (one per drawing: a session's balcony view).
+    """
+    cache = cache if cache is not None else NetworkCache()
+    _people_part(model, visible, focus, cache)
+    _tie_part(model, visible, focus, cache)
+    inv, count, sel, cross, segs = cache.pairs
+    trust = np.bincount(inv, weights=model.state.ties.trust, minlength=len(sel)) / count
+    size = 600
     parts = [
         f'<svg class="network" data-week="{model.week}" viewBox="0 0 {size} {size}" '
         'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Trust network" '
@@ -171,28 +283,10 @@ def network_svg(model: Any, visible: Sequence[int] | None = None, focus: int | N
             s = sel & (cross == is_cross) & (trust >= lo_t) & (trust < hi_t)
             if not s.any():
                 continue
-            x1, y1 = xy[ua[s]].T
-            x2, y2 = xy[ub[s]].T
-            d = "".join(f"M{p1:.0f} {q1:.0f}L{p2:.0f} {q2:.0f}"
-                        for p1, q1, p2, q2 in zip(x1, y1, x2, y2, strict=True))
-            w = width * (1.0 if n <= 150 else 0.7)
-            parts.append(f'<path d="{d}" stroke="{colour}" stroke-width="{w:.2f}" '
-                         f'stroke-opacity="{alpha}" fill="none"/>')
-    role_names = list(ROLE_INDEX)
-    for j in range(m):
-        members = np.flatnonzero((p.org == j) & show)
-        if members.size == 0:
-            continue
-        colour = PALETTE[j % len(PALETTE)]
-        circles = "".join(
-            f'<circle cx="{xy[i, 0]:.1f}" cy="{xy[i, 1]:.1f}" '
-            f'r="{ROLE_RADIUS[role_names[p.role[i]]] * node_scale:.1f}"/>'
-            for i in members
-        )
-        parts.append(f'<g fill="{colour}" stroke="white" stroke-width="0.6">{circles}</g>')
-    if focus is not None:
-        parts.append(f'<circle cx="{xy[focus, 0]:.1f}" cy="{xy[focus, 1]:.1f}" r="11" '
-                     'fill="none" stroke="#000" stroke-width="2.5"/>')
+            w = width * (1.0 if cache.wide else 0.7)
+            parts.append(f'<path d="{"".join(segs[s])}" stroke="{colour}" '
+                         f'stroke-width="{w:.2f}" stroke-opacity="{alpha}" fill="none"/>')
+    parts.append(cache.nodes)
     parts.append("</svg>")
     return "".join(parts)
 

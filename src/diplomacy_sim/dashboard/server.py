@@ -17,8 +17,9 @@ def frontend_ready() -> bool:
     return (cdn / "requirejs@2.3.6" / "require.js").exists()
 
 
-def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> list[str]:
-    return [sys.executable, "-m", "solara", "run", APP, "--host", host, "--port", str(port),
+def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, app: str = APP
+                   ) -> list[str]:
+    return [sys.executable, "-m", "solara", "run", app, "--host", host, "--port", str(port),
             "--production", "--no-open"]
 
 

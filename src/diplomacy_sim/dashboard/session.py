@@ -4,7 +4,9 @@ Plain Python (no Solara), so it is tested directly. The page creates one :class:
 per browser session; nothing here is built at import time.
 
 The *baseline* is the same scenario and seed without the trainer's injected shocks. Until
-the first injection it is the run itself; after it, a second model is stepped alongside.
+the first injection it is the run itself; after it, it is one shock-free model per resolved
+scenario (scenario, seed, set-up), shared by every session of the server process and stepped
+only as far as the furthest session needs: it is never computed twice.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import json
 import threading
 import types
 import typing
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, get_args, get_origin
 
 import numpy as np
 
+from diplomacy_sim.dashboard.charts import NetworkCache, PolylineCache
 from diplomacy_sim.domain.outcomes import UNIT_OUTCOMES
 from diplomacy_sim.model.model import DiplomacyModel
 from diplomacy_sim.rng import view_generator
@@ -234,6 +238,48 @@ def scenario_values(name: str) -> dict[str, float | int]:
     return out
 
 
+# --------------------------------------------------------------------------- baselines
+class SharedBaseline:
+    """The shock-free run of one resolved scenario, stepped on demand (thread-safe)."""
+
+    def __init__(self, spec: schema.Scenario) -> None:
+        self.model = DiplomacyModel(spec)
+        self.lock = threading.Lock()
+
+    def rows(self, upto: int) -> list[dict[str, float]]:
+        """The first ``upto`` weekly rows (stepping the model as far as needed)."""
+        with self.lock:
+            while len(self.model.rows) < upto and not self.model.done:
+                self.model.step()
+            return self.model.rows[:upto]
+
+
+_BASELINES: OrderedDict[str, SharedBaseline] = OrderedDict()
+_BASELINES_LOCK = threading.Lock()
+BASELINE_CACHE_SIZE = 16
+
+
+def spec_key(spec: schema.Scenario) -> str:
+    return spec.model_dump_json()
+
+
+def shared_baseline(spec: schema.Scenario, key: str | None = None) -> SharedBaseline:
+    """The one shock-free model for ``spec`` in this process (least recently used dropped)."""
+    key = key or spec_key(spec)
+    with _BASELINES_LOCK:
+        b = _BASELINES.get(key)
+        if b is not None:
+            _BASELINES.move_to_end(key)
+            return b
+    made = SharedBaseline(spec)  # outside the lock: building a large model takes a while
+    with _BASELINES_LOCK:
+        b = _BASELINES.setdefault(key, made)
+        _BASELINES.move_to_end(key)
+        while len(_BASELINES) > BASELINE_CACHE_SIZE:
+            _BASELINES.popitem(last=False)
+    return b
+
+
 # --------------------------------------------------------------------------- session
 @dataclass
 class Session:
@@ -241,9 +287,13 @@ class Session:
 
     setup: Setup = field(default_factory=Setup)
     model: DiplomacyModel = field(init=False)
-    baseline: DiplomacyModel | None = field(init=False, default=None)
+    shared: SharedBaseline | None = field(init=False, default=None)
     injected: list[dict[str, Any]] = field(init=False, default_factory=list)
     lock: threading.RLock = field(init=False, default_factory=threading.RLock, repr=False)
+    chart_cache: PolylineCache = field(init=False, default_factory=PolylineCache, repr=False)
+    network_cache: NetworkCache = field(init=False, default_factory=NetworkCache, repr=False)
+    _signals: dict[int, list[dict[str, float]]] = field(init=False, default_factory=dict,
+                                                       repr=False)
 
     def __post_init__(self) -> None:
         self.reset(self.setup)
@@ -257,8 +307,11 @@ class Session:
             self.setup = setup
             self.spec = spec
             self.model = DiplomacyModel(spec)
-            self.baseline = None
+            self.shared = None
             self.injected = []
+            self._signals = {}
+            self.chart_cache.clear()
+            self.network_cache.clear()
 
     def step(self, n: int = 1) -> bool:
         """Advance by ``n`` weeks; False when already at the end."""
@@ -269,8 +322,6 @@ class Session:
                 if self.model.done:
                     break
                 self.model.step()
-                if self.baseline is not None:
-                    self.baseline.step()
             return True
 
     def run_to_end(self) -> None:
@@ -284,14 +335,18 @@ class Session:
             if self.model.done:
                 raise ScenarioError("shock", ["the run has ended: press Reset to start again."])
             self.model.inject(dict(shock))
-            if self.baseline is None:
-                # the shock-free twin, caught up to now (the model is deterministic)
-                self.baseline = DiplomacyModel(self.spec)
-                for _ in range(self.model.week):
-                    self.baseline.step()
+            if self.shared is None:
+                # the shock-free twin (the model is deterministic): shared, stepped on demand
+                self.shared = shared_baseline(self.spec)
             entry = dict(shock)
             entry["at"] = self.model.week
             self.injected.append(entry)
+
+    @property
+    def baseline(self) -> DiplomacyModel | None:
+        """The shock-free model (None before the first injection); it may be further on than
+        this session (it is shared): read it through :meth:`baseline_rows`."""
+        return None if self.shared is None else self.shared.model
 
     # ------------------------------------------------------------- reading
     @property
@@ -303,7 +358,10 @@ class Session:
         return self.model.horizon
 
     def baseline_rows(self) -> list[dict[str, float]]:
-        return self.model.rows if self.baseline is None else self.baseline.rows
+        """The shock-free run's rows up to this session's week."""
+        if self.shared is None:
+            return self.model.rows
+        return self.shared.rows(self.model.week)
 
     def person_signals(self, person: int) -> list[dict[str, float]]:
         """The noisy outcome signals ``person`` saw each week so far.
@@ -311,17 +369,19 @@ class Session:
         Adapter over ``model.views.person_view``, which gives only the current week: it draws
         the same noise (same generator, same order) for every past week.
         """
-        m = self.model
-        pid = int(m.state.people.person_id[person])
-        noise = m.params.affect.signal_noise
-        out = []
-        for w, row in enumerate(m.rows, start=1):
-            rng = view_generator(m.seed, w, pid)
-            sig = {"step": row["step"]}
-            for k in PERSON_SIGNALS:
-                sig[k] = float(np.clip(row[k] + rng.normal(0.0, noise), 0.0, 1.0))
-            out.append(sig)
-        return out
+        with self.lock:
+            m = self.model
+            pid = int(m.state.people.person_id[person])
+            noise = m.params.affect.signal_noise
+            out = self._signals.setdefault(person, [])  # the weeks already drawn are kept
+            for w in range(len(out) + 1, len(m.rows) + 1):
+                row = m.rows[w - 1]
+                rng = view_generator(m.seed, w, pid)
+                sig = {"step": row["step"]}
+                for k in PERSON_SIGNALS:
+                    sig[k] = float(np.clip(row[k] + rng.normal(0.0, noise), 0.0, 1.0))
+                out.append(sig)
+            return out[: len(m.rows)]
 
     def people_choices(self) -> list[tuple[int, str]]:
         """(index, label) for every person, e.g. "Executive 1, Northgate Hospital"."""
@@ -349,8 +409,10 @@ class Session:
 
         with self.lock:
             df = timeseries(self.model)
-            if self.baseline is not None:
-                base = timeseries(self.baseline)
+            if self.shared is not None:
+                self.baseline_rows()  # stepped at least as far as this run
+                with self.shared.lock:
+                    base = timeseries(self.shared.model)
                 for k in CHART_OUTCOMES:
                     df[f"baseline_{k}"] = base[k].to_numpy()[: len(df)]
         return df.to_csv(index=False)

@@ -39,11 +39,16 @@ def party_effort(
 
 
 def progress_increment(
-    effort: F, shares: F, rate: float, frontline_trust: float, frontline_boost: float
+    effort: F, shares: F, rate: float, frontline_trust: float, frontline_boost: float,
+    size: float = 1.0,
 ) -> float:
-    """Progress this week: cost-share-weighted effort, boosted by frontline trust."""
+    """Progress this week: cost-share-weighted effort, boosted by frontline trust.
+
+    ``size`` is the initiative's cost relative to the default cost: work twice as big takes
+    twice as long, so small, cheap deals are the quick wins.
+    """
     w = shares if shares.sum() > 0 else np.full_like(shares, 1.0 / shares.size)
-    return float(rate * (w @ effort) * (1.0 + frontline_boost * frontline_trust))
+    return float(rate * (w @ effort) * (1.0 + frontline_boost * frontline_trust) / size)
 
 
 def review(effort: F, tolerance: float) -> np.ndarray:

@@ -36,10 +36,14 @@ def coverage(state: SystemState) -> F:
 
 
 def service_capacity(state: SystemState) -> F:
-    """Per issue: budget-weighted capacity of the organisations that care about it."""
+    """Per issue: share of the original resources for it that remain.
+
+    Each organisation's resources for an issue are its budget times its agenda weight on it,
+    so a small charity's loss counts for less than a large council's.
+    """
     o = state.orgs
     alive = o.alive.astype(float)
-    w = o.agenda * alive[:, None]
+    w = o.agenda * (alive * o.budget0)[:, None]
     ratio = np.clip(o.budget / o.budget0, 0.0, 1.5)
     num = (w * ratio[:, None]).sum(axis=0)
     den = np.maximum(w.sum(axis=0), 1e-12)

@@ -138,14 +138,23 @@ class Organisations:
     disturbance: F  # recent disturbance felt (0..1)
     pressure: F  # performance pressure from its regulator (0..1)
     mandate: F  # extra pressure from a national mandate, fading with disturbance (0..1)
+    statutory_elasticity: float = 0.73  # how far statutory spending falls with the budget
 
     @property
     def m(self) -> int:
         return len(self.ids)
 
+    def statutory(self) -> F:
+        """Spending on statutory duties: protected, so it falls less than the budget does.
+
+        statutory = statutory_share * budget0 * (budget / budget0) ** elasticity
+        """
+        ratio = np.clip(self.budget / self.budget0, 0.0, None)
+        return self.statutory_share * self.budget0 * ratio**self.statutory_elasticity
+
     def discretionary(self) -> F:
-        """Budget free for joint work: what statutory duties leave."""
-        return np.maximum(self.budget - self.statutory_share * self.budget0, 0.0)
+        """Budget free for joint work: what statutory duties leave (squeezed first by cuts)."""
+        return np.maximum(self.budget - self.statutory(), 0.0)
 
 
 @dataclass

@@ -57,6 +57,7 @@ def build_state(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> Sys
         distraction=np.zeros(m, np.int64),
         disturbance=np.zeros(m),
         mandate=np.zeros(m),
+        statutory_elasticity=params.services.statutory_elasticity,
         pressure=np.array(
             [params.authorising.target_pressure if o.target else 0.0 for o in scenario.organisations]
         ),

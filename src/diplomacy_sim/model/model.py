@@ -42,6 +42,8 @@ from diplomacy_sim.scenario import schema
 Engine = Literal["vectorised", "reference"]
 ENGINES: dict[str, ModuleType] = {"vectorised": vectorised_rules, "reference": reference_rules}
 STAGE_NAMES = {s.value: s.name.lower() for s in Stage}
+DEFAULT_COST = float(schema.InitiativeSpec.model_fields["cost"].default)
+"""Initiatives of this cost progress at ``delivery.progress_rate``; bigger ones slower."""
 SLIP_BACK = 0.9
 """A live initiative eroded below this progress goes back to delivery (hysteresis: it must
 erode for a while, so a partner missing one week does not flip it)."""
@@ -455,7 +457,7 @@ class DiplomacyModel(mesa.Model):
         commitment = self._org_mean(commit, p.active)
         load = ini.parties[delivering].sum(axis=0)
         attention = present * np.where(o.distraction > 0, 0.4, 1.0) / np.sqrt(np.maximum(load, 1))
-        disc0 = np.maximum(o.budget0 * (1.0 - o.statutory_share), 1e-9)
+        disc0 = np.maximum(o.budget0 * (1.0 - o.statutory_share), 1e-9)  # before any cut
         capacity = np.clip(o.discretionary() / disc0, 0.0, 1.0)
         box = self._view.box_agenda
         ft = self._org_trust(st.ties.channel == Channel.FRONTLINE)
@@ -469,7 +471,8 @@ class DiplomacyModel(mesa.Model):
             pair = ft[np.ix_(parties, parties)]
             ftrust = float(pair.sum() / max(parties.size * (parties.size - 1), 1))
             inc = dl.progress_increment(
-                effort, ini.shares[q, parties], dv.progress_rate, ftrust, dv.frontline_boost
+                effort, ini.shares[q, parties], dv.progress_rate, ftrust, dv.frontline_boost,
+                size=float(ini.cost[q]) / DEFAULT_COST,
             )
             ini.progress[q] = min(1.0, ini.progress[q] + inc * (1.0 + auth.hubris))
             if board_week:

@@ -156,11 +156,12 @@ class DeliveryParams(_Strict):
     """Delivering agreed initiatives; reviews find promises kept or broken."""
 
     progress_rate: float = param(
-        0.03, 0.001, 1.0, "progress per week", "Progress at full effort from every party"
+        0.03, 0.001, 1.0, "progress per week",
+        "Progress at full effort from every party, for work of the default initiative cost"
     )
     review_cadence: int = param(4, 1, 52, "weeks", "Weeks between delivery reviews")
     promise_tolerance: float = param(
-        0.4, 0.0, 1.0, "effort", "Effort below which a party has broken its promise"
+        0.3, 0.0, 1.0, "effort", "Effort below which a party has broken its promise"
     )
     abandon_after: int = param(
         3, 1, 20, "broken reviews", "Consecutive broken reviews before an initiative is abandoned"
@@ -222,6 +223,10 @@ class ServiceParams(_Strict):
     )
     outcome_lag: float = param(
         26.0, 1.0, 520.0, "weeks", "Time for service changes to reach users"
+    )
+    statutory_elasticity: float = param(
+        0.73, 0.0, 1.0, "ratio",
+        "How far statutory spending falls with the budget (1 = in proportion, 0 = fully protected)"
     )
     admission_rate: float = param(
         0.05, 0.0, 1.0, "per person", "Avoidable admission risk of a person whose need is not met"
@@ -323,7 +328,8 @@ class InitiativeSpec(_Strict):
     name: str = Field(min_length=1)
     advances: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(min_length=1)
     parties: list[str] = Field(min_length=1)
-    cost: float = param(0.2, 0.0, 10.0, "share of discretionary budget", "Total cost of the work")
+    cost: float = param(0.3, 0.01, 10.0, "share of discretionary budget",
+                        "Total cost of the work; bigger work takes longer to deliver")
     reach: float = param(
         0.5, 0.0, 1.0, "share of need", "Share of an issue's unmet need it addresses when live"
     )
