@@ -27,10 +27,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int) -> subprocess.Popen[bytes]:
-    from diplomacy_sim.dashboard.server import server_env, solara_command
+def start_server(port: int, app: str | None = None, env: dict[str, str] | None = None
+                 ) -> subprocess.Popen[bytes]:
+    from diplomacy_sim.dashboard.server import APP, server_env, solara_command
 
-    proc = subprocess.Popen(solara_command("127.0.0.1", port), env=server_env(),
+    proc = subprocess.Popen(solara_command("127.0.0.1", port, app or APP),
+                            env={**server_env(), **(env or {})},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}/"

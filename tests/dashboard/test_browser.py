@@ -134,3 +134,70 @@ def test_two_browser_contexts_stay_isolated(browser: Any, dashboard_url: str) ->
     finally:
         a.close()
         b.close()
+
+
+def test_play_then_pause(tab: Tab) -> None:
+    tab.button("Play").click()
+    tab.page.locator('.charts[data-week="2"]').wait_for(timeout=20_000)  # advancing
+    tab.button("Pause").click()
+    tab.button("Play").wait_for(timeout=5_000)  # Pause taken at once
+    tab.page.wait_for_timeout(700)  # a step already on its way lands
+    week = tab.week_text()
+    tab.page.wait_for_timeout(1_200)  # more than two ticks at the default speed
+    assert tab.week_text() == week  # stopped
+    n = int(week.split()[1])
+    tab.step(n + 1)
+
+
+def _download(tab: Tab, label: str) -> bytes:
+    with tab.page.expect_download(timeout=30_000) as info:
+        tab.page.get_by_role("button", name=label).click()
+    path = info.value.path()
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def test_downloads(tab: Tab, tmp_path: Any) -> None:
+    import io
+    import json
+
+    import pandas as pd
+
+    import diplomacy_sim
+
+    for w in range(1, 4):
+        tab.step(w)
+    df = pd.read_csv(io.StringIO(_download(tab, "Timeseries (CSV)").decode()))
+    assert len(df) == 3
+    lines = _download(tab, "Events (JSONL)").decode().splitlines()
+    assert lines and all("cause" in json.loads(x) for x in lines)
+    assert _download(tab, "Charts (PNG)").startswith(b"\x89PNG")
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_bytes(_download(tab, "Scenario + seed (YAML)"))
+    again = diplomacy_sim.run(scenario, steps=3).timeseries
+    pd.testing.assert_frame_equal(again[df.columns], df, check_dtype=False)
+    tab.step(4)  # a second download is of the run now, not the first one's
+    assert len(pd.read_csv(io.StringIO(_download(tab, "Timeseries (CSV)").decode()))) == 4
+
+
+def test_people_url_parameter_and_field(browser: Any, dashboard_url: str) -> None:
+    t = Tab(browser, dashboard_url + "?people=60")
+    try:
+        field = t.page.get_by_label("People (empty: the scenario's own size)")
+        assert field.input_value() == "60"
+        t.button("Go to the balcony").click()
+        t.page.locator("svg.chart").nth(6).wait_for()
+        assert t.page.locator("svg.network circle").count() == 60
+        field.fill("abc")
+        field.press("Enter")
+        t.page.get_by_text("Enter a whole number of people from 5 to 5000").wait_for()
+        field.fill("30")
+        field.press("Enter")
+        t.page.get_by_text("Changed, not yet applied").wait_for()
+        t.button("Reset").click()
+        t.page.locator('svg.network[data-week="0"]').wait_for()
+        t.page.wait_for_function(
+            "document.querySelectorAll('svg.network circle').length === 30", timeout=10_000)
+        assert t.errors == []
+    finally:
+        t.close()

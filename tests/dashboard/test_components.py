@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import json
+import re
+import threading
+import time
+
 import ipyvuetify as v
 import pytest
 import solara
@@ -83,7 +89,7 @@ def test_bad_seed_and_out_of_range_value_show_a_message_and_apply_on_reset(page)
 
 
 def test_perspective_switch(page) -> None:
-    rc, session = page
+    rc, _ = page
     _click(rc, "Step")
     def chart_html() -> str:
         for w in rc.find(solara.widgets.HTML).widgets:
@@ -115,3 +121,123 @@ def test_shock_panel_injects_and_rejects_bad_values(page) -> None:
     _click(rc, "Step")
     assert any(e.injected for e in session.model.events)
     assert session.baseline is not None
+
+
+def _wait(cond, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def _buttons(rc: solara.test.RenderContext, text: str) -> list[v.Btn]:  # type: ignore[name-defined]
+    return [b for b in rc.find(v.Btn).widgets if text in [c for c in b.children
+                                                           if isinstance(c, str)]]
+
+
+def _week_shown(rc: solara.test.RenderContext) -> int:  # type: ignore[name-defined]
+    for w in rc.find(solara.widgets.HTML).widgets:
+        m = re.search(r'class="week-indicator"[^>]*>Week (\d+) of', w.unsafe_innerHTML or "")
+        if m:
+            return int(m.group(1))
+    raise AssertionError("no week indicator")
+
+
+def test_play_advances_and_pause_stops(page) -> None:
+    rc, session = page
+    rc.find(v.BtnToggle).widget.v_model = 3  # 8 weeks a second
+    _click(rc, "Play")
+    _wait(lambda: session.week >= 3)
+    assert not _buttons(rc, "Play") and len(_buttons(rc, "Pause")) == 1
+    assert _buttons(rc, "Step")[0].disabled  # no Step while playing
+    _click(rc, "Pause")
+    _wait(lambda: len(_buttons(rc, "Play")) == 1)
+    time.sleep(0.3)  # a step already on its way lands
+    week = session.week
+    time.sleep(0.8)
+    assert session.week == week  # stopped
+    assert _week_shown(rc) == week
+    _click(rc, "Step")
+    assert session.week == week + 1 and _week_shown(rc) == week + 1
+
+
+def test_play_loop_skips_ticks_while_busy_and_stops_at_once() -> None:
+    session = Session(Setup())
+    live = app.LiveState(session, *(solara.reactive(x) for x in (
+        0, 0, False, True, 8, True, 0, session.setup, session.setup, None)))
+    cancel = threading.Event()
+    live.busy.acquire()  # a Step of the learner's is on its way
+    t = threading.Thread(target=app.play_loop, args=(live, cancel, 8))
+    t.start()
+    time.sleep(0.4)
+    assert session.week == 0  # ticks skipped, not queued
+    live.busy.release()
+    _wait(lambda: session.week >= 2)
+    cancel.set()
+    t.join(timeout=1.0)
+    assert not t.is_alive()
+    assert live.version.value == session.week
+
+
+def _download(rc: solara.test.RenderContext, filename: str) -> bytes:  # type: ignore[name-defined]
+    from solara.components.file_download import FileDownloadWidget
+
+    w = rc.find(FileDownloadWidget, filename=filename).widget
+    w.request_download = True  # what the front end does on a click
+    _wait(lambda: w.bytes is not None)
+    data = bytes(w.bytes)
+    w.request_download = False  # the front end, once it saved the file
+    return data
+
+
+def test_downloads_have_content_and_the_scenario_repeats_the_run(page, tmp_path) -> None:
+    import pandas as pd
+
+    import diplomacy_sim
+
+    rc, session = page
+    for _ in range(6):
+        _click(rc, "Step")
+    name = session.model.spec.name
+    csv = _download(rc, f"{name}_timeseries.csv").decode()
+    df = pd.read_csv(io.StringIO(csv))
+    assert len(df) == 6 and "integration" in df.columns
+    events = _download(rc, f"{name}_events.jsonl").decode().splitlines()
+    assert events and all("text" in json.loads(line) for line in events)
+    assert _download(rc, f"{name}_charts.png").startswith(b"\x89PNG")
+    path = tmp_path / "scenario.yaml"
+    path.write_bytes(_download(rc, f"{name}_scenario.yaml"))
+    again = diplomacy_sim.run(path, steps=6).timeseries
+    pd.testing.assert_frame_equal(again[df.columns].reset_index(drop=True), df,
+                                  check_dtype=False)
+
+
+def test_people_field_and_url_parameter() -> None:
+    setup, msg = app._setup_from_url("people=60&seed=3")
+    assert (setup.people, setup.seed, msg) == (60, 3, None)
+    setup_bad, msg = app._setup_from_url("people=2")
+    assert setup_bad.people is None and msg and "people" in msg
+    el = solara.AppLayout(children=[app.Dashboard(setup)])
+    box: dict[str, Session] = {}
+    orig = app.Session
+    app.Session = lambda s: box.setdefault("s", orig(s))  # type: ignore[misc,assignment]
+    try:
+        _, rc = solara.render(el, handle_error=False)
+    finally:
+        app.Session = orig  # type: ignore[misc]
+    try:
+        session = box["s"]
+        assert session.model.state.people.n == 60
+        field = rc.find(v.TextField, class_="people-field").widget
+        assert field.v_model == "60"
+        _type(field, "3")
+        assert field.error and "from 5 to 5000" in field.messages[0]
+        _type(field, "25")
+        assert not field.error
+        rc.find(v.Alert, class_="pending-changes").assert_single()
+        assert session.model.state.people.n == 60  # not before Reset
+        _click(rc, "Reset")
+        assert session.model.state.people.n == 25 and session.model.seed == 3
+        rc.find(v.Alert, class_="pending-changes").assert_empty()
+    finally:
+        rc.close()

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 import ipyvuetify
 import numpy as np
 import solara
-import solara.lab  # noqa: F401  (registers lab components used by solara itself)
+import solara.lab
 from solara.alias import rv
 
 from diplomacy_sim.dashboard import charts
@@ -660,7 +660,8 @@ def Island(make: Callable[[], solara.Element]) -> None:
     box = solara.use_memo(lambda: ipyvuetify.Html(tag="div", children=[]), [])
 
     def mount() -> Callable[[], None]:
-        _, rc = solara.render(make(), container=box, handle_error=False)
+        _, rc = solara.render(make(), container=box,  # type: ignore[call-overload]
+                              handle_error=False)
         return rc.close
 
     solara.use_effect(mount, [])
