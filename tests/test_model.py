@@ -232,3 +232,26 @@ def test_a_national_mandate_keeps_up_pressure_after_the_week_it_lands(discharge)
     council = model.org_index["city_council"]
     assert model.state.orgs.target[council] == model.state.issue_ids.index("prevention")
     assert model.state.orgs.pressure[council] > 0.5
+
+
+def test_cross_boundary_ties_are_rebuilt_after_a_cut_but_never_beyond_each_posts_own(discharge):
+    from diplomacy_sim.domain.state import Channel
+
+    big = ds.load_scenario("integrated_discharge", people=300)
+    model = ds.DiplomacyModel(big.model_copy(update={"shocks": []}), seed=4)
+
+    def informal_degree() -> np.ndarray:
+        t = model.state.ties
+        return np.bincount(t.src[t.channel == Channel.INFORMAL], minlength=model.state.people.n)
+
+    start = informal_degree()
+    model.inject({"kind": "reorganisation", "mode": "restructure",
+                  "organisations": ["northgate_hospital", "city_council"], "tie_loss": 0.8,
+                  "leavers": 0.0})
+    model.step()
+    cut = informal_degree().sum()
+    for _ in range(150):
+        model.step()
+    end = informal_degree()
+    assert cut < start.sum() and end.sum() > cut  # lost ties are slowly re-formed
+    assert np.all(end <= np.maximum(start, 0))  # nobody ends with more than their post had

@@ -114,9 +114,10 @@ def _reassign_parties(state: SystemState, gone: int, into: int | None) -> None:
         s = ini.shares[q].sum()
         if s > 0:
             ini.shares[q] /= s
-        if ini.lead[q] == gone:
+        if ini.lead[q] == gone:  # the most authoritative remaining party leads
             parties = np.flatnonzero(ini.parties[q])
-            ini.lead[q] = into if into is not None else (int(parties[0]) if parties.size else -1)
+            o = state.orgs
+            ini.lead[q] = int(parties[np.argmax(o.authority[parties])]) if parties.size else -1
         if ini.stage[q] in (Stage.AGREED, Stage.DELIVERING, Stage.LIVE):
             # the deal must be remade with whoever is left: progress survives in part
             ini.progress[q] *= 0.5

@@ -138,7 +138,7 @@ class Organisations:
     disturbance: F  # recent disturbance felt (0..1)
     pressure: F  # performance pressure from its regulator (0..1)
     mandate: F  # extra pressure from a national mandate, fading with disturbance (0..1)
-    statutory_elasticity: float = 0.73  # how far statutory spending falls with the budget
+    statutory_elasticity: float  # how far statutory spending falls with the budget
 
     @property
     def m(self) -> int:

@@ -7,7 +7,8 @@ The order of a step is defined here and only here (:meth:`DiplomacyModel.step`):
 3. influence   anchored bounded-confidence agenda change, then the organisation's pull
 4. negotiation new proposals into free workstreams; one round per board meeting
 5. delivery    effort, progress, reviews of promises
-6. updates     trust, beliefs, anxiety, strain, engagement, leader turnover, services
+6. updates     trust, beliefs, anxiety, strain, engagement, leader turnover, tie formation,
+               regulator pressure, services
 7. measures    the outcome row for the week
 """
 
@@ -42,6 +43,8 @@ from diplomacy_sim.scenario import schema
 Engine = Literal["vectorised", "reference"]
 ENGINES: dict[str, ModuleType] = {"vectorised": vectorised_rules, "reference": reference_rules}
 STAGE_NAMES = {s.value: s.name.lower() for s in Stage}
+WORKED_ON = (Stage.NEGOTIATING, Stage.AGREED, Stage.DELIVERING, Stage.LIVE)
+"""Stages in which an initiative counts as attending to its parties' priorities."""
 DEFAULT_COST = float(schema.InitiativeSpec.model_fields["cost"].default)
 """Initiatives of this cost progress at ``delivery.progress_rate``; bigger ones slower."""
 SLIP_BACK = 0.9
@@ -85,6 +88,11 @@ class DiplomacyModel(mesa.Model):
         self._channel_w = np.zeros(4)
         self._progress_at_board = np.zeros(self.state.initiatives.q)
         self._avoidance = (0, 0)
+        t0 = self.state.ties
+        self._tie_target = np.stack([  # each post's starting informal and frontline ties
+            np.bincount(t0.src[t0.channel == c], minlength=self.state.people.n)
+            for c in (Channel.INFORMAL, Channel.FRONTLINE)
+        ], axis=1)
         p = self.state.people
         self._table_roles = TABLE_MASK_BY_ROLE[p.role]
         self._leader_roles = LEADER_MASK_BY_ROLE[p.role]
@@ -478,7 +486,8 @@ class DiplomacyModel(mesa.Model):
             if board_week:
                 meetings[parties[present[parties]]] += 1
                 done = ini.progress[q] - self._progress_at_board[q]
-                if done < 0.25 * dv.progress_rate * self.params.encounters.board_cadence:
+                expected = dv.progress_rate * self.params.encounters.board_cadence * DEFAULT_COST
+                if done < 0.25 * expected / float(ini.cost[q]):  # under a quarter of full pace
                     unproductive[parties[present[parties]]] += 1
                 self._progress_at_board[q] = ini.progress[q]
             since = self.week - ini.agreed_at[q]
@@ -566,7 +575,7 @@ class DiplomacyModel(mesa.Model):
     def _update_beliefs(self) -> None:
         p, ini, t = self.state.people, self.state.initiatives, self.state.ties
         af = self.params.affect
-        on = np.isin(ini.stage, (Stage.NEGOTIATING, Stage.DELIVERING, Stage.LIVE))
+        on = np.isin(ini.stage, WORKED_ON)
         joint = (ini.advances * on[:, None]).sum(axis=0)
         if joint.sum() > 0:
             shared = np.broadcast_to(joint / joint.sum(), p.agenda.shape)
@@ -592,7 +601,7 @@ class DiplomacyModel(mesa.Model):
             self.state.ties, self.state.people
         en = self.params.engagement
         top = self._view.box_agenda.argmax(axis=1)
-        on = np.isin(ini.stage, (Stage.NEGOTIATING, Stage.DELIVERING, Stage.LIVE))
+        on = np.isin(ini.stage, WORKED_ON)
         serves = ini.advances[:, top] >= 0.25  # (q, m): initiative q serves org j's priority
         attended = (ini.parties & serves & on[:, None]).any(axis=0)
         o.ignored_weeks = np.where(attended, 0, o.ignored_weeks + 1)
@@ -650,28 +659,32 @@ class DiplomacyModel(mesa.Model):
             ))
 
     def _form_ties(self) -> None:
-        """People rebuild lost cross-boundary ties slowly, up to their usual number."""
+        """People rebuild lost cross-boundary ties slowly, up to the number their post had.
+
+        Someone short of informal (leaders) or frontline ties may, with ``formation_rate`` a
+        week, tie up with someone in another organisation who is also short of such ties.
+        """
         p, t, o = self.state.people, self.state.ties, self.state.orgs
         rate = self.params.trust.formation_rate
         if rate <= 0:
             return
         rng = self.rngs["formation"]
-        for channel, pool_mask, target in (
-            (Channel.INFORMAL, self._leader_roles, self.spec.network.informal_ties),
-            (Channel.FRONTLINE, (p.role == ROLE_INDEX["frontline"]) & p.active,
-             self.spec.network.frontline_ties),
-        ):
-            pool = np.flatnonzero(pool_mask & o.alive[p.org])
-            u = rng.random(pool.size)
-            if pool.size < 2:
+        for col, channel in enumerate((Channel.INFORMAL, Channel.FRONTLINE)):
+            degree = np.bincount(t.src[t.channel == channel], minlength=p.n)
+            short = np.flatnonzero((degree < self._tie_target[:, col]) & p.active & o.alive[p.org])
+            u = rng.random(short.size)
+            if short.size < 2:
                 continue
-            degree = np.bincount(t.src[t.channel == channel], minlength=p.n)[pool]
-            seekers = pool[(degree < target) & (u < rate)]
+            seekers = short[u < rate]
             if seekers.size == 0:
                 continue
-            partners = pool[rng.integers(0, pool.size, seekers.size)]
+            partners = short[rng.integers(0, short.size, seekers.size)]
             ok = p.org[partners] != p.org[seekers]
             a, b = seekers[ok], partners[ok]
+            # one new tie per person a week, so nobody goes past their post's number
+            uses = np.bincount(np.concatenate([a, b]), minlength=p.n)
+            once = (uses[a] == 1) & (uses[b] == 1)
+            a, b = a[once], b[once]
             if a.size:
                 trust = np.full(2 * a.size, self.params.trust.new_tie)
                 t.append(np.concatenate([a, b]), np.concatenate([b, a]), trust,

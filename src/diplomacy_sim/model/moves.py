@@ -50,6 +50,8 @@ def propose(model: DiplomacyModel, initiative: str) -> Event:
         raise ValueError(f"`{initiative}` has a party that no longer exists")
     ini.stage[q] = Stage.NEGOTIATING
     ini.rounds[q] = 0
+    if model.doctrine.mandates:  # under command the most authoritative party leads
+        ini.lead[q] = int(parties[np.argmax(o.authority[parties])])
     d = o.discretionary()[parties]
     ini.shares[q] = 0.0
     ini.shares[q, parties] = d / d.sum() if d.sum() > 0 else 1.0 / parties.size
