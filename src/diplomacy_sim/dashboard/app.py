@@ -228,12 +228,16 @@ def Charts(live: LiveState) -> None:
             marks = _shock_marks(session)
             cache = session.chart_cache
             if balcony:
-                rows, base = session.model.rows, session.baseline_rows()
+                # the shock-free run is the run itself until a shock is injected: not drawn
+                # twice (it would be hidden under the blue line, and doubles what is sent)
+                rows = session.model.rows
+                base = session.baseline_rows() if session.injected else None
                 names = session.outcome_names()
                 svgs = [charts.line_chart(k, rows, base, session.horizon, marks, cache=cache)
                         for k in names]
-                note = ("Blue: this run. Grey: the same scenario and seed without the "
-                        "trainer's injected shocks. Red marks: injected shocks.")
+                note = ("Blue: this run. Grey (once the trainer injects a shock): the same "
+                        "scenario and seed without the injected shocks. Red marks: injected "
+                        "shocks.")
             else:
                 sig = session.person_signals(person)
                 svgs = [charts.line_chart(k, sig, None, session.horizon, marks,
