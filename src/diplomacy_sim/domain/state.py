@@ -92,10 +92,12 @@ class Ties:
         old_keys = self.src * width + self.dst
         new_keys = src * width + dst
         first = np.unique(new_keys, return_index=True)[1]  # sorted, first of each pair
-        fresh = first[~np.isin(new_keys[first], old_keys)]
+        at = np.searchsorted(old_keys, new_keys[first])  # old keys are sorted: no hashing
+        tied = old_keys[np.minimum(at, old_keys.size - 1)] == new_keys[first] if old_keys.size \
+            else np.zeros(first.size, bool)
+        fresh, at = first[~tied], at[~tied]
         if fresh.size == 0:
             return
-        at = np.searchsorted(old_keys, new_keys[fresh])
         self.src = np.insert(self.src, at, src[fresh])
         self.dst = np.insert(self.dst, at, dst[fresh])
         self.trust = np.insert(self.trust, at, trust[fresh])
