@@ -216,3 +216,23 @@ def test_new_ties_keep_the_order_and_an_existing_tie_is_kept_as_it_is():
         (0, 1), (0, 2), (1, 2), (2, 0), (2, 1)]
     assert t.trust[0] == 0.9 and t.age[0] == 5  # (0, 1) was already tied: unchanged
     assert t.trust[4] == 0.1  # the first of two new (2, 1) ties is the one made
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), k=st.integers(1, 5))
+def test_organisation_aggregates_match_the_per_agent_reference(seed, k):
+    rng = np.random.default_rng(seed)
+    n, m = 40, 6
+    org = rng.integers(0, m, n)
+    weight = (rng.random(n) < 0.7).astype(float)
+    values = rng.random((n, k))
+    for v in (values, values[:, 0]):
+        a_num, a_den = vec.org_sums(v, org, weight, m)
+        b_num, b_den = ref.org_sums(v, org, weight, m)
+        np.testing.assert_allclose(a_num, b_num, atol=1e-12)
+        np.testing.assert_array_equal(a_den, b_den)
+    w = random_world(seed)
+    so, do = org[w["src"] % n], org[w["dst"] % n]
+    a, b = vec.org_pair_sums(so, do, w["trust"], m), ref.org_pair_sums(so, do, w["trust"], m)
+    np.testing.assert_allclose(a[0], b[0], atol=1e-12)
+    np.testing.assert_array_equal(a[1], b[1])

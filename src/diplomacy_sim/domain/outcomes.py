@@ -88,21 +88,6 @@ def cross_trust(state: SystemState) -> float:
     return float(t.trust[cross].mean()) if cross.any() else 0.0
 
 
-def org_table_agendas(state: SystemState, table_mask: np.ndarray) -> F:
-    """Mean agenda of each organisation's table members (its official agenda if none)."""
-    p = state.people
-    m, k = state.orgs.m, state.K
-    w = table_mask.astype(float)
-    cell = (p.org[:, None] * k + np.arange(k)).ravel()
-    flat = np.bincount(cell, weights=(w[:, None] * p.agenda).ravel(), minlength=m * k)
-    num = flat.reshape(m, k)
-    den = np.bincount(p.org, weights=w, minlength=m)
-    out = state.orgs.agenda.copy()
-    has = den > 0
-    out[has] = num[has] / den[has, None]
-    return out
-
-
 def mean_pairwise_distance(agendas: F) -> float:
     if agendas.shape[0] < 2:
         return 0.0

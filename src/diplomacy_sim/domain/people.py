@@ -138,3 +138,25 @@ def strain_update(
     """Unproductive meetings and anxiety add strain; rest takes it away."""
     s = strain + gain * unproductive + 0.5 * gain * anxiety - recovery * strain
     return np.clip(s, 0.0, 1.0)
+
+
+def org_sums(values: F, org: I, weight: F, m: int) -> tuple[F, F]:
+    """Weighted sums of people's values per organisation, and the weights' sums.
+
+    ``values`` is (n,) or (n, K); returns ((m,) or (m, K), (m,)).
+    """
+    den = np.bincount(org, weights=weight, minlength=m)
+    if values.ndim == 1:
+        return np.bincount(org, weights=weight * values, minlength=m), den
+    k = values.shape[1]
+    cell = (org[:, None] * k + np.arange(k)).ravel()
+    flat = np.bincount(cell, weights=(weight[:, None] * values).ravel(), minlength=m * k)
+    return flat.reshape(m, k), den
+
+
+def org_pair_sums(src_org: I, dst_org: I, trust: F, m: int) -> tuple[F, F]:
+    """Sum and count of trust on ties from organisation a's people to b's, as (m, m)."""
+    key = src_org * m + dst_org
+    num = np.bincount(key, weights=trust, minlength=m * m).reshape(m, m)
+    den = np.bincount(key, minlength=m * m).reshape(m, m).astype(float)
+    return num, den

@@ -138,3 +138,31 @@ def strain_update(
         s = strain[i] + gain * unproductive[i] + 0.5 * gain * anxiety[i] - recovery * strain[i]
         out[i] = min(max(s, 0.0), 1.0)
     return out
+
+
+def org_sums(values: F, org: I, weight: F, m: int) -> tuple[F, F]:
+    den = [0.0] * m
+    if values.ndim == 1:
+        num1 = [0.0] * m
+        for i in range(org.shape[0]):
+            num1[org[i]] += float(weight[i]) * float(values[i])
+            den[org[i]] += float(weight[i])
+        return np.array(num1), np.array(den)
+    k = values.shape[1]
+    num = [[0.0] * k for _ in range(m)]
+    for i in range(org.shape[0]):
+        o = int(org[i])
+        den[o] += float(weight[i])
+        for c in range(k):
+            num[o][c] += float(weight[i]) * float(values[i, c])
+    return np.array(num).reshape(m, k), np.array(den)
+
+
+def org_pair_sums(src_org: I, dst_org: I, trust: F, m: int) -> tuple[F, F]:
+    num = [[0.0] * m for _ in range(m)]
+    den = [[0.0] * m for _ in range(m)]
+    for e in range(src_org.shape[0]):
+        a, b = int(src_org[e]), int(dst_org[e])
+        num[a][b] += float(trust[e])
+        den[a][b] += 1.0
+    return np.array(num).reshape(m, m), np.array(den).reshape(m, m)

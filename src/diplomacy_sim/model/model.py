@@ -247,13 +247,17 @@ class DiplomacyModel(mesa.Model):
 
     # ------------------------------------------------------------------ 4. negotiation
     def _org_table_agendas(self) -> np.ndarray:
-        return oc.org_table_agendas(self.state, self._table_roles)
+        """Mean agenda of each organisation's table members (its official agenda if none)."""
+        p, o = self.state.people, self.state.orgs
+        num, den = self.rules.org_sums(p.agenda, p.org, self._table_roles.astype(float), o.m)
+        out = o.agenda.copy()
+        has = den > 0
+        out[has] = num[has] / den[has, None]
+        return out
 
     def _org_mean(self, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
         p, m = self.state.people, self.state.orgs.m
-        w = mask.astype(float)
-        num = np.bincount(p.org, weights=w * values, minlength=m)
-        den = np.bincount(p.org, weights=w, minlength=m)
+        num, den = self.rules.org_sums(values, p.org, mask.astype(float), m)
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
     def _org_trust(self, channel_mask: np.ndarray | None = None) -> np.ndarray:
@@ -262,13 +266,10 @@ class DiplomacyModel(mesa.Model):
         sel = org[t.src] != org[t.dst]
         if channel_mask is not None:
             sel &= channel_mask
-        key = org[t.src[sel]] * m + org[t.dst[sel]]
-        num = np.bincount(key, weights=t.trust[sel], minlength=m * m)
-        den = np.bincount(key, minlength=m * m)
+        num, den = self.rules.org_pair_sums(org[t.src[sel]], org[t.dst[sel]], t.trust[sel], m)
         # organisations with no ties between them are strangers
         default = self.params.trust.new_tie if channel_mask is None else 0.0
-        out = np.where(den > 0, num / np.maximum(den, 1), default).reshape(m, m)
-        return out
+        return np.where(den > 0, num / np.maximum(den, 1), default)
 
     def table_view(self) -> ng.TableView:
         o, p = self.state.orgs, self.state.people
