@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from diplomacy_sim.domain.people import agenda_distance
-from diplomacy_sim.domain.state import Channel, F, Stage, SystemState
+from diplomacy_sim.domain.state import Channel, F, Stage, SystemState, stage_mask
 
 OUTCOMES: tuple[str, ...] = (
     "integration",
@@ -24,13 +24,14 @@ UNIT_OUTCOMES: tuple[str, ...] = tuple(o for o in OUTCOMES if o not in (
     "avoidable_admissions", "delayed_discharges"))
 """Outcomes on a 0..1 scale."""
 
-ACTIVE_STAGES = (Stage.DELIVERING, Stage.LIVE)
+ACTIVE = stage_mask(Stage.DELIVERING, Stage.LIVE)
+"""Stages whose progress counts as joint work under way."""
 
 
 def coverage(state: SystemState) -> F:
     """Per issue: share of unmet need the joint work addresses (0..1)."""
     ini = state.initiatives
-    on = np.isin(ini.stage, ACTIVE_STAGES)
+    on = ACTIVE[ini.stage]
     contrib = (ini.reach * ini.progress * on)[:, None] * ini.advances
     return np.clip(contrib.sum(axis=0), 0.0, 1.0)
 
@@ -77,7 +78,7 @@ def user_outcome(state: SystemState) -> float:
 def integration(state: SystemState) -> float:
     """Live joint work weighted by progress, over all the joint work the place has in view."""
     ini = state.initiatives
-    on = np.isin(ini.stage, ACTIVE_STAGES)
+    on = ACTIVE[ini.stage]
     return float((ini.weight * ini.progress * on).sum() / ini.weight.sum())
 
 

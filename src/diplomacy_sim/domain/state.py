@@ -37,6 +37,13 @@ class Stage(IntEnum):
     ABANDONED = 5
 
 
+def stage_mask(*stages: Stage) -> np.ndarray:
+    """A lookup table: ``stage_mask(A, B)[stage]`` is True for stages A and B."""
+    out = np.zeros(len(Stage), dtype=bool)
+    out[[int(s) for s in stages]] = True
+    return out
+
+
 ROLE_INDEX = {"executive": 0, "manager": 1, "frontline": 2, "councillor": 3, "enabler": 4}
 ROLE_NAMES = tuple(ROLE_INDEX)
 LEADER_MASK_BY_ROLE = np.array([True, True, False, True, True])

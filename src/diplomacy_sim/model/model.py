@@ -34,6 +34,7 @@ from diplomacy_sim.domain.state import (
     TABLE_MASK_BY_ROLE,
     Channel,
     Stage,
+    stage_mask,
 )
 from diplomacy_sim.model.agents import make_agents
 from diplomacy_sim.model.build import build_state
@@ -43,8 +44,10 @@ from diplomacy_sim.scenario import schema
 Engine = Literal["vectorised", "reference"]
 ENGINES: dict[str, ModuleType] = {"vectorised": vectorised_rules, "reference": reference_rules}
 STAGE_NAMES = {s.value: s.name.lower() for s in Stage}
-WORKED_ON = (Stage.NEGOTIATING, Stage.AGREED, Stage.DELIVERING, Stage.LIVE)
+WORKED_ON = stage_mask(Stage.NEGOTIATING, Stage.AGREED, Stage.DELIVERING, Stage.LIVE)
 """Stages in which an initiative counts as attending to its parties' priorities."""
+BUSY = stage_mask(Stage.NEGOTIATING, Stage.AGREED, Stage.DELIVERING)
+"""Stages that occupy a workstream."""
 DEFAULT_COST = float(schema.InitiativeSpec.model_fields["cost"].default)
 """Initiatives of this cost progress at ``delivery.progress_rate``; bigger ones slower."""
 SLIP_BACK = 0.9
@@ -295,7 +298,7 @@ class DiplomacyModel(mesa.Model):
     def _propose(self, view: ng.TableView) -> None:
         ini, o = self.state.initiatives, self.state.orgs
         ng_p = self.params.negotiation
-        busy = np.isin(ini.stage, (Stage.NEGOTIATING, Stage.AGREED, Stage.DELIVERING))
+        busy = BUSY[ini.stage]
         if busy.sum() >= self._workstreams():
             return
         belief = float(view.belief[o.alive].mean()) if o.alive.any() else 0.0
@@ -576,14 +579,14 @@ class DiplomacyModel(mesa.Model):
     def _update_beliefs(self) -> None:
         p, ini, t = self.state.people, self.state.initiatives, self.state.ties
         af = self.params.affect
-        on = np.isin(ini.stage, WORKED_ON)
+        on = WORKED_ON[ini.stage]
         joint = (ini.advances * on[:, None]).sum(axis=0)
         if joint.sum() > 0:
             shared = np.broadcast_to(joint / joint.sum(), p.agenda.shape)
             goals = 1.0 - self.rules.agenda_distance(p.agenda, shared)
         else:
             goals = np.full(p.n, 0.5)
-        working = np.isin(ini.stage, (Stage.DELIVERING, Stage.LIVE))
+        working = oc.ACTIVE[ini.stage]
         mine = ini.parties & working[:, None]
         count = mine.sum(axis=0)
         prog = (ini.progress[:, None] * mine).sum(axis=0)
@@ -602,7 +605,7 @@ class DiplomacyModel(mesa.Model):
             self.state.ties, self.state.people
         en = self.params.engagement
         top = self._view.box_agenda.argmax(axis=1)
-        on = np.isin(ini.stage, WORKED_ON)
+        on = WORKED_ON[ini.stage]
         serves = ini.advances[:, top] >= 0.25  # (q, m): initiative q serves org j's priority
         attended = (ini.parties & serves & on[:, None]).any(axis=0)
         o.ignored_weeks = np.where(attended, 0, o.ignored_weeks + 1)
