@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import resource
 import statistics
 import sys
 import time
@@ -74,11 +75,13 @@ def main() -> int:
               f"{per_tie[people] / STEPS:.3f} |")
     print(f"\nPer-agent reference, 1,000 people: median {ref:.2f} s over "
           f"{args.reference_repeats} runs -> vectorised is **{ref / fast_1k:.1f}x** faster.")
-    print(f"Peak traced memory at 10,000 people: **{mem:.0f} MB**.")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"Peak traced memory at 10,000 people: **{mem:.0f} MB** (numpy and Python "
+          f"allocations); peak resident memory of this whole benchmark process: {rss:.0f} MB.")
     lin = per_tie[10_000] / per_tie[1_000]
     print(f"Time per tie at 10,000 vs 1,000 people: {lin:.2f} (1.0 = exactly linear in ties).")
 
-    ok = fast_1k <= 0.5 and ref / fast_1k >= 20 and rows[-1][2] <= 10 and mem <= 500
+    ok = fast_1k <= 0.5 and ref / fast_1k >= 20 and rows[-1][2] <= 10 and max(mem, rss) <= 500
     print("\nTargets:", "all met" if ok else "MISSED")
     return 0 if ok else 1
 
