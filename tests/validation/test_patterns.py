@@ -30,11 +30,15 @@ EXP = Path(__file__).resolve().parents[2] / "experiments" / "validation"
 SEED_OFFSET = 1000
 """Test ensembles use master seed + 1000: independent of the documented runs."""
 SIZES: dict[str, dict[str, Any]] = {
-    # experiment -> overrides of the experiment file (smaller ensembles for CI)
+    # experiment -> overrides of the experiment file (ensembles sized for CI). The baseline
+    # carries the small doctrine effects (diplomacy - stewardship d_z about 0.2 needs about
+    # 200 pairs for 80% power) and borderline shares (inertia near 50%), so it is the largest;
+    # leader churn keeps its documented 60 pairs so that "not distinguishable" is not just a
+    # small sample.
     "reorganisation": {"replications": 20},
-    "baseline": {"replications": 20},
+    "baseline": {"replications": 200},
     "workstreams": {"replications": 12},
-    "leader_churn": {"replications": 20},
+    "leader_churn": {"replications": 60},
     "disturbance": {"replications": 10},
     "austerity": {"replications": 12},
     "small_wins": {"replications": 30},
@@ -76,13 +80,14 @@ def test_reorganisation_stalls_integration(ensemble: Callable[[str], v.Sweep]) -
     check(v.reorganisation_dip(ensemble("reorganisation")), "deficit over 18 months > 0")
 
 
-# "Rarely better off at 3 years" (share of pairs <= 25%) is borderline in the documented
-# 100-pair ensemble (23%, 95% CI 16-32%): on 20 pairs the verdict would be decided by the
-# seeds, in either direction, so it is reported in docs/validation.md and not asserted here.
+# "Rarely better off at 3 years" (share of pairs <= 25%) holds in the documented 100-pair
+# ensemble (19%) but its 95% CI (13-28%) still contains 25%: on 20 pairs the verdict would be
+# decided by the seeds, in either direction, so it is reported in docs/validation.md and not
+# asserted here.
 
 
 @pytest.mark.xfail(strict=True, reason="the model's reorganisation delay is about a year "
-                   "(median 50 weeks), short of Fulop's 18 months: " + DOC)
+                   "(median 52 weeks), short of Fulop's 18 months: " + DOC)
 def test_reorganisation_delays_by_18_months(ensemble: Callable[[str], v.Sweep]) -> None:
     check(v.reorganisation_dip(ensemble("reorganisation")), "median delay >= 78 weeks")
 
@@ -93,11 +98,13 @@ def test_trust_moves_before_user_outcomes(ensemble: Callable[[str], v.Sweep]) ->
           "trust moves before user outcome (lag CI > 0)")
 
 
-@pytest.mark.xfail(strict=True, reason="cross-organisation trust is flat on average, so it "
-                   "has risen after 2 years in only 40% of runs (NAO: over 90%): " + DOC)
+# Calibration target, not an out-of-sample test: the default promise tolerance (0.3) was
+# chosen on this pattern (docs/validation.md, "Calibration: promise tolerance"). The test
+# guards the calibration against later changes to the model.
 def test_joint_working_improves_almost_everywhere(ensemble: Callable[[str], v.Sweep]) -> None:
-    check(v.relational_before_outcomes(ensemble("baseline")),
-          "trust up at 2 years in >= 75% of runs")
+    r = v.relational_before_outcomes(ensemble("baseline"))
+    check(r, "trust up at 2 years in >= 75% of runs")
+    check(r, "trust up and admissions not down at 2 years in >= 50%")
 
 
 # --------------------------------------------------------------------------- 3. trust asymmetry
@@ -129,11 +136,21 @@ def test_parallel_workstreams_keep_partners_at_the_table(
 
 
 # --------------------------------------------------------------------------- 6. doctrines
+def test_command_agrees_sooner(ensemble: Callable[[str], v.Sweep]) -> None:
+    check(v.doctrines(ensemble("baseline")), "command agrees sooner")
+
+
+@pytest.mark.xfail(strict=True, reason="at the calibrated promise tolerance command's quick, "
+                   "mandated deals are delivered: command sustains as much integration as "
+                   "diplomacy at the shipped conditions; " + DOC)
 def test_diplomacy_beats_command(ensemble: Callable[[str], v.Sweep]) -> None:
-    r = v.doctrines(ensemble("baseline"))
-    check(r, "diplomacy > command (integration)")
-    check(r, "command agrees sooner")
-    check(r, "command delivers less")
+    check(v.doctrines(ensemble("baseline")), "diplomacy > command (integration)")
+
+
+@pytest.mark.xfail(strict=True, reason="command's deals no longer unravel more than "
+                   "diplomacy's: final integration is not distinguishably lower; " + DOC)
+def test_command_delivers_less(ensemble: Callable[[str], v.Sweep]) -> None:
+    check(v.doctrines(ensemble("baseline")), "command delivers less")
 
 
 def test_stewardship_narrows_agendas_and_unravels(ensemble: Callable[[str], v.Sweep]) -> None:
@@ -179,21 +196,19 @@ def test_austerity_squeezes_joint_work_first(ensemble: Callable[[str], v.Sweep])
     assert mech["home_first_charity_budget_fall"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason="a cliff, not a squeeze: a 10% council cut already "
-                   "removes most joint work, so a 49% cut costs no more; " + DOC)
 def test_austerity_loss_grows_with_the_cut(ensemble: Callable[[str], v.Sweep]) -> None:
     check(v.austerity(ensemble("austerity")), "loss grows with the cut (49% vs 10%, CI > 0)")
 
 
 # --------------------------------------------------------------------------- 9. inertia
+@pytest.mark.xfail(strict=True, reason="at the calibrated promise tolerance most runs get "
+                   "past inertia (about a third stuck after 3 years; diplomacy one in six): "
+                   "the trade-off with pattern 2 in " + DOC)
 def test_collaborative_inertia_is_common(ensemble: Callable[[str], v.Sweep]) -> None:
     r = v.inertia_and_small_wins(ensemble("baseline"), ensemble("small_wins"))
     check(r, "inertia in >= 50% of runs")
 
 
-@pytest.mark.xfail(strict=True, reason="delivery time does not depend on an initiative's "
-                   "size or cost, so a cheap deal is no quicker win and nothing spills over: "
-                   + DOC)
 def test_small_wins_start_a_virtuous_cycle(ensemble: Callable[[str], v.Sweep]) -> None:
     r = v.inertia_and_small_wins(ensemble("baseline"), ensemble("small_wins"))
     check(r, "small win raises trust (CI > 0)")

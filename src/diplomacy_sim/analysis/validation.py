@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from diplomacy_sim.analysis.report import load_results
+from diplomacy_sim.scenario.schema import DeliveryParams
 
 Verdict = str
 REPRODUCED, PARTLY, NOT = "reproduced", "partly", "not"
@@ -173,6 +174,8 @@ class Sweep:
     summaries: pd.DataFrame
     timeseries: pd.DataFrame | None = None
     name: str = ""
+    revision: str = ""
+    """The git revision of the code that ran the sweep (from its manifest)."""
 
 
 def load_sweep(folder: str | Path) -> Sweep:
@@ -182,7 +185,8 @@ def load_sweep(folder: str | Path) -> Sweep:
     ts = r.timeseries
     if ts is not None:
         ts = ts[ts["run_id"].isin(s["run_id"])]
-    return Sweep(s, ts, str(r.manifest.get("experiment", {}).get("name", "")))
+    return Sweep(s, ts, str(r.manifest.get("experiment", {}).get("name", "")),
+                 str(r.manifest.get("git_revision", "")))
 
 
 def wide(sw: Sweep, col: str) -> pd.DataFrame:
@@ -324,6 +328,17 @@ def relational_before_outcomes(sw: Sweep, doctrine: str = "diplomacy", at: int =
 
 
 # --------------------------------------------------------------------------- 3. trust asymmetry
+def _fall_rise_ratios(trust: np.ndarray, tol: float = 1e-3) -> np.ndarray:
+    """Per run (row): mean size of the weekly falls over mean size of the weekly rises
+    (changes smaller than ``tol`` ignored; runs without both left out)."""
+    ratios = []
+    for row in np.diff(np.asarray(trust, float), axis=1):
+        up, down = row[row > tol], -row[row < -tol]
+        if up.size and down.size:
+            ratios.append(down.mean() / up.mean())
+    return np.array(ratios)
+
+
 def trust_asymmetry(sw: Sweep, tol: float = 1e-3) -> PatternResult:
     """Pattern 3: trust builds slowly and collapses quickly (Slovic's asymmetry, ~3-5 to 1).
 
@@ -334,12 +349,7 @@ def trust_asymmetry(sw: Sweep, tol: float = 1e-3) -> PatternResult:
     """
     tr = wide(sw, "trust").to_numpy()
     d = np.diff(tr, axis=1)
-    ratios = []
-    for row in d:
-        up, down = row[row > tol], -row[row < -tol]
-        if up.size and down.size:
-            ratios.append(down.mean() / up.mean())
-    r = np.array(ratios)
+    r = _fall_rise_ratios(tr, tol)
     med = float(np.median(r))
     lo, hi = bootstrap_ci(r, np.median)
     checks = {"falls faster than rises (CI > 1)": lo > 1.0,
@@ -494,7 +504,9 @@ def doctrines(sw: Sweep) -> PatternResult:
 
 
 DIVERSITY_ORDER = ("low", "mid", "high")
-REGIME_ORDER = ("calm", "moderate", "severe")
+REGIME_ORDER = ("calm", "moderate", "moderate_cut", "severe")
+"""Shock regimes of the map, by rising turbulence (moderate_cut: moderate + a 10% council cut)."""
+REGIME_LABELS = {"moderate_cut": "moderate +\n10% council cut"}
 MAP_FACTORS = {
     "parameters.authorising.risk_tolerance": "risk tolerance",
     "parameters.authorising.target_pressure": "target pressure",
@@ -532,7 +544,9 @@ def doctrine_map(maps: dict[str, Sweep]) -> dict[str, Any]:
         cells.append({"diversity": div, "regime": reg, "mean": m, "ci_low": lo, "ci_high": hi,
                       "n": len(g), "win_share": float((g["advantage"] > 0).mean()),
                       "vs_command": float(g["vs_command"].mean()),
-                      "vs_stewardship": float(g["vs_stewardship"].mean())})
+                      "vs_stewardship": float(g["vs_stewardship"].mean()),
+                      "mean_integration_by_doctrine": {
+                          d: float(g[d].mean()) for d in ("command", "stewardship", "diplomacy")}})
     factors = {}
     for col, label in MAP_FACTORS.items():
         q = pd.qcut(adv[col], 3, labels=["low", "mid", "high"])
@@ -747,28 +761,44 @@ def inertia_and_small_wins(baseline: Sweep, small: Sweep, inertia_level: float =
 # --------------------------------------------------------------------------- calibration
 def promise_tolerance_sensitivity(sw: Sweep, at: int = 104, inertia_level: float = 0.25
                                   ) -> pd.DataFrame:
-    """Calibration evidence: per promise tolerance, the pattern-2 and pattern-9 statistics
-    (share of runs with trust up at two years, user-outcome change at two years, share in
-    collaborative inertia at three years, mean integration), with 95% CIs."""
+    """Calibration evidence for the default promise tolerance (calibrated on pattern 2).
+
+    Per promise tolerance, on the diplomacy runs: the pattern-2 statistic (share of runs with
+    trust up at two years) and user-outcome change at two years, the pattern-9 statistic
+    (share in collaborative inertia at three years), mean integration, and the pattern-3
+    statistic (median fall/rise ratio of weekly trust changes), with 95% CIs. Where the sweep
+    also has command runs (same seeds), the paired difference in mean integration, command
+    minus diplomacy (pattern 6)."""
     s = sw.summaries
     col = "parameters.delivery.promise_tolerance"
     tr, uo, integ = wide(sw, "trust"), wide(sw, "user_outcome"), wide(sw, "integration")
     rows = []
-    for _, g in s.groupby(col):
+    for _, g_all in s.groupby(col):
+        g = g_all[g_all.doctrine == "diplomacy"]
         ids = g.run_id
         up = (tr.loc[ids, at] > tr.loc[ids].iloc[:, 0]).to_numpy()
         stuck = (integ.loc[ids].iloc[:, -1] < inertia_level).to_numpy()
         duo = (uo.loc[ids, at] - uo.loc[ids].iloc[:, 0]).to_numpy()
         m, lo, hi = mean_ci(duo)
         mi, mlo, mhi = mean_ci(g["mean_integration"])
-        rows.append({
+        ratios = _fall_rise_ratios(tr.loc[ids].to_numpy())
+        rlo, rhi = bootstrap_ci(ratios, np.median)
+        row = {
             "promise_tolerance": float(g[col].iloc[0]), "n": len(g),
             "share_trust_up_2y": float(up.mean()), "trust_up_ci": list(wilson(int(up.sum()), len(g))),
             "share_inertia": float(stuck.mean()),
             "inertia_ci": list(wilson(int(stuck.sum()), len(g))),
             "user_outcome_change_2y": m, "user_outcome_change_ci": [lo, hi],
             "mean_integration": mi, "mean_integration_ci": [mlo, mhi],
-        })
+            "trust_fall_rise_ratio": float(np.median(ratios)), "trust_fall_rise_ratio_ci": [rlo, rhi],
+        }
+        if "command" in set(g_all.doctrine):
+            pc = pair_by(g_all, "doctrine", "mean_integration", "command", "diplomacy")
+            d = paired(pc["a"], pc["b"])
+            row["integration_command_minus_diplomacy"] = d.mean
+            row["integration_command_minus_diplomacy_ci"] = [d.low, d.high]
+            row["integration_command_minus_diplomacy_dz"] = d.dz
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -958,40 +988,63 @@ def figures(res: dict[str, PatternResult], dmap: dict[str, Any], sw: dict[str, S
         save(fig, "p9_small_wins")
     if "promise_tolerance" in sw:
         cal = promise_tolerance_sensitivity(sw["promise_tolerance"])
-        fig, ax = plt.subplots(figsize=(6, 3.4))
+        default = float(DeliveryParams().promise_tolerance)
+        fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
         x = cal["promise_tolerance"]
+
+        def bars(key: str, ci: str) -> np.ndarray:
+            y = cal[key]
+            return np.clip([[y[i] - cal[ci][i][0], cal[ci][i][1] - y[i]]
+                            for i in range(len(y))], 0, None).T
+
+        ax = axes[0]
         for key, ci, lab, colr in (
             ("share_trust_up_2y", "trust_up_ci", "trust up at 2 years (pattern 2)", "#1b7837"),
             ("share_inertia", "inertia_ci", "inertia at 3 years (pattern 9)", "#b2182b"),
             ("mean_integration", "mean_integration_ci", "mean integration", "#2166ac"),
         ):
-            y = cal[key]
-            bars = np.clip([[y[i] - cal[ci][i][0], cal[ci][i][1] - y[i]] for i in range(len(y))], 0, None)
-            ax.errorbar(x, y, yerr=bars.T, fmt="o-", capsize=3, label=lab, color=colr)
-        ax.axvline(0.4, color="k", ls=":", lw=1)
+            ax.errorbar(x, cal[key], yerr=bars(key, ci), fmt="o-", capsize=3, label=lab,
+                        color=colr)
         ax.axhline(0.9, color="#1b7837", ls=":", lw=0.8)
-        ax.set_xlabel("promise tolerance (default 0.4, dotted)")
-        ax.set_ylabel("share of runs / integration")
+        ax.axhline(0.5, color="#b2182b", ls=":", lw=0.8)
+        ax.set_ylabel("share of runs / integration (diplomacy)")
+        ax.set_title("patterns 2 and 9 (dotted: NAO 90%, inertia 50%)", fontsize=9)
         ax.legend(fontsize=7)
+        if "integration_command_minus_diplomacy" in cal:
+            axes[1].errorbar(x, cal["integration_command_minus_diplomacy"],
+                             yerr=bars("integration_command_minus_diplomacy",
+                                       "integration_command_minus_diplomacy_ci"),
+                             fmt="o-", capsize=3, color="#b2182b")
+            axes[1].axhline(0, color="k", lw=0.8)
+        axes[1].set_title("pattern 6: mean integration, command - diplomacy", fontsize=9)
+        axes[2].errorbar(x, cal["trust_fall_rise_ratio"],
+                         yerr=bars("trust_fall_rise_ratio", "trust_fall_rise_ratio_ci"),
+                         fmt="o-", capsize=3, color="#4d4d4d")
+        axes[2].axhspan(3, 5, color="#f4a582", alpha=0.25, lw=0)
+        axes[2].set_title("pattern 3: trust fall/rise ratio (shaded: Slovic 3-5)", fontsize=9)
+        for ax in axes:
+            ax.axvline(default, color="k", ls=":", lw=1)
+            ax.set_xlabel(f"promise tolerance (default {default:g}, dotted)")
         save(fig, "calibration_promise_tolerance")
     if dmap:
         cells = pd.DataFrame(dmap["cells"])
         divs = [d for d in DIVERSITY_ORDER if d in set(cells.diversity)]
-        grid = np.full((len(divs), 3), np.nan)
-        ann = [["" for _ in range(3)] for _ in divs]
+        regs = [r for r in REGIME_ORDER if r in set(cells.regime)]
+        grid = np.full((len(divs), len(regs)), np.nan)
+        ann = [["" for _ in regs] for _ in divs]
         for _, r in cells.iterrows():
-            i, j = divs.index(r.diversity), REGIME_ORDER.index(r.regime)
+            i, j = divs.index(r.diversity), regs.index(r.regime)
             grid[i, j] = r["mean"]
             star = "*" if r.ci_low > 0 or r.ci_high < 0 else ""
             ann[i][j] = f"{r['mean']:+.3f}{star}\n[{r.ci_low:+.3f}, {r.ci_high:+.3f}]"
-        fig = plt.figure(figsize=(11, 4.2))
+        fig = plt.figure(figsize=(12, 4.2))
         ax = fig.add_subplot(1, 2, 1)
         lim = float(np.nanmax(np.abs(grid))) or 0.01
         im = ax.imshow(grid, cmap="RdYlGn", vmin=-lim, vmax=lim, aspect="auto")
         for i in range(len(divs)):
-            for j in range(3):
+            for j in range(len(regs)):
                 ax.text(j, i, ann[i][j], ha="center", va="center", fontsize=7)
-        ax.set_xticks(range(3), REGIME_ORDER)
+        ax.set_xticks(range(len(regs)), [REGIME_LABELS.get(r, r) for r in regs], fontsize=8)
         ax.set_yticks(range(len(divs)), [f"{d} diversity" for d in divs])
         ax.set_xlabel("shock regime")
         ax.set_title("diplomacy minus best of command/stewardship\n(mean integration; * CI "
@@ -1028,7 +1081,12 @@ def main(argv: list[str] | None = None) -> int:
     payload = {"patterns": {k: v.to_dict() for k, v in res.items()},
                "calibration_promise_tolerance": _jsonable(cal),
                "doctrine_map": _jsonable(dmap),
-               "runs": {k: len(v.summaries) for k, v in sw.items()}}
+               "runs": {k: len(v.summaries) for k, v in sw.items()},
+               "git_revisions": {k: v.revision for k, v in sw.items()}}
+    revisions = {v.revision.removesuffix("-dirty") for v in sw.values()}
+    if len(revisions) > 1:  # the model changed between sweeps: the numbers do not belong together
+        print(f"WARNING: the sweeps ran on different code revisions: {sorted(revisions)}; "
+              "re-run them all before quoting these results", file=sys.stderr)
     (out / "results.json").write_text(json.dumps(payload, indent=1) + "\n")
     for r in res.values():
         print(r.line())
