@@ -97,7 +97,8 @@ def run(
     return result_of(model)
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write via a hidden temporary file in the same folder, then rename over ``path``."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -118,17 +119,17 @@ def write_result(result: RunResult, out: str | Path) -> Path:
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
-    _atomic_write(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
-    _atomic_write(
+    atomic_write(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
+    atomic_write(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
+    atomic_write(
         out / "events.jsonl",
         lambda p: p.write_text("".join(json.dumps(e) + "\n" for e in result.events)),
     )
-    _atomic_write(
+    atomic_write(
         out / "scenario.yaml",
         lambda p: p.write_text(yaml.safe_dump(result.scenario, sort_keys=False)),
     )
-    _atomic_write(out / "summary.json", lambda p: p.write_text(json.dumps(result.summary, indent=2)))
+    atomic_write(out / "summary.json", lambda p: p.write_text(json.dumps(result.summary, indent=2)))
     return out
 
 

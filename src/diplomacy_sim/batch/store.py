@@ -25,13 +25,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import shutil
 import subprocess
-import tempfile
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -40,6 +38,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from diplomacy_sim import api
 from diplomacy_sim.batch.design import Design, RunSpec, repeat_command
 from diplomacy_sim.batch.experiment import LoadedExperiment
 from diplomacy_sim.domain.outcomes import OUTCOMES
@@ -51,20 +50,11 @@ _PACKAGES = ("diplomacy-sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "py
              "SALib", "dask", "distributed")
 
 
+atomic_write = api.atomic_write  # one implementation of write-then-rename
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write via a hidden temporary file in the same folder, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_table(path: Path, table: pa.Table) -> None:
