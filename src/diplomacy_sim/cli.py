@@ -146,9 +146,13 @@ def dashboard(host: str, port: int) -> None:
 @click.option("--retry-failed", is_flag=True,
               help="On resume, run again the runs recorded as failed (their failed rows are "
                    "replaced; the old ones are kept in --out/superseded/).")
+@click.option("--accept-code-change", is_flag=True,
+              help="Resume a folder even though the model code changed since it was started "
+                   "(refused by default: the runs of two model versions would be mixed).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
-          chunk_seconds: float, retry_failed: bool, quiet: bool) -> None:
+          chunk_seconds: float, retry_failed: bool, accept_code_change: bool,
+          quiet: bool) -> None:
     """Run (or resume) the EXPERIMENT file's runs into --out, in parallel."""
     from diplomacy_sim.batch.runner import sweep as run_sweep
 
@@ -158,7 +162,7 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
     try:
         done = run_sweep(experiment, out, workers=workers, scheduler=scheduler,
                          progress=not quiet, chunk_seconds=chunk_seconds,
-                         retry_failed=retry_failed)
+                         retry_failed=retry_failed, accept_code_change=accept_code_change)
     except KeyboardInterrupt:
         click.echo(f"interrupted: finished runs are kept in {out}/; run the same command "
                    "again to resume.", err=True)

@@ -17,12 +17,17 @@ results. Regenerate the figures and the result table with::
         diplomacy-sim sweep $x --out runs/validation/$(basename $x .yaml); done
     python -m diplomacy_sim.analysis.validation runs/validation docs/
 
+The last step refuses to write anything when the sweeps do not all come from the model code
+installed here (see :func:`check_runs`): numbers from different versions of the model must
+not be quoted side by side.
+
 Thresholds are the literature's numbers where it gives them, stated in each function; they
 are never tuned to the model's output.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -35,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from diplomacy_sim.analysis.report import load_results
+from diplomacy_sim.provenance import Provenance, problems
 from diplomacy_sim.scenario.schema import DeliveryParams
 
 Verdict = str
@@ -176,6 +182,8 @@ class Sweep:
     name: str = ""
     revision: str = ""
     """The git revision of the code that ran the sweep (from its manifest)."""
+    provenance: Provenance | None = None
+    """What produced the sweep (model fingerprint, git revision, versions, sessions)."""
 
 
 def load_sweep(folder: str | Path) -> Sweep:
@@ -186,7 +194,8 @@ def load_sweep(folder: str | Path) -> Sweep:
     if ts is not None:
         ts = ts[ts["run_id"].isin(s["run_id"])]
     return Sweep(s, ts, str(r.manifest.get("experiment", {}).get("name", "")),
-                 str(r.manifest.get("git_revision", "")))
+                 str(r.manifest.get("git_revision", "")),
+                 Provenance.of_manifest(str(folder), r.manifest))
 
 
 def wide(sw: Sweep, col: str) -> pd.DataFrame:
@@ -808,6 +817,43 @@ EXPERIMENTS = ("reorganisation", "baseline", "workstreams", "leader_churn", "dis
                "doctrine_map_high", "promise_tolerance")
 
 
+EXPERIMENT_DIR = Path(__file__).resolve().parents[3] / "experiments" / "validation"
+"""The shipped validation experiments (in a source checkout)."""
+
+
+def check_runs(runs: str | Path, experiments: Path | None = EXPERIMENT_DIR
+               ) -> tuple[list[str], dict[str, Any]]:
+    """Whether the sweeps under ``runs`` can be reported together as the current model's.
+
+    Returns the problems (empty when they can: one model fingerprint and one set of
+    numerical packages for every folder and session, equal to the code installed here, and
+    each experiment's design unchanged since it ran) and a provenance record for
+    ``results.json``. Reads only the manifests (and the experiment files, if present).
+    """
+    from diplomacy_sim.batch.experiment import load_experiment
+
+    runs = Path(runs)
+    found = {x: runs / x for x in EXPERIMENTS if (runs / x / "manifest.json").exists()}
+    prov: dict[str, Provenance] = {}
+    bad: list[str] = []
+    for folder in found.values():
+        try:
+            prov[str(folder)] = Provenance.of_manifest(
+                str(folder), json.loads((folder / "manifest.json").read_text()))
+        except (OSError, ValueError) as exc:
+            bad.append(f"{folder}/manifest.json cannot be read: {exc}.")
+    designs: dict[str, str] = {}
+    if experiments is not None:
+        for x, folder in found.items():
+            if (experiments / f"{x}.yaml").exists() and str(folder) in prov:
+                designs[str(folder)] = load_experiment(experiments / f"{x}.yaml").design_sha256
+    here = Provenance.here()
+    out = bad + problems(prov, here=here, designs_here=designs)
+    record = {"consistent": not out, "problems": out, "here": here.as_dict(),
+              "sweeps": {k: p.as_dict() for k, p in prov.items()}}
+    return out, record
+
+
 def evaluate(runs: str | Path) -> tuple[dict[str, PatternResult], dict[str, Any],
                                         dict[str, Sweep]]:
     """Every pattern from the sweeps under ``runs`` (one folder per experiment)."""
@@ -1068,11 +1114,34 @@ def figures(res: dict[str, PatternResult], dmap: dict[str, Any], sw: dict[str, S
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m diplomacy_sim.analysis.validation RUNS_DIR DOCS_DIR``."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) != 2:
-        print(main.__doc__, file=sys.stderr)
+    parser = argparse.ArgumentParser(
+        prog="python -m diplomacy_sim.analysis.validation",
+        description="Evaluate every validation pattern on the sweeps under RUNS_DIR and write "
+                    "DOCS_DIR/figures/validation (figures and results.json).")
+    parser.add_argument("runs", metavar="RUNS_DIR", type=Path,
+                        help="one results folder per experiment of experiments/validation")
+    parser.add_argument("docs", metavar="DOCS_DIR", type=Path)
+    parser.add_argument("--accept-mixed-code", action="store_true",
+                        help="write the results even when the sweeps do not all come from "
+                             "the model code here (the problems are recorded in results.json)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    runs, docs = args.runs, args.docs
+    if not runs.is_dir():
+        print(f"{runs}: no such folder (run the sweeps first: see docs/validation.md).",
+              file=sys.stderr)
         return 2
-    runs, docs = Path(argv[0]), Path(argv[1])
+    trouble, record = check_runs(runs)
+    if trouble:
+        print(f"{runs}: the sweeps cannot be reported together as this model's results:",
+              file=sys.stderr)
+        for t in trouble:
+            print(f"  - {t}", file=sys.stderr)
+        if not args.accept_mixed_code:
+            print(f"Nothing was written to {docs}. Re-run the sweeps named above, each into an "
+                  "empty folder (docs/validation.md, 'How to reproduce'), or pass "
+                  "--accept-mixed-code to write anyway with these problems recorded in "
+                  "results.json.", file=sys.stderr)
+            return 1
     res, dmap, sw = evaluate(runs)
     out = docs / "figures" / "validation"
     written = figures(res, dmap, sw, out)
@@ -1082,11 +1151,7 @@ def main(argv: list[str] | None = None) -> int:
                "calibration_promise_tolerance": _jsonable(cal),
                "doctrine_map": _jsonable(dmap),
                "runs": {k: len(v.summaries) for k, v in sw.items()},
-               "git_revisions": {k: v.revision for k, v in sw.items()}}
-    revisions = {v.revision.removesuffix("-dirty") for v in sw.values()}
-    if len(revisions) > 1:  # the model changed between sweeps: the numbers do not belong together
-        print(f"WARNING: the sweeps ran on different code revisions: {sorted(revisions)}; "
-              "re-run them all before quoting these results", file=sys.stderr)
+               "provenance": record}
     (out / "results.json").write_text(json.dumps(payload, indent=1) + "\n")
     for r in res.values():
         print(r.line())

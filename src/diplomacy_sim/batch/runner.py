@@ -222,6 +222,7 @@ def sweep(
     chunk_seconds: float = 0.5,
     on_chunk: Callable[[int], None] | None = None,
     retry_failed: bool = False,
+    accept_code_change: bool = False,
 ) -> SweepOutcome:
     """Run (or resume) an experiment into ``out``.
 
@@ -238,11 +239,13 @@ def sweep(
         retry_failed: on resume, run again the runs recorded as failed; their failed rows are
             moved out of ``summaries/`` (to ``superseded/``), so the dataset keeps one row
             per run, the latest.
+        accept_code_change: resume a folder started by other model code (refused by
+            default: see :mod:`diplomacy_sim.batch.store`).
     """
     exp = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
     design: Design = build_design(exp)
     store = ResultStore(out, exp, design)
-    done = store.open(retry_failed=retry_failed)
+    done = store.open(retry_failed=retry_failed, accept_code_change=accept_code_change)
     todo = [r for r in design.runs if r.run_id not in done]
 
     if executor is not None:

@@ -2,7 +2,8 @@
 
 Layout of ``DIR``::
 
-    manifest.json        experiment, hashes, master seed, sampler, versions, git, times
+    manifest.json        experiment, hashes, master seed, sampler, versions, git revision,
+                         model fingerprint (also per session), times
     experiment.yaml      a copy of the experiment file
     design.json          SALib problem and sample points (for sensitivity analysis)
     summaries/part-*.parquet    one row per finished run (base, factors, seed, outcomes)
@@ -17,6 +18,11 @@ part are deleted and their runs are run again.
 
 ``pd.read_parquet("DIR/summaries")`` loads the results in one line.
 
+A folder is resumed only by the model code that started it (same model fingerprint, see
+:mod:`diplomacy_sim.provenance`): runs produced by different code do not belong in one
+dataset. ``accept_code_change`` overrides this; the sessions then record which code added
+which runs, and the analysis reports the mixture.
+
 Folders written before the ``base`` column existed (their manifest has no ``bases``) keep
 their layout when resumed: new parts have the same columns as the old ones.
 """
@@ -27,11 +33,9 @@ import hashlib
 import json
 import platform
 import shutil
-import subprocess
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +46,16 @@ from diplomacy_sim import api
 from diplomacy_sim.batch.design import Design, RunSpec, repeat_command
 from diplomacy_sim.batch.experiment import LoadedExperiment
 from diplomacy_sim.domain.outcomes import OUTCOMES
+from diplomacy_sim.provenance import (
+    Provenance,
+    git_revision,
+    model_fingerprint,
+    package_versions,
+)
 from diplomacy_sim.scenario.loader import ScenarioError
 
 MANIFEST = "manifest.json"
 _PA_TYPES = {"float": pa.float64(), "int": pa.int64(), "str": pa.string(), "bool": pa.bool_()}
-_PACKAGES = ("diplomacy-sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic",
-             "SALib", "dask", "distributed")
 
 
 atomic_write = api.atomic_write  # one implementation of write-then-rename
@@ -91,29 +99,6 @@ def timeseries_schema(base_column: bool = True) -> pa.Schema:
 TIMESERIES_SCHEMA = timeseries_schema()
 
 
-def git_revision() -> str | None:
-    """The package's git revision (with ``-dirty`` for uncommitted changes), if in a repo."""
-    here = Path(__file__).resolve().parent
-    try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=here, capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return rev + ("-dirty" if dirty.strip() else "")
-
-
-def package_versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
 class ResultStore:
     """Appends finished chunks to ``DIR`` and knows which runs are already done."""
 
@@ -132,11 +117,12 @@ class ResultStore:
         self.manifest: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ opening
-    def open(self, retry_failed: bool = False) -> set[int]:
+    def open(self, retry_failed: bool = False, accept_code_change: bool = False) -> set[int]:
         """Create or resume ``DIR``; the ids of runs already finished (ok or failed).
 
         With ``retry_failed``, failed rows are first moved to ``superseded/`` (so they are
-        not finished any more, and the runs are done again).
+        not finished any more, and the runs are done again). Resuming a folder started by
+        other model code is refused unless ``accept_code_change``.
         """
         manifest_path = self.out / MANIFEST
         if manifest_path.exists():
@@ -155,6 +141,9 @@ class ResultStore:
                     "folder is never rewritten by another experiment: choose a new --out, or "
                     "delete the folder yourself."
                 ])
+            ok, failed = self.counts()
+            if len(self.design.runs) - ok - (0 if retry_failed else failed) > 0:
+                self._check_same_code(old, accept_code_change)  # before anything changes
             self.manifest = old
             if "bases" not in old:  # written before the `base` column: keep its layout
                 self.base_column = False
@@ -182,6 +171,21 @@ class ResultStore:
                 "steps": self.design.steps,
             })))
         return done
+
+    def _check_same_code(self, old: dict[str, Any], accept: bool) -> None:
+        if accept:
+            return
+        was = Provenance.of_manifest(str(self.out), old)
+        if was.model_code == model_fingerprint():
+            return
+        here = Provenance.here()
+        raise ScenarioError(str(self.out), [
+            f"was started by {was.describe()}, but the code here is {here.describe()}: "
+            "resuming would mix runs of two versions of the model in one dataset. Run the "
+            "experiment into a new --out folder; or, if you are sure the change cannot alter "
+            "any result, resume with --accept-code-change (the manifest then records which "
+            "code added which runs, and `diplomacy-sim analyse` reports the mixture)."
+        ])
 
     def _new_manifest(self) -> dict[str, Any]:
         spec = self.exp.spec
@@ -211,6 +215,7 @@ class ResultStore:
             "factor_columns": self.design.factor_columns,
             "versions": package_versions(),
             "git_revision": git_revision(),
+            "model_code": model_fingerprint(),
             "started": now(),
             "ended": None,
             "status": "running",
@@ -260,7 +265,9 @@ class ResultStore:
         self.manifest["ended"] = None
         session: dict[str, Any] = {"started": now(), "ended": None, "executor": executor,
                                    "workers": workers, "runs_to_do": todo,
-                                   "host": platform.node()}
+                                   "host": platform.node(),
+                                   "model_code": model_fingerprint(),
+                                   "git_revision": git_revision()}
         if retried_failed:
             session["retried_failed"] = retried_failed
         self.manifest["sessions"].append(session)
