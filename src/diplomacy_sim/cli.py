@@ -182,9 +182,11 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
               show_default=True)
 def analyse(results: str, out: str | None, fmt: str) -> None:
     """Write a report (Markdown or HTML with PNG figures) on a sweep's RESULTS folder."""
-    from diplomacy_sim.analysis.report import write_report
+    from diplomacy_sim.analysis.report import provenance_problems, write_report
 
     path = write_report(results, out=out, fmt=fmt)
+    for problem in provenance_problems(results):
+        click.echo(f"warning: {problem}", err=True)
     click.echo(f"wrote {path}")
 
 

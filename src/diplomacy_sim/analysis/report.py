@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diplomacy_sim.provenance import Provenance, problems
 from diplomacy_sim.scenario.loader import ScenarioError
 
 KEY_OUTCOMES = ("integration", "trust", "pluralism", "engagement", "user_outcome", "strain")
@@ -319,6 +320,17 @@ class _Doc:
         return "\n".join(out) + "</body></html>\n"
 
 
+def provenance_problems(folder: str | Path, manifest: dict[str, Any] | None = None
+                        ) -> list[str]:
+    """Why the folder's runs may not describe one model, or not the model installed here:
+    sessions resumed across a code change, no fingerprint recorded, or model code or
+    numerical packages other than this checkout's (see :mod:`diplomacy_sim.provenance`)."""
+    if manifest is None:
+        manifest = json.loads((Path(folder) / "manifest.json").read_text())
+    return problems({str(folder): Provenance.of_manifest(str(folder), manifest)},
+                    here=Provenance.here())
+
+
 def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "md") -> Path:
     """Write ``report.md`` (or ``report.html``) and its PNG figures; return the report path."""
     res = load_results(folder)
@@ -344,8 +356,15 @@ def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "
         f"{m['steps']} weeks per run, master seed {m['master_seed']} ({m['seeds']} seeds), "
         f"{m['replications']} replication(s). Runs: {len(ok)} ok, {len(df) - len(ok)} failed, "
         f"{m['runs_total'] - len(df)} not run; status {m['status']}. Package "
-        f"{m['versions'].get('diplomacy-sim')}, git {m.get('git_revision')}."
+        f"{m['versions'].get('diplomacy-sim')}, "
+        f"{Provenance.of_manifest(str(folder), m).describe()}."
     )
+    trouble = provenance_problems(folder, m)
+    if trouble:
+        doc.h(2, "Provenance warning")
+        doc.p("Read these results with care:")
+        for t in trouble:
+            doc.p(f"- {t}")
     if several:
         doc.p("Outcomes are never pooled across base scenarios: every table and figure below "
               "is given per base (the `base` column).")

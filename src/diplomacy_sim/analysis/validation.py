@@ -1121,6 +1121,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("runs", metavar="RUNS_DIR", type=Path,
                         help="one results folder per experiment of experiments/validation")
     parser.add_argument("docs", metavar="DOCS_DIR", type=Path)
+    parser.add_argument("--experiments", metavar="DIR", type=Path, default=EXPERIMENT_DIR,
+                        help="the experiment files the sweeps ran (default: the shipped "
+                             "experiments/validation); a sweep whose design differs from its "
+                             "file's is reported")
     parser.add_argument("--accept-mixed-code", action="store_true",
                         help="write the results even when the sweeps do not all come from "
                              "the model code here (the problems are recorded in results.json)")
@@ -1130,7 +1134,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{runs}: no such folder (run the sweeps first: see docs/validation.md).",
               file=sys.stderr)
         return 2
-    trouble, record = check_runs(runs)
+    trouble, record = check_runs(runs, args.experiments)
     if trouble:
         print(f"{runs}: the sweeps cannot be reported together as this model's results:",
               file=sys.stderr)
