@@ -6,7 +6,9 @@ package except the dashboard, the analysis, the command line and the bookkeeping
 results folders: :data:`NOT_MODEL`), taken over each module's
 syntax tree without docstrings or comments, so editing prose does not change it but
 editing a rule, a default or a seeding step does. Unlike the git revision, the fingerprint
-also identifies uncommitted code (a ``-dirty`` revision says only "some change").
+also identifies uncommitted code (a ``-dirty`` revision says only "some change"). The syntax
+tree is the running Python's, so another Python minor version gives another fingerprint —
+and is another numerical environment anyway (the Python version is compared too).
 
 :func:`problems` is the guard: given the provenance of several results folders (and of the
 code here), it lists in plain words every reason their numbers do not belong together —
