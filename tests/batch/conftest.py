@@ -8,6 +8,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from diplomacy_sim.batch.experiment import load_experiment
+from diplomacy_sim.scenario.loader import ScenarioError
+
 TINY = {
     "name": "tiny",
     "title": "Tiny",
@@ -48,3 +51,11 @@ def results(folder: Path) -> pd.DataFrame:
 def timeseries(folder: Path) -> pd.DataFrame:
     df = pd.read_parquet(folder / "timeseries")
     return df.sort_values(["run_id", "step"], ignore_index=True)
+
+
+def problems_of(path: Path) -> list[str]:
+    """The problems loading the experiment file at ``path`` reports (it must fail)."""
+    with pytest.raises(ScenarioError) as err:
+        load_experiment(path)
+    assert err.value.source == str(path)
+    return err.value.problems

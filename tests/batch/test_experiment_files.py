@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 
 from diplomacy_sim.batch.design import build_design, derive_seed
 from diplomacy_sim.batch.experiment import EXPERIMENT_DIR, load_experiment
 from diplomacy_sim.cli import main
-from diplomacy_sim.scenario.loader import ScenarioError
 
-from .conftest import write_experiment
+from .conftest import problems_of, write_experiment
 
 SHIPPED = ["smoke", "doctrines", "reorganisation_timing", "leader_churn", "sensitivity"]
 
@@ -38,13 +35,6 @@ def test_doctrines_crosses_four_doctrines_with_shock_regimes_and_30_replications
 def test_sensitivity_is_a_sobol_design():
     spec = load_experiment("sensitivity").spec
     assert spec.sampler is not None and spec.sampler.method == "sobol"
-
-
-def problems_of(path: Path) -> list[str]:
-    with pytest.raises(ScenarioError) as err:
-        load_experiment(path)
-    assert err.value.source == str(path)
-    return err.value.problems
 
 
 @pytest.mark.parametrize(

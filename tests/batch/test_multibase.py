@@ -19,9 +19,9 @@ from diplomacy_sim.batch.experiment import load_experiment
 from diplomacy_sim.batch.runner import sweep
 from diplomacy_sim.cli import main
 from diplomacy_sim.domain.outcomes import OUTCOMES
-from diplomacy_sim.scenario.loader import ScenarioError, apply_overrides, scenario_from_dict
+from diplomacy_sim.scenario.loader import apply_overrides, scenario_from_dict
 
-from .conftest import TINY, results, timeseries, write_experiment
+from .conftest import TINY, problems_of, results, timeseries, write_experiment
 
 CUT = {"kind": "budget_cut", "at": 2, "fraction": 0.3}
 MULTI = {
@@ -49,13 +49,6 @@ def write_multi(folder: Path, **changes: object) -> Path:
     path.write_text(yaml.safe_dump({k: v for k, v in data.items() if v is not None},
                                    sort_keys=False))
     return path
-
-
-def problems_of(path: Path) -> list[str]:
-    with pytest.raises(ScenarioError) as err:
-        load_experiment(path)
-    assert err.value.source == str(path)
-    return err.value.problems
 
 
 # --------------------------------------------------------------------------- validation
