@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import types
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +80,9 @@ def _numeric(ann: Any) -> tuple[type | None, list[Any]]:
     """(int or float, extra bound metadata) for a numeric annotation, else (None, [])."""
     if ann in (int, float):
         return ann, []
+    if typing.get_origin(ann) in (typing.Union, types.UnionType):  # optional: `float | None`
+        inner = [a for a in typing.get_args(ann) if a is not type(None)]
+        return _numeric(inner[0]) if len(inner) == 1 else (None, [])
     if typing.get_origin(ann) is typing.Annotated:
         inner, *meta = typing.get_args(ann)
         extra = [x for m in meta for x in getattr(m, "metadata", [m])]
