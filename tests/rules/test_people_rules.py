@@ -226,6 +226,15 @@ def test_strain_rises_with_unproductive_meetings_and_anxiety_by_the_stated_amoun
 
 
 @pytest.mark.parametrize("rules", ENGINES)
+def test_anxiety_adds_strain_as_anxiety_strain_unproductive_meetings_per_unit(rules):
+    # 0.1 + 0.03 * 0 + 2.0 * 0.03 * 0.5 - 0.02 * 0.1 = 0.128
+    out = rules.strain_update(_one(0.1), _one(0.0), _one(0.5), 0.03, 0.02, 2.0)
+    assert out[0] == pytest.approx(0.128, abs=1e-15)
+    none = rules.strain_update(_one(0.1), _one(0.0), _one(0.5), 0.03, 0.02, 0.0)
+    assert none[0] == pytest.approx(0.098, abs=1e-15)
+
+
+@pytest.mark.parametrize("rules", ENGINES)
 def test_strain_falls_at_rest_by_the_recovery_rate(rules):
     out = rules.strain_update(_one(0.5), _one(0.0), _one(0.0), 0.03, 0.1)
     assert out[0] == pytest.approx(0.45, abs=1e-15)
