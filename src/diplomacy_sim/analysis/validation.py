@@ -855,7 +855,8 @@ def summary_table(ev: Evaluation) -> dict[str, Any]:
         k = sum(r.verdict == REPRODUCED for r in rs)
         out[spec["key"]] = {"number": spec["number"], "title": spec["title"],
                             "role": spec["role"], "places": {r.place: r.verdict for r in rs},
-                            "reproduced_in": f"{k} of {len(rs)}"}
+                            "reproduced_in": f"{k} of {len(rs)}", "source": spec["source"],
+                            "why_calibration": spec.get("why_calibration", "")}
     return out
 
 

@@ -140,8 +140,9 @@ def place_experiments(prereg: dict[str, Any], p: Place) -> dict[str, dict[str, A
         doctrines=DOCTRINES)
     out["baseline_no_shocks"] = _exp(
         "baseline_no_shocks", p.name, f"Validation baseline without shocks: {p.name}",
-        f"The {p.name} scenario with its shocks removed, same seeds as the baseline (face "
-        "validity).", reps["baseline_no_shocks"], outputs=ts, doctrines=DOCTRINES,
+        f"The {p.name} scenario with its shocks removed, under its own doctrine "
+        f"({p.doctrine}), same seeds as the baseline (face validity).",
+        reps["baseline_no_shocks"], outputs=ts, doctrines=[p.doctrine],
         shock_regimes={"none": []})
     out["reorganisation"] = _exp(
         "reorganisation", p.name, f"Validation 1: reorganisation dip, {p.name}",

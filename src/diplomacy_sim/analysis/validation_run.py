@@ -169,6 +169,12 @@ def tables(data: dict[str, Any]) -> dict[str, str]:
         del key
     out["summary"] = "\n".join(rows)
 
+    ro = ["| # | Pattern | Role | Source | Why a calibration target |", "|---|---|---|---|---|"]
+    for s in data["summary"].values():
+        ro.append(f"| {s['number']} | {s['title']} | {s['role']} | {s['source']} | "
+                  f"{s['why_calibration'] or '– (out of sample)'} |")
+    out["roles"] = "\n".join(ro)
+
     lines = []
     for key, s in data["summary"].items():
         lines.append(f"\n**{s['number']}. {s['title']}** ({s['role']}):\n")
