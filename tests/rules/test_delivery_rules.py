@@ -92,3 +92,20 @@ def test_live_work_moves_its_rate_of_the_way_toward_its_upkeep():
 def test_a_board_below_the_unproductive_pace_was_unproductive_and_at_it_was_not():
     assert dl.unproductive(0.0299, 0.12, 0.25)
     assert not dl.unproductive(0.03, 0.12, 0.25)
+
+
+def test_commitment_is_the_geometric_mean_of_two_beliefs_less_strain():
+    beliefs = np.array([[0.5, 0.64, 0.25], [0.9, 1.0, 1.0]])
+    np.testing.assert_allclose(dl.commitment(beliefs, np.array([0.5, 0.0])), [0.2, 1.0])
+
+
+def test_spare_capacity_is_discretionary_money_left_against_before_any_cut():
+    got = dl.spare_capacity(np.array([1.0, 3.0, 0.0]), np.array([10.0, 10.0, 10.0]),
+                            np.array([0.8, 0.8, 0.8]))
+    np.testing.assert_allclose(got, [0.5, 1.0, 0.0])
+
+
+def test_an_experiment_fails_with_the_appetite_for_risk_the_bosses_do_not_tolerate():
+    assert dl.experiment_fail_chance(0.5, 0.2) == pytest.approx(0.4)
+    assert dl.experiment_fail_chance(0.0, 0.0) == 0.0
+    assert dl.experiment_fail_chance(1.0, 1.0) == 0.0

@@ -66,3 +66,12 @@ def test_an_abolished_body_adds_no_capacity(tiny):
     tiny.services.staff0 = sv.staff(tiny, 0.0)
     tiny.orgs.alive[CHARITY] = False
     np.testing.assert_allclose(sv.capacity(tiny, tiny.services.staff0), [14 / 15, 16 / 17])
+
+
+def test_money_and_staff_are_both_needed_the_lesser_sets_capacity(tiny):
+    tiny.services.staff0 = sv.staff(tiny, 0.0)
+    half_staff = tiny.services.staff0 * np.array([0.5, 1.0, 1.0])
+    tiny.orgs.budget[HOSP] *= 2.0  # more money does not make up for missing staff
+    np.testing.assert_allclose(sv.capacity(tiny, half_staff), [11 / 15, 16 / 17])
+    tiny.orgs.budget[HOSP] *= 0.125  # a quarter of its money: now money is the lesser
+    np.testing.assert_allclose(sv.capacity(tiny, half_staff), [(2 + 6 + 1) / 15, (0.5 + 15) / 17])
