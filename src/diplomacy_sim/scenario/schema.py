@@ -467,6 +467,7 @@ class MoveParams(_Strict):
     set_joint_capacity_cost: int = param(1, 0, 20, "action points", "Cost of setting joint capacity")
     agree_to_disagree_cost: int = param(1, 0, 20, "action points", "Cost of agreeing to disagree")
     ask_mandate_cost: int = param(2, 0, 20, "action points", "Cost of asking for a mandate")
+    stay_idle_cost: int = param(0, 0, 20, "action points", "Cost of making no deliberate moves")
 
 
 class Parameters(_Strict):
