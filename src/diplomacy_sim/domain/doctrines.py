@@ -115,7 +115,8 @@ def merge(current: Decisions, fresh: Decisions, week: int) -> Decisions:
             continue
         keep = current.held(f.name, week)
         new = getattr(fresh, f.name)
-        setattr(current, f.name, np.where(keep, getattr(current, f.name), new))
+        setattr(current, f.name, np.where(keep, getattr(current, f.name), new)
+                if keep.any() else new)
     return current
 
 

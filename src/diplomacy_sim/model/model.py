@@ -230,7 +230,8 @@ class DiplomacyModel(mesa.Model):
         held = d.held("proposal", self.week)
         # a proposal lapses once its initiative is no longer free (a participant's may
         # re-table abandoned work before the autopilot would)
-        ok[ok] = np.where(held[ok], free[d.proposal[ok]], np.isin(d.proposal[ok], cand))
+        ready_now = ready & alive_parties
+        ok[ok] = np.where(held[ok], free[d.proposal[ok]], ready_now[d.proposal[ok]])
         d.proposal = np.where(ok, d.proposal, -1)
         ctx.decisions = d
         ctx.present = o.alive & d.attend
