@@ -473,15 +473,17 @@ def overlay(tree: Path, paths: list[str]) -> None:
             shutil.copy2(src, dst)
 
 
-PRELOAD = ("numpy", "scipy.sparse", "scipy.stats", "pandas", "pyarrow", "pydantic", "yaml",
-           "networkx", "mesa", "matplotlib")
+PRELOAD = ("numpy", "scipy.sparse", "scipy.stats", "pandas", "pydantic", "yaml", "networkx",
+           "mesa")
 """Libraries a test server imports once; each test run is a fork of it (the package under
 test is never imported by the server, so every fork imports the mutated files afresh)."""
 
 
 def _clean_env(tree: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "HYPOTHESIS"))}
-    env.update(PYTHONDONTWRITEBYTECODE="1", CI="true")
+    # one thread per library: the server forks, and a fork of a threaded process may hang
+    env.update(PYTHONDONTWRITEBYTECODE="1", CI="true", OMP_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     if tree is not None:
         env["PYTHONPATH"] = str(tree / "src")
     return env
@@ -752,8 +754,36 @@ def report(sha: str, rows: list[dict[str, str]], timing: dict[str, float]) -> st
     ]
     for r in rows:
         who = f"{STAGE_WORDS[r['stage'] or None]}: `{r['test']}`" if r["stage"] else "**survived**"
+        if r["test"].startswith("(timed out"):
+            who += " (a timeout, not a failed assertion)"
         lines.append(f"| `{r['id']}` | {r['kind']} | {r['what']} | `{r['where']}` | {who} |")
     return "\n".join(lines) + "\n"
+
+
+def rows_from_log(log: Path, commit: str) -> tuple[str, list[dict[str, str]]]:
+    """Rebuild the table from a run's log (for a run stopped before it wrote its report)."""
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", commit], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    words = {v: k for k, v in STAGE_WORDS.items()}
+    by_id = {mu.id: mu for mu in MUTANTS}
+    line = re.compile(r"^\[\d+/\d+\] (\S+): (" + "|".join(map(re.escape, words)) +
+                      r") ?(.*) \(([\d.]+) s\)$")
+    rows = []
+    for text in log.read_text(encoding="utf-8").splitlines():
+        hit = line.match(text)
+        if not hit or hit.group(1) not in by_id:
+            continue
+        mu = by_id[hit.group(1)]
+        where = []
+        for e in mu.edits:
+            src = subprocess.run(["git", "-C", str(ROOT), "show", f"{sha}:{PKG}{e.path}"],
+                                 check=True, capture_output=True, text=True).stdout
+            where.append(f"{e.path}:{line_of(src, e.old)}")
+        rows.append({"id": mu.id, "kind": mu.kind, "what": mu.what, "where": ", ".join(where),
+                     "stage": words[hit.group(2)] or "", "test": hit.group(3).strip(),
+                     "seconds": hit.group(4)})
+    order = {mu.id: n for n, mu in enumerate(MUTANTS)}
+    return sha, sorted(rows, key=lambda r: order[r["id"]])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -772,6 +802,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-fork", action="store_true",
                     help="start a fresh Python for every test run (slower; no test server)")
     ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--from-log", help="write the report from a run's log (with --commit)")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     a = ap.parse_args(argv)
     if a.serve:
@@ -779,6 +810,16 @@ def main(argv: list[str] | None = None) -> int:
     if a.list:
         for mu in MUTANTS:
             print(f"{mu.id:34} {mu.kind:9} {mu.what}")
+        return 0
+    if a.from_log:
+        sha, rows = rows_from_log(Path(a.from_log), a.commit)
+        timing = {b.group(1): float(b.group(2)) for b in re.finditer(
+            r"^baseline (\w+): pass \(([\d.]+) s\)$", Path(a.from_log).read_text(), re.M)}
+        text = report(sha, rows, timing)
+        if a.out:
+            (ROOT / a.out).write_text(text, encoding="utf-8")
+        else:
+            print(text)
         return 0
     only = set(a.only.split(",")) if a.only else None
     for name in [x for x in list(STAGES) if x not in a.stages.split(",")]:
