@@ -67,16 +67,19 @@ def line_chart(
     colour: str = RUN_COLOUR,
     cache: PolylineCache | None = None,
     series: tuple[Any, Any] = ("run", "baseline"),
+    others: Sequence[tuple[Sequence[dict[str, float]], str]] = (),
 ) -> str:
     """A small-multiple SVG chart of one 0..1 outcome over the weeks.
 
     ``cache`` (optional) keeps the formatted points of the series named by ``series`` (the
-    run's key, the baseline's key) between calls.
+    run's key, the baseline's key) between calls. ``others``: more runs drawn dashed, as
+    (rows, colour), e.g. the session a training room branched from.
     """
     w, h, left, right, top, bottom = 300, 130, 30, 8, 22, 18
     pw, ph = w - left - right, h - top - bottom
     # the time axis grows with the run (in quarters of a year) so early weeks are readable
-    span = min(horizon, max(26, -(-int(len(rows) * 1.2) // 13) * 13))
+    longest = max([len(rows), *(len(o) for o, _ in others)])
+    span = min(horizon, max(26, -(-int(longest * 1.2) // 13) * 13))
 
     def sx(week: float) -> float:
         return left + pw * min(week, span) / max(span, 1)
@@ -124,6 +127,11 @@ def line_chart(
         pts, _, _ = points(series[1], baseline[: max(week, 1)])
         parts.append(f'<polyline class="baseline" points="{pts}" fill="none" '
                      f'stroke="{BASELINE_COLOUR}" stroke-width="1.5" stroke-opacity="0.6"/>')
+    for other, other_colour in others:
+        if other:
+            pts, _, _ = points(None, other)
+            parts.append(f'<polyline class="branch" points="{pts}" fill="none" '
+                         f'stroke="{other_colour}" stroke-width="1.8" stroke-dasharray="5,3"/>')
     if rows:
         pts, x_last, y_last = points(series[0], rows)
         parts.append(f'<polyline class="run" points="{pts}" fill="none" '
