@@ -172,6 +172,7 @@ class Room:
         self.holder: dict[str, str] = {}
         self.pending: dict[str, list[dict[str, Any]]] = {}
         self.balcony: set[str] = set()
+        self.balcony_log: list[tuple[str, int]] = []  # (participant, round) of every visit
         self.spent: dict[str, dict[str, int]] = {}
         self.messages: list[dict[str, Any]] = []
         self.shocks: list[dict[str, Any]] = []
@@ -639,6 +640,7 @@ class Room:
 
     def _on_balcony(self, pl: dict[str, Any], replaying: bool) -> None:
         self.balcony.add(pl["pid"])
+        self.balcony_log.append((pl["pid"], int(pl["round"])))
         self.spent.setdefault(pl["pid"], {})["balcony"] = self.settings.balcony_cost
 
     def _on_message(self, pl: dict[str, Any], replaying: bool) -> None:
