@@ -22,11 +22,12 @@ from diplomacy_sim.room.room import (
     Room,
     RoomSettings,
     _problems,
+    base_scenario,
+    catalogue,
     catalogue_names,
     scenario_spec,
 )
 from diplomacy_sim.room.store import Entry, SessionRecord, Store
-from diplomacy_sim.scenario.loader import list_scenarios, load_scenario
 from diplomacy_sim.scenario.schema import DOCTRINES
 
 DB_ENV = "DIPLOMACY_SIM_ROOM_DB"
@@ -70,7 +71,7 @@ class RoomRegistry:
     # ------------------------------------------------------------------ catalogue
     @staticmethod
     def scenario_choices() -> list[tuple[str, str]]:
-        return [(name, title) for name, title, _ in list_scenarios()]
+        return catalogue()
 
     @staticmethod
     def autopilot_choices() -> tuple[str, ...]:
@@ -86,10 +87,9 @@ class RoomRegistry:
         to the scenario's own; ``open_roles`` to every organisation's leader. ``more`` may set
         ``action_points``, ``costs``, ``balcony_cost``, ``message_cost`` (bounded).
         """
-        if not isinstance(scenario, str) or scenario not in catalogue_names():
-            raise RoomError(f"No scenario called {str(scenario)[:60]!r}; choose one of: "
-                            f"{', '.join(catalogue_names())}.")
-        base = load_scenario(scenario)
+        if not isinstance(scenario, str):
+            raise RoomError(f"Choose a scenario: {', '.join(catalogue_names())}.")
+        base = base_scenario(scenario)
         try:
             settings = RoomSettings(
                 scenario=scenario, seed=base.seed if seed is None else seed,

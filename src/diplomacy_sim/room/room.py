@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any, Literal
 
 import numpy as np
@@ -92,18 +93,40 @@ def clean_text(text: Any, limit: int, what: str) -> str:
     return s
 
 
+@cache
+def _catalogue() -> tuple[tuple[str, str], ...]:
+    return tuple((name, title) for name, title, _ in list_scenarios())
+
+
 def catalogue_names() -> list[str]:
-    return [name for name, _, _ in list_scenarios()]
+    """The shipped scenarios' names: the only scenarios a session may use."""
+    return [name for name, _ in _catalogue()]
+
+
+def catalogue() -> list[tuple[str, str]]:
+    return list(_catalogue())
+
+
+@cache
+def _base_scenario(name: str) -> schema.Scenario:
+    return load_scenario(name)
+
+
+def base_scenario(name: str) -> schema.Scenario:
+    """A shipped scenario by its catalogue name (never a path)."""
+    if name not in catalogue_names():
+        raise RoomError(f"No scenario called {name[:60]!r}; choose one of: "
+                        f"{', '.join(catalogue_names())}.")
+    return _base_scenario(name)
 
 
 def scenario_spec(settings: RoomSettings) -> schema.Scenario:
-    """The session's scenario, from the catalogue by name only (never a path)."""
-    if settings.scenario not in catalogue_names():
-        raise RoomError(f"No scenario called {settings.scenario[:60]!r}; choose one of: "
-                        f"{', '.join(catalogue_names())}.")
-    steps = settings.weeks_per_round * MAX_ROUNDS
-    return load_scenario(settings.scenario, overrides={
-        "seed": settings.seed, "doctrine": settings.autopilot, "steps": min(steps, 5200)})
+    """The session's scenario: the catalogue's, with the session's seed and autopilot
+    doctrine, and a horizon that covers every round a session can reach."""
+    base = base_scenario(settings.scenario)
+    steps = min(max(base.steps, settings.weeks_per_round * MAX_ROUNDS), 5200)
+    return base.model_copy(update={"seed": settings.seed, "doctrine": settings.autopilot,
+                                   "steps": steps})
 
 
 def rows_bytes(model: DiplomacyModel) -> bytes:

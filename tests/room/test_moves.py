@@ -1,0 +1,148 @@
+"""Each move: a clear message for a bad one, and its effect through the model's own rules;
+the action-point budget; moves that collide at close are recorded as not happening."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from diplomacy_sim.domain.state import Stage
+from diplomacy_sim.room import MoveRejected, RoomError
+
+from .conftest import COUNCIL, HOSPITAL, make_session
+
+
+@pytest.fixture
+def open_session(registry):
+    s = make_session(registry, open_roles=[HOSPITAL, COUNCIL, "city_council.frontline"],
+                     roles=(HOSPITAL, COUNCIL, "city_council.frontline"))
+    s.room.open_round(s.key)
+    return s
+
+
+def call(room, role_id, move):
+    """Apply a move through the room's dispatch now (as closing the round does)."""
+    role = room.role_spec(role_id)
+    return room.registry[move["kind"]].call(room.model, role, move)
+
+
+def test_propose_puts_an_own_initiative_on_the_table(open_session):
+    room, tok = open_session.room, open_session.t(HOSPITAL)
+    with pytest.raises(MoveRejected, match="reablement is not one of the initiative choices; "
+                                           "allowed: Joint discharge team"):
+        room.submit_moves(tok, [{"kind": "propose", "initiative": "reablement"}])
+    with pytest.raises(MoveRejected, match="Move 2 .*already negotiating") as exc:
+        room.submit_moves(tok, [{"kind": "propose", "initiative": "housing_first"},
+                                {"kind": "propose", "initiative": "housing_first"}])
+    assert exc.value.index == 1
+    ini = room.model.state.initiatives
+    q = ini.ids.index("housing_first")
+    assert ini.stage[q] == Stage.PROPOSED  # checking touched nothing
+    ev = call(room, HOSPITAL, {"kind": "propose", "initiative": "housing_first"})
+    assert ini.stage[q] == Stage.NEGOTIATING and ev.kind == "move"
+
+
+def test_court_brings_a_cold_partner_back(open_session):
+    room, tok = open_session.room, open_session.t(HOSPITAL)
+    with pytest.raises(MoveRejected, match="already at the table"):
+        room.submit_moves(tok, [{"kind": "court", "org": "shelter_link"}])
+    o = room.model.state.orgs
+    j = room.model.org_index["shelter_link"]
+    o.engaged[j] = False  # the shelter has gone cold
+    room.submit_moves(tok, [{"kind": "court", "org": "shelter_link"}])
+    assert not o.engaged[j]
+    room.close_round(open_session.key)
+    made = next(m for m in room.timeline[0]["moves"] if m["by"] == "participant")
+    assert made["ok"] and made["text"] == ("Player 1 (Hospital chief executive, Northgate "
+                                           "Hospital) courted Shelter Link (charity).")
+    assert any(e["text"].startswith("Shelter Link (charity) is back at the table")
+               for e in room.timeline[0]["events"])
+
+
+def test_cede_takes_on_cost_from_the_other_parties(open_session):
+    room, tok = open_session.room, open_session.t(COUNCIL)
+    for bad, msg in ((1.5, "must be from 0.01 to 1"), ("lots", "must be a number"),
+                     (float("nan"), "must be from")):
+        with pytest.raises(MoveRejected, match=msg):
+            room.submit_moves(tok, [{"kind": "cede", "initiative": "joint_discharge_team",
+                                     "share": bad}])
+    call(room, HOSPITAL, {"kind": "propose", "initiative": "joint_discharge_team"})
+    ini = room.model.state.initiatives
+    q = ini.ids.index("joint_discharge_team")
+    j = room.model.org_index["city_council"]
+    before = ini.shares[q].copy()
+    call(room, COUNCIL, {"kind": "cede", "initiative": "joint_discharge_team", "share": 0.1})
+    assert ini.shares[q, j] == pytest.approx(before[j] + 0.1)
+    assert ini.shares[q].sum() == pytest.approx(1.0)
+
+
+def test_meet_warms_an_informal_tie_with_someone_reachable(open_session):
+    room, tok = open_session.room, open_session.t(HOSPITAL)
+    me = room.role_spec(HOSPITAL).person
+    other = room.role_spec(COUNCIL).person
+    with pytest.raises(MoveRejected, match="is not one of the person choices"):
+        room.submit_moves(tok, [{"kind": "meet", "person": me}])
+    t = room.model.state.ties
+    e = np.flatnonzero((t.src == me) & (t.dst == other))
+    before = float(t.trust[e[0]]) if e.size else 0.0
+    room.submit_moves(tok, [{"kind": "meet", "person": str(other)}])  # a page sends text
+    call(room, HOSPITAL, {"kind": "meet", "person": other})
+    t = room.model.state.ties
+    e = np.flatnonzero((t.src == me) & (t.dst == other))
+    assert e.size == 1 and float(t.trust[e[0]]) > before
+
+
+def test_who_may_make_which_move_and_bad_requests_are_named(open_session):
+    room = open_session.room
+    nurse = open_session.t("city_council.frontline")
+    with pytest.raises(MoveRejected, match="a social worker cannot propose an initiative"):
+        room.submit_moves(nurse, [{"kind": "propose", "initiative": "joint_discharge_team"}])
+    assert [m["kind"] for m in room.move_catalogue(nurse)] == ["meet"]
+    tok = open_session.t(HOSPITAL)
+    with pytest.raises(MoveRejected, match="no move `fly`; allowed: propose, court, cede, meet"):
+        room.submit_moves(tok, [{"kind": "fly"}])
+    with pytest.raises(MoveRejected, match="unknown field `org`"):
+        room.submit_moves(tok, [{"kind": "propose", "initiative": "housing_first", "org": "x"}])
+    with pytest.raises(MoveRejected, match="choose the initiative"):
+        room.submit_moves(tok, [{"kind": "propose"}])
+    with pytest.raises(MoveRejected, match="must be a list"):
+        room.submit_moves(tok, "propose")
+
+
+def test_moves_must_fit_the_action_points_left(open_session):
+    room, tok = open_session.room, open_session.t(HOSPITAL)
+    assert room.points(tok) == {"budget": 6, "moves": 0, "balcony": 0, "messages": 0, "left": 6}
+    three = [{"kind": "propose", "initiative": q} for q in
+             ("joint_discharge_team", "pooled_prevention", "housing_first")]
+    with pytest.raises(MoveRejected, match="cost 9 points; you have 6 left"):
+        room.submit_moves(tok, three)
+    room.go_to_balcony(tok)
+    with pytest.raises(MoveRejected, match="cost 6 points; you have 4 left"):
+        room.submit_moves(tok, three[:2])
+    room.submit_moves(tok, three[:1])
+    assert room.points(tok)["left"] == 1
+    with pytest.raises(RoomError, match="already on the balcony"):
+        room.go_to_balcony(tok)
+
+
+def test_a_move_that_collides_at_close_is_recorded_as_not_happening(open_session):
+    room = open_session.room
+    both = [{"kind": "propose", "initiative": "joint_discharge_team"}]
+    room.submit_moves(open_session.t(HOSPITAL), both)
+    room.submit_moves(open_session.t(COUNCIL), both)
+    room.close_round(open_session.key)
+    made = [m for m in room.timeline[0]["moves"] if m["by"] == "participant"]
+    assert [m["ok"] for m in made] == [True, False]
+    assert "did not happen: `joint_discharge_team` is already negotiating" in made[1]["text"]
+
+
+def test_the_move_catalogue_offers_only_own_work_and_reachable_people(open_session):
+    room = open_session.room
+    cat = {m["kind"]: m for m in room.move_catalogue(open_session.t(HOSPITAL))}
+    assert set(cat) == {"propose", "court", "cede", "meet"}
+    assert cat["propose"]["cost"] == 3 and cat["meet"]["cost"] == 1
+    ids = [v for v, _ in cat["propose"]["fields"][0]["options"]]
+    assert ids == ["joint_discharge_team", "pooled_prevention", "housing_first"]
+    people = [v for v, _ in cat["meet"]["fields"][0]["options"]]
+    p = room.model.state.people
+    assert people and all(p.org[i] != room.role_spec(HOSPITAL).org for i in people)
