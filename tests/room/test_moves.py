@@ -31,7 +31,7 @@ def test_propose_puts_an_own_initiative_on_the_table(open_session):
     with pytest.raises(MoveRejected, match="reablement is not one of the initiative choices; "
                                            "allowed: Joint discharge team"):
         room.submit_moves(tok, [{"kind": "propose", "initiative": "reablement"}])
-    with pytest.raises(MoveRejected, match="Move 2 .*already negotiating") as exc:
+    with pytest.raises(MoveRejected, match=r"Move 2 .*already negotiating") as exc:
         room.submit_moves(tok, [{"kind": "propose", "initiative": "housing_first"},
                                 {"kind": "propose", "initiative": "housing_first"}])
     assert exc.value.index == 1
