@@ -146,3 +146,18 @@ def test_settings_are_bounded_and_the_scenario_comes_from_the_catalogue(registry
     with pytest.raises(RoomError, match="idle_policy"):
         registry.create("integrated_discharge", idle_policy="sleep")
     assert ("integrated_discharge", "Integrated discharge") in registry.scenario_choices()
+
+
+def test_the_trainer_sees_roles_before_and_submissions_during_a_round(registry):
+    choices = registry.role_choices("integrated_discharge")
+    assert [r.id for r in choices if r.open] == [
+        "northgate_hospital.leader", "city_council.leader", "home_first_charity.leader",
+        "shelter_link.leader"]
+    s = make_session(registry)
+    s.room.open_round(s.key)
+    s.room.submit_moves(s.t(HOSPITAL), [{"kind": "propose", "initiative": "housing_first"}])
+    view = s.room.facilitator_view(s.key)
+    assert view["submissions"][HOSPITAL]["moves"] == [
+        {"kind": "propose", "text": "put Housing First for frequent attenders on the table"}]
+    assert view["submissions"][COUNCIL]["moves"] is None  # not submitted yet
+    assert {"id": "p1", "name": "Player 1", "role_id": HOSPITAL} in view["participants"]

@@ -19,6 +19,7 @@ from diplomacy_sim.room import codes
 from diplomacy_sim.room.errors import PermissionDenied, RoomError, Throttled
 from diplomacy_sim.room.room import (
     MAX_ROUNDS,
+    RoleInfo,
     Room,
     RoomSettings,
     _problems,
@@ -72,6 +73,19 @@ class RoomRegistry:
     @staticmethod
     def scenario_choices() -> list[tuple[str, str]]:
         return catalogue()
+
+    @staticmethod
+    def role_choices(scenario: str) -> list[RoleInfo]:
+        """The roles a session of ``scenario`` would have (no session made); ``open`` marks
+        the default open roles (every organisation's leader)."""
+        from diplomacy_sim.model.model import DiplomacyModel
+        from diplomacy_sim.room.roles import roles_of
+
+        if not isinstance(scenario, str):
+            raise RoomError(f"Choose a scenario: {', '.join(catalogue_names())}.")
+        roles = roles_of(DiplomacyModel(base_scenario(scenario)))
+        return [RoleInfo(r.id, r.label, r.org_id, r.org_name, r.kind, r.kind == "leader", None,
+                         True, r.button) for r in roles]
 
     @staticmethod
     def autopilot_choices() -> tuple[str, ...]:

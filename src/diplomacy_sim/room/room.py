@@ -568,14 +568,16 @@ class Room:
                     "role": r.button, "participant": pid,
                     "name": self.participants[pid].name if pid else None,
                     "submitted": pid in self.pending if pid else False,
-                    "moves": [self._describe(r, m) for m in self.pending.get(pid or "", [])],
+                    "moves": [{"kind": m["kind"], "text": self._describe(r, m)}
+                              for m in self.pending.get(pid or "", [])] if pid in self.pending
+                    else None,
                     "points": self._spent(pid) if pid else None,
                     "on_balcony": pid in self.balcony if pid else False,
                 }
             return {
                 "code": self.code, "status": self.status, "round": self.round,
                 "rounds": self.rounds, "week": self.week, "round_text": self.round_text,
-                "participants": [{"id": p.id, "name": p.name, "role": p.role}
+                "participants": [{"id": p.id, "name": p.name, "role_id": p.role}
                                  for p in self.participants.values()],
                 "roles": [asdict(r) for r in self.roles()],
                 "submissions": subs,
