@@ -49,6 +49,8 @@ NAME_MAX = 40
 MESSAGE_MAX = 280
 MESSAGES_PER_ROUND = 20
 PARTICIPANTS_MAX = 60
+SUBMISSIONS_PER_ROUND = 100
+"""Times one participant may change their moves in a round (keeps the log bounded)."""
 SHOCK_KINDS = ("reorganisation", "budget_cut", "demand_surge", "leadership_turnover",
                "national_mandate")
 """Shocks the trainer may inject (as in the explorer's shock panel; elections are scheduled)."""
@@ -194,6 +196,7 @@ class Room:
         self._by_token: dict[str, str] = {}
         self.holder: dict[str, str] = {}
         self.pending: dict[str, list[dict[str, Any]]] = {}
+        self._submissions: dict[str, int] = {}
         self.balcony: set[str] = set()
         self.balcony_log: list[tuple[str, int]] = []  # (participant, round) of every visit
         self.spent: dict[str, dict[str, int]] = {}
@@ -379,6 +382,9 @@ class Room:
             if not (self.model.state.orgs.alive[role.org]
                     and self.model.state.people.active[role.person]):
                 raise RoomError(f"{role.org_name} no longer exists: your role has no moves.")
+            if self._submissions.get(p.id, 0) >= SUBMISSIONS_PER_ROUND:
+                raise RoomError(f"Moves can be changed at most {SUBMISSIONS_PER_ROUND} times a "
+                                "round.")
             clean = actions.check(self.registry, moves, self.model, role, self._roles)
             cost = sum(self.costs[m["kind"]] for m in clean)
             s = self._spent(p.id)
@@ -662,6 +668,7 @@ class Room:
 
     def _on_submit(self, pl: dict[str, Any], replaying: bool) -> None:
         self.pending[pl["pid"]] = [dict(m) for m in pl["moves"]]
+        self._submissions[pl["pid"]] = self._submissions.get(pl["pid"], 0) + 1
 
     def _on_balcony(self, pl: dict[str, Any], replaying: bool) -> None:
         self.balcony.add(pl["pid"])
@@ -683,6 +690,7 @@ class Room:
         self.round = int(pl["round"])
         self.status = "open"
         self.pending = {}
+        self._submissions = {}
         self.balcony = set()
         self.spent = {}
 
