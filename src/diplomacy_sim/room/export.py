@@ -130,9 +130,17 @@ def pack_html(room: Room, key: str | None = None, *, trusted: bool = False,
                  f"{_e(rec['end_week'] - 1)})</h3><ul>")
         for s in rec["shocks"]:
             h.append(f"<li><b>Shock:</b> {_e(s['label'])} (week {_e(s['week'])})</li>")
+        auto: dict[str, int] = {}
         for m in rec["moves"]:
+            if m["by"] == "autopilot":
+                auto[m["role"]] = auto.get(m["role"], 0) + 1
+                continue
             cls = "" if m["ok"] else " class='failed'"
             h.append(f"<li{cls}>{_e(m['text'])}</li>")
+        if auto:
+            n = sum(auto.values())
+            h.append(f"<li class='muted'>The autopilot made {n} move{'s' if n != 1 else ''} for "
+                     f"{len(auto)} role{'s' if len(auto) != 1 else ''} (listed in moves.csv).</li>")
         for e in rec["events"]:
             if e["kind"] in ("went_cold", "came_back", "live", "abandoned", "agreed",
                              "broken_promise", "slipped", "leadership_turnover") or e["injected"]:
