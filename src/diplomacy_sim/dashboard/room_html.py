@@ -5,6 +5,7 @@ text ``<b>``. Plain functions of plain dicts (the engine's views), tested withou
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
@@ -15,6 +16,9 @@ from diplomacy_sim.dashboard.session import humanise
 
 SCREEN_OUTCOMES = ("integration", "trust", "user_outcome", "engagement")
 """The projector's charts: the outcomes a room talks about (four fit a 1280×720 wall)."""
+SCREEN_TEXT_SCALE = 1.75
+"""Chart lettering on the projector: 9-unit ticks become ~16 units, which at two charts
+across a 1280 px wall is over 18 px."""
 CONSOLE_OUTCOMES = ("integration", "trust", "pluralism", "engagement", "user_outcome", "strain",
                     "avoidance")
 
@@ -47,8 +51,10 @@ def qr_img_html(url: str, px: int = 180) -> str:
     encoded in the picture's modules, never written into the page as markup."""
     import segno
 
-    svg = segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff")
-    data = base64.b64encode(svg.encode()).decode()
+    svg = io.BytesIO()
+    segno.make(url, error="m").save(svg, kind="svg", scale=4, border=2, dark="#000",
+                                    light="#fff", xmldecl=False)
+    data = base64.b64encode(svg.getvalue()).decode()
     return (f'<img class="join-qr" alt="QR code of the join address" width="{px}" '
             f'height="{px}" src="data:image/svg+xml;base64,{data}">')
 
@@ -56,7 +62,8 @@ def qr_img_html(url: str, px: int = 180) -> str:
 # --------------------------------------------------------------------------- private view
 def _bar(label: str, w: float, colour: str) -> str:
     return (f'<div style="display:flex;align-items:center;font-size:14px">'
-            f'<span style="width:150px;overflow:hidden;white-space:nowrap">{e(humanise(label))}'
+            f'<span style="width:230px;overflow:hidden;white-space:nowrap;text-overflow:ellipsis">'
+            f'{e(humanise(label))}'
             f'</span><span style="display:inline-block;height:9px;width:{100 * max(min(w, 1), 0):.0f}px;'
             f'background:{colour};opacity:.75"></span><span style="margin-left:6px">{w:.2f}</span>'
             "</div>")
@@ -66,22 +73,22 @@ def organisation_html(org: Mapping[str, Any]) -> str:
     """The participant's organisation: agenda, budget, targets, live initiatives."""
     agenda = sorted(dict(org.get("agenda", {})).items(), key=lambda kv: -kv[1])
     bars = "".join(_bar(k, float(w), "#1565c0") for k, w in agenda[:6])
-    targets = org.get("targets") or {}
-    if isinstance(targets, Mapping):
-        tgt = "".join(f"<li>{e(humanise(k))}: {e(_fmt(v))}</li>" for k, v in targets.items())
-    else:
-        tgt = "".join(f"<li>{e(t)}</li>" for t in targets)
+    target = org.get("target")
+    tgt = (f"<li>the national target on {e(target)} "
+           f"(pressure {float(org.get('pressure', 0)):.2f})</li>" if target else "")
     inits = org.get("initiatives") or []
     ini = "".join(
         f'<li>{e(i.get("name", i.get("id")))} — {e(humanise(str(i.get("stage", ""))))}'
         f'{", progress " + format(float(i["progress"]), ".2f") if "progress" in i else ""}</li>'
         for i in inits) or "<li>none yet</li>"
     budget = org.get("budget")
-    free = org.get("discretionary_budget")
+    free = org.get("discretionary", org.get("discretionary_budget"))
     money = (f'Budget £{float(budget):,.1f}m a year' if budget is not None else "")
     if free is not None:
         money += f' (free for joint work £{float(free):,.1f}m)'
-    status = org.get("status") or ("at the table" if org.get("engaged", True) else "gone cold")
+    status = ("abolished" if not org.get("alive", True) else
+              "at the table" if org.get("at_the_table", True) else
+              "gone cold (not attending the board)")
     return (f'<div class="org-card" style="border-left:6px solid #1565c0;padding:8px 12px;'
             f'background:#f5f9ff;border-radius:4px">'
             f'<div style="font-weight:600;font-size:18px">{e(org.get("name", ""))}</div>'
@@ -92,10 +99,6 @@ def organisation_html(org: Mapping[str, Any]) -> str:
                f'<ul style="font-size:14px;margin:0">{tgt}</ul>' if tgt else "")
             + f'<div style="font-size:14px;margin-top:6px;font-weight:600">Live initiatives</div>'
             f'<ul style="font-size:14px;margin:0">{ini}</ul></div>')
-
-
-def _fmt(v: Any) -> str:
-    return f"{v:.2f}" if isinstance(v, float) else str(v)
 
 
 def person_html(person: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
@@ -121,7 +124,8 @@ def person_html(person: Mapping[str, Any], names: Mapping[str, str] | None = Non
             + (f'<div style="font-size:14px;margin-top:6px;font-weight:600">What you sense of the '
                f'place (noisy)</div><div style="font-size:14px">{sig}</div>' if sig else "")
             + f'<div style="font-size:14px;margin-top:6px;font-weight:600">Your ties '
-            f'({len(ties)})</div><table class="ties" style="font-size:14px;border-collapse:collapse">'
+            f'({len(ties)})</div><table class="ties" style="font-size:14px;border-collapse:separate;'
+            'border-spacing:12px 1px;margin-left:-12px">'
             f'<tr style="color:#607d8b"><td>Role</td><td>Organisation</td><td>Trust</td>'
             f'<td>Channel</td></tr>{tie_rows}</table>{more}</div>')
 
@@ -158,8 +162,9 @@ def screen_html(view: Mapping[str, Any], title: str) -> str:
     marks = shock_marks(view.get("shocks", []))
     horizon = int(view.get("horizon") or max(len(rows), 26))
     names = [k for k in SCREEN_OUTCOMES if rows and k in rows[0]]
-    svgs = [charts.line_chart(k, rows, base, horizon, marks) for k in names]
-    grid = chart_grid_html(svgs, int(view.get("week", 0)), len(marks), min_width=560)
+    svgs = [charts.line_chart(k, rows, base, horizon, marks, text_scale=SCREEN_TEXT_SCALE)
+            for k in names]
+    grid = chart_grid_html(svgs, int(view.get("week", 0)), len(marks), min_width=360)
     story = "".join(f'<li style="margin-bottom:6px">{e(s)}</li>'
                     for s in view.get("narrative", [])[:6])
     story = story or '<li style="color:#78909c">The first round has not been played yet.</li>'
@@ -168,7 +173,11 @@ def screen_html(view: Mapping[str, Any], title: str) -> str:
     return (f'<div class="screen" data-week="{int(view.get("week", 0))}" style="font-size:22px;'
             'padding:8px 18px;font-family:Roboto,Arial,sans-serif">'
             '<div style="display:flex;justify-content:space-between;align-items:baseline">'
-            f'<div style="font-size:28px;font-weight:600">{e(title)}</div>'
+            f'<div style="font-size:28px;font-weight:600">{e(title)}'
+            + (f' <span class="screen-code" style="font-weight:400;color:#455a64">· join at '
+               f'/join with code <b>{e(view["code"])}</b></span>' if view.get("code")
+               and view.get("status") != "ended" else "")
+            + "</div>"
             f'<div class="round-week" style="font-size:30px;font-weight:700">'
             f'{e(view.get("round_text", ""))} · Week {int(view.get("week", 0))}</div></div>'
             '<div style="display:grid;grid-template-columns:minmax(0,2.2fr) minmax(0,1fr);'

@@ -232,6 +232,7 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
 
     fv, refused = solara.use_memo(read, [version, key])
     screen = solara.use_memo(room.screen_view, [version])
+    screen = {**screen, "horizon": int(room.rounds) * int(room.weeks_per_round)}
 
     def act(label: str, fn: Callable[[], Any]) -> None:
         try:
@@ -285,7 +286,7 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
                               on_click=lambda: router.push(f"/room/{code}/debrief"))
                 solara.Button("Projector view", icon_name="mdi-projector", text=True,
                               on_click=lambda: router.push(f"/room/{code}/screen"))
-            allowed = bool(fv.get("debrief_allowed", False))
+            allowed = bool(fv.get("debrief_open", False))
             solara.Checkbox(label="Participants may read the debrief", value=allowed,
                             on_value=lambda on: act("Debrief access",
                                                     lambda: room.allow_debrief(key, on)))
@@ -299,20 +300,35 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
             Reassign(room, key, fv, act)
         with solara.Column(style={"min-width": "340px", "flex": "1"}):
             solara.Markdown("### Inject a shock")
-            m = fv.get("choices", {})
-            ShockForm(list(m.get("organisations", [])), list(m.get("issues", [])),
+            orgs, issues = _shock_choices(room, fv)
+            ShockForm(orgs, issues,
                       lambda shock, when: _inject(room, key, shock, when),
                       disabled=status == "ended",
                       when=(("Inject now", "now"), ("At the start of the next round",
                                                     "next_round")))
-            pending = fv.get("pending_shocks") or []
-            if pending:
-                solara.Text("Waiting for the next round: " + "; ".join(
-                    str(s.get("label", s.get("kind"))) for s in pending))
+            later = [s for s in fv.get("shocks", []) if int(s.get("week", 0)) > int(room.week)]
+            if later:
+                solara.Text("Coming: " + "; ".join(f"{s.get('label')} (week {s.get('week')})"
+                                                   for s in later))
     solara.Markdown("### The balcony: the whole system")
     ConsoleCharts(room, screen, fv)
     with solara.Row():
         solara.Button("Forget this session on this browser", on_click=forget, text=True)
+
+
+def _shock_choices(room: Any, fv: dict[str, Any]
+                   ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(organisations, issues) the trainer's shock form offers, as (id, label)."""
+    choices = fv.get("choices")
+    if choices:
+        return ([tuple(x) for x in choices.get("organisations", [])],  # type: ignore[misc]
+                [tuple(x) for x in choices.get("issues", [])])
+    with room.lock:
+        st = room.model.state
+        orgs = [(oid, name) for oid, name, alive in zip(st.orgs.ids, st.orgs.names,
+                                                         st.orgs.alive, strict=True) if alive]
+        issues = list(zip(st.issue_ids, st.issue_labels, strict=True))
+    return orgs, issues
 
 
 def _inject(room: Any, key: str, shock: dict[str, Any], when: str) -> str:
@@ -344,15 +360,25 @@ def _submissions_html(room: Any, fv: dict[str, Any]) -> str:
     subs = fv.get("submissions", {})
     rows = []
     for r in room.roles():
-        moves = subs.get(r.id)
+        entry = subs.get(r.id) or {}
         who = (escape(r.taken_by) if r.taken_by else
-               '<span style="color:#78909c">autopilot</span>' if r.open or True else "")
-        if moves is None:
-            sub = '<span style="color:#78909c">—</span>'
+               '<span style="color:#78909c">autopilot</span>')
+        moves = entry.get("moves") or []
+        if not r.taken_by:
+            sub = '<span style="color:#78909c">the autopilot decides at close</span>'
+        elif not entry.get("submitted"):
+            sub = '<span style="color:#e65100">not submitted yet</span>'
         elif not moves:
-            sub = '<span style="color:#e65100">submitted: no moves</span>'
+            sub = '<span style="color:#2e7d32">submitted: no moves</span>'
         else:
-            sub = "<br>".join(escape(_move_text(m)) for m in moves)
+            sub = ('<span style="color:#2e7d32">submitted:</span><br>'
+                   + "<br>".join(escape(_move_text(m)) for m in moves))
+        if entry.get("on_balcony"):
+            sub += '<br><span style="color:#6a1b9a">on the balcony</span>'
+        pts = entry.get("points")
+        if pts:
+            sub += (f'<br><span style="color:#78909c;font-size:13px">{int(pts["left"])} of '
+                    f'{int(pts["budget"])} points left</span>')
         closed = "" if r.open else ' <span style="color:#78909c">(not open)</span>'
         rows.append(f'<tr class="role-row" data-role="{escape(r.id)}"><td style="padding:4px 8px">'
                     f'{escape(r.button)}{closed}</td><td style="padding:4px 8px">{who}</td>'
@@ -548,19 +574,23 @@ def PrivateView(room: Any, token: str, version: int) -> None:
     pv = solara.use_memo(lambda: room.private_view(token), [version])
     catalogue = solara.use_memo(lambda: room.move_catalogue(token), [version])
     names = {str(r.org_id): str(r.org_name) for r in room.roles()}
-    role = pv.get("role", {})
+    role = pv.get("role") or {}
     status = str(pv.get("status", ""))
+    buttons = {r.id: r.button for r in room.roles()}
+    messages = [dict(m, to_label=", ".join(buttons.get(t, str(t)) for t in m.get("to", [])))
+                for m in pv.get("messages", [])]
+    org = dict(pv.get("organisation") or {})
+    org["initiatives"] = (pv.get("person") or {}).get("initiatives", [])
     html(f'<div style="display:flex;gap:24px;align-items:baseline;flex-wrap:wrap">'
          f'<div class="round-text" style="font-size:26px;font-weight:600">'
          f'{escape(str(pv.get("round_text", "")))}</div><div style="font-size:18px">'
          f'Week {int(pv.get("week", 0))}</div><div class="role-title" style="font-size:18px">'
-         f'You are the {escape(str(role.get("label", "")))}, '
-         f'{escape(str(role.get("org_name", "")))}</div>'
+         f'You are the {escape(str(role.get("button", "")))}</div>'
          f'<div class="room-status" style="font-size:16px;color:#455a64">'
          f'{escape(_participant_status(status))}</div></div>')
     with solara.Row(style={"flex-wrap": "wrap", "gap": "18px", "align-items": "start"}):
         with solara.Column(style={"min-width": "360px", "flex": "1"}):
-            html(room_html.organisation_html(pv.get("organisation", {})))
+            html(room_html.organisation_html(org))
             html(room_html.person_html(pv.get("person", {}), names))
         with solara.Column(style={"min-width": "420px", "flex": "1.3"}):
             MoveForm(room, token, catalogue, pv, version)
@@ -569,7 +599,7 @@ def PrivateView(room: Any, token: str, version: int) -> None:
             since = int(pv.get("week", 0)) - int(room.weeks_per_round)
             html(room_html.heard_html(pv.get("person", {}).get("events", []), since))
             solara.Markdown("#### Messages")
-            html(room_html.messages_html(pv.get("messages", [])))
+            html(room_html.messages_html(messages))
             balcony = pv.get("balcony")
             if balcony:
                 solara.Markdown("#### The balcony (until the next round)")
@@ -611,14 +641,16 @@ def move_text(move: dict[str, Any], catalogue: list[dict[str, Any]]) -> str:
 def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[str, Any],
              version: int) -> None:
     server_pending = list(pv.get("pending", []))
-    round_no = int(pv.get("round", 0))
+    # a draft lives as long as one open round: a new round, or the close, starts from what
+    # the server holds for this participant
+    phase = f"{int(pv.get('round', 0))}:{pv.get('status') in ('closed', 'ended')}"
     draft, set_draft = solara.use_state(server_pending)
-    draft_round, set_draft_round = solara.use_state(round_no)
+    draft_phase, set_draft_phase = solara.use_state(phase)
     kind, set_kind = solara.use_state(catalogue[0]["kind"] if catalogue else "")
     values, set_values = solara.use_state(_empty_dict())
     message, set_message = solara.use_state(_none())
-    if draft_round != round_no:  # a new round: start from what the server holds
-        set_draft_round(round_no)
+    if draft_phase != phase:
+        set_draft_phase(phase)
         set_draft(server_pending)
     is_open = pv.get("status") == "open"
     points = pv.get("points", {})
@@ -707,7 +739,7 @@ def _empty_dict() -> dict[str, Any]:
 
 @solara.component
 def MessageForm(room: Any, token: str, pv: dict[str, Any]) -> None:
-    own = pv.get("role", {}).get("id")
+    own = (pv.get("role") or {}).get("id")
     roles = [r for r in room.roles() if r.id != own]
     to, set_to = solara.use_state(_empty_list())
     text, set_text = solara.use_state("")
@@ -748,6 +780,7 @@ def MessageForm(room: Any, token: str, pv: dict[str, Any]) -> None:
 def ScreenPage(code: str) -> None:
     room = registry().get(code)
     solara.Title(f"Training room {code}")
+    BrowserStore(slot="")  # only the "Reconnecting…" banner
     if room is None:
         solara.Error("No session with that code.")
     else:
@@ -758,7 +791,8 @@ def ScreenPage(code: str) -> None:
 def Screen(room: Any) -> None:
     version = use_room_version(room)
     view = solara.use_memo(room.screen_view, [version])
-    html(room_html.screen_html(view, str(room.title)))
+    horizon = int(room.rounds) * int(room.weeks_per_round)
+    html(room_html.screen_html({**view, "horizon": horizon}, str(room.title)))
 
 
 # =========================================================================== debrief
