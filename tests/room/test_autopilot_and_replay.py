@@ -128,3 +128,25 @@ def test_a_branch_keeps_everything_before_round_k_and_can_go_another_way(registr
         registry.branch(s.room.code, s.t(HOSPITAL), 2)
     with pytest.raises(Exception, match="1 to 3"):
         registry.branch(s.room.code, s.key, 7)
+
+
+@pytest.mark.parametrize("doctrine", ["command", "stewardship", "diplomacy", "fatalism"])
+def test_every_shipped_scenario_plays_under_every_autopilot(registry, doctrine):
+    for name, _title in registry.scenario_choices():
+        room, key = registry.create(name, seed=3, autopilot=doctrine, weeks_per_round=26,
+                                    rounds=3)
+        leaders = [r for r in room.roles() if r.kind == "leader"]
+        assert leaders and all(r.label for r in room.roles())
+        assert len({r.id for r in room.roles()}) == len(room.roles())
+        tok = room.join("Sam")
+        room.take_role(tok, leaders[0].id)
+        for _ in range(3):
+            room.open_round(key)
+            if next(r for r in room.roles() if r.id == leaders[0].id).alive:
+                cat = {m["kind"]: m for m in room.move_catalogue(tok)}
+                people = cat["meet"]["fields"][0]["options"]
+                room.submit_moves(tok, [{"kind": "meet", "person": people[0][0]}] if people
+                                  else [])
+            room.close_round(key)
+        assert room.week == 78 and len(room.cf.rows) == 78
+        assert room.debrief(key)["gap"]
