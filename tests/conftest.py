@@ -1,11 +1,24 @@
-"""Shared fixtures."""
+"""Shared fixtures, and the Hypothesis profile every property test runs under."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from diplomacy_sim.scenario.loader import load_scenario
 from diplomacy_sim.scenario.schema import Scenario
+
+# Property tests are derandomised: the examples come from a fixed seed derived from each
+# test, so a test's verdict does not depend on luck and a failure reproduces anywhere (the
+# blob printed with a failure replays it with @reproduce_failure). CI=true always selects "ci",
+# and so does the default elsewhere. Locally, HYPOTHESIS_PROFILE=explore draws fresh examples each
+# run, to hunt for new counterexamples (then pin what it finds with @example).
+settings.register_profile("ci", derandomize=True, print_blob=True, database=None)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+PROFILE = "ci" if os.environ.get("CI") == "true" else os.environ.get("HYPOTHESIS_PROFILE") or "ci"
+settings.load_profile(PROFILE)
 
 
 @pytest.fixture(scope="session")

@@ -95,23 +95,50 @@ def test_identity_pulls_people_toward_their_organisation_but_not_the_fully_ancho
 
 
 # ---------------------------------------------------------------- trust
+def _review(t, gain, ratio, kept=1.0, broken=-1.0):
+    trust = np.array([t, t])
+    verdict = np.array([[0.0, kept], [broken, 0.0]])  # org 0 saw 1 keep; org 1 saw 0 break
+    out = vec.trust_after_reviews(trust, np.array([0, 1]), np.array([1, 0]), verdict, gain, ratio)
+    return out[0] - t, t - out[1]
+
+
 @settings(max_examples=80, deadline=None)
 @given(t=st.floats(0.05, 0.95), gain=st.floats(0.01, 0.2), ratio=st.floats(1.5, 10.0))
 def test_trust_falls_faster_on_a_broken_promise_than_it_rises_on_a_kept_one(t, gain, ratio):
-    trust = np.array([t, t])
-    verdict = np.array([[0.0, 1.0], [-1.0, 0.0]])  # org 0 saw 1 keep; org 1 saw 0 break
-    out = vec.trust_after_reviews(trust, np.array([0, 1]), np.array([1, 0]), verdict, gain, ratio)
-    rise, fall = out[0] - t, t - out[1]
+    rise, fall = _review(t, gain, ratio)
     assert rise > 0 and fall > 0
-    # at trust 0.5 the loss is `ratio` times the gain; elsewhere it scales with trust
-    assert fall / rise == pytest.approx(min(gain * ratio, 1.0) * t / (gain * (1 - t)))
+    # in log-odds the loss is exactly `ratio` times the gain, at every trust level
+    logit = lambda x: np.log(x / (1 - x))  # noqa: E731
+    assert logit(t + rise) - logit(t) == pytest.approx(gain)
+    assert logit(t) - logit(t - fall) == pytest.approx(gain * ratio)
 
 
-def test_at_middling_trust_the_asymmetry_equals_the_loss_ratio():
-    trust = np.array([0.5, 0.5])
-    verdict = np.array([[0.0, 1.0], [-1.0, 0.0]])
-    out = vec.trust_after_reviews(trust, np.array([0, 1]), np.array([1, 0]), verdict, 0.05, 4.0)
-    assert (0.5 - out[1]) / (out[0] - 0.5) == pytest.approx(4.0)
+@pytest.mark.parametrize("t", [0.15, 0.2, 0.3, 0.5, 0.8])
+def test_a_broken_promise_costs_three_to_five_times_a_kept_one_across_the_range(t):
+    # the default gain and loss ratio, from new ties (0.15) to high trust (0.8)
+    rise, fall = _review(t, 0.1, 4.0)
+    assert 3.0 <= fall / rise <= 5.0
+
+
+def test_a_partly_kept_promise_moves_trust_in_proportion():
+    full_rise, full_fall = _review(0.4, 0.1, 4.0)
+    half_rise, half_fall = _review(0.4, 0.1, 4.0, kept=0.5, broken=-0.5)
+    assert 0.45 < half_rise / full_rise < 0.55
+    assert 0.45 < half_fall / full_fall < 0.6
+
+
+def test_reviews_match_the_reference_twin():
+    rng = np.random.default_rng(3)
+    trust = rng.random(50)
+    src_org, dst_org = rng.integers(0, 3, 50), rng.integers(0, 3, 50)
+    verdict = rng.uniform(-1, 1, (3, 3))
+    verdict[0, 1] = 0.0
+    args = (trust, src_org, dst_org, verdict, 0.1, 4.0)
+    np.testing.assert_allclose(vec.trust_after_reviews(*args), ref.trust_after_reviews(*args),
+                               atol=1e-12)
+    shift = rng.normal(0, 1, 50)
+    np.testing.assert_allclose(vec.logodds_shift(trust, shift), ref.logodds_shift(trust, shift),
+                               atol=1e-12)
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,4 +1,13 @@
-"""Delivering agreed initiatives: effort, progress and reviews of promises."""
+"""Delivering agreed initiatives: effort, progress, upkeep of live work, graded reviews.
+
+Back in their own organisations, people work on a deal as far as it serves what *they*
+now value (their agendas, which the organisation's identity pulls back toward its box week
+after week, plus the regulator's target), as far as they believe in it and see others
+committed, and as far as attention, capacity and the share of discretionary capacity their
+organisation gives to joint work allow. A review compares each party's effort with what it
+promised at agreement: the degree of keeping runs from -1 (nothing done) through 0 (the
+neutral share of the promise) to +1 (the promise kept in full), with no cliff.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +18,7 @@ from diplomacy_sim.domain.state import F, I
 
 
 def box_agenda(agenda: F, target: I, pressure: F) -> F:
-    """The organisation's agenda as its regulator's target presses on it (rows sum to 1)."""
+    """An agenda as its regulator's target presses on it (rows sum to 1)."""
     out = agenda.copy()
     has = target >= 0
     rows = np.flatnonzero(has)
@@ -17,24 +26,30 @@ def box_agenda(agenda: F, target: I, pressure: F) -> F:
     return out / out.sum(axis=1, keepdims=True)
 
 
+def attention(present: np.ndarray, distracted: np.ndarray, load: F, distracted_share: float) -> F:
+    """Attention each organisation gives one piece of joint work (split over its load)."""
+    return present * np.where(distracted, distracted_share, 1.0) / np.sqrt(np.maximum(load, 1))
+
+
 def party_effort(
-    box: F,
+    value_agenda: F,
     advances: F,
     parties: I,
     commitment: F,
     attention: F,
     capacity: F,
-    engagement: float,
+    joint_share: F,
+    value_floor: float,
+    will_floor: float,
 ) -> F:
     """Effort each party puts in (0..1).
 
-    Back in its own box, a party works on a deal as far as the deal serves its own agenda
-    (whatever was said at the table), as far as its people believe in it and see others
-    committed, and as far as attention and discretionary capacity allow.
+    ``value_agenda`` is what the organisation's people value now (not what was said at the
+    table); ``joint_share`` the share of discretionary capacity it gives to joint work.
     """
-    own_value = np.clip(0.25 + benefit(box[parties], advances), 0.0, 1.0)
-    will = 0.4 + 0.6 * commitment[parties]
-    e = own_value * will * attention[parties] * capacity[parties] * engagement
+    own_value = np.clip(value_floor + benefit(value_agenda[parties], advances), 0.0, 1.0)
+    will = will_floor + (1.0 - will_floor) * commitment[parties]
+    e = own_value * will * attention[parties] * capacity[parties] * joint_share[parties]
     return np.clip(e, 0.0, 1.0)
 
 
@@ -51,6 +66,36 @@ def progress_increment(
     return float(rate * (w @ effort) * (1.0 + frontline_boost * frontline_trust) / size)
 
 
-def review(effort: F, tolerance: float) -> np.ndarray:
-    """Which parties kept their promise at a review (effort at or above the tolerance)."""
-    return effort >= tolerance
+def promise(effort: F, floor: float) -> F:
+    """What a party promises at agreement: the effort it can give then (at least ``floor``)."""
+    return np.maximum(effort, floor)
+
+
+def keeping(effort: F, promised: F, tolerance: float) -> F:
+    """Degree each party kept its promise, in [-1, 1], piecewise linear in effort/promise.
+
+    r = min(effort / promise, 1); r = tolerance is neutral (0), r = 1 kept (+1), r = 0
+    broken (-1). Any effort above nothing keeps some of a promise.
+    """
+    r = np.minimum(effort / np.maximum(promised, 1e-12), 1.0)
+    return np.where(r >= tolerance, (r - tolerance) / (1.0 - tolerance), (r - tolerance) / tolerance)
+
+
+def upkeep(effort: F, promised: F, present: np.ndarray, saturation: float) -> float:
+    """Quality of upkeep live work gets: 1 - exp(-k x share of promise), over the parties.
+
+    Absent parties give none. Full keeping gives 1 - exp(-k), below 1: live work is never
+    held at complete, and more effort than promised still helps a little.
+    """
+    r = effort / np.maximum(promised, 1e-12) * present
+    return float((1.0 - np.exp(-saturation * r)).mean()) if r.size else 0.0
+
+
+def live_progress(progress: float, kept_up: float, rate: float) -> float:
+    """Live work follows its upkeep: progress moves ``rate`` of the way toward it each week."""
+    return progress + rate * (kept_up - progress)
+
+
+def unproductive(done: float, expected: float, pace: float) -> bool:
+    """A board meeting on work in delivery was unproductive below ``pace`` of full pace."""
+    return done < pace * expected

@@ -1,86 +1,193 @@
-"""Doctrines: how leaders behave at the table. The central research comparison.
+"""Doctrines: what leaders DO, week by week. The central research comparison.
 
-A doctrine is a bundle of behaviours, never an outcome. Which doctrine sustains more
-integration must emerge from how these behaviours meet agendas, trust and shocks.
+A doctrine is a policy (an "autopilot") that makes each organisation's decisions each week:
+what to propose, whether to attend the board, what share of discretionary capacity to give
+joint work, whether to cede cost share, whether to agree to disagree, whether to ask for a
+mandate, which cold partner to court, and which vantage point to argue from. The decisions
+live in per-organisation arrays (:class:`Decisions`) that the model's phases read; in the
+training room a participant's move overrides an organisation's decision for some weeks and
+the policy plays the rest. Which doctrine sustains more integration must emerge from how
+these decisions meet agendas, trust and shocks, never be set by them.
+
+The profiles below are the doctrines' definitions (the treatment being compared), read from
+the source essays: command leads from the top and mandates; stewardship argues from the
+whole system and lets go of its organisation's view; diplomacy keeps its own vantage point
+but cedes, agrees to disagree, courts cold partners and attends to the partner ignored
+longest; fatalism believes nothing will change and gives joint work little.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from diplomacy_sim.domain.negotiation import benefit
+from diplomacy_sim.domain.state import B, F, I
 
 
 @dataclass(frozen=True)
 class Doctrine:
     name: str
     own_agenda_at_table: float
-    """Weight of a party's own agenda when it values a deal (1 = keeps its vantage point;
-    the rest is the whole-system agenda)."""
+    """Weight of a party's own agenda at the table (1 = keeps its vantage point; the rest is
+    the whole-system agenda)."""
     anchoring_factor: float
-    """Multiplies leaders' anchoring while at the table (stewardship asks people to let go
-    of their organisation's view)."""
+    """Multiplies leaders' anchoring and identity pull while at the table."""
     formal_weight_factor: float
     """Multiplies the influence of formal meetings."""
     informal_factor: float
-    """Multiplies how often informal channels are used."""
-    cedes: bool
-    """Parties with surplus cede cost share to make the deal work for another."""
-    agrees_to_disagree: bool
-    """Deals may be accepted for different reasons (no consensus on purpose needed)."""
-    mandates: bool
-    """A lead organisation picks initiatives from its own agenda and mandates them."""
+    """Multiplies how often its people use informal channels."""
+    cedes: float
+    """Willingness to cede surplus cost share so the deal works for another (0..1)."""
+    agrees_to_disagree: float
+    """Share of the consensus norm set aside: accepts for its own reasons (0..1)."""
+    led: bool
+    """The most authoritative organisation leads: it proposes from its own agenda and makes
+    every offer; the others comply or not."""
+    asks_mandate: bool
+    """The lead asks for a national mandate behind its plans (authority at a cost in trust)."""
     attends_to_ignored: bool
-    """Next initiative is chosen to serve the partner ignored longest."""
-    engagement: float
-    """Multiplies the drive to propose and the effort put into joint work."""
+    """Proposes the work that serves the partner ignored longest."""
+    courts: bool
+    """Courts cold partners deliberately through informal contacts."""
+    joint_share: float
+    """Share of discretionary capacity each organisation gives to joint work."""
 
 
 DOCTRINES: dict[str, Doctrine] = {
-    "command": Doctrine(
-        name="command",
-        own_agenda_at_table=1.0,
-        anchoring_factor=1.0,
-        formal_weight_factor=1.0,
-        informal_factor=0.5,
-        cedes=False,
-        agrees_to_disagree=False,
-        mandates=True,
-        attends_to_ignored=False,
-        engagement=1.0,
-    ),
-    "stewardship": Doctrine(
-        name="stewardship",
-        own_agenda_at_table=0.2,
-        anchoring_factor=0.3,
-        formal_weight_factor=1.5,
-        informal_factor=1.0,
-        cedes=False,
-        agrees_to_disagree=False,
-        mandates=False,
-        attends_to_ignored=False,
-        engagement=1.0,
-    ),
-    "diplomacy": Doctrine(
-        name="diplomacy",
-        own_agenda_at_table=1.0,
-        anchoring_factor=1.0,
-        formal_weight_factor=1.0,
-        informal_factor=1.5,
-        cedes=True,
-        agrees_to_disagree=True,
-        mandates=False,
-        attends_to_ignored=True,
-        engagement=1.0,
-    ),
-    "fatalism": Doctrine(
-        name="fatalism",
-        own_agenda_at_table=1.0,
-        anchoring_factor=1.0,
-        formal_weight_factor=1.0,
-        informal_factor=0.5,
-        cedes=False,
-        agrees_to_disagree=False,
-        mandates=False,
-        attends_to_ignored=False,
-        engagement=0.3,
-    ),
+    "command": Doctrine("command", own_agenda_at_table=1.0, anchoring_factor=1.0,
+                        formal_weight_factor=1.0, informal_factor=0.5, cedes=0.0,
+                        agrees_to_disagree=0.0, led=True, asks_mandate=True,
+                        attends_to_ignored=False, courts=False, joint_share=1.0),
+    "stewardship": Doctrine("stewardship", own_agenda_at_table=0.2, anchoring_factor=0.3,
+                            formal_weight_factor=1.5, informal_factor=1.0, cedes=0.0,
+                            agrees_to_disagree=0.0, led=False, asks_mandate=False,
+                            attends_to_ignored=False, courts=False, joint_share=1.0),
+    "diplomacy": Doctrine("diplomacy", own_agenda_at_table=1.0, anchoring_factor=1.0,
+                          formal_weight_factor=1.0, informal_factor=1.5, cedes=1.0,
+                          agrees_to_disagree=1.0, led=False, asks_mandate=False,
+                          attends_to_ignored=True, courts=True, joint_share=1.0),
+    "fatalism": Doctrine("fatalism", own_agenda_at_table=1.0, anchoring_factor=1.0,
+                         formal_weight_factor=1.0, informal_factor=0.5, cedes=0.0,
+                         agrees_to_disagree=0.0, led=False, asks_mandate=False,
+                         attends_to_ignored=False, courts=False, joint_share=0.3),
 }
+
+DECISIONS: tuple[str, ...] = (
+    "proposal", "score", "attend", "joint_share", "cede", "agree_to_disagree", "mandate",
+    "court", "own_weight",
+)
+"""Per-organisation decisions, in the order :class:`Decisions` holds them."""
+
+
+@dataclass
+class Decisions:
+    """Each organisation's decisions for this week (arrays over organisations)."""
+
+    proposal: I  # initiative it would put on the table (-1: none)
+    score: F  # how much it wants it (the place takes up the most wanted proposal)
+    attend: B  # attends the partnership board
+    joint_share: F  # share of discretionary capacity given to joint work (0..1)
+    cede: F  # willingness to cede surplus cost share (0..1)
+    agree_to_disagree: F  # share of the consensus norm it sets aside (0..1)
+    mandate: B  # asks for a mandate behind the initiatives it leads
+    court: I  # cold organisation it courts (-1: none)
+    own_weight: F  # weight of its own agenda at the table (the rest: the whole system's)
+    held_until: dict[str, I] = field(default_factory=dict)  # week a participant's hold ends
+
+    @classmethod
+    def empty(cls, m: int) -> Decisions:
+        return cls(
+            proposal=np.full(m, -1, np.int64), score=np.zeros(m), attend=np.ones(m, bool),
+            joint_share=np.ones(m), cede=np.zeros(m), agree_to_disagree=np.zeros(m),
+            mandate=np.zeros(m, bool), court=np.full(m, -1, np.int64), own_weight=np.ones(m),
+            held_until={name: np.zeros(m, np.int64) for name in DECISIONS},
+        )
+
+    def hold(self, name: str, org: int, value: object, until: int) -> None:
+        """A participant sets ``org``'s decision ``name`` until week ``until``."""
+        getattr(self, name)[org] = value
+        self.held_until[name][org] = until
+
+    def held(self, name: str, week: int) -> np.ndarray:
+        return self.held_until[name] > week
+
+
+def merge(current: Decisions, fresh: Decisions, week: int) -> Decisions:
+    """The autopilot's fresh decisions, except where a participant's decision still holds."""
+    for f in fields(Decisions):
+        if f.name == "held_until":
+            continue
+        keep = current.held(f.name, week)
+        new = getattr(fresh, f.name)
+        setattr(current, f.name, np.where(keep, getattr(current, f.name), new))
+    return current
+
+
+def proposal_scores(
+    doctrine: Doctrine, advances: F, parties: B, candidates: I, table_agenda: F,
+    box_agenda: F, alive: B, authority: F, ignored_weeks: I,
+) -> tuple[I, F]:
+    """What each organisation would propose from the candidates, and how much it wants it.
+
+    Command: only the lead proposes, the work that serves its own agenda most. Diplomacy:
+    the work that serves the partner ignored longest. Others: the work of most value to
+    the whole system's agenda.
+    """
+    m = alive.size
+    proposal = np.full(m, -1, np.int64)
+    score = np.zeros(m)
+    if candidates.size == 0 or not alive.any():
+        return proposal, score
+    system = table_agenda[alive].mean(axis=0, keepdims=True)
+    sys_value = benefit(system, advances[candidates].T)[0]
+    if doctrine.led:
+        lead = int(np.argmax(np.where(alive, authority, -1.0)))
+        own = benefit(table_agenda[lead:lead + 1], advances[candidates].T)[0]
+        mine = parties[candidates, lead]
+        pick = np.flatnonzero(mine) if mine.any() else np.arange(candidates.size)
+        best = pick[np.argmax(own[pick])]
+        proposal[lead], score[lead] = candidates[best], own[best]
+        return proposal, score
+    if doctrine.attends_to_ignored:
+        top = box_agenda.argmax(axis=1)
+        neglect = ignored_weeks * alive
+        serves = advances[candidates][:, top] * parties[candidates]  # (c, m)
+        value = (serves * (1.0 + neglect)).max(axis=1)
+        best = int(np.lexsort((-sys_value, -value))[0])  # ties broken by system value
+    else:
+        best = int(np.argmax(sys_value))
+    proposal[alive] = candidates[best]
+    score[alive] = sys_value[best]
+    return proposal, score
+
+
+def courting_targets(doctrine: Doctrine, engaged: B, alive: B, ignored_weeks: I) -> I:
+    """Diplomacy courts the cold partner (the one left waiting longest); others court no one."""
+    out = np.full(alive.size, -1, np.int64)
+    cold = np.flatnonzero(alive & ~engaged)
+    if not doctrine.courts or cold.size == 0:
+        return out
+    target = int(cold[np.argmax(ignored_weeks[cold])])
+    warm = alive & engaged
+    out[warm] = target
+    return out
+
+
+def autopilot(
+    doctrine: Doctrine, m: int, engaged: B, alive: B, authority: F, ignored_weeks: I,
+    proposal: I, score: F,
+) -> Decisions:
+    """The doctrine's decisions for every organisation this week."""
+    d = Decisions.empty(m)
+    d.proposal, d.score = proposal, score
+    d.attend = engaged & alive
+    d.joint_share = np.full(m, doctrine.joint_share)
+    d.cede = np.full(m, doctrine.cedes)
+    d.agree_to_disagree = np.full(m, doctrine.agrees_to_disagree)
+    if doctrine.asks_mandate and alive.any():
+        d.mandate[int(np.argmax(np.where(alive, authority, -1.0)))] = True
+    d.court = courting_targets(doctrine, engaged, alive, ignored_weeks)
+    d.own_weight = np.full(m, doctrine.own_agenda_at_table)
+    return d

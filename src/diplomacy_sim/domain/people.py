@@ -96,19 +96,26 @@ def trust_after_encounters(
     return np.where(met, np.where(agree, up, down), trust)
 
 
+def logodds_shift(trust: F, shift: F) -> F:
+    """Trust moved by ``shift`` in log-odds: T' = T e^s / (1 - T + T e^s) (stays in [0, 1])."""
+    g = np.exp(shift)
+    return trust * g / (1.0 - trust + trust * g)
+
+
 def trust_after_reviews(
     trust: F, src_org: I, dst_org: I, verdict: F, gain: float, loss_ratio: float
 ) -> F:
-    """Kept promises raise trust slowly; broken ones cut it fast.
+    """Kept promises raise trust slowly; broken ones cut it fast, by degrees.
 
-    ``verdict`` is an (m, m) matrix: +1 where observers in org a saw org b keep a promise,
-    -1 where they saw it break one, 0 otherwise. At trust 0.5 a broken promise costs
-    ``loss_ratio`` times what a kept one earns (Slovic's asymmetry).
+    ``verdict`` is an (m, m) matrix of the degree to which observers in org a saw org b keep
+    its promise, in [-1, 1] (0: no review). Trust moves in log-odds: +gain x v when kept,
+    +gain x loss_ratio x v when broken, so near T a broken promise costs about
+    ``loss_ratio`` times what a kept one earns at every trust level (Slovic's asymmetry;
+    exactly so for small steps, since dT = T (1 - T) d(log-odds)).
     """
     v = verdict[src_org, dst_org]
-    kept = trust + gain * (1.0 - trust)
-    broken = trust - np.minimum(gain * loss_ratio, 1.0) * trust
-    return np.where(v > 0, kept, np.where(v < 0, broken, trust))
+    shift = np.where(v > 0, gain * v, gain * loss_ratio * v)
+    return logodds_shift(trust, shift)
 
 
 def anxiety_update(anxiety: F, disturbance: F, baseline: float, rate: float) -> F:
@@ -133,10 +140,11 @@ def neighbour_commitment(commitment: F, src: I, dst: I, trust: F, n: int) -> F:
 
 
 def strain_update(
-    strain: F, unproductive: F, anxiety: F, gain: float, recovery: float
+    strain: F, unproductive: F, anxiety: F, gain: float, recovery: float,
+    anxiety_strain: float = 0.5,
 ) -> F:
     """Unproductive meetings and anxiety add strain; rest takes it away."""
-    s = strain + gain * unproductive + 0.5 * gain * anxiety - recovery * strain
+    s = strain + gain * unproductive + anxiety_strain * gain * anxiety - recovery * strain
     return np.clip(s, 0.0, 1.0)
 
 

@@ -88,18 +88,23 @@ def trust_after_encounters(
     return out
 
 
+def logodds_shift(trust: F, shift: F) -> F:
+    out = trust.copy()
+    for e in range(trust.shape[0]):
+        t, g = float(trust[e]), math.exp(float(shift[e]))
+        out[e] = t * g / (1.0 - t + t * g)
+    return out
+
+
 def trust_after_reviews(
     trust: F, src_org: I, dst_org: I, verdict: F, gain: float, loss_ratio: float
 ) -> F:
     out = trust.copy()
-    loss = min(gain * loss_ratio, 1.0)
     for e in range(trust.shape[0]):
-        v = verdict[src_org[e], dst_org[e]]
-        t = float(trust[e])
-        if v > 0:
-            out[e] = t + gain * (1.0 - t)
-        elif v < 0:
-            out[e] = t - loss * t
+        v = float(verdict[src_org[e], dst_org[e]])
+        shift = gain * v if v > 0 else gain * loss_ratio * v
+        t, g = float(trust[e]), math.exp(shift)
+        out[e] = t * g / (1.0 - t + t * g)
     return out
 
 
@@ -131,11 +136,13 @@ def neighbour_commitment(commitment: F, src: I, dst: I, trust: F, n: int) -> F:
 
 
 def strain_update(
-    strain: F, unproductive: F, anxiety: F, gain: float, recovery: float
+    strain: F, unproductive: F, anxiety: F, gain: float, recovery: float,
+    anxiety_strain: float = 0.5,
 ) -> F:
     out = strain.copy()
     for i in range(strain.shape[0]):
-        s = strain[i] + gain * unproductive[i] + 0.5 * gain * anxiety[i] - recovery * strain[i]
+        s = (strain[i] + gain * unproductive[i] + anxiety_strain * gain * anxiety[i]
+             - recovery * strain[i])
         out[i] = min(max(s, 0.0), 1.0)
     return out
 

@@ -147,6 +147,7 @@ class Organisations:
     disturbance: F  # recent disturbance felt (0..1)
     pressure: F  # performance pressure from its regulator (0..1)
     mandate: F  # extra pressure from a national mandate, fading with disturbance (0..1)
+    concession: F  # concession exponent e of each organisation (<1 boulware, >1 conceder)
     statutory_elasticity: float  # how far statutory spending falls with the budget
 
     @property
@@ -184,6 +185,7 @@ class Initiatives:
     abandoned_at: I
     agreed_at: I
     agree_to_disagree: B  # agreed for different reasons
+    promised: F  # (q, m) effort each party promised at agreement
 
     @property
     def q(self) -> int:
@@ -195,6 +197,11 @@ class Services:
     demand_multiplier: float = 1.0
     surge_weeks_left: int = 0
     met: F = field(default_factory=lambda: np.zeros(0))  # (K,) share of need met per issue
+    joint: F = field(default_factory=lambda: np.zeros(0))  # (K,) joint work reaching the flows
+    waiting: float = 0.0  # people fit to leave hospital and still waiting (a stock)
+    inflow: float = 0.0  # people becoming fit to leave this week
+    admissions: float = 0.0  # avoidable admissions this week (a flow)
+    staff0: F = field(default_factory=lambda: np.zeros(0))  # (m,) staff posts at the start
 
 
 @dataclass

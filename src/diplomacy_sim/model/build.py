@@ -57,6 +57,10 @@ def build_state(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> Sys
         distraction=np.zeros(m, np.int64),
         disturbance=np.zeros(m),
         mandate=np.zeros(m),
+        concession=np.array([
+            params.negotiation.concession_exponent if o.concession is None else o.concession
+            for o in scenario.organisations
+        ]),
         statutory_elasticity=params.services.statutory_elasticity,
         pressure=np.array(
             [params.authorising.target_pressure if o.target else 0.0 for o in scenario.organisations]
@@ -145,6 +149,7 @@ def build_state(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> Sys
         abandoned_at=np.full(q, -(10**6), np.int64),
         agreed_at=np.full(q, -1, np.int64),
         agree_to_disagree=np.zeros(q, bool),
+        promised=np.zeros((q, m)),
     )
     state = SystemState(
         people=people,

@@ -3,13 +3,19 @@
 The order of a step is defined here and only here (:meth:`DiplomacyModel.step`):
 
 1. events      scheduled and injected shocks due this week
+   decisions   each organisation's decisions for the week: its doctrine's autopilot,
+               except where a participant's move holds (domain/doctrines.py)
 2. encounters  boards on their cadence, informal contacts, frontline work, colleagues
 3. influence   anchored bounded-confidence agenda change, then the organisation's pull
-4. negotiation new proposals into free workstreams; one round per board meeting
-5. delivery    effort, progress, reviews of promises
+4. negotiation new proposals into free workstreams; one round of offers per board meeting
+5. delivery    effort, progress, upkeep of live work, graded reviews of promises
 6. updates     trust, beliefs, anxiety, strain, engagement, leader turnover, tie formation,
-               regulator pressure, services
+               patient flows through the services, regulator pressure
 7. measures    the outcome row for the week
+
+Each phase reads and writes an explicit :class:`~diplomacy_sim.model.context.StepContext`;
+the rules themselves are named functions in ``domain/`` and every constant is a schema
+parameter. This module only orchestrates.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import mesa
 import numpy as np
 
 from diplomacy_sim.domain import delivery as dl
+from diplomacy_sim.domain import doctrines, services
+from diplomacy_sim.domain import engagement as eg
 from diplomacy_sim.domain import negotiation as ng
 from diplomacy_sim.domain import outcomes as oc
 from diplomacy_sim.domain import people as vectorised_rules
@@ -38,6 +46,7 @@ from diplomacy_sim.domain.state import (
 )
 from diplomacy_sim.model.agents import make_agents
 from diplomacy_sim.model.build import build_state
+from diplomacy_sim.model.context import StepContext
 from diplomacy_sim.rng import streams
 from diplomacy_sim.scenario import schema
 
@@ -50,9 +59,6 @@ BUSY = stage_mask(Stage.NEGOTIATING, Stage.AGREED, Stage.DELIVERING)
 """Stages that occupy a workstream."""
 DEFAULT_COST = float(schema.InitiativeSpec.model_fields["cost"].default)
 """Initiatives of this cost progress at ``delivery.progress_rate``; bigger ones slower."""
-SLIP_BACK = 0.9
-"""A live initiative eroded below this progress goes back to delivery (hysteresis: it must
-erode for a while, so a partner missing one week does not flip it)."""
 
 
 class DiplomacyModel(mesa.Model):
@@ -88,7 +94,6 @@ class DiplomacyModel(mesa.Model):
         self._schedule: dict[int, list[Any]] = {}
         for sh in scenario.shocks:
             self._schedule.setdefault(sh.at, []).append(sh)
-        self._channel_w = np.zeros(4)
         self._progress_at_board = np.zeros(self.state.initiatives.q)
         self._avoidance = (0, 0)
         t0 = self.state.ties
@@ -102,8 +107,9 @@ class DiplomacyModel(mesa.Model):
         self._table_agendas = self._org_table_agendas()
         alive = self.state.orgs.alive
         self.initial_diversity = oc.mean_pairwise_distance(self._table_agendas[alive])
-        sv = self.params.services
-        self.state.services.met = oc.met_target(self.state, sv.base_supply, sv.joint_supply)
+        services.start(self.state, self.params.services)
+        self.decisions = doctrines.Decisions.empty(self.state.orgs.m)
+        self.decisions.attend = self.state.orgs.engaged.copy()
         self.organisations, self.people_agents = make_agents(self)
         self.running = True
 
@@ -138,14 +144,19 @@ class DiplomacyModel(mesa.Model):
             self.running = False
             return
         self._apply_shocks()
-        met, board_week = self._encounters()
-        self._influence(met)
-        meetings, unproductive = self._negotiate(board_week)
-        verdict, d_meet, d_unprod = self._deliver(board_week)
-        meetings += d_meet
-        unproductive_by_org = unproductive + d_unprod
-        self._update(met, verdict, unproductive_by_org)
-        self._measure(int(meetings.sum()), int(unproductive_by_org.sum()))
+        ctx = StepContext(
+            week=self.week,
+            board_week=self.week % self.params.encounters.board_cadence == 0,
+            m=self.state.orgs.m,
+            decisions=self.decisions,
+        )
+        self._decide(ctx)
+        self._encounters(ctx)
+        self._influence(ctx)
+        self._negotiate(ctx)
+        self._deliver(ctx)
+        self._update(ctx)
+        self._measure(ctx)
         self.week += 1
         if self.done:
             self.running = False
@@ -192,30 +203,63 @@ class DiplomacyModel(mesa.Model):
         self._table_roles = TABLE_MASK_BY_ROLE[p.role] & p.active
         self._leader_roles = LEADER_MASK_BY_ROLE[p.role] & p.active
 
+    # ------------------------------------------------------------------ 1b. decisions
+    def _decide(self, ctx: StepContext) -> None:
+        """Each organisation's decisions this week: the doctrine's autopilot, except where a
+        participant's move still holds (the phases below read only these arrays)."""
+        o, ini = self.state.orgs, self.state.initiatives
+        ng_p = self.params.negotiation
+        alive_parties = ~(ini.parties & ~o.alive[None, :]).any(axis=1) & ini.parties.any(axis=1)
+        ready = (ini.stage == Stage.PROPOSED) | (
+            (ini.stage == Stage.ABANDONED)
+            & (self.week - ini.abandoned_at >= ng_p.repropose_after)
+        )
+        cand = np.flatnonzero(ready & alive_parties)
+        own = self._table_agendas  # the table as it stood at the end of last week
+        box = dl.box_agenda(o.agenda, o.target, o.pressure)
+        proposal, score = doctrines.proposal_scores(
+            self.doctrine, ini.advances, ini.parties, cand, own, box, o.alive, o.authority,
+            o.ignored_weeks,
+        )
+        fresh = doctrines.autopilot(self.doctrine, o.m, o.engaged, o.alive, o.authority,
+                                    o.ignored_weeks, proposal, score)
+        self.decisions = doctrines.merge(self.decisions, fresh, self.week)
+        d = self.decisions
+        ok = (d.proposal >= 0) & o.alive
+        free = (ini.stage == Stage.PROPOSED) | (ini.stage == Stage.ABANDONED)
+        held = d.held("proposal", self.week)
+        # a proposal lapses once its initiative is no longer free (a participant's may
+        # re-table abandoned work before the autopilot would)
+        ok[ok] = np.where(held[ok], free[d.proposal[ok]], np.isin(d.proposal[ok], cand))
+        d.proposal = np.where(ok, d.proposal, -1)
+        ctx.decisions = d
+        ctx.present = o.alive & d.attend
+        ctx.box_agenda = box
+
     # ------------------------------------------------------------------ 2. encounters
-    def _encounters(self) -> tuple[np.ndarray, bool]:
+    def _encounters(self, ctx: StepContext) -> None:
         st, enc, auth = self.state, self.params.encounters, self.params.authorising
-        t, p, o = st.ties, st.people, st.orgs
-        board_week = self.week % enc.board_cadence == 0
+        t, p = st.ties, st.people
         workshop = enc.workshop_cadence > 0 and self.week % enc.workshop_cadence == 0
-        informal = enc.informal_rate * self.doctrine.informal_factor * (0.5 + auth.risk_tolerance)
+        informal = eg.informal_use(enc.informal_rate, self.doctrine.informal_factor,
+                                      enc.informal_base, auth.risk_tolerance)
         prob = np.array([
-            1.0 if (board_week or workshop) else 0.0,
-            min(informal, 1.0),
+            1.0 if (ctx.board_week or workshop) else 0.0,
+            informal,
             1.0 if workshop else enc.frontline_rate,
             enc.within_rate,
         ])
         met = self.rngs["encounters"].random(t.m) < prob[t.channel]
-        at_table = o.engaged[p.org] & o.alive[p.org] & p.active
+        at_table = ctx.present[p.org] & p.active
         formal = t.channel == Channel.FORMAL
         met &= ~formal | (at_table[t.src] & at_table[t.dst])
-        return met, board_week
+        ctx.met = met
 
     # ------------------------------------------------------------------ 3. influence
-    def _influence(self, met: np.ndarray) -> None:
+    def _influence(self, ctx: StepContext) -> None:
         st, inf, af = self.state, self.params.influence, self.params.affect
         t, p, o = st.ties, st.people, st.orgs
-        self._channel_w = np.array([
+        ctx.channel_w = np.array([
             min(inf.formal_weight * self.doctrine.formal_weight_factor, 1.0),
             inf.informal_weight,
             inf.frontline_weight,
@@ -231,9 +275,9 @@ class DiplomacyModel(mesa.Model):
         over = np.clip(p.anxiety - af.productive_anxiety, 0.0, None)
         anchoring = anchoring + (1.0 - anchoring) * np.clip(inf.anxious_anchoring * over, 0.0, 1.0)
         anchoring = np.where(p.active, anchoring, 1.0)
-        on = np.flatnonzero(met)  # only ties in play this week carry influence
+        on = np.flatnonzero(ctx.met)  # only ties in play this week carry influence
         src, dst = t.src[on], t.dst[on]
-        chw = self._channel_w[t.channel[on]]
+        chw = ctx.channel_w[t.channel[on]]
         new, dist = self.rules.influence(
             p.agenda, p.anchor, anchoring, eps, src, dst, t.trust[on] * chw, inf.self_weight
         )
@@ -246,7 +290,6 @@ class DiplomacyModel(mesa.Model):
             t.trust[on], dist, eps[src], np.ones(on.size, bool), chw, tr.encounter_gain,
             tr.friction,
         )
-        self._met_ties = met
 
     # ------------------------------------------------------------------ 4. negotiation
     def _org_table_agendas(self) -> np.ndarray:
@@ -263,6 +306,14 @@ class DiplomacyModel(mesa.Model):
         num, den = self.rules.org_sums(values, p.org, mask.astype(float), m)
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
+    def _org_agenda(self, mask: np.ndarray) -> np.ndarray:
+        p, o = self.state.people, self.state.orgs
+        num, den = self.rules.org_sums(p.agenda, p.org, mask.astype(float), o.m)
+        out = o.agenda.copy()
+        has = den > 0
+        out[has] = num[has] / den[has, None]
+        return out
+
     def _org_trust(self, channel_mask: np.ndarray | None = None) -> np.ndarray:
         st = self.state
         t, org, m = st.ties, st.people.org, st.orgs.m
@@ -274,131 +325,176 @@ class DiplomacyModel(mesa.Model):
         default = self.params.trust.new_tie if channel_mask is None else 0.0
         return np.where(den > 0, num / np.maximum(den, 1), default)
 
-    def table_view(self) -> ng.TableView:
+    def table_view(self, decisions: doctrines.Decisions | None = None,
+                   present: np.ndarray | None = None) -> ng.TableView:
+        """What each organisation brings to the table, given its decisions this week."""
         o, p = self.state.orgs, self.state.people
+        d = self.decisions if decisions is None else decisions
         own = self._org_table_agendas()
-        alive = o.alive
-        system = own[alive].mean(axis=0)
-        w = self.doctrine.own_agenda_at_table
-        table = w * own + (1.0 - w) * system
+        system = own[o.alive].mean(axis=0)
+        w = d.own_weight[:, None]
+        ng_p, en = self.params.negotiation, self.params.engagement
         return ng.TableView(
-            table_agenda=table,
+            table_agenda=w * own + (1.0 - w) * system,
             box_agenda=dl.box_agenda(o.agenda, o.target, o.pressure),
             belief=self._org_mean(p.beliefs[:, 1], self._table_roles),
             trust=self._org_trust(),
             discretionary=o.discretionary(),
             skill=self._org_mean(p.skill, self._table_roles),
-            present=o.alive & o.engaged,
+            present=(o.alive & d.attend) if present is None else present,
+            authority=ng.mandated_authority(o.authority, d.mandate, ng_p.mandate_authority),
+            grievance=o.ignored_weeks / en.cold_after,
+            concession=o.concession,
+            cede=d.cede,
+            agree_to_disagree=d.agree_to_disagree,
+        )
+
+    def _terms(self) -> ng.Terms:
+        n = self.params.negotiation
+        return ng.Terms(
+            deadline=n.deadline_rounds, ceding_rate=n.ceding_rate,
+            consensus_norm=n.consensus_norm, cost_sensitivity=n.cost_sensitivity,
+            trust_weight=n.trust_weight, trust_reference=n.trust_reference,
+            poverty_floor=n.poverty_floor, compliance_authority=n.compliance_authority,
+            compliance_utility=n.compliance_utility, compliance_grievance=n.compliance_grievance,
         )
 
     def _workstreams(self) -> int:
         ng_p = self.params.negotiation
         return ng_p.max_parallel if self.spec.workstreams == "parallel" else 1
 
-    def _propose(self, view: ng.TableView) -> None:
+    def free_workstreams(self) -> int:
+        """Workstreams free for a new negotiation now."""
+        return self._workstreams() - int(BUSY[self.state.initiatives.stage].sum())
+
+    def encounter(self, a: int, b: int) -> None:
+        """People ``a`` and ``b`` meet informally now: the same trust rule as any informal
+        encounter, both ways; with no tie between them, an informal tie forms."""
+        st, inf, af, tr = self.state, self.params.influence, self.params.affect, \
+            self.params.trust
+        p, t = st.people, st.ties
+        for s, d in ((a, b), (b, a)):
+            lo, hi = np.searchsorted(t.src, [s, s + 1])
+            found = np.flatnonzero(t.dst[lo:hi] == d)
+            if not found.size:
+                t.append(np.array([s]), np.array([d]), np.array([tr.new_tie]),
+                         np.array([Channel.INFORMAL], dtype=np.int64))
+                continue
+            e = np.array([lo + int(found[0])])
+            eps = p.openness[s] * self.rules.openness_factor(
+                p.anxiety[s:s + 1], af.productive_anxiety, af.productive_width)
+            dist = self.rules.agenda_distance(p.agenda[s:s + 1], p.agenda[d:d + 1])
+            t.trust[e] = self.rules.trust_after_encounters(
+                t.trust[e], dist, eps, np.ones(1, bool), np.array([inf.informal_weight]),
+                tr.encounter_gain, tr.friction)
+
+    def _propose(self, ctx: StepContext, view: ng.TableView) -> None:
         ini, o = self.state.initiatives, self.state.orgs
-        ng_p = self.params.negotiation
-        busy = BUSY[ini.stage]
-        if busy.sum() >= self._workstreams():
+        ng_p, d = self.params.negotiation, ctx.decisions
+        if BUSY[ini.stage].sum() >= self._workstreams():
+            return
+        held = d.held("proposal", self.week) & (d.proposal >= 0)
+        if held.any():  # a participant's proposal goes on the table as soon as a slot is free
+            j = int(np.flatnonzero(held)[0])
+            self.put_on_table(int(d.proposal[j]), j, by_participant=True)
+            d.held_until["proposal"][j] = 0
             return
         belief = float(view.belief[o.alive].mean()) if o.alive.any() else 0.0
-        drive = ng_p.proposal_drive * self.doctrine.engagement * (0.5 + belief)
-        drive *= 1.0 + self.params.authorising.hubris
-        if self.rngs["negotiation"].random() >= min(drive, 1.0):
+        share = float(d.joint_share[o.alive].mean()) if o.alive.any() else 0.0
+        drive = ng.proposal_drive(ng_p.proposal_drive, share, ng_p.drive_belief_base, belief,
+                                  self.params.authorising.hubris)
+        if self.rngs["negotiation"].random() >= drive:
             return
-        alive_parties = ~(ini.parties & ~o.alive[None, :]).any(axis=1) & ini.parties.any(axis=1)
-        ready = (ini.stage == Stage.PROPOSED) | (
-            (ini.stage == Stage.ABANDONED)
-            & (self.week - ini.abandoned_at >= ng_p.repropose_after)
-        )
-        cand = np.flatnonzero(ready & alive_parties)
-        if cand.size == 0:
+        wants = np.flatnonzero(d.proposal >= 0)
+        if wants.size == 0:
             return
-        system = view.table_agenda[o.alive].mean(axis=0, keepdims=True)
-        sys_value = (ini.advances[cand] @ system[0]) / max(float(system.max()), 1e-12)
-        if self.doctrine.mandates:
-            lead = int(np.argmax(np.where(o.alive, o.authority, -1.0)))
-            score = (ini.advances[cand] @ view.table_agenda[lead]) + 10.0 * ini.parties[cand, lead]
-        elif self.doctrine.attends_to_ignored:
-            top = view.box_agenda.argmax(axis=1)
-            neglect = o.ignored_weeks * o.alive
-            serves = ini.advances[cand][:, top] * ini.parties[cand]  # (c, m)
-            score = (serves * (1.0 + neglect)).max(axis=1) + 0.01 * sys_value
-        else:
-            score = sys_value
-        q = int(cand[np.argmax(score)])
+        j = int(wants[np.argmax(d.score[wants])])
+        self.put_on_table(int(d.proposal[j]), j)
+
+    def put_on_table(self, q: int, by: int, by_participant: bool = False) -> None:
+        """Initiative ``q`` goes into negotiation, proposed by organisation ``by``."""
+        ini, o = self.state.initiatives, self.state.orgs
         ini.stage[q] = Stage.NEGOTIATING
         ini.rounds[q] = 0
         parties = np.flatnonzero(ini.parties[q])
-        d = view.discretionary[parties]
+        disc = o.discretionary()[parties]
         ini.shares[q] = 0.0
-        ini.shares[q, parties] = d / d.sum() if d.sum() > 0 else 1.0 / parties.size
-        if self.doctrine.mandates:  # the most authoritative party leads and mandates
+        ini.shares[q, parties] = disc / disc.sum() if disc.sum() > 0 else 1.0 / parties.size
+        if self.doctrine.led:  # the most authoritative party leads
             ini.lead[q] = int(parties[np.argmax(o.authority[parties])])
+        elif by in parties:
+            ini.lead[q] = by
         self.events.append(Event(
             self.week, "proposal",
-            f"{ini.names[q]} was put on the table by {o.names[ini.lead[q]]}.",
-            self._proposal_cause(q),
+            f"{ini.names[q]} was put on the table by {o.names[by]}.",
+            "A participant's move." if by_participant else self._proposal_cause(),
             tuple(o.ids[i] for i in parties),
         ))
 
-    def _proposal_cause(self, q: int) -> str:
-        if self.doctrine.mandates:
+    def _proposal_cause(self) -> str:
+        if self.doctrine.led:
             return "Command: the lead organisation sets the plan from its own priorities."
         if self.doctrine.attends_to_ignored:
             return "Diplomacy: the next workstream serves the partner left waiting longest."
         return "Chosen for its value to the whole system."
 
-    def _negotiate(self, board_week: bool) -> tuple[np.ndarray, np.ndarray]:
-        ini, o, p = self.state.initiatives, self.state.orgs, self.state.people
-        m = o.m
-        meetings = np.zeros(m)
-        unproductive = np.zeros(m)
-        view = self.table_view()
-        self._view = view
-        self._propose(view)
-        if not board_week:
-            return meetings, unproductive
-        ng_p, af = self.params.negotiation, self.params.affect
+    def _negotiate(self, ctx: StepContext) -> None:
+        ini, p = self.state.initiatives, self.state.people
+        view = self.table_view(ctx.decisions, ctx.present)
+        ctx.view = view
+        self._propose(ctx, view)
+        if not ctx.board_week:
+            return
+        af = self.params.affect
         g = self.rules.openness_factor(p.anxiety, af.productive_anxiety, af.productive_width)
         focus = self._org_mean(g, self._table_roles)
         rng = self.rngs["negotiation"]
+        terms = self._terms()
         for q in map(int, np.flatnonzero(ini.stage == Stage.NEGOTIATING)):
             parties = np.flatnonzero(ini.parties[q])
             present = parties[view.present[parties]]
-            meetings[present] += 1
+            ctx.meetings[present] += 1
             draws = rng.random(parties.size + 1)
             productive = False
             result = None
             if present.size == parties.size and draws[-1] < float(focus[parties].mean()):
                 result, shares = ng.negotiation_round(
                     view, parties, ini.advances[q], float(ini.cost[q]), ini.shares[q, parties],
-                    int(ini.rounds[q]), self.doctrine, int(ini.lead[q]), ng_p.deadline_rounds,
-                    ng_p.concession_exponent, ng_p.ceding_rate, ng_p.purpose_consensus,
-                    ng_p.cost_sensitivity, ng_p.trust_weight, draws[:-1], ng_p.compliance,
-                    o.authority,
+                    int(ini.rounds[q]), self._led(q, ctx), int(ini.lead[q]), terms, draws[:-1],
                 )
                 ini.shares[q, parties] = shares
                 productive = result.agreed or result.moved > 1e-9
                 if result.agreed:
-                    self._agree(q, result.agree_to_disagree)
+                    self._agree(q, result.agree_to_disagree, ctx)
             if not productive:
-                unproductive[present] += 1
+                ctx.unproductive[present] += 1
             ini.rounds[q] += 1
-            if ini.stage[q] == Stage.NEGOTIATING and ini.rounds[q] >= ng_p.deadline_rounds:
-                self._abandon(q, self._deadlock_cause(q, parties, present, result, view))
-        return meetings, unproductive
+            if ini.stage[q] == Stage.NEGOTIATING and ini.rounds[q] >= terms.deadline:
+                self._abandon(q, self._deadlock_cause(parties, present, result))
 
-    def _agree(self, q: int, atd: bool) -> None:
-        ini, o = self.state.initiatives, self.state.orgs
+    def _led(self, q: int, ctx: StepContext) -> bool:
+        """A deal is led when the doctrine leads or its lead holds a mandate."""
+        return self.doctrine.led or bool(ctx.decisions.mandate[int(self.state.initiatives.lead[q])])
+
+    def _agree(self, q: int, atd: bool, ctx: StepContext) -> None:
+        ini, o, t, p = self.state.initiatives, self.state.orgs, self.state.ties, \
+            self.state.people
         ini.stage[q] = Stage.AGREED  # delivery starts the next week
         ini.agreed_at[q] = self.week
         ini.agree_to_disagree[q] = atd
         ini.broken_streak[q] = 0
         self._progress_at_board[q] = ini.progress[q]
         parties = np.flatnonzero(ini.parties[q])
-        if self.doctrine.mandates:
-            cause = f"Mandated by {o.names[ini.lead[q]]}; the others complied."
+        lead = int(ini.lead[q])
+        mandated = bool(ctx.decisions.mandate[lead])
+        if mandated:  # imposing a mandated plan costs the lead some of the others' trust
+            others = np.isin(p.org[t.src], parties[parties != lead]) & (p.org[t.dst] == lead)
+            t.trust[others] = self.rules.logodds_shift(
+                t.trust[others], np.full(int(others.sum()),
+                                         -self.params.negotiation.mandate_trust_cost))
+        if self._led(q, ctx):
+            cause = (f"Led by {o.names[lead]}" + (" with a national mandate" if mandated else "")
+                     + "; the others complied.")
         elif atd:
             cause = "The parties agreed to disagree: each signed up for its own reasons."
         else:
@@ -409,19 +505,15 @@ class DiplomacyModel(mesa.Model):
             cause, tuple(o.ids[i] for i in parties),
         ))
 
-    def _deadlock_cause(
-        self, q: int, parties: np.ndarray, present: np.ndarray, result: Any, view: ng.TableView
-    ) -> str:
+    def _deadlock_cause(self, parties: np.ndarray, present: np.ndarray, result: Any) -> str:
         o = self.state.orgs
         absent = [o.names[i] for i in parties if i not in present]
         if absent:
             return f"{', '.join(absent)} stopped coming to the table."
         if result is not None and result.rejecting.size:
             who = o.names[int(result.rejecting[0])]
-            return f"{who} could not see enough in it for its own priorities at the cost asked."
-        gap = ng.purpose_gap(view, parties)
-        if gap > self.params.negotiation.purpose_consensus:
-            return "The parties could not agree what the work was for."
+            return (f"{who} could not see enough in it for its own priorities at the cost "
+                    "asked, or would not follow the lead.")
         return "Meetings kept avoiding the difficult questions."
 
     def _abandon(self, q: int, cause: str) -> None:
@@ -437,49 +529,48 @@ class DiplomacyModel(mesa.Model):
         ))
 
     # ------------------------------------------------------------------ 5. delivery
-    def _deliver(self, board_week: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _deliver(self, ctx: StepContext) -> None:
         st, ini, o, p = self.state, self.state.initiatives, self.state.orgs, self.state.people
-        m = o.m
-        verdict = np.zeros((m, m))
-        meetings = np.zeros(m)
-        unproductive = np.zeros(m)
-        dv, auth = self.params.delivery, self.params.authorising
-        starting = ini.stage == Stage.AGREED
-        starting &= ini.agreed_at < self.week
+        dv, auth, d = self.params.delivery, self.params.authorising, ctx.decisions
+        starting = (ini.stage == Stage.AGREED) & (ini.agreed_at < self.week)
         ini.stage[starting] = Stage.DELIVERING
-        delivering = np.flatnonzero(ini.stage == Stage.DELIVERING)
-        live = np.flatnonzero(ini.stage == Stage.LIVE)
-        present = o.alive & o.engaged
-        for lq in map(int, live):
-            if present[ini.parties[lq]].all():
-                ini.progress[lq] = min(1.0, ini.progress[lq] + dv.sustain_cost)  # kept up
-                continue
-            ini.progress[lq] -= dv.sustain_cost  # a partner has walked away: the work erodes
-            if ini.progress[lq] < SLIP_BACK:
-                ini.stage[lq] = Stage.DELIVERING
-                gone = [o.names[j] for j in np.flatnonzero(ini.parties[lq] & ~present)]
-                self.events.append(Event(
-                    self.week, "slipped", f"{ini.names[lq]} is no longer fully live.",
-                    f"{', '.join(gone)} stopped playing its part, and the joint work eroded.",
-                    tuple(o.ids[j] for j in np.flatnonzero(ini.parties[lq])),
-                ))
-        if delivering.size == 0:
-            return verdict, meetings, unproductive
+        working = np.flatnonzero((ini.stage == Stage.DELIVERING) | (ini.stage == Stage.LIVE))
+        if working.size == 0:
+            return
+        present = ctx.present
         commit = np.sqrt(p.beliefs[:, 1] * p.beliefs[:, 2]) * (1.0 - p.strain)
         commitment = self._org_mean(commit, p.active)
-        load = ini.parties[delivering].sum(axis=0)
-        attention = present * np.where(o.distraction > 0, 0.4, 1.0) / np.sqrt(np.maximum(load, 1))
+        load = ini.parties[working].sum(axis=0).astype(float)
+        attention = dl.attention(present, o.distraction > 0, load, dv.distracted_attention)
         disc0 = np.maximum(o.budget0 * (1.0 - o.statutory_share), 1e-9)  # before any cut
         capacity = np.clip(o.discretionary() / disc0, 0.0, 1.0)
-        box = self._view.box_agenda
+        # what the people who deliver value now: their own agendas, which their
+        # organisation's identity pulls back toward its box week after week
+        value = dl.box_agenda(self._org_agenda(p.active), o.target, o.pressure)
         ft = self._org_trust(st.ties.channel == Channel.FRONTLINE)
         rng = self.rngs["delivery"]
-        for q in map(int, delivering):
+        for q in map(int, working):
             parties = np.flatnonzero(ini.parties[q])
             effort = dl.party_effort(
-                box, ini.advances[q], parties, commitment, attention, capacity,
-                self.doctrine.engagement,
+                value, ini.advances[q], parties, commitment, attention, capacity,
+                d.joint_share, dv.value_floor, dv.will_floor,
             )
+            if starting[q]:
+                ini.promised[q] = 0.0
+                ini.promised[q, parties] = dl.promise(effort, dv.min_promise)
+            promised = ini.promised[q, parties]
+            if ini.stage[q] == Stage.LIVE:
+                kept_up = dl.upkeep(effort, promised, present[parties], dv.upkeep_saturation)
+                ini.progress[q] = dl.live_progress(float(ini.progress[q]), kept_up,
+                                                   dv.sustain_cost)
+                if ini.progress[q] < dv.slip_back:
+                    ini.stage[q] = Stage.DELIVERING
+                    self.events.append(Event(
+                        self.week, "slipped", f"{ini.names[q]} is no longer fully live.",
+                        self._slip_cause(parties, effort, promised, present),
+                        tuple(o.ids[j] for j in parties),
+                    ))
+                continue
             pair = ft[np.ix_(parties, parties)]
             ftrust = float(pair.sum() / max(parties.size * (parties.size - 1), 1))
             inc = dl.progress_increment(
@@ -487,20 +578,20 @@ class DiplomacyModel(mesa.Model):
                 size=float(ini.cost[q]) / DEFAULT_COST,
             )
             ini.progress[q] = min(1.0, ini.progress[q] + inc * (1.0 + auth.hubris))
-            if board_week:
-                meetings[parties[present[parties]]] += 1
+            if ctx.board_week:
+                ctx.meetings[parties[present[parties]]] += 1
                 done = ini.progress[q] - self._progress_at_board[q]
                 expected = dv.progress_rate * self.params.encounters.board_cadence * DEFAULT_COST
-                if done < 0.25 * expected / float(ini.cost[q]):  # under a quarter of full pace
-                    unproductive[parties[present[parties]]] += 1
+                if dl.unproductive(done, expected / float(ini.cost[q]), dv.unproductive_pace):
+                    ctx.unproductive[parties[present[parties]]] += 1
                 self._progress_at_board[q] = ini.progress[q]
             since = self.week - ini.agreed_at[q]
             if since > 0 and since % dv.review_cadence == 0:
-                kept = dl.review(effort, dv.promise_tolerance)
+                degree = dl.keeping(effort, promised, dv.promise_tolerance)
                 fail = rng.random() < auth.hubris * (1.0 - auth.risk_tolerance)
                 if fail:
-                    kept[parties == ini.lead[q]] = False
-                self._record_review(q, parties, kept, effort, verdict, fail)
+                    degree[parties == ini.lead[q]] = -1.0
+                self._record_review(q, parties, degree, effort, ctx.verdict, fail)
             if ini.stage[q] == Stage.DELIVERING and ini.progress[q] >= 1.0:
                 ini.stage[q] = Stage.LIVE
                 self.events.append(Event(
@@ -508,21 +599,30 @@ class DiplomacyModel(mesa.Model):
                     "Every party kept up its share of the work until it was done.",
                     tuple(o.ids[i] for i in parties),
                 ))
-        return verdict, meetings, unproductive
+
+    def _slip_cause(self, parties: np.ndarray, effort: np.ndarray, promised: np.ndarray,
+                    present: np.ndarray) -> str:
+        o = self.state.orgs
+        gone = [o.names[j] for j in parties if not present[j]]
+        if gone:
+            return f"{', '.join(gone)} stopped playing its part, and the joint work eroded."
+        worst = int(np.argmin(effort / np.maximum(promised, 1e-12)))
+        return (f"{o.names[parties[worst]]} gave it less than it promised, and the joint work "
+                "eroded.")
 
     def _record_review(
-        self, q: int, parties: np.ndarray, kept: np.ndarray, effort: np.ndarray,
+        self, q: int, parties: np.ndarray, degree: np.ndarray, effort: np.ndarray,
         verdict: np.ndarray, experiment_failed: bool,
     ) -> None:
         ini, o = self.state.initiatives, self.state.orgs
         for a in parties:
             for b_pos, b in enumerate(parties):
-                if a != b:
-                    verdict[a, b] = min(verdict[a, b], 1.0 if kept[b_pos] else -1.0) \
-                        if verdict[a, b] != 0 else (1.0 if kept[b_pos] else -1.0)
-        broke = parties[~kept]
+                if a != b:  # the worst review this week of b seen from a
+                    v = float(degree[b_pos])
+                    verdict[a, b] = v if verdict[a, b] == 0 else min(verdict[a, b], v)
+        broke = degree < 0
         for pos, b in enumerate(parties):
-            if kept[pos]:
+            if not broke[pos]:
                 continue
             if experiment_failed and b == ini.lead[q]:
                 cause = "A risky experiment failed and its bosses would not tolerate it."
@@ -532,14 +632,15 @@ class DiplomacyModel(mesa.Model):
                 cause = f"{o.names[b]} was absorbed in its own reorganisation."
             else:
                 cause = (f"Back in its own organisation, {o.names[b]} put in "
-                         f"{effort[pos]:.0%} effort: the deal serves its own priorities too little "
-                         "or its people doubt the others will deliver.")
+                         f"{effort[pos]:.0%} effort against the "
+                         f"{ini.promised[q, b]:.0%} it promised: the deal serves its people's "
+                         "own priorities too little, or they doubt the others will deliver.")
             self.events.append(Event(
                 self.week, "broken_promise",
-                f"{o.names[b]} missed its commitment to {ini.names[q]}.", cause,
+                f"{o.names[b]} kept only part of its commitment to {ini.names[q]}.", cause,
                 (o.ids[b],),
             ))
-        if broke.size:
+        if broke.any():
             ini.broken_streak[q] += 1
             if ini.broken_streak[q] >= self.params.delivery.abandon_after:
                 self._abandon(q, "Promises were broken review after review.")
@@ -547,33 +648,33 @@ class DiplomacyModel(mesa.Model):
             ini.broken_streak[q] = 0
 
     # ------------------------------------------------------------------ 6. updates
-    def _update(self, met: np.ndarray, verdict: np.ndarray, unproductive: np.ndarray) -> None:
+    def _update(self, ctx: StepContext) -> None:
         st, p, o, t = self.state, self.state.people, self.state.orgs, self.state.ties
         tr, af = self.params.trust, self.params.affect
-        if np.any(verdict):
+        if np.any(ctx.verdict):
             t.trust = self.rules.trust_after_reviews(
-                t.trust, p.org[t.src], p.org[t.dst], verdict, tr.promise_gain, tr.loss_ratio
+                t.trust, p.org[t.src], p.org[t.dst], ctx.verdict, tr.promise_gain, tr.loss_ratio
             )
         self._update_beliefs()
-        disturbance = o.disturbance[p.org] + 0.1 * (o.distraction[p.org] > 0)
+        disturbance = o.disturbance[p.org] + af.distraction_disturbance * (o.distraction[p.org] > 0)
         p.anxiety = self.rules.anxiety_update(p.anxiety, disturbance, af.anxiety_baseline,
                                               af.anxiety_rate)
         o.disturbance *= 1.0 - af.disturbance_decay
-        unprod = np.where(self._leader_roles, unproductive[p.org], 0.0)
+        unprod = np.where(self._leader_roles, ctx.unproductive[p.org], 0.0)
         p.strain = self.rules.strain_update(p.strain, unprod, p.anxiety, af.strain_gain,
-                                            af.strain_recovery)
-        self._update_engagement(met)
+                                            af.strain_recovery, af.anxiety_strain)
+        self._update_engagement(ctx)
         self._turnover()
         self._form_ties()
         p.tenure += 1
         t.age += 1
         o.distraction = np.maximum(o.distraction - 1, 0)
-        sv = st.services
-        s = self.params.services
-        oc.update_met(st, s.base_supply, s.joint_supply, s.outcome_lag)
+        svp, auth = self.params.services, self.params.authorising
+        services.update(st, self.week, svp)
         has = o.target >= 0
-        shortfall = self.params.authorising.target_pressure * 2.0 * (1.0 - sv.met[o.target[has]])
-        o.pressure[has] = np.clip(shortfall + o.mandate[has], 0.0, 1.0)
+        o.pressure[has] = eg.regulator_pressure(
+            st.services.met[o.target[has]], o.mandate[has], auth.target_pressure,
+            auth.shortfall_gain)
         o.mandate *= 1.0 - af.disturbance_decay
 
     def _update_beliefs(self) -> None:
@@ -586,12 +687,13 @@ class DiplomacyModel(mesa.Model):
             goals = 1.0 - self.rules.agenda_distance(p.agenda, shared)
         else:
             goals = np.full(p.n, 0.5)
-        working = oc.ACTIVE[ini.stage]
+        working = services.ACTIVE[ini.stage]
         mine = ini.parties & working[:, None]
         count = mine.sum(axis=0)
         prog = (ini.progress[:, None] * mine).sum(axis=0)
         # with work under way people judge by its progress; with none, they hold their view
-        visible = np.where(count > 0, 0.4 + 0.6 * prog / np.maximum(count, 1), np.nan)
+        visible = np.where(count > 0, eg.visible_possibility(
+            prog / np.maximum(count, 1), af.possible_floor), np.nan)
         possible = visible[p.org]
         possible = np.where(np.isnan(possible), p.beliefs[:, 1], possible)
         commit = np.sqrt(p.beliefs[:, 1] * p.beliefs[:, 2])
@@ -600,23 +702,30 @@ class DiplomacyModel(mesa.Model):
         signals = np.stack([goals, possible, happen], axis=1) + noise
         p.beliefs = self.rules.belief_update(p.beliefs, signals, af.belief_rate)
 
-    def _update_engagement(self, met: np.ndarray) -> None:
+    def _update_engagement(self, ctx: StepContext) -> None:
         st, o, ini, t, p = self.state, self.state.orgs, self.state.initiatives, \
             self.state.ties, self.state.people
-        en = self.params.engagement
-        top = self._view.box_agenda.argmax(axis=1)
+        en, d = self.params.engagement, ctx.decisions
+        top = ctx.box_agenda.argmax(axis=1)
         on = WORKED_ON[ini.stage]
-        serves = ini.advances[:, top] >= 0.25  # (q, m): initiative q serves org j's priority
+        serves = ini.advances[:, top] >= en.serves_threshold  # (q, m): q serves j's priority
         attended = (ini.parties & serves & on[:, None]).any(axis=0)
         o.ignored_weeks = np.where(attended, 0, o.ignored_weeks + 1)
-        inf_met = met & (t.channel == Channel.INFORMAL)
+        inf_met = ctx.met & (t.channel == Channel.INFORMAL)
         court_from = o.engaged[p.org[t.src]] & inf_met
-        courted = np.bincount(p.org[t.dst[court_from]], minlength=o.m)
+        courted = np.bincount(p.org[t.dst[court_from]], minlength=o.m).astype(float)
+        courted += eg.deliberate_courting(d.court, o.engaged & o.alive, o.m, en.court_contacts)
         draws = self.rngs["negotiation"].random(o.m)
+        held = d.held("attend", self.week)
         for j in range(o.m):
             if not o.alive[j]:
                 continue
             issue = st.issue_labels[top[j]]
+            if held[j]:  # a participant decides whether this organisation comes
+                if o.engaged[j] != bool(d.attend[j]):
+                    o.engaged[j] = bool(d.attend[j])
+                    o.ignored_weeks[j] = 0
+                continue
             if o.engaged[j] and o.ignored_weeks[j] >= en.cold_after:
                 o.engaged[j] = False
                 self.events.append(Event(
@@ -626,10 +735,11 @@ class DiplomacyModel(mesa.Model):
                     (o.ids[j],),
                 ))
             elif not o.engaged[j]:
-                p_back = 1.0 - (1.0 - en.courting_rate) ** courted[j]
+                p_back = eg.courted_back(en.courting_rate, float(courted[j]))
                 if attended[j] or draws[j] < p_back:
                     o.engaged[j] = True
-                    o.ignored_weeks[j] = 0 if attended[j] else en.cold_after // 2
+                    o.ignored_weeks[j] = 0 if attended[j] else \
+                        int(en.courted_credit * en.cold_after)
                     cause = (f"{issue} is being worked on again." if attended[j] else
                              "Informal conversations with partners brought it back.")
                     self.events.append(Event(
@@ -652,7 +762,7 @@ class DiplomacyModel(mesa.Model):
         sk.replace_people(st, leavers, rng, self.params.trust.new_tie)
         for i, w in zip(leavers, weeks, strict=True):
             org = int(p.org[i])
-            sk.disturb(st, [org], 0.2, ripple=0.0)
+            sk.disturb(st, [org], tv.disturbance, ripple=0.0)
             cause = ("Performance against the regulator's target was poor."
                      if o.pressure[org] > 0.3 else "Moved on to another post.")
             self.events.append(Event(
@@ -695,15 +805,15 @@ class DiplomacyModel(mesa.Model):
                          np.full(2 * a.size, channel, dtype=np.int64))
 
     # ------------------------------------------------------------------ 7. measures
-    def _measure(self, meetings: int, unproductive: int) -> None:
+    def _measure(self, ctx: StepContext) -> None:
+        meetings, unproductive = int(ctx.meetings.sum()), int(ctx.unproductive.sum())
         if meetings:  # between boards, avoidance is that of the latest meetings held
             self._avoidance = (meetings, unproductive)
         meetings, unproductive = self._avoidance
         self._table_agendas = self._org_table_agendas()
-        s = self.params.services
         row = oc.measure(
             self.state, self._table_agendas, self.initial_diversity, self._leader_roles,
-            meetings, unproductive, s.weekly_demand, s.admission_rate, s.discharge_rate,
+            meetings, unproductive,
         )
         row = {"step": float(self.week), **row}
         self.rows.append(row)

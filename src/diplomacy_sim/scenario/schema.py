@@ -64,6 +64,10 @@ class EncounterParams(_Strict):
     workshop_cadence: int = param(
         0, 0, 52, "weeks", "Weeks between co-production workshops (0 = none)"
     )
+    informal_base: float = param(
+        0.5, 0.0, 1.0, "ratio",
+        "Use of informal ties when bosses tolerate no risk; risk tolerance adds to it"
+    )
 
 
 class InfluenceParams(_Strict):
@@ -107,7 +111,8 @@ class TrustParams(_Strict):
         0.3, 0.0, 1.0, "ratio", "Loss on a disagreeing encounter, relative to the gain"
     )
     promise_gain: float = param(
-        0.05, 0.0, 0.5, "per review", "Trust gained when a partner keeps a promise"
+        0.1, 0.0, 1.0, "log-odds per review",
+        "Trust gained (in log-odds) when a partner fully keeps a promise"
     )
     formation_rate: float = param(
         0.02, 0.0, 1.0, "per person per week", "Chance someone short of cross-boundary ties makes a new one"
@@ -124,13 +129,16 @@ class NegotiationParams(_Strict):
         12, 1, 100, "board rounds", "Rounds before an unagreed initiative is abandoned"
     )
     concession_exponent: float = param(
-        1.0, 0.1, 10.0, "exponent", "Time-dependent concession e: <1 boulware, >1 conceder"
+        1.0, 0.1, 10.0, "exponent",
+        "Time-dependent concession e of organisations without their own: <1 boulware, >1 conceder"
     )
     ceding_rate: float = param(
-        0.3, 0.0, 1.0, "share of surplus", "Share of its surplus a diplomat cedes to another party"
+        0.3, 0.0, 1.0, "share of surplus", "Share of its surplus a ceding party gives to another"
     )
-    purpose_consensus: float = param(
-        0.2, 0.0, 1.0, "agenda distance", "Widest gap in purpose a deal tolerates without agreeing to disagree"
+    consensus_norm: float = param(
+        0.5, 0.0, 5.0, "value per agenda distance",
+        "Value a party loses per unit gap between its reasons and the others' (unless it agrees "
+        "to disagree)"
     )
     cost_sensitivity: float = param(
         1.0, 0.0, 10.0, "value per budget share", "How much a party minds its cost share"
@@ -147,8 +155,33 @@ class NegotiationParams(_Strict):
     repropose_after: int = param(
         26, 1, 520, "weeks", "Weeks before an abandoned initiative may be proposed again"
     )
-    compliance: float = param(
-        0.8, 0.0, 1.0, "probability", "Under command: chance a party complies with a mandate"
+    drive_belief_base: float = param(
+        0.5, 0.0, 2.0, "ratio", "Drive to propose when leaders believe change impossible; belief adds"
+    )
+    poverty_floor: float = param(
+        0.05, 0.001, 1.0, "share of mean budget",
+        "Discretionary budget below which a party's cost share hurts no more"
+    )
+    trust_reference: float = param(
+        0.5, 0.0, 1.0, "trust", "Trust in the others at which a deal is valued at face value"
+    )
+    compliance_authority: float = param(
+        4.0, 0.0, 20.0, "log-odds per authority",
+        "Under a lead: how much the lead's authority above a party raises its compliance"
+    )
+    compliance_utility: float = param(
+        4.0, 0.0, 20.0, "log-odds per value", "How much a party's own value of the plan raises compliance"
+    )
+    compliance_grievance: float = param(
+        1.0, 0.0, 20.0, "log-odds per cold period",
+        "How much a party's priorities ignored in the past (in units of cold_after) lower compliance"
+    )
+    mandate_authority: float = param(
+        0.5, 0.0, 1.0, "share of missing authority",
+        "Authority a national mandate adds to the lead asking for it"
+    )
+    mandate_trust_cost: float = param(
+        0.1, 0.0, 1.0, "log-odds", "Trust the other parties lose in a lead that imposes a mandated deal"
     )
 
 
@@ -161,7 +194,31 @@ class DeliveryParams(_Strict):
     )
     review_cadence: int = param(4, 1, 52, "weeks", "Weeks between delivery reviews")
     promise_tolerance: float = param(
-        0.3, 0.0, 1.0, "effort", "Effort below which a party has broken its promise"
+        0.7, 0.01, 0.99, "share of promise",
+        "Share of its promised effort at which a party's review is neutral (above: kept by "
+        "degrees, below: broken by degrees)"
+    )
+    min_promise: float = param(
+        0.05, 0.001, 1.0, "effort", "Smallest effort a party can promise"
+    )
+    value_floor: float = param(
+        0.25, 0.0, 1.0, "effort", "Effort worth putting into a deal that serves nothing of one's own"
+    )
+    will_floor: float = param(
+        0.4, 0.0, 1.0, "ratio", "Will to work of people who neither believe nor see others commit"
+    )
+    distracted_attention: float = param(
+        0.4, 0.0, 1.0, "ratio", "Attention left for joint work during a reorganisation"
+    )
+    unproductive_pace: float = param(
+        0.25, 0.0, 1.0, "share of full pace", "Delivery pace below which a board meeting was unproductive"
+    )
+    slip_back: float = param(
+        0.9, 0.0, 1.0, "progress", "Progress below which live work goes back to delivery"
+    )
+    upkeep_saturation: float = param(
+        3.0, 0.1, 20.0, "per share of promise",
+        "How fast live work's quality saturates with upkeep (quality = 1 - exp(-k x kept share))"
     )
     abandon_after: int = param(
         3, 1, 20, "broken reviews", "Consecutive broken reviews before an initiative is abandoned"
@@ -170,7 +227,7 @@ class DeliveryParams(_Strict):
         0.5, 0.0, 2.0, "ratio", "Extra progress from cross-boundary frontline trust"
     )
     sustain_cost: float = param(
-        0.01, 0.0, 0.2, "progress per week", "Erosion of a live initiative a disengaged party leaves"
+        0.02, 0.0, 0.2, "per week", "Speed live work follows the upkeep its parties give it"
     )
 
 
@@ -196,6 +253,15 @@ class AffectParams(_Strict):
         0.03, 0.0, 1.0, "per meeting", "Strain from a meeting that produced nothing"
     )
     strain_recovery: float = param(0.02, 0.0, 1.0, "per week", "Recovery from strain")
+    anxiety_strain: float = param(
+        0.5, 0.0, 5.0, "meetings per unit anxiety", "Strain from anxiety, as unproductive meetings"
+    )
+    possible_floor: float = param(
+        0.4, 0.0, 1.0, "belief", "What people see as possible from joint work just started"
+    )
+    distraction_disturbance: float = param(
+        0.1, 0.0, 1.0, "disturbance", "Disturbance felt while one's organisation reorganises"
+    )
 
 
 class EngagementParams(_Strict):
@@ -207,6 +273,15 @@ class EngagementParams(_Strict):
     courting_rate: float = param(
         0.1, 0.0, 1.0, "per informal encounter", "Chance an informal contact brings a cold partner back"
     )
+    serves_threshold: float = param(
+        0.25, 0.0, 1.0, "advance", "How far work must advance a priority to count as attending to it"
+    )
+    courted_credit: float = param(
+        0.5, 0.0, 1.0, "share of cold_after", "Patience a partner courted back starts with, used up"
+    )
+    court_contacts: float = param(
+        3.0, 0.0, 50.0, "encounters per week", "Informal contacts a courting organisation makes with a cold one"
+    )
 
 
 class ServiceParams(_Strict):
@@ -216,13 +291,28 @@ class ServiceParams(_Strict):
         1000.0, 1.0, 1e6, "people per week", "People needing a service each week"
     )
     base_supply: float = param(
-        0.6, 0.0, 1.0, "share of need", "Share of need met in a joined-up, timely way without joint work"
+        0.6, 0.0, 2.0, "capacity per need",
+        "Care capacity for an issue at full budget and staff, without joint work"
     )
     joint_supply: float = param(
-        0.4, 0.0, 1.0, "share of need", "Extra share met when the joint work on an issue is fully live"
+        0.4, 0.0, 2.0, "capacity per need", "Extra capacity when the joint work on an issue is fully live"
     )
     outcome_lag: float = param(
-        26.0, 1.0, 520.0, "weeks", "Time for service changes to reach users"
+        26.0, 1.0, 520.0, "weeks", "Time for joint work to change how patients flow"
+    )
+    saturation: float = param(
+        0.65, 0.05, 5.0, "capacity per need",
+        "Capacity at which 63% of need is met (share met = 1 - exp(-capacity/saturation))"
+    )
+    winter_amplitude: float = param(
+        0.1, 0.0, 0.9, "share of demand", "Seasonal rise of demand at the winter peak (and fall at its trough)"
+    )
+    winter_peak: int = param(
+        26, 0, 51, "week of year", "Week of the year (counted from the run's start) demand peaks"
+    )
+    strain_absence: float = param(
+        0.3, 0.0, 1.0, "share of staff per strain",
+        "Staff capacity lost to sickness and absence per unit strain"
     )
     statutory_elasticity: float = param(
         0.73, 0.0, 1.0, "ratio",
@@ -245,6 +335,9 @@ class TurnoverParams(_Strict):
     pressure_gain: float = param(
         4.0, 0.0, 50.0, "ratio", "Extra leaving hazard at full performance pressure"
     )
+    disturbance: float = param(
+        0.2, 0.0, 1.0, "disturbance", "Disturbance a chief executive's departure causes"
+    )
 
 
 class AuthorisingParams(_Strict):
@@ -259,6 +352,26 @@ class AuthorisingParams(_Strict):
     hubris: float = param(
         0.0, 0.0, 1.0, "share", "Appetite for risky experiments (fail fast) whatever the environment"
     )
+    shortfall_gain: float = param(
+        2.0, 0.0, 10.0, "pressure per unmet need",
+        "Regulator pressure per unit of target need unmet, at full target pressure"
+    )
+
+
+class MoveParams(_Strict):
+    """A participant's moves in the training room: how long they hold and what they cost."""
+
+    hold_weeks: int = param(
+        8, 1, 520, "weeks", "Weeks a participant's decision holds before the autopilot resumes"
+    )
+    propose_cost: int = param(2, 0, 20, "action points", "Cost of putting an initiative on the table")
+    court_cost: int = param(1, 0, 20, "action points", "Cost of courting a cold partner")
+    cede_cost: int = param(1, 0, 20, "action points", "Cost of ceding cost share")
+    meet_cost: int = param(1, 0, 20, "action points", "Cost of an informal meeting")
+    attend_board_cost: int = param(0, 0, 20, "action points", "Cost of deciding to attend or skip")
+    set_joint_capacity_cost: int = param(1, 0, 20, "action points", "Cost of setting joint capacity")
+    agree_to_disagree_cost: int = param(1, 0, 20, "action points", "Cost of agreeing to disagree")
+    ask_mandate_cost: int = param(2, 0, 20, "action points", "Cost of asking for a mandate")
 
 
 class Parameters(_Strict):
@@ -274,6 +387,7 @@ class Parameters(_Strict):
     services: ServiceParams = ServiceParams()
     turnover: TurnoverParams = TurnoverParams()
     authorising: AuthorisingParams = AuthorisingParams()
+    moves: MoveParams = MoveParams()
 
 
 class NetworkSpec(_Strict):
@@ -313,6 +427,11 @@ class OrganisationSpec(_Strict):
     )
     identity: float = param(0.5, 0.0, 1.0, "strength", "How hard the organisation's box pulls")
     authority: float = param(0.5, 0.0, 1.0, "strength", "Positional authority at the table")
+    concession: float | None = Field(
+        None, ge=0.1, le=10.0,
+        description="Its concession exponent e (<1 boulware, >1 conceder); default "
+        "parameters.negotiation.concession_exponent",
+    )
     target: str | None = Field(None, description="Issue id its regulator's target is about")
     funded_by: str | None = Field(None, description="Organisation id whose grants fund it")
     grant_share: float = param(

@@ -1,0 +1,139 @@
+"""Services for people: a small stock-and-flow of patients through hospital and care.
+
+Each week a population's need D(t) = D0 x surge x (1 + a cos(2 pi (t - peak) / 52)) arrives
+(winter surges on top of shocks). For each issue, care capacity per unit of need is
+``base x (budget and staff left) + joint x (joint work reaching the flows)``; joint work
+reaches the flows after a lag. The share of need met is a saturating function of capacity
+per unit need, 1 - exp(-c / (demand ratio x saturation)), never held at a bound by a clip.
+
+Two flows come from it. Avoidable admissions: people whose community need is not met
+(``admissions`` issue) are admitted to hospital. Delayed discharges: a stock of people fit
+to leave hospital; each week ``discharge_rate x D`` join it, and the share the discharge
+services can take leaves it, W' = (W + inflow)(1 - share met). The user outcome is the
+issue-weighted share of need met, with the discharge issue read from the queue itself
+(the share of people ready to leave who are not left waiting), so it responds to joint work
+and directly to capacity, cuts, staff strain and demand.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from diplomacy_sim.domain.state import ROLE_INDEX, F, Stage, SystemState, stage_mask
+
+if TYPE_CHECKING:
+    from diplomacy_sim.scenario.schema import ServiceParams
+
+ACTIVE = stage_mask(Stage.DELIVERING, Stage.LIVE)
+"""Stages whose progress counts as joint work under way."""
+DOERS = np.zeros(len(ROLE_INDEX), bool)
+DOERS[[ROLE_INDEX["manager"], ROLE_INDEX["frontline"]]] = True
+"""Roles that staff the services (the doers)."""
+
+
+def seasonal_demand(week: int, amplitude: float, peak: int) -> float:
+    """Demand relative to the yearly mean: highest at the winter peak week."""
+    return 1.0 + amplitude * math.cos(2.0 * math.pi * (week - peak) / 52.0)
+
+
+def coverage(state: SystemState) -> F:
+    """Per issue: the joint work under way on it (reach x progress x advance), summed."""
+    ini = state.initiatives
+    on = ACTIVE[ini.stage]
+    return ((ini.reach * ini.progress * on)[:, None] * ini.advances).sum(axis=0)
+
+
+def lagged_joint(joint: F, target: F, lag: float) -> F:
+    """Joint work reaches how patients flow slowly: first-order lag of ``lag`` weeks."""
+    return joint + (target - joint) / lag
+
+
+def staff(state: SystemState, strain_absence: float) -> F:
+    """Staff each organisation has at work: active doers, less absence with strain (m,)."""
+    p, m = state.people, state.orgs.m
+    doer = DOERS[p.role] & p.active
+    present = np.bincount(p.org, weights=doer * (1.0 - strain_absence * p.strain), minlength=m)
+    return present
+
+
+def capacity(state: SystemState, staff_now: F) -> F:
+    """Per issue: share of the original resources for it that remain (budget and staff).
+
+    Each organisation's resources for an issue are its budget times its agenda weight on it,
+    so a small charity's loss counts for less than a large council's.
+    """
+    o, sv = state.orgs, state.services
+    alive = o.alive.astype(float)
+    w = o.agenda * (alive * o.budget0)[:, None]
+    money = np.clip(o.budget / o.budget0, 0.0, None)
+    people = np.where(sv.staff0 > 0, staff_now / np.maximum(sv.staff0, 1e-12), 1.0)
+    num = (w * (money * people * alive)[:, None]).sum(axis=0)
+    den = np.maximum((o.agenda * o.budget0[:, None]).sum(axis=0), 1e-12)
+    return num / den
+
+
+def share_met(supply: F, demand_ratio: float, saturation: float) -> F:
+    """Share of need met: 1 - exp(-capacity / (demand ratio x saturation))."""
+    return 1.0 - np.exp(-supply / (demand_ratio * saturation))
+
+
+def discharge_queue(waiting: float, inflow: float, share: float) -> float:
+    """People still waiting to leave hospital after this week's discharges."""
+    return (waiting + inflow) * (1.0 - share)
+
+
+def issue_index(state: SystemState, service: str) -> list[int]:
+    return [i for i, s in enumerate(state.issue_service) if s == service]
+
+
+def _weighted(state: SystemState, values: F, sel: list[int]) -> float:
+    w = state.issue_weight[sel]
+    return float((values[sel] * w).sum() / max(float(w.sum()), 1e-12))
+
+
+def update(state: SystemState, week: int, s: ServiceParams) -> None:
+    """Advance the services one week (``s`` is the scenario's ServiceParams)."""
+    sv = state.services
+    sv.joint = lagged_joint(sv.joint, coverage(state), s.outcome_lag)
+    ratio = sv.demand_multiplier * seasonal_demand(
+        week, s.winter_amplitude, s.winter_peak)
+    cap = capacity(state, staff(state, s.strain_absence))
+    supply = s.base_supply * cap + s.joint_supply * sv.joint
+    sv.met = share_met(supply, ratio, s.saturation)
+    demand = s.weekly_demand * ratio
+    adm, dis = issue_index(state, "admissions"), issue_index(state, "discharge")
+    f_adm = _weighted(state, sv.met, adm) if adm else user_share(state)
+    f_dis = _weighted(state, sv.met, dis) if dis else user_share(state)
+    sv.admissions = demand * s.admission_rate * (1.0 - f_adm)
+    sv.inflow = demand * s.discharge_rate
+    sv.waiting = discharge_queue(sv.waiting, sv.inflow, f_dis)
+
+
+def start(state: SystemState, s: ServiceParams) -> None:
+    """Services at the start: staff counted, the discharge queue at its steady state."""
+    sv = state.services
+    p = state.people
+    sv.staff0 = np.bincount(p.org, weights=(DOERS[p.role] & p.active).astype(float),
+                            minlength=state.orgs.m)
+    sv.joint = np.zeros(state.K)
+    update(state, 0, s)
+    dis = issue_index(state, "discharge")
+    f = _weighted(state, sv.met, dis) if dis else user_share(state)
+    sv.waiting = sv.inflow * (1.0 - f) / max(f, 1e-9)
+
+
+def user_share(state: SystemState) -> float:
+    return _weighted(state, state.services.met, list(range(state.K)))
+
+
+def user_outcome(state: SystemState) -> float:
+    """Issue-weighted share of need met; the discharge issue read from the queue."""
+    sv = state.services
+    met = sv.met.copy()
+    dis = issue_index(state, "discharge")
+    if dis and sv.inflow > 0:
+        met[dis] = sv.inflow / (sv.inflow + sv.waiting)
+    return _weighted(state, met, list(range(state.K)))

@@ -1,0 +1,99 @@
+"""The starting trust network: who is tied to whom, through which channel, at what trust."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from diplomacy_sim.domain.network import BOARD_SEATS, board_ties_for, draw_ties
+from diplomacy_sim.domain.state import LEADER_MASK_BY_ROLE, ROLE_INDEX, TABLE_MASK_BY_ROLE, Channel
+
+
+def population(n_per_org=200, orgs=4):
+    roles = np.tile(np.repeat(np.arange(5), n_per_org // 5), orgs).astype(np.int64)
+    org = np.repeat(np.arange(orgs), n_per_org).astype(np.int64)
+    return org, roles
+
+
+def draw(seed=1, within=6.0, informal=2.0, frontline=1.5, tw=0.6, tc=0.3):
+    org, role = population()
+    return org, role, draw_ties(np.random.default_rng(seed), org, role, within, informal,
+                                frontline, tw, tc)
+
+
+def test_every_tie_is_held_both_ways_and_none_is_to_oneself():
+    _, _, t = draw()
+    assert np.all(t.src != t.dst)
+    pairs = {(int(a), int(b)) for a, b in zip(t.src, t.dst, strict=True)}
+    assert all((b, a) in pairs for a, b in pairs)
+    # colleagues are colleagues both ways (a cross-boundary pair drawn on two channels
+    # keeps its most trusted row each way, so its two directions may differ in channel)
+    within = {(int(a), int(b)) for a, b in zip(t.src[t.channel == Channel.WITHIN],
+                                                t.dst[t.channel == Channel.WITHIN], strict=True)}
+    assert all((b, a) in within for a, b in within)
+
+
+def test_ties_are_sorted_and_each_pair_is_tied_once():
+    _, _, t = draw()
+    key = t.src * 10_000 + t.dst
+    assert np.all(np.diff(key) > 0)
+
+
+def test_colleague_ties_stay_inside_an_organisation_and_the_rest_cross_its_boundary():
+    org, _, t = draw()
+    within = t.channel == Channel.WITHIN
+    assert within.any() and (~within).any()
+    assert np.all(org[t.src[within]] == org[t.dst[within]])
+    assert np.all(org[t.src[~within]] != org[t.dst[~within]])
+
+
+def test_each_channel_joins_the_roles_it_belongs_to():
+    _, role, t = draw()
+    formal = t.channel == Channel.FORMAL
+    informal = t.channel == Channel.INFORMAL
+    front = t.channel == Channel.FRONTLINE
+    assert formal.any() and informal.any() and front.any()
+    assert TABLE_MASK_BY_ROLE[role[t.src[formal]]].all()
+    assert TABLE_MASK_BY_ROLE[role[t.dst[formal]]].all()
+    assert LEADER_MASK_BY_ROLE[role[t.src[informal]]].all()
+    assert LEADER_MASK_BY_ROLE[role[t.dst[informal]]].all()
+    assert np.all(role[t.src[front]] == ROLE_INDEX["frontline"])
+    assert np.all(role[t.dst[front]] == ROLE_INDEX["frontline"])
+
+
+def test_starting_trust_is_the_channels_level_within_five_hundredths():
+    _, _, t = draw(tw=0.6, tc=0.3)
+    within = t.channel == Channel.WITHIN
+    assert np.all(np.abs(t.trust[within] - 0.6) <= 0.05)
+    assert np.all(np.abs(t.trust[~within] - 0.3) <= 0.05)
+    assert t.trust[within].mean() == pytest.approx(0.6, abs=0.005)
+
+
+def test_colleague_degree_is_about_the_mean_asked_for():
+    org, _, t = draw(within=6.0)
+    degree = np.bincount(t.src[t.channel == Channel.WITHIN], minlength=org.size)
+    # each person starts ~mean/2 ties and receives as many; a few duplicates merge
+    assert 5.4 <= degree.mean() <= 6.0
+
+
+def test_no_ties_are_drawn_on_a_channel_asked_for_none():
+    _, _, t = draw(within=0.0, informal=0.0, frontline=0.0)
+    assert set(np.unique(t.channel).tolist()) == {int(Channel.FORMAL)}
+
+
+def test_a_new_leader_sits_with_table_members_of_other_live_bodies_only():
+    org, role = population(n_per_org=20, orgs=3)
+    alive = np.array([True, True, False])
+    person = int(np.flatnonzero((org == 0) & (role == ROLE_INDEX["executive"]))[0])
+    seats = board_ties_for(np.random.default_rng(0), person, org, role, alive)
+    assert seats.size == min(BOARD_SEATS, int((TABLE_MASK_BY_ROLE[role] & (org == 1)).sum()))
+    assert np.all(org[seats] == 1) and TABLE_MASK_BY_ROLE[role[seats]].all()
+    assert np.all(np.diff(seats) > 0)
+
+
+def test_a_new_leader_gets_at_most_a_boards_worth_of_seats():
+    org, role = population(n_per_org=200, orgs=3)
+    person = int(np.flatnonzero(role == ROLE_INDEX["executive"])[0])
+    seats = board_ties_for(np.random.default_rng(0), person, org, role, np.ones(3, bool))
+    assert seats.size == BOARD_SEATS
+    assert len(set(seats.tolist())) == BOARD_SEATS
