@@ -864,9 +864,10 @@ def Debrief(room: Any, key: str | None, token: str | None,
     html('<div class="gap" style="font-size:18px;margin:8px 0">'
          + "".join(f"<p>{escape(str(s))}</p>" for s in d.get("gap", [])) + "</div>")
     solara.Markdown("### Timeline")
-    html(_timeline_html(d.get("timeline", [])))
+    labels = {r.id: r.button for r in room.roles()}
+    html(_timeline_html(d.get("timeline", []), labels))
     solara.Markdown("### Decision logs")
-    html(_logs_html(d.get("decision_logs", {}), room))
+    html(_logs_html(d.get("decision_logs", {})))
     solara.Markdown("### Kolb: what happened, why, what would you do differently")
     html(_kolb_html(d.get("kolb", [])))
     if key:
@@ -877,29 +878,57 @@ def Debrief(room: Any, key: str | None, token: str | None,
 BRANCH_COLOURS = ("#ef6c00", "#6a1b9a", "#2e7d32")
 
 
-def _timeline_html(timeline: list[Any]) -> str:
+def _timeline_html(timeline: list[Any], labels: dict[str, str]) -> str:
+    """Each round: the moves (who, what, by a player or the autopilot), shocks and events."""
     out = []
     for r in timeline:
-        moves = "".join(f"<li>{escape(_move_text(m))}</li>" for m in r.get("moves", []))
-        shocks = "".join(f'<li style="color:#c62828">{escape(_move_text(s))}</li>'
-                         for s in r.get("shocks", []))
-        events = "".join(f'<li style="color:#455a64">{escape(_move_text(ev))}</li>'
-                         for ev in r.get("events", [])[:12])
+        moves = "".join(
+            f'<li class="timeline-move{"" if m.get("ok", True) else " failed"}">'
+            f'<b>{escape(labels.get(m.get("role"), str(m.get("role", ""))))}</b>'
+            f'{" (" + escape(str(m["name"])) + ")" if m.get("name") else ""}'
+            f'{" · autopilot" if m.get("by") == "autopilot" else ""}: '
+            f'{escape(str(m.get("text", "")))}'
+            f'{"" if m.get("ok", True) else " — did not work"}</li>'
+            for m in r.get("moves", []))
+        shocks = "".join(f'<li style="color:#c62828">Shock: {escape(_label(x))}</li>'
+                         for x in r.get("shocks", []))
+        events = "".join(f'<li style="color:#455a64">Week {int(ev.get("step", 0)) + 1}: '
+                         f'{escape(str(ev.get("text", "")))}</li>'
+                         for ev in r.get("events", [])[:10])
+        weeks = (f' · weeks {int(r["start_week"]) + 1}–{int(r["end_week"])}'
+                 if "start_week" in r and "end_week" in r else "")
         out.append(f'<div class="timeline-round" style="margin-bottom:10px;font-size:15px">'
-                   f'<div style="font-weight:600">Round {escape(str(r.get("round", "")))}'
-                   f'{" · weeks " + escape(str(r["weeks"])) if "weeks" in r else ""}</div>'
-                   f'<ul>{moves}{shocks}{events}</ul></div>')
+                   f'<div style="font-weight:600">Round {escape(str(r.get("round", "")))}{weeks}'
+                   f'</div><ul>{moves}{shocks}{events}</ul></div>')
     return "".join(out) or '<div style="color:#78909c">No rounds played yet.</div>'
 
 
-def _logs_html(logs: dict[str, Any], room: Any) -> str:
-    labels = {r.id: r.button for r in room.roles()}
+def _label(x: Any) -> str:
+    if isinstance(x, dict):
+        return str(x.get("label") or x.get("text") or x.get("kind", ""))
+    if isinstance(x, (list, tuple)) and len(x) == 2:
+        return f"{x[1]} (week {x[0]})"
+    return str(x)
+
+
+def _logs_html(logs: dict[str, Any]) -> str:
+    """Each role's decision log: who played it, and round by round what they chose."""
     out = []
-    for rid, entries in logs.items():
-        items = "".join(f"<li>{escape(_move_text(x))}</li>" for x in entries) or \
-            "<li>no moves</li>"
-        out.append(f'<div class="decision-log" style="font-size:15px"><div style="font-weight:600">'
-                   f'{escape(labels.get(rid, rid))}</div><ul>{items}</ul></div>')
+    for rid, log in logs.items():
+        items = []
+        for rd in log.get("rounds", []):
+            moves = "; ".join(str(m.get("text", "")) + ("" if m.get("ok", True) else
+                                                        " (did not work)")
+                              for m in rd.get("moves", [])) or "no moves"
+            extra = (" · went to the balcony" if rd.get("balcony") else "") + (
+                f" · {int(rd['messages_sent'])} message(s)" if rd.get("messages_sent") else "")
+            by = "autopilot" if rd.get("by") == "autopilot" else str(rd.get("name") or "a player")
+            items.append(f"<li>Round {escape(str(rd.get('round')))} ({escape(by)}): "
+                         f"{escape(moves)}{escape(extra)}</li>")
+        who = f" — {escape(str(log['name']))}" if log.get("name") else " — autopilot"
+        out.append(f'<div class="decision-log" data-role="{escape(str(rid))}" style="font-size:15px">'
+                   f'<div style="font-weight:600">{escape(str(log.get("role", rid)))}{who}</div>'
+                   f'<ul>{"".join(items) or "<li>no rounds yet</li>"}</ul></div>')
     return ('<div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));'
             f'gap:8px">{"".join(out)}</div>')
 
