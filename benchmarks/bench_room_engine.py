@@ -53,7 +53,7 @@ def bench(scenario: str, sessions: int, rounds: int) -> dict[str, float]:
                     cat = {m["kind"]: m for m in room.move_catalogue(tok)}
                     person = cat["meet"]["fields"][0]["options"][0][0]
                     t0 = time.process_time()
-                    room.submit_moves(tok, [{"kind": "meet", "person": person}])
+                    room.submit_moves(tok, [{"kind": "meet", "person_b": person}])
                     submit.append(time.process_time() - t0)
                 t0 = time.process_time()
                 room.close_round(key)

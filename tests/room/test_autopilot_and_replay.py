@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from diplomacy_sim.model.model import DiplomacyModel
 from diplomacy_sim.room import RoomRegistry
 from diplomacy_sim.room.room import rows_bytes
 
@@ -19,43 +20,34 @@ def play_round(s, moves_by_role):
     return s.room.close_round(s.key)
 
 
-def test_roles_nobody_took_follow_the_autopilot(session):
-    rec = play_round(session, {HOSPITAL: []})
-    by = {m["role"]: m["by"] for m in rec["moves"]}
-    assert by.get(HOSPITAL) is None  # submitted nothing on purpose: no moves
-    assert by["shelter_link.leader"] == "autopilot"  # nobody plays the shelter
-    assert by[COUNCIL] == "autopilot"  # Player 2 submitted nothing (idle policy: autopilot)
-    assert all(m["text"].startswith("The autopilot for ") for m in rec["moves"]
-               if m["by"] == "autopilot")
+def test_with_nobody_playing_the_session_is_a_plain_run_and_its_counterfactual(registry):
+    s = make_session(registry, roles=(), autopilot="command")
+    for _ in range(3):
+        play_round(s, {})
+    assert s.room.model.doctrine.name == s.room.cf.doctrine.name == "command"
+    plain = DiplomacyModel(s.room.spec)
+    for _ in range(39):
+        plain.step()
+    assert rows_bytes(s.room.model) == rows_bytes(s.room.cf) == rows_bytes(plain)
+    assert [e.to_dict() for e in s.room.model.events] == [e.to_dict() for e in plain.events]
+
+
+def test_participants_who_submitted_nothing_follow_the_autopilot_by_default(session):
+    rec = play_round(session, {})
+    assert rec["moves"] == []  # no overrides: the model's doctrine decides for every role
+    assert rows_bytes(session.room.model) == rows_bytes(session.room.cf)
 
 
 def test_a_participant_who_submitted_nothing_stays_idle_if_the_trainer_chose(registry):
     s = make_session(registry, idle_policy="idle")
-    rec = play_round(s, {})
-    by = {m["role"]: m["by"] for m in rec["moves"]}
-    assert by[HOSPITAL] == by[COUNCIL] == by[CHARITY] == "idle"
-    assert by["shelter_link.leader"] == "autopilot"
-
-
-def test_the_autopilot_plays_the_doctrine(registry):
-    diplomacy = play_round(make_session(registry, roles=()), {})
-    kinds = {m["move"]["kind"] for m in diplomacy["moves"]}
-    assert "meet" in kinds and kinds <= {"court", "cede", "meet"}  # diplomats never mandate
-    fatalism = play_round(make_session(registry, roles=(), autopilot="fatalism"), {})
-    assert fatalism["moves"] == [] and fatalism["cf_moves"] == []
-    command = play_round(make_session(registry, roles=(), autopilot="command"), {})
-    assert {m["move"]["kind"] for m in command["moves"]} == {"propose"}
-    stewardship = play_round(make_session(registry, roles=(), autopilot="stewardship"), {})
-    assert {m["move"]["kind"] for m in stewardship["moves"]} == {"propose"}
-    assert stewardship["moves"] != command["moves"]  # the system's agenda, not each one's own
-
-
-def test_with_nobody_playing_the_session_is_its_counterfactual(registry):
-    s = make_session(registry, roles=())
-    for _ in range(3):
-        play_round(s, {})
-    assert rows_bytes(s.room.model) == rows_bytes(s.room.cf)
-    assert [e.to_dict() for e in s.room.model.events] == [e.to_dict() for e in s.room.cf.events]
+    play_round(s, {CHARITY: []})  # an empty list is a choice: no moves, no idle hold
+    rec = s.room.timeline[-1]
+    assert {m["role"]: m["by"] for m in rec["moves"]} == {HOSPITAL: "idle", COUNCIL: "idle"}
+    held = s.room.model.decisions.held_until["proposal"]
+    idx = s.room.model.org_index
+    assert held[idx["northgate_hospital"]] == held[idx["city_council"]] == 13  # the round
+    assert held[idx["home_first_charity"]] == held[idx["shelter_link"]] == 0
+    assert "submitted no moves" in rec["moves"][0]["text"]
 
 
 def test_participants_moves_make_the_session_differ_from_the_counterfactual(session):
@@ -72,7 +64,7 @@ def a_played_session(registry):
                           "fraction": 0.3}, when="now")
     play_round(s, {COUNCIL: [{"kind": "cede", "initiative": "housing_first", "share": 0.2}]})
     s.room.inject(s.key, {"kind": "demand_surge", "multiplier": 1.5}, when="next_round")
-    play_round(s, {CHARITY: [{"kind": "meet", "person": s.room.role_spec(HOSPITAL).person}]})
+    play_round(s, {CHARITY: [{"kind": "meet", "person_b": s.room.role_spec(HOSPITAL).person}]})
     return s
 
 
@@ -89,7 +81,7 @@ def test_a_replay_from_the_store_equals_the_live_session_bit_for_bit(registry, d
 def test_a_restart_mid_round_restores_week_roles_and_pending_moves(registry, db):
     s = a_played_session(registry)
     s.room.open_round(s.key)
-    moves = [{"kind": "meet", "person": s.room.role_spec(COUNCIL).person},
+    moves = [{"kind": "meet", "person_b": s.room.role_spec(COUNCIL).person},
              {"kind": "cede", "initiative": "housing_first", "share": 0.05}]
     s.room.submit_moves(s.t(HOSPITAL), moves)
     s.room.send_message(s.t(COUNCIL), [HOSPITAL], "Coffee on Tuesday?")
@@ -145,7 +137,7 @@ def test_every_shipped_scenario_plays_under_every_autopilot(registry, doctrine):
             if next(r for r in room.roles() if r.id == leaders[0].id).alive:
                 cat = {m["kind"]: m for m in room.move_catalogue(tok)}
                 people = cat["meet"]["fields"][0]["options"]
-                room.submit_moves(tok, [{"kind": "meet", "person": people[0][0]}] if people
+                room.submit_moves(tok, [{"kind": "meet", "person_b": people[0][0]}] if people
                                   else [])
             room.close_round(key)
         assert room.week == 78 and len(room.cf.rows) == 78

@@ -24,18 +24,15 @@ def played(registry):
     s.room.take_role(evil, "home_first_charity.leader")
     s.tokens["evil"] = evil
     plans = [
-        {HOSPITAL: [{"kind": "propose", "initiative": "housing_first"}],
-         COUNCIL: [{"kind": "cede", "initiative": "housing_first", "share": 0.2}]},
-        {"evil": [{"kind": "meet", "person": s.room.role_spec(COUNCIL).person}]},
-        "both court one partner: the second courting will not happen",
+        {HOSPITAL: [{"kind": "propose", "initiative": "housing_first"},
+                    {"kind": "cede", "initiative": "housing_first", "share": 0.2}],
+         COUNCIL: [{"kind": "propose", "initiative": "housing_first"}]},  # will not happen
+        {"evil": [{"kind": "meet", "person_b": s.room.role_spec(COUNCIL).person}]},
+        {},
         {},
     ]
     for r, plan in enumerate(plans):
         s.room.open_round(s.key)
-        if isinstance(plan, str):
-            s.room.model.state.orgs.engaged[3] = False  # the shelter has gone cold
-            plan = {HOSPITAL: [{"kind": "court", "org": "shelter_link"}],
-                    COUNCIL: [{"kind": "court", "org": "shelter_link"}]}
         if r == 1:
             s.room.inject(s.key, {"kind": "budget_cut", "organisations": ["city_council"],
                                   "fraction": 0.3, "label": "=HYPERLINK(\"x\") cut"})
@@ -66,9 +63,9 @@ def test_the_gap_is_named_in_words_from_the_outcomes(played):
     assert d["gap"][0] in d["kolb"][0]["prompts"]
     logs = d["decision_logs"]
     assert [r["by"] for r in logs[HOSPITAL]["rounds"]] == ["participant", "autopilot",
-                                                          "participant", "autopilot"]
-    assert logs[HOSPITAL]["rounds"][2]["moves"][0]["ok"]
-    assert not logs[COUNCIL]["rounds"][2]["moves"][0]["ok"]
+                                                          "autopilot", "autopilot"]
+    assert all(m["ok"] for m in logs[HOSPITAL]["rounds"][0]["moves"])
+    assert not logs[COUNCIL]["rounds"][0]["moves"][0]["ok"]
 
 
 def test_the_pack_is_one_self_contained_escaped_html_file_with_each_move(played, tmp_path):
@@ -95,11 +92,9 @@ def test_the_csvs_hold_every_move_and_event_and_never_a_formula(played, tmp_path
     room = played.room
     export_pack(room, tmp_path, played.key)
     moves = list(csv.DictReader(io.StringIO((tmp_path / "moves.csv").read_text())))
-    mine = [m for m in moves if m["run"] == "session" and m["by"] == "participant"]
-    assert [(m["round"], m["move"], m["happened"]) for m in mine] == [
-        ("1", "propose", "yes"), ("1", "cede", "yes"), ("2", "meet", "yes"),
-        ("3", "court", "yes"), ("3", "court", "no")]
-    assert any(m["run"] == "autopilot" for m in moves)
+    assert [(m["round"], m["move"], m["happened"]) for m in moves] == [
+        ("1", "propose", "yes"), ("1", "cede", "yes"), ("1", "propose", "no"),
+        ("2", "meet", "yes")]
     events = list(csv.DictReader(io.StringIO((tmp_path / "events.csv").read_text())))
     assert {e["run"] for e in events} == {"session", "autopilot"}
     assert len([e for e in events if e["run"] == "session"]) == len(room.model.events)

@@ -23,7 +23,7 @@ SERVER = textwrap.dedent("""
     room.close_round(key)
     room.open_round(key)
     person = room.role_spec("northgate_hospital.leader").person
-    room.submit_moves(tok, [{"kind": "meet", "person": person}])
+    room.submit_moves(tok, [{"kind": "meet", "person_b": person}])
     print(json.dumps({"code": room.code, "key": key, "token": tok, "week": room.week,
                       "rows": room.model.rows}), flush=True)
     time.sleep(600)
@@ -44,7 +44,7 @@ def test_a_killed_server_comes_back_at_the_same_week_with_the_same_pending_moves
     assert (room.status, room.round, room.week) == ("open", 2, state["week"]) == ("open", 2, 13)
     assert room.me(state["token"]).role_id == "city_council.leader"
     assert room.pending_moves(state["token"]) == [
-        {"kind": "meet", "person": room.role_spec("northgate_hospital.leader").person}]
+        {"kind": "meet", "person_b": room.role_spec("northgate_hospital.leader").person}]
     assert room.model.rows == state["rows"]
     assert room.check_key(state["key"])
     room.close_round(state["key"])

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from diplomacy_sim.domain.state import Stage
+from diplomacy_sim.model.moves import MOVES
 from diplomacy_sim.room import MoveRejected, RoomError
 
 from .conftest import COUNCIL, HOSPITAL, make_session
@@ -61,11 +62,17 @@ def test_court_brings_a_cold_partner_back(open_session):
 
 def test_cede_takes_on_cost_from_the_other_parties(open_session):
     room, tok = open_session.room, open_session.t(COUNCIL)
-    for bad, msg in ((1.5, "must be from 0.01 to 1"), ("lots", "must be a number"),
+    for bad, msg in ((1.5, "must be from 0 to 1, not 1.5"), ("lots", "must be a number"),
                      (float("nan"), "must be from")):
         with pytest.raises(MoveRejected, match=msg):
             room.submit_moves(tok, [{"kind": "cede", "initiative": "joint_discharge_team",
                                      "share": bad}])
+    with pytest.raises(MoveRejected, match="cost can only be ceded while it is negotiating"):
+        room.submit_moves(tok, [{"kind": "cede", "initiative": "joint_discharge_team",
+                                 "share": 0.1}])
+    # proposing first, then ceding, in one list: checked in order on a scratch copy
+    room.submit_moves(tok, [{"kind": "propose", "initiative": "joint_discharge_team"},
+                            {"kind": "cede", "initiative": "joint_discharge_team", "share": 0.1}])
     call(room, HOSPITAL, {"kind": "propose", "initiative": "joint_discharge_team"})
     ini = room.model.state.initiatives
     q = ini.ids.index("joint_discharge_team")
@@ -81,15 +88,18 @@ def test_meet_warms_an_informal_tie_with_someone_reachable(open_session):
     me = room.role_spec(HOSPITAL).person
     other = room.role_spec(COUNCIL).person
     with pytest.raises(MoveRejected, match="is not one of the person choices"):
-        room.submit_moves(tok, [{"kind": "meet", "person": me}])
+        room.submit_moves(tok, [{"kind": "meet", "person_b": me}])
     t = room.model.state.ties
     e = np.flatnonzero((t.src == me) & (t.dst == other))
     before = float(t.trust[e[0]]) if e.size else 0.0
-    room.submit_moves(tok, [{"kind": "meet", "person": str(other)}])  # a page sends text
-    call(room, HOSPITAL, {"kind": "meet", "person": other})
+    room.submit_moves(tok, [{"kind": "meet", "person_b": str(other)}])  # a page sends text
+    call(room, HOSPITAL, {"kind": "meet", "person_b": other})
     t = room.model.state.ties
     e = np.flatnonzero((t.src == me) & (t.dst == other))
-    assert e.size == 1 and float(t.trust[e[0]]) > before
+    back = np.flatnonzero((t.src == other) & (t.dst == me))
+    assert e.size == 1 and back.size == 1  # a tie both ways, used as an informal encounter
+    assert float(t.trust[e[0]]) != before
+    assert room.model.events[-1].kind == "move" and "for coffee" in room.model.events[-1].text
 
 
 def test_who_may_make_which_move_and_bad_requests_are_named(open_session):
@@ -99,7 +109,8 @@ def test_who_may_make_which_move_and_bad_requests_are_named(open_session):
         room.submit_moves(nurse, [{"kind": "propose", "initiative": "joint_discharge_team"}])
     assert [m["kind"] for m in room.move_catalogue(nurse)] == ["meet"]
     tok = open_session.t(HOSPITAL)
-    with pytest.raises(MoveRejected, match="no move `fly`; allowed: propose, court, cede, meet"):
+    with pytest.raises(MoveRejected, match="no move `fly`; allowed: propose, court, cede, meet, "
+                                           "attend_board"):
         room.submit_moves(tok, [{"kind": "fly"}])
     with pytest.raises(MoveRejected, match="unknown field `org`"):
         room.submit_moves(tok, [{"kind": "propose", "initiative": "housing_first", "org": "x"}])
@@ -111,18 +122,30 @@ def test_who_may_make_which_move_and_bad_requests_are_named(open_session):
 
 def test_moves_must_fit_the_action_points_left(open_session):
     room, tok = open_session.room, open_session.t(HOSPITAL)
+    assert room.costs == {name: spec.cost(room.model) for name, spec in MOVES.items()}
+    assert (room.costs["propose"], room.costs["meet"]) == (2, 1)  # parameters.moves.*_cost
     assert room.points(tok) == {"budget": 6, "moves": 0, "balcony": 0, "messages": 0, "left": 6}
     three = [{"kind": "propose", "initiative": q} for q in
              ("joint_discharge_team", "pooled_prevention", "housing_first")]
-    with pytest.raises(MoveRejected, match="cost 9 points; you have 6 left"):
-        room.submit_moves(tok, three)
+    coffee = {"kind": "meet", "person_b": room.role_spec(COUNCIL).person}
+    with pytest.raises(MoveRejected, match="cost 7 points; you have 6 left"):
+        room.submit_moves(tok, [*three, coffee])
     room.go_to_balcony(tok)
     with pytest.raises(MoveRejected, match="cost 6 points; you have 4 left"):
-        room.submit_moves(tok, three[:2])
+        room.submit_moves(tok, three)
     room.submit_moves(tok, three[:1])
-    assert room.points(tok)["left"] == 1
+    assert room.points(tok)["left"] == 2
     with pytest.raises(RoomError, match="already on the balcony"):
         room.go_to_balcony(tok)
+
+
+def test_the_trainer_may_set_other_costs_within_bounds(registry):
+    s = make_session(registry, costs={"propose": 5})
+    assert s.room.costs["propose"] == 5 and s.room.costs["meet"] == 1
+    with pytest.raises(RoomError, match="costs"):
+        make_session(registry, costs={"propose": 99})
+    with pytest.raises(RoomError, match="costs"):
+        make_session(registry, costs={"fly": 1})
 
 
 def test_a_move_that_collides_at_close_is_recorded_as_not_happening(open_session):
@@ -139,8 +162,10 @@ def test_a_move_that_collides_at_close_is_recorded_as_not_happening(open_session
 def test_the_move_catalogue_offers_only_own_work_and_reachable_people(open_session):
     room = open_session.room
     cat = {m["kind"]: m for m in room.move_catalogue(open_session.t(HOSPITAL))}
-    assert set(cat) == {"propose", "court", "cede", "meet"}
-    assert cat["propose"]["cost"] == 3 and cat["meet"]["cost"] == 1
+    assert set(cat) == set(MOVES)  # a leader may make every move of the model
+    assert cat["propose"]["cost"] == 2 and cat["meet"]["cost"] == 1
+    assert cat["attend_board"]["fields"][0]["options"] == [(True, "Attend"), (False, "Skip")]
+    assert [f["name"] for f in cat["cede"]["fields"]] == ["initiative", "share"]  # org is self
     ids = [v for v, _ in cat["propose"]["fields"][0]["options"]]
     assert ids == ["joint_discharge_team", "pooled_prevention", "housing_first"]
     people = [v for v, _ in cat["meet"]["fields"][0]["options"]]

@@ -44,15 +44,16 @@ def test_a_token_acts_only_for_its_own_role(session):
     with pytest.raises(PermissionDenied, match="not part of the session"):
         room.submit_moves("made-up-token", [])
     # a council token ceding on the hospital's behalf is impossible: cede binds the role's org
-    room.submit_moves(session.t(COUNCIL), [{"kind": "cede", "initiative": "housing_first",
+    room.submit_moves(session.t(COUNCIL), [{"kind": "propose", "initiative": "housing_first"},
+                                           {"kind": "cede", "initiative": "housing_first",
                                             "share": 0.1}])
     room.close_round(session.key)
     made = [m for m in room.timeline[0]["moves"] if m["by"] == "participant"]
-    assert [m["role"] for m in made] == [COUNCIL]
+    assert [m["role"] for m in made] == [COUNCIL, COUNCIL]
     assert "City Council" in made[0]["text"]
     ev = [e for e in room.timeline[0]["events"] if e["kind"] == "move" and "took on" in e["text"]]
     assert [e["actors"] for e in ev] == [["city_council"]]
-    assert ev[0]["text"].startswith("City Council took on 10% more of the cost of Housing First")
+    assert ev[0]["text"].startswith("City Council: took on 10% more of the cost of Housing First")
 
 
 def test_private_views_hold_no_other_roles_private_data(session):

@@ -102,54 +102,137 @@ def reachable_people(model: Any, role: RoleSpec, roles: Sequence[RoleSpec]
             if p.active[i] and p.org[i] != role.org]
 
 
-# ----------------------------------------------------------------- the four moves
+# ----------------------------------------------------------------- the model's moves
+SELF_ORG = ("by_org", "org")
+"""The acting role's organisation is bound to ``by_org`` where a move has it, else ``org``."""
+SELF_PERSON = "person_a"
+LABELS: dict[str, str] = {
+    "propose": "Propose an initiative",
+    "court": "Court a partner that has gone cold",
+    "cede": "Cede cost share on a deal",
+    "meet": "Meet someone informally (coffee, WhatsApp)",
+    "attend_board": "Attend or skip the partnership board",
+    "set_joint_capacity": "Set how much spare capacity goes into joint work",
+    "agree_to_disagree": "Agree to disagree on a deal's purpose",
+    "ask_mandate": "Ask for a national mandate",
+}
+FIELD_LABELS: dict[str, str] = {
+    "initiative": "Initiative", "org": "Partner", "person_b": "Person",
+    "share": "Share (0 to 1)", "attend": "Board",
+}
+ROLE_MOVES: dict[str, frozenset[str]] = {
+    "leader": frozenset(LABELS),
+    "councillor": frozenset({"court", "meet"}),
+    "frontline": frozenset({"meet"}),
+}
+"""Who may make which move: leaders all of them; councillors court and meet (they sit at the
+board but do not run the organisation's budget); frontline workers meet."""
+BOARD = [(True, "Attend"), (False, "Skip")]
+
+
+def _self_org_arg(spec: Any) -> str | None:
+    names = [a.name for a in spec.args]
+    return next((n for n in SELF_ORG if n in names), None)
+
+
+def _options_for(arg: Any) -> Options | None:
+    if arg.kind == "initiative":
+        return own_initiatives
+    if arg.kind == "organisation":
+        return other_organisations
+    if arg.kind == "person":
+        return reachable_people
+    if arg.kind == "bool":
+        return lambda model, role, roles: list(BOARD)
+    return None
+
+
+def _field(arg: Any) -> FieldSpec:
+    label = FIELD_LABELS.get(arg.name, arg.name.replace("_", " ").capitalize())
+    if arg.kind in ("unit", "number"):
+        return FieldSpec(arg.name, label, "number", None,
+                         0.0 if arg.low is None else float(arg.low),
+                         1.0 if arg.high is None else float(arg.high))
+    return FieldSpec(arg.name, label, "choice", _options_for(arg))
+
+
+def _caller(name: str, self_org: str | None, has_person: bool
+            ) -> Callable[[Any, RoleSpec, dict[str, Any]], Event]:
+    def call(model: Any, role: RoleSpec, move: dict[str, Any]) -> Event:
+        args = {k: v for k, v in move.items() if k != "kind"}
+        if self_org:
+            args[self_org] = role.org_id
+        if has_person:
+            args[SELF_PERSON] = role.person
+        return model_moves.apply(model, name, args)
+    return call
+
+
+def _describe(name: str) -> Callable[[Any, RoleSpec, dict[str, Any]], str]:
+    def describe(model: Any, role: RoleSpec, a: dict[str, Any]) -> str:
+        ini, orgs = _names(model)
+        what = ini.get(a.get("initiative", ""), a.get("initiative", ""))
+        if name == "propose":
+            return f"put {what} on the table"
+        if name == "court":
+            return f"courted {orgs.get(a['org'], a['org'])}"
+        if name == "cede":
+            return f"ceded {float(a['share']):.0%} of the cost on {what}"
+        if name == "meet":
+            return f"met {person_words(model, int(a['person_b']))} informally"
+        if name == "attend_board":
+            return "decided to attend the board" if a["attend"] else "decided to skip the board"
+        if name == "set_joint_capacity":
+            return f"gave {float(a['share']):.0%} of spare capacity to joint work"
+        if name == "agree_to_disagree":
+            return f"agreed to disagree on {what}"
+        if name == "ask_mandate":
+            return f"asked for a national mandate to lead {what}"
+        return LABELS.get(name, name).lower()
+    return describe
+
+
 def _names(model: Any) -> tuple[dict[str, str], dict[str, str]]:
     ini, o = model.state.initiatives, model.state.orgs
     return dict(zip(ini.ids, ini.names, strict=True)), dict(zip(o.ids, o.names, strict=True))
 
 
-def _describe_propose(model: Any, role: RoleSpec, a: dict[str, Any]) -> str:
-    return f"put {_names(model)[0].get(a['initiative'], a['initiative'])} on the table"
+def default_costs(model: Any) -> dict[str, int]:
+    """Each move's cost in action points: the scenario's ``parameters.moves.*_cost``."""
+    return {name: int(spec.cost(model)) for name, spec in model_moves.MOVES.items()}
 
 
-def _describe_court(model: Any, role: RoleSpec, a: dict[str, Any]) -> str:
-    return f"courted {_names(model)[1].get(a['org'], a['org'])}"
+def registry() -> dict[str, MoveSpec]:
+    """The room's view of :data:`diplomacy_sim.model.moves.MOVES`: the same moves, with the
+    acting role's organisation and person bound in, the fields a participant fills, and who
+    may make each."""
+    out: dict[str, MoveSpec] = {}
+    for name, spec in model_moves.MOVES.items():
+        self_org = _self_org_arg(spec)
+        names = [a.name for a in spec.args]
+        fields = tuple(_field(a) for a in spec.args if a.name not in (self_org, SELF_PERSON))
+        roles = frozenset(k for k, allowed in ROLE_MOVES.items() if name in allowed)
+        out[name] = MoveSpec(name, LABELS.get(name, spec.description), 0, roles, fields,
+                             _caller(name, self_org, SELF_PERSON in names), _describe(name))
+    return out
 
 
-def _describe_cede(model: Any, role: RoleSpec, a: dict[str, Any]) -> str:
-    return (f"ceded {float(a['share']):.0%} of the cost on "
-            f"{_names(model)[0].get(a['initiative'], a['initiative'])}")
+DEFAULT_MOVES = registry()
+"""The moves of :mod:`diplomacy_sim.model.moves`, as the room offers them."""
+IDLE_DECISIONS: dict[str, Any] = {"proposal": -1, "court": -1, "cede": 0.0,
+                                  "agree_to_disagree": 0.0, "mandate": False}
+"""What an idle organisation holds for the round: nothing discretionary (no proposal, no
+courting, no ceding, no agreeing to disagree, no mandate); board attendance and joint
+capacity stay the autopilot's."""
 
 
-def _describe_meet(model: Any, role: RoleSpec, a: dict[str, Any]) -> str:
-    return f"met {person_words(model, int(a['person']))} informally"
+def hold_idle(model: Any, role: RoleSpec, weeks: int) -> None:
+    """Hold the role's organisation idle for ``weeks`` (the trainer's "idle" policy).
 
-
-LEADERS = frozenset({"leader"})
-DEFAULT_MOVES: dict[str, MoveSpec] = {
-    m.kind: m for m in (
-        MoveSpec("propose", "Propose an initiative", 3, LEADERS,
-                 (FieldSpec("initiative", "Initiative", "choice", own_initiatives),),
-                 lambda model, r, a: model_moves.propose(model, a["initiative"]),
-                 _describe_propose),
-        MoveSpec("court", "Court a partner that has gone cold", 2,
-                 frozenset({"leader", "councillor"}),
-                 (FieldSpec("org", "Partner", "choice", other_organisations),),
-                 lambda model, r, a: model_moves.court(model, a["org"]), _describe_court),
-        MoveSpec("cede", "Cede cost share on a deal", 2, LEADERS,
-                 (FieldSpec("initiative", "Initiative", "choice", own_initiatives),
-                  FieldSpec("share", "Share of the cost to take on", "number", low=0.01, high=1.0)),
-                 lambda model, r, a: model_moves.cede(model, a["initiative"], r.org_id,
-                                                      float(a["share"])),
-                 _describe_cede),
-        MoveSpec("meet", "Meet someone informally (coffee, WhatsApp)", 1,
-                 frozenset({"leader", "councillor", "frontline"}),
-                 (FieldSpec("person", "Person", "choice", reachable_people),),
-                 lambda model, r, a: model_moves.meet(model, r.person, int(a["person"])),
-                 _describe_meet),
-    )
-}
-"""The moves that exist in :mod:`diplomacy_sim.model.moves` today, with their default costs."""
+    Uses the model's own decision holds (``Decisions.hold``), as a move does."""
+    until = model.week + weeks
+    for name, value in IDLE_DECISIONS.items():
+        model.decisions.hold(name, role.org, value, until)
 
 
 # ----------------------------------------------------------------- checking
@@ -239,7 +322,7 @@ def check(registry: Mapping[str, MoveSpec], moves: Sequence[Mapping[str, Any]], 
     for i, m in enumerate(clean):
         try:
             registry[m["kind"]].call(scratch, role, m)
-        except (ValueError, IndexError) as exc:
+        except (ValueError, IndexError, TypeError) as exc:
             raise MoveRejected(i, f"Move {i + 1} ({registry[m['kind']].label.lower()}): "
                                   f"{exc}") from None
     return clean

@@ -61,7 +61,7 @@ def _related(room: Room, move: Mapping[str, Any], org: int) -> bool:
     if "initiative" in mv and mv["initiative"] in st.initiatives.ids:
         return bool(st.initiatives.parties[st.initiatives.ids.index(mv["initiative"]), org])
     if mv.get("kind") == "meet":
-        return int(st.people.org[int(mv["person"])]) == org
+        return int(st.people.org[int(mv["person_b"])]) == org
     return False
 
 

@@ -124,23 +124,18 @@ def pack_html(room: Room, key: str | None = None, *, trusted: bool = False,
         *[f"<li>{_e(s)}</li>" for s in d["gap"]], "</ul>",
         "<h2>Outcomes beside the autopilot</h2>", *charts,
         "<h2>Timeline of rounds</h2>",
+        f"<p class='muted'>Roles nobody played followed the autopilot (the {_e(d['autopilot'])} "
+        "doctrine), as did participants who submitted nothing unless the trainer chose that "
+        "they stay idle. The autopilot's own decisions appear among the events.</p>",
     ]
     for rec in d["timeline"]:
         h.append(f"<h3>Round {_e(rec['round'])} (weeks {_e(rec['start_week'])}–"
                  f"{_e(rec['end_week'] - 1)})</h3><ul>")
         for s in rec["shocks"]:
             h.append(f"<li><b>Shock:</b> {_e(s['label'])} (week {_e(s['week'])})</li>")
-        auto: dict[str, int] = {}
         for m in rec["moves"]:
-            if m["by"] == "autopilot":
-                auto[m["role"]] = auto.get(m["role"], 0) + 1
-                continue
             cls = "" if m["ok"] else " class='failed'"
             h.append(f"<li{cls}>{_e(m['text'])}</li>")
-        if auto:
-            n = sum(auto.values())
-            h.append(f"<li class='muted'>The autopilot made {n} move{'s' if n != 1 else ''} for "
-                     f"{len(auto)} role{'s' if len(auto) != 1 else ''} (listed in moves.csv).</li>")
         for e in rec["events"]:
             if e["kind"] in ("went_cold", "came_back", "live", "abandoned", "agreed",
                              "broken_promise", "slipped", "leadership_turnover") or e["injected"]:
@@ -192,16 +187,10 @@ def moves_csv(room: Room) -> str:
         for m in rec["moves"]:
             mv = dict(m["move"] or {})
             kind = mv.pop("kind", "none")
-            rows.append(["session", rec["round"], m["week"], m["role"], labels[m["role"]],
+            rows.append([rec["round"], m["week"], m["role"], labels[m["role"]],
                          m["name"] or "", m["by"], kind, mv, m.get("cost", 0),
                          "yes" if m["ok"] else "no", m.get("reason") or "", m["text"]])
-        for m in rec["cf_moves"]:
-            mv = dict(m["move"])
-            kind = mv.pop("kind")
-            rows.append(["autopilot", rec["round"], rec["start_week"], m["role"],
-                         labels[m["role"]], "", "autopilot", kind, mv, room.costs[kind], "yes",
-                         "", ""])
-    return _csv(["run", "round", "week", "role", "role_label", "participant", "by", "move",
+    return _csv(["round", "week", "role", "role_label", "participant", "by", "move",
                  "arguments", "cost", "happened", "reason", "text"], rows)
 
 

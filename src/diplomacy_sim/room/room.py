@@ -6,10 +6,11 @@ session after a server restart is the session before it, to the bit. Every live 
 checked (token, key, state), written to the store, then applied; pages subscribed to the room
 are told after every change.
 
-Time only moves when the trainer closes a round: the participants' moves, then the
-autopilot's for the roles nobody plays, are applied through the model's move rules, and the
-round's weeks are run, on the session's model and, with every role on autopilot, on the
-counterfactual's.
+Time only moves when the trainer closes a round: the participants' moves are applied
+through the model's move rules, then the round's weeks are run, on the session's model and
+on the counterfactual's. A role nobody plays has no override: the model's own doctrine (its
+autopilot, ``domain/doctrines.py``) decides for that organisation, exactly as in a run with
+no room; the counterfactual is the same place, seed and shocks with no participant moves.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from diplomacy_sim.domain.outcomes import OUTCOMES
 from diplomacy_sim.model import views
 from diplomacy_sim.model.model import DiplomacyModel
-from diplomacy_sim.room import actions, autopilot
+from diplomacy_sim.room import actions
 from diplomacy_sim.room.codes import hash_secret, new_token, same_secret
 from diplomacy_sim.room.errors import PermissionDenied, RoomError
 from diplomacy_sim.room.roles import RoleSpec, roles_of
@@ -184,7 +185,8 @@ class Room:
         self._roles = roles_of(self.model)
         self._role = {r.id: r for r in self._roles}
         self.registry = dict(actions.DEFAULT_MOVES)
-        self.costs = {k: int(self.settings.costs.get(k, m.cost)) for k, m in self.registry.items()}
+        self.costs = {k: int(self.settings.costs.get(k, c))
+                      for k, c in actions.default_costs(self.model).items()}
         self.lock = threading.RLock()
         self.version = 0
         self._subscribers: list[Callable[[int], None]] = []
@@ -736,27 +738,20 @@ class Room:
             cf.inject(dict(s["shock"]))
         ev0, cf_ev0 = len(m.events), len(cf.events)
         records: list[dict[str, Any]] = []
-        for role in self._roles:
+        for role in self._roles:  # a role nobody plays has no override: its doctrine decides
             pid = self.holder.get(role.id)
             if pid is not None and pid in self.pending:
-                by, name = "participant", self.participants[pid].name
+                name = self.participants[pid].name
                 for move in self.pending[pid]:
-                    records.append(self._apply_move(role, move, by, name))
-            elif pid is not None and self.idle_policy == "idle":
-                records.append({"role": role.id, "by": "idle", "name": self.participants[pid].name,
-                                "move": None, "ok": True, "week": w0, "round": r,
-                                "text": f"{self.participants[pid].name} ({role.button}) made no "
-                                        "moves."})
-            else:
-                name = self.participants[pid].name if pid else None
-                for move, _ev in autopilot.play(m, role, self._roles, self.registry, self.costs,
-                                               self.action_points):
-                    records.append(self._record(role, move, "autopilot", name, True, None, w0))
-        cf_moves = []
-        for role in self._roles:
-            for move, _ in autopilot.play(cf, role, self._roles, self.registry, self.costs,
-                                          self.action_points):
-                cf_moves.append({"role": role.id, "move": move})
+                    records.append(self._apply_move(role, move, "participant", name))
+            elif pid is not None and self.idle_policy == "idle" and m.state.orgs.alive[role.org] \
+                    and role.kind == "leader":
+                actions.hold_idle(m, role, wpr)
+                name = self.participants[pid].name
+                records.append({"role": role.id, "by": "idle", "name": name, "move": None,
+                                "ok": True, "reason": None, "week": w0, "round": r, "cost": 0,
+                                "text": f"{name} ({role.button}) submitted no moves: "
+                                        f"{role.org_name} made nothing discretionary this round."})
         for _ in range(wpr):
             if m.done:
                 break
@@ -764,7 +759,6 @@ class Room:
             cf.step()
         rec = {
             "round": r, "start_week": w0, "end_week": m.week, "moves": records,
-            "cf_moves": cf_moves,
             "shocks": [self._shock_public(s) for s in landing],
             "events": [e.to_dict() for e in m.events[ev0:]],
             "cf_events": [e.to_dict() for e in cf.events[cf_ev0:]],
@@ -786,8 +780,7 @@ class Room:
     def _record(self, role: RoleSpec, move: dict[str, Any], by: str, name: str | None, ok: bool,
                 reason: str | None, week: int) -> dict[str, Any]:
         what = self._describe(role, move)
-        who = (f"{name} ({role.button})" if by == "participant"
-               else f"The autopilot for {role.button}")
+        who = f"{name} ({role.button})"
         text = f"{who} {what}." if ok else f"{who} tried to {what.split(' ', 1)[0]} " \
             f"{what.split(' ', 1)[1] if ' ' in what else ''}, but it did not happen: {reason}"
         return {"role": role.id, "by": by, "name": name, "move": dict(move), "ok": ok,
