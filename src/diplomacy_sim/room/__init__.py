@@ -2,8 +2,8 @@
 
 Engine only (no pages): :class:`~diplomacy_sim.room.store.Store` (SQLite, WAL),
 :class:`~diplomacy_sim.room.registry.RoomRegistry` (one :class:`~diplomacy_sim.room.room.Room`
-per session, rebuilt from seed and log), the move layer, the autopilot, the debrief and the
-debrief pack. See docs/design.md, "The training room".
+per session, rebuilt from seed and log), the move layer over the model's moves, the debrief
+and the debrief pack. See docs/design.md, "The training room".
 """
 
 from diplomacy_sim.room.actions import MoveRejected

@@ -184,8 +184,8 @@ def kolb(room: Room, gap: Sequence[str]) -> list[dict[str, Any]]:
     gaps = outcome_gap(room.model.rows, room.cf.rows)
     integ = next((g for g in gaps if g["outcome"] == "integration"), None)
     if integ is not None and integ["difference"] < -LEVEL:
-        differently.append("The autopilot did better on integration: which of its moves would "
-                           "you copy?")
+        differently.append("The autopilot did better on integration: which of its decisions "
+                           "(see its events in the pack) would you copy?")
     elif integ is not None and integ["difference"] > LEVEL:
         differently.append("You did better than the autopilot on integration: which move made "
                            "the difference, and would it work in your own place?")
