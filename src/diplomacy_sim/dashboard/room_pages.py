@@ -259,7 +259,8 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
                  + (room_html.qr_img_html(join_url) if origin else "")
                  + (_loopback_hint(origin) or ""))
         with solara.Column(style={"min-width": "360px", "flex": "1"}):
-            html(f'<div class="round-text" style="font-size:26px;font-weight:600">'
+            html(f'<div class="round-text" data-week="{int(room.week)}" '
+                 f'data-status="{escape(status)}" style="font-size:26px;font-weight:600">'
                  f'{escape(str(room.round_text))}</div><div style="font-size:16px">'
                  f'Week {int(room.week)} · <span class="room-status">{escape(_status(status))}'
                  "</span></div>")
@@ -582,7 +583,8 @@ def PrivateView(room: Any, token: str, version: int) -> None:
     org = dict(pv.get("organisation") or {})
     org["initiatives"] = (pv.get("person") or {}).get("initiatives", [])
     html(f'<div style="display:flex;gap:24px;align-items:baseline;flex-wrap:wrap">'
-         f'<div class="round-text" style="font-size:26px;font-weight:600">'
+         f'<div class="round-text" data-week="{int(pv.get("week", 0))}" '
+         f'data-status="{escape(status)}" style="font-size:26px;font-weight:600">'
          f'{escape(str(pv.get("round_text", "")))}</div><div style="font-size:18px">'
          f'Week {int(pv.get("week", 0))}</div><div class="role-title" style="font-size:18px">'
          f'You are the {escape(str(role.get("button", "")))}</div>'
