@@ -51,9 +51,13 @@ class RoomRegistry:
         self._throttle = codes.Throttle()
         ended = self.store.ended()
         self._known = {s.code for s in self.store.sessions()}
+        self.broken: dict[str, str] = {}
+        """Sessions that could not be rebuilt from their log (code -> why); the others run."""
         for rec in self.store.sessions():
             if rec.code not in ended:
-                self._rooms[rec.code] = self._rebuild(rec)
+                room = self._try_rebuild(rec)
+                if room is not None:
+                    self._rooms[rec.code] = room
 
     _default: RoomRegistry | None = None
     _default_lock = threading.Lock()
@@ -68,6 +72,13 @@ class RoomRegistry:
 
     def _rebuild(self, rec: SessionRecord) -> Room:
         return Room(rec, self.store, self.store.entries(rec.code))
+
+    def _try_rebuild(self, rec: SessionRecord) -> Room | None:
+        try:
+            return self._rebuild(rec)
+        except Exception as exc:  # one damaged session must not keep the others down
+            self.broken[rec.code] = f"{type(exc).__name__}: {str(exc)[:300]}"
+            return None
 
     # ------------------------------------------------------------------ catalogue
     @staticmethod
@@ -152,8 +163,9 @@ class RoomRegistry:
             room = self._rooms.get(c)
             if room is None and c in self._known:
                 rec = self.store.session(c)
-                if rec is not None:
-                    room = self._rooms[c] = self._rebuild(rec)
+                room = self._try_rebuild(rec) if rec is not None else None
+                if room is not None:
+                    self._rooms[c] = room
             return room
 
     def join_lookup(self, code: str, client_id: str) -> Room:

@@ -319,11 +319,38 @@ class Room:
             self._notify(after)
 
     def _commit(self, kind: str, payload: dict[str, Any]) -> Any:
-        """Write an entry to the log, then apply it (under the lock, already validated)."""
-        self.store.append(self.code, kind, payload)
-        out = self._apply(kind, payload, replaying=False)
-        self.version += 1
-        return out
+        """Write an entry to the log, then apply it (under the lock, already validated).
+
+        Closing a round is run first and written after, with its record: if running it fails
+        (or the disk does), the room is rebuilt from its log, as it was before the close."""
+        if kind != "close_round":
+            self.store.append(self.code, kind, payload)
+            out = self._apply(kind, payload, replaying=False)
+            self.version += 1
+            return out
+        try:
+            rec = self._apply(kind, payload, replaying=False)
+            self.store.append(self.code, kind, payload)
+        except Exception as exc:
+            self._reload()
+            raise RoomError(f"The round could not be closed ({type(exc).__name__}: "
+                            f"{str(exc)[:200]}); the session is as it was before.") from exc
+        try:  # the record of what happened, for audit (a replay recomputes and compares it)
+            self.store.append(self.code, "round_record", {
+                "round": rec["round"], "digest": rec["digest"], "cf_digest": rec["cf_digest"],
+                "moves": [{k: m[k] for k in ("role", "by", "move", "ok")} for m in rec["moves"]]})
+        finally:
+            self.version += 1
+        return rec
+
+    def _reload(self) -> None:
+        """Rebuild this room's state from the store (keeping its lock and subscribers)."""
+        rec = self.store.session(self.code)
+        assert rec is not None
+        fresh = Room(rec, self.store, self.store.entries(self.code))
+        keep = {"lock": self.lock, "_subscribers": self._subscribers, "version": self.version}
+        self.__dict__.update(fresh.__dict__)
+        self.__dict__.update(keep)
 
     def _require_status(self, *allowed: str, doing: str) -> None:
         if self.status not in allowed:
@@ -715,13 +742,6 @@ class Room:
     def _on_close_round(self, pl: dict[str, Any], replaying: bool) -> dict[str, Any]:
         rec = self._run_round()
         self.status = "closed"
-        if replaying and "digest" in pl and pl["digest"] != rec["digest"]:
-            self.replay_mismatch.append(rec["round"])
-        if not replaying:
-            # the record of what happened, for audit (replay recomputes and compares it)
-            self.store.append(self.code, "round_record", {
-                "round": rec["round"], "digest": rec["digest"], "cf_digest": rec["cf_digest"],
-                "moves": [{k: m[k] for k in ("role", "by", "move", "ok")} for m in rec["moves"]]})
         return rec
 
     def _on_round_record(self, pl: dict[str, Any], replaying: bool) -> None:
@@ -773,8 +793,8 @@ class Room:
         spec = self.registry[move["kind"]]
         try:
             spec.call(self.model, role, move)
-        except (ValueError, IndexError) as exc:
-            return self._record(role, move, by, name, False, str(exc), self.model.week)
+        except Exception as exc:  # a refused move is recorded, never a crash of the round
+            return self._record(role, move, by, name, False, str(exc)[:300], self.model.week)
         return self._record(role, move, by, name, True, None, self.model.week)
 
     def _record(self, role: RoleSpec, move: dict[str, Any], by: str, name: str | None, ok: bool,
