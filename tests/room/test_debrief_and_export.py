@@ -55,8 +55,11 @@ def test_the_gap_is_named_in_words_from_the_outcomes(played):
         assert first.startswith("Integration ended level with the autopilot")
     else:
         side = "above" if integ["difference"] > 0 else "below"
-        assert first.startswith(f"Integration ended {abs(integ['difference']):.2f} {side} the "
-                                "autopilot")
+        assert first.startswith("Integration ended ") and f" {side} the autopilot (" in first
+        said = [float(x) for x in re.findall(r"\d+\.\d+", first)]
+        assert said[0] == pytest.approx(abs(integ["difference"]), abs=0.006)
+        assert said[1] == pytest.approx(integ["session"], abs=0.006)
+        assert said[2] == pytest.approx(integ["autopilot"], abs=0.006) and said[1] != said[2]
     assert [q["question"] for q in d["kolb"]] == ["What happened?", "Why did it happen?",
                                                   "What would you do differently?"]
     assert all(q["prompts"] for q in d["kolb"])

@@ -37,11 +37,14 @@ def outcome_gap(rows: Sequence[Mapping[str, float]], cf_rows: Sequence[Mapping[s
     for k, label in GAP_OUTCOMES.items():
         s, c = float(rows[-1][k]), float(cf_rows[-1][k])
         d = s - c
+        n = 2  # enough decimals that the two values read differently
+        while n < 4 and f"{s:.{n}f}" == f"{c:.{n}f}":
+            n += 1
         if abs(d) < LEVEL:
             text = f"{label} ended level with the autopilot ({s:.2f})"
         else:
-            text = (f"{label} ended {abs(d):.2f} {'above' if d > 0 else 'below'} the autopilot "
-                    f"({s:.2f} against {c:.2f})")
+            text = (f"{label} ended {abs(d):.{n}f} {'above' if d > 0 else 'below'} the autopilot "
+                    f"({s:.{n}f} against {c:.{n}f})")
         out.append({"outcome": k, "session": s, "autopilot": c, "difference": d, "text": text})
     return out
 

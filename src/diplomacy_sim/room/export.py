@@ -47,10 +47,15 @@ def svg_chart(title: str, lines: Sequence[tuple[str, Sequence[float], str, str]]
     for y in (0.0, 0.5, 1.0):
         parts.append(f'<text x="{PAD - 6}" y="{sy(y) + 4:.1f}" font-size="10" '
                      f'text-anchor="end">{y:g}</text>')
-    for wk in rounds:
+    prev = 0
+    for r, wk in enumerate(rounds, start=1):
         if 0 < wk < n:
             parts.append(f'<line x1="{sx(wk):.1f}" x2="{sx(wk):.1f}" y1="{PAD}" y2="{PAD + h}" '
                          'stroke="#eee"/>')
+        mid = (prev + min(wk, max(n - 1, 1))) / 2
+        parts.append(f'<text x="{sx(mid):.1f}" y="{PAD + h + 12}" font-size="10" '
+                     f'text-anchor="middle" fill="#666">R{r}</text>')
+        prev = wk
     for wk, label in marks:
         if 0 <= wk < max(n, 1):
             parts.append(f'<line x1="{sx(wk):.1f}" x2="{sx(wk):.1f}" y1="{PAD}" y2="{PAD + h}" '
@@ -70,7 +75,7 @@ def svg_chart(title: str, lines: Sequence[tuple[str, Sequence[float], str, str]]
                      f'<text x="{x + 22}" y="{CHART_H - 6}" font-size="11">{_e(name)}</text>')
         x += 30 + 7 * len(name)
     parts.append(f'<text x="{PAD + w}" y="{CHART_H - 6}" font-size="10" text-anchor="end">'
-                 'week</text></svg>')
+                 f'rounds (R) of weeks 0–{max(n - 1, 0)}</text></svg>')
     return "".join(parts)
 
 
