@@ -61,17 +61,23 @@ async ([timeoutMs]) => {
   if (!btn) throw new Error('no Submit moves button');
   const n = document.querySelectorAll('.draft-move').length;
   const want = `Submitted ${n} move${n === 1 ? '' : 's'}.`;
-  const done = () => [...document.querySelectorAll('.move-message')]
-      .some(e => e.innerText.includes(want));
-  if (done()) throw new Error('the answer is already on the page');
+  const text = () => [...document.querySelectorAll('.move-message')].map(e => e.innerText)
+      .join(' ');
+  const before = text();
+  if (before.includes(want)) throw new Error('the answer is already on the page');
   const t0 = performance.now();
-  await new Promise((resolve, reject) => {
-    const obs = new MutationObserver(() => { if (done()) { obs.disconnect(); resolve(); } });
+  // the server's answer: the confirmation, or a refusal (any new message text)
+  const answer = await new Promise((resolve, reject) => {
+    const check = () => {
+      const now = text();
+      if (now.includes(want) || (now && now !== before)) { obs.disconnect(); resolve(now); }
+    };
+    const obs = new MutationObserver(check);
     obs.observe(document.body, {subtree: true, childList: true, characterData: true});
     setTimeout(() => { obs.disconnect(); reject(new Error('timeout')); }, timeoutMs);
     btn.click();
   });
-  return performance.now() - t0;
+  return [performance.now() - t0, answer.includes(want), answer];
 }
 """
 
@@ -282,9 +288,23 @@ async def measure(browser: Any, base: str, sessions: list[dict[str, Any]],
             await tab.page.get_by_role("button", name="Add move").click()
             await tab.page.locator(".draft-move").first.wait_for()
 
+    refused: list[str] = []
+
+    def answered(got: list[Any]) -> float:
+        ms, ok, text = got
+        if not ok:
+            refused.append(str(text)[:200])
+        return float(ms) / 1000
+
     async def submit(tab: Tab) -> float:
         await toggle_draft(tab)
-        return float(await tab.page.evaluate(SUBMIT_JS, [20_000])) / 1000
+        return answered(await tab.page.evaluate(SUBMIT_JS, [20_000]))
+
+    async def choose_meet(tab: Tab) -> None:
+        """Every role may meet someone informally (1 point): the move the benchmark makes."""
+        await tab.page.locator(".move-kind").click()
+        await tab.page.locator(".menuable__content__active .v-list-item",
+                               has_text="Meet someone informally").first.click()
 
     for rnd in range(1, args.rounds + 1):
         for r in rooms:  # open the round in every room; wait until each page shows it
@@ -292,6 +312,8 @@ async def measure(browser: Any, base: str, sessions: list[dict[str, Any]],
         for r in rooms:
             for tab in r["people"]:
                 await tab.page.locator('.round-text[data-status="open"]').wait_for()
+                if rnd == 1:
+                    await choose_meet(tab)
         # one participant at a time (the others connected, idle)
         for r in rooms:
             for tab in r["people"][:4]:
@@ -299,7 +321,7 @@ async def measure(browser: Any, base: str, sessions: list[dict[str, Any]],
         # everybody at once
         everyone = [tab for r in rooms for tab in r["people"]]
         await asyncio.gather(*(toggle_draft(t) for t in everyone))
-        submit_all += [float(x) / 1000 for x in await asyncio.gather(
+        submit_all += [answered(x) for x in await asyncio.gather(
             *(t.page.evaluate(SUBMIT_JS, [30_000]) for t in everyone))]
         # close each room in turn; the other rooms' pages must not move
         for i, r in enumerate(rooms):
@@ -328,6 +350,8 @@ async def measure(browser: Any, base: str, sessions: list[dict[str, Any]],
     result["close_fanout"] = stats(close_fanout)
     result["close_server_cpu"] = stats(close_cpu)
     result["checks"]["no_crosstalk"] = crosstalk
+    result["refused"] = refused[:5]
+    result["checks"]["no_refused_moves"] = not refused
     errors = [e for r in rooms for t in (r["trainer"], r["screen"], *r["people"])
               for e in t.errors]
     result["page_errors"] = len(errors)

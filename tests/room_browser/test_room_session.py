@@ -126,6 +126,7 @@ def test_a_session_from_joining_to_the_debrief(open_browser: Any, room_server: A
         _round(p, "Round 1 of 3")
         p.page.locator(".room-status", has_text="The round is closed").wait_for()
     screen.page.locator('.screen[data-week="13"]').wait_for()  # the week advanced by 13
+    assert screen.page.locator("svg.chart polyline.baseline").count() == 4  # counterfactual
     assert "Week 13" in trainer.body()
     screen.page.screenshot(path=str(artifacts / "room_projector_1280x720.png"))
     a.page.screenshot(path=str(artifacts / "room_participant_1280x720.png"), full_page=False)

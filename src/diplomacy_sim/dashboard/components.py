@@ -54,10 +54,12 @@ def chart_grid_html(svgs: Sequence[str], week: int, n_shocks: int, note: str = "
 
 
 # --------------------------------------------------------------------------- narrative
-def event_item_html(e: Mapping[str, Any], font_px: int = 14) -> str:
-    """One event: week, what happened, why (all escaped)."""
-    tag = (' <span style="color:#c62828;font-weight:600">[injected by the trainer]</span>'
-           if e.get("injected") else "")
+def event_item_html(e: Mapping[str, Any], font_px: int = 14,
+                    injected_tag: str = "[injected by the trainer]") -> str:
+    """One event: week, what happened, why (all escaped); ``injected_tag`` marks an event a
+    person caused from outside the model ("" for none)."""
+    tag = (f' <span style="color:#c62828;font-weight:600">{escape(injected_tag)}</span>'
+           if e.get("injected") and injected_tag else "")
     small = max(font_px - 2, 12)
     return (f'<li class="event" style="margin-bottom:4px;font-size:{font_px}px">'
             f'<span style="color:#78909c">Week {int(e["step"]) + 1}:</span> '
@@ -67,11 +69,17 @@ def event_item_html(e: Mapping[str, Any], font_px: int = 14) -> str:
 
 def narrative_html(head: str, now: Sequence[Mapping[str, Any]],
                    earlier: Sequence[Mapping[str, Any]], week: int, empty: str,
-                   font_px: int = 14) -> str:
-    """A heading, the newest events, then older ones (escaped)."""
-    body = "".join(event_item_html(e, font_px) for e in now) or (
+                   font_px: int = 14,
+                   tag_of: Callable[[Mapping[str, Any]], str] | None = None) -> str:
+    """A heading, the newest events, then older ones (escaped); ``tag_of(event)`` gives the
+    mark of an injected event (default: the explorer's "[injected by the trainer]")."""
+    def item(e: Mapping[str, Any]) -> str:
+        return (event_item_html(e, font_px) if tag_of is None
+                else event_item_html(e, font_px, tag_of(e)))
+
+    body = "".join(item(e) for e in now) or (
         f'<li style="color:#78909c;font-size:{font_px}px">{escape(empty)}</li>' if empty else "")
-    older = "".join(event_item_html(e, font_px) for e in earlier)
+    older = "".join(item(e) for e in earlier)
     return (f'<div class="narrative" data-week="{week}"><div style="font-weight:600;'
             f'font-size:{font_px}px">{escape(head)}</div><ul style="padding-left:18px">{body}</ul>'
             + (f'<div style="font-weight:600;color:#78909c;font-size:{font_px}px">Earlier</div>'

@@ -150,7 +150,12 @@ def heard_html(events: Sequence[Mapping[str, Any]], since_step: int, font_px: in
         return (f'<div style="font-size:{font_px}px;color:#78909c">Nothing reached you this '
                 "round yet.</div>")
     return ('<ul class="heard" style="padding-left:18px">'
-            + "".join(event_item_html(ev, font_px) for ev in now) + "</ul>")
+            + "".join(event_item_html(ev, font_px, room_tag(ev)) for ev in now) + "</ul>")
+
+
+def room_tag(ev: Mapping[str, Any]) -> str:
+    """In a room, a move is a player's (its text names who); a shock is the trainer's."""
+    return "" if ev.get("kind") == "move" else "[injected by the trainer]"
 
 
 # --------------------------------------------------------------------------- screens

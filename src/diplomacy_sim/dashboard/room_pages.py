@@ -430,7 +430,7 @@ def ConsoleCharts(room: Any, screen: dict[str, Any], fv: dict[str, Any]) -> None
     last = int(room.week) - int(room.weeks_per_round)
     now = [ev for ev in events if int(ev.get("step", -1)) >= last][::-1][:25]
     html(narrative_html("What happened in the last round", now, [], int(room.week),
-                        "Nothing yet."))
+                        "Nothing yet.", tag_of=room_html.room_tag))
 
 
 # =========================================================================== join
@@ -697,7 +697,9 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
         set_message(("ok", f"Submitted {n} move{'s' if n != 1 else ''}. You can change them "
                            "until the trainer closes the round."))
 
-    solara.Markdown("#### Your moves this round")
+    played = pv.get("status") in ("closed", "ended")
+    solara.Markdown(f"#### Your moves in round {int(pv.get('round', 0))} (played)" if played
+                    else "#### Your moves this round")
     html(f'<div class="points" style="font-size:16px">Action points: <b>{used}</b> of '
          f'{budget} planned</div>')
     for i, m in enumerate(draft):

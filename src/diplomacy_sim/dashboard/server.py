@@ -33,6 +33,8 @@ def server_env(db: Path | str | None = None) -> dict[str, str]:
     # page of the room rebuilds from the room's database and the browser's token, so there is
     # no page state to lose
     env.setdefault("SOLARA_STATE_AUTO_REMOUNT", "true")
+    # no "This website runs on Solara" corner over the projector's wall and the room's pages
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
     if db is not None:
         env[DB_ENV] = str(Path(db).expanduser().resolve())
     return env
