@@ -140,5 +140,8 @@ def test_every_shipped_scenario_plays_under_every_autopilot(registry, doctrine):
                 room.submit_moves(tok, [{"kind": "meet", "person_b": people[0][0]}] if people
                                   else [])
             room.close_round(key)
+            assert room.private_view(tok)["role"]["id"] == leaders[0].id
+            assert room.screen_view()["week"] == room.week
+            assert room.facilitator_view(key)["round"] == room.round
         assert room.week == 78 and len(room.cf.rows) == 78
         assert room.debrief(key)["gap"]
