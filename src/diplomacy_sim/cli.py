@@ -182,6 +182,23 @@ def room_list(db: str | None) -> None:
             click.echo(f"{r.code}  {r.status:<7} {r.round_text:<14} {r.scenario_name}{parent}")
 
 
+@room.command("key")
+@click.argument("code")
+@_db_option
+def room_key(code: str, db: str | None) -> None:
+    """Give session CODE a new facilitator key (the old one stops working) and print it."""
+    from diplomacy_sim.room.errors import RoomError
+    from diplomacy_sim.room.registry import RoomRegistry
+
+    reg = RoomRegistry(_open_db(db))
+    try:
+        key = reg.new_key(code)
+    except RoomError as exc:
+        raise ScenarioError("CODE", [f"{exc} `diplomacy-sim room list` shows the sessions."]
+                            ) from None
+    click.echo(key)
+
+
 @room.command("export")
 @click.argument("code")
 @click.option("--out", required=True, type=click.Path(file_okay=False),

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from diplomacy_sim.room import RoomError, Store, StoreError, Throttled, codes
+from diplomacy_sim.room import PermissionDenied, RoomError, Store, StoreError, Throttled, codes
 from diplomacy_sim.room.codes import ALPHABET, CODE_LENGTH, Throttle
 
 from .conftest import make_session
@@ -109,3 +109,32 @@ def test_a_join_code_dies_with_its_session(registry):
     with pytest.raises(RoomError, match="ended"):
         s.room.join("Late")
     assert registry.get(s.room.code) is s.room  # still there for the debrief and export
+
+
+def test_a_lost_facilitator_key_is_replaced_from_the_command_line(registry, db):
+    from click.testing import CliRunner
+
+    from diplomacy_sim.cli import main
+
+    s = make_session(registry)
+    res = CliRunner().invoke(main, ["room", "key", s.room.code, "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    new = res.output.strip()
+    assert s.room.check_key(new)  # the running room takes it at once
+    assert not s.room.check_key(s.key)  # the old key stops working
+    s.room.open_round(new)
+    res = CliRunner().invoke(main, ["room", "key", "NOSUCH", "--db", str(db)])
+    assert res.exit_code == 2 and "No session with that code" in res.output
+
+
+def test_rooms_do_not_cross_talk(registry):
+    a, b = make_session(registry), make_session(registry)
+    seen = []
+    b.room.subscribe(seen.append)
+    a.room.open_round(a.key)
+    a.room.close_round(a.key)
+    assert (b.room.week, b.room.status, seen) == (0, "lobby", [])
+    with pytest.raises(PermissionDenied):
+        b.room.open_round(a.key)
+    with pytest.raises(PermissionDenied):
+        b.room.me(a.t("northgate_hospital.leader"))

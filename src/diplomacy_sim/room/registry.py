@@ -221,6 +221,17 @@ class RoomRegistry:
             self._known.add(new)
         return room, new_key
 
+    def new_key(self, code: str) -> str:
+        """A new facilitator key for a session (for a trainer who lost theirs; the command
+        line calls this, since whoever holds the database file is trusted). The old key
+        stops working."""
+        room = self.get(code)
+        if room is None:
+            raise RoomError("No session with that code.")
+        key = codes.new_key()
+        self.store.set_key_hash(room.code, codes.hash_secret(key))
+        return key
+
     def lineage(self, code: str) -> list[dict[str, Any]]:
         """This session and the sessions it was branched from (nearest first), with their
         outcome rows, for charting the branches together."""

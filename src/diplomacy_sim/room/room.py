@@ -249,7 +249,15 @@ class Room:
         return f"Round {max(self.round, 1)} of {self.rounds}"
 
     def check_key(self, key: str | None) -> bool:
-        return same_secret(key, self._key_hash)
+        """The facilitator key? (A key replaced from the command line, ``diplomacy-sim room
+        key``, is read from the store, so a running server takes it at once.)"""
+        if same_secret(key, self._key_hash):
+            return True
+        stored = self.store.key_hash(self.code) if isinstance(key, str) and key else None
+        if stored is not None and stored != self._key_hash:
+            self._key_hash = stored
+            return same_secret(key, stored)
+        return False
 
     def roles(self) -> list[RoleInfo]:
         o = self.model.state.orgs

@@ -142,6 +142,17 @@ class Store:
             rows = self._db.execute("SELECT * FROM sessions ORDER BY created").fetchall()
         return [_record(r) for r in rows]
 
+    def key_hash(self, code: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT key_hash FROM sessions WHERE code = ?",
+                                   (code,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_key_hash(self, code: str, key_hash: str) -> None:
+        """Replace a session's facilitator key (the old one stops working)."""
+        with self._lock:
+            self._db.execute("UPDATE sessions SET key_hash = ? WHERE code = ?", (key_hash, code))
+
     def ended(self) -> set[str]:
         """Codes of sessions whose log has an ``end`` entry."""
         with self._lock:
