@@ -2,7 +2,7 @@
 ``/room/CODE/screen`` (the projector) and ``/room/CODE/debrief``.
 
 Every page reads one shared :class:`~diplomacy_sim.room.Room` from the server's process-wide
-registry and follows it with :func:`~diplomacy_sim.dashboard.room_push.use_room_version`; all
+registry and follows it with :func:`~diplomacy_sim.dashboard.room_push.use_room_view`; all
 it keeps of its own is what this browser tab shows (drafts, the chosen shock). A trainer's key
 and a participant's token are kept in the browser (localStorage, via ``BrowserStore``) and
 sent with every action; the room checks them on the server, so a button a page hides is never
@@ -26,7 +26,7 @@ from solara.alias import rv
 
 from diplomacy_sim.dashboard import room_html
 from diplomacy_sim.dashboard.components import ShockForm, narrative_html
-from diplomacy_sim.dashboard.room_push import BrowserStore, safe_origin, use_room_version
+from diplomacy_sim.dashboard.room_push import BrowserStore, safe_origin, use_room_view
 
 TRAINER_SLOT = "diplomacy_sim.room.trainer"
 PARTICIPANT_SLOT = "diplomacy_sim.room.participant"
@@ -220,19 +220,9 @@ def NewSession(on_created: Callable[[str, str], None]) -> None:
 @solara.component
 def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[], None],
                    created: Callable[[str, str], None]) -> None:
-    version = use_room_version(room)
+    snap = use_room_view(room, lambda: _console_snapshot(room, key), key)
     router = solara.use_router()
     message, set_message = solara.use_state(_none())
-
-    def read() -> tuple[dict[str, Any] | None, str | None]:
-        try:
-            return room.facilitator_view(key), None
-        except room_error() as exc:
-            return None, str(exc)
-
-    fv, refused = solara.use_memo(read, [version, key])
-    screen = solara.use_memo(room.screen_view, [version])
-    screen = {**screen, "horizon": int(room.rounds) * int(room.weeks_per_round)}
 
     def act(label: str, fn: Callable[[], Any]) -> None:
         try:
@@ -242,10 +232,14 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
             return
         set_message(("ok", f"{label}: done."))
 
-    if fv is None:
-        solara.Error(refused or "Not allowed.")
+    if snap is None:
+        solara.Text("Loading…")
+        return
+    if isinstance(snap, Exception):
+        solara.Error(str(snap) if isinstance(snap, room_error()) else "Not allowed.")
         solara.Button("Forget this session on this browser", on_click=forget)
         return
+    fv, screen = snap["fv"], snap["screen"]
     code = room.code
     join_url = f"{origin}/join?code={code}" if origin else f"/join?code={code}"
     status = str(room.status)
@@ -315,6 +309,13 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
     ConsoleCharts(room, screen, fv)
     with solara.Row():
         solara.Button("Forget this session on this browser", on_click=forget, text=True)
+
+
+def _console_snapshot(room: Any, key: str) -> dict[str, Any]:
+    """Everything the console shows, read together (raises the room's refusal)."""
+    fv = room.facilitator_view(key)
+    screen = {**room.screen_view(), "horizon": int(room.rounds) * int(room.weeks_per_round)}
+    return {"fv": fv, "screen": screen, "roles": room.roles()}
 
 
 def _shock_choices(room: Any, fv: dict[str, Any]
@@ -524,22 +525,33 @@ def JoinForm(initial: str, on_joined: Callable[[str, str], None]) -> None:
 
 @solara.component
 def Participant(room: Any, token: str, leave: Callable[[], None]) -> None:
-    version = use_room_version(room)
-    me = solara.use_memo(lambda: _me(room, token), [version])
-    if me is None:
-        solara.Error("This browser's place in the session is no longer valid.")
+    snap = use_room_view(room, lambda: _participant_snapshot(room, token), token)
+    if snap is None:
+        solara.Text("Loading…")
+    elif isinstance(snap, Exception):
+        solara.Error(str(snap) if isinstance(snap, room_error()) else
+                     "This browser's place in the session is no longer valid.")
         solara.Button("Join again", on_click=leave)
-        return
-    if me.role_id is None:
-        RolePicker(room, token, me, version)
+    elif snap["me"].role_id is None:
+        RolePicker(room, token, snap["me"], snap["roles"])
     else:
-        PrivateView(room, token, version)
+        PrivateView(room, token, snap)
+
+
+def _participant_snapshot(room: Any, token: str) -> dict[str, Any]:
+    """Everything a participant's page shows, read together (raises if the token is not
+    the session's)."""
+    me = room.me(token)
+    roles = room.roles()
+    if me.role_id is None:
+        return {"me": me, "roles": roles}
+    return {"me": me, "roles": roles, "pv": room.private_view(token),
+            "catalogue": room.move_catalogue(token)}
 
 
 @solara.component
-def RolePicker(room: Any, token: str, me: Any, version: int) -> None:
+def RolePicker(room: Any, token: str, me: Any, roles: list[Any]) -> None:
     error, set_error = solara.use_state(_none())
-    roles = solara.use_memo(room.roles, [version])
 
     def take(rid: str) -> None:
         try:
@@ -571,13 +583,12 @@ def _md_text(text: Any) -> str:
 
 
 @solara.component
-def PrivateView(room: Any, token: str, version: int) -> None:
-    pv = solara.use_memo(lambda: room.private_view(token), [version])
-    catalogue = solara.use_memo(lambda: room.move_catalogue(token), [version])
-    names = {str(r.org_id): str(r.org_name) for r in room.roles()}
+def PrivateView(room: Any, token: str, snap: dict[str, Any]) -> None:
+    pv, catalogue, roles = snap["pv"], snap["catalogue"], snap["roles"]
+    names = {str(r.org_id): str(r.org_name) for r in roles}
     role = pv.get("role") or {}
     status = str(pv.get("status", ""))
-    buttons = {r.id: r.button for r in room.roles()}
+    buttons = {r.id: r.button for r in roles}
     messages = [dict(m, to_label=", ".join(buttons.get(t, str(t)) for t in m.get("to", [])))
                 for m in pv.get("messages", [])]
     org = dict(pv.get("organisation") or {})
@@ -595,8 +606,8 @@ def PrivateView(room: Any, token: str, version: int) -> None:
             html(room_html.organisation_html(org))
             html(room_html.person_html(pv.get("person", {}), names))
         with solara.Column(style={"min-width": "420px", "flex": "1.3"}):
-            MoveForm(room, token, catalogue, pv, version)
-            MessageForm(room, token, pv)
+            MoveForm(room, token, catalogue, pv)
+            MessageForm(room, token, pv, roles)
             solara.Markdown("#### What you heard this round")
             since = int(pv.get("week", 0)) - int(room.weeks_per_round)
             html(room_html.heard_html(pv.get("person", {}).get("events", []), since))
@@ -640,8 +651,8 @@ def move_text(move: dict[str, Any], catalogue: list[dict[str, Any]]) -> str:
 
 
 @solara.component
-def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[str, Any],
-             version: int) -> None:
+def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[str, Any]
+             ) -> None:
     server_pending = list(pv.get("pending", []))
     # a draft lives as long as one open round: a new round, or the close, starts from what
     # the server holds for this participant
@@ -742,9 +753,9 @@ def _empty_dict() -> dict[str, Any]:
 
 
 @solara.component
-def MessageForm(room: Any, token: str, pv: dict[str, Any]) -> None:
+def MessageForm(room: Any, token: str, pv: dict[str, Any], all_roles: list[Any]) -> None:
     own = (pv.get("role") or {}).get("id")
-    roles = [r for r in room.roles() if r.id != own]
+    roles = [r for r in all_roles if r.id != own]
     to, set_to = solara.use_state(_empty_list())
     text, set_text = solara.use_state("")
     message, set_message = solara.use_state(_none())
@@ -793,10 +804,12 @@ def ScreenPage(code: str) -> None:
 
 @solara.component
 def Screen(room: Any) -> None:
-    version = use_room_version(room)
-    view = solara.use_memo(room.screen_view, [version])
-    horizon = int(room.rounds) * int(room.weeks_per_round)
-    html(room_html.screen_html({**view, "horizon": horizon}, str(room.title)))
+    view = use_room_view(room, lambda: {**room.screen_view(), "horizon": int(room.rounds)
+                                         * int(room.weeks_per_round)})
+    if view is None or isinstance(view, Exception):
+        solara.Text("Loading…" if view is None else "This session cannot be shown.")
+    else:
+        html(room_html.screen_html(view, str(room.title)))
 
 
 # =========================================================================== debrief
@@ -833,18 +846,14 @@ def DebriefPage(code: str) -> None:
 @solara.component
 def Debrief(room: Any, key: str | None, token: str | None,
             on_branch: Callable[[str, str], None]) -> None:
-    version = use_room_version(room)
+    d = use_room_view(room, lambda: room.debrief(key=key, token=None if key else token),
+                      (key, token))
     router = solara.use_router()
-
-    def read() -> tuple[dict[str, Any] | None, str | None]:
-        try:
-            return room.debrief(key=key, token=None if key else token), None
-        except room_error() as exc:
-            return None, str(exc)
-
-    d, refused = solara.use_memo(read, [version, key, token])
     if d is None:
-        solara.Error(refused or "Not allowed.")
+        solara.Text("Loading…")
+        return
+    if isinstance(d, Exception):
+        solara.Error(str(d) if isinstance(d, room_error()) else "Not allowed.")
         return
     rows = list(d.get("rows", []))
     base = list(d.get("counterfactual_rows", [])) or None

@@ -71,6 +71,41 @@ def use_room_version(room: Subscribable | None) -> int:
     return version
 
 
+_UNSET = object()
+
+
+def use_room_view(room: Subscribable | None, read: Callable[[], Any], key: Any = None) -> Any:
+    """What ``read()`` gives for ``room`` now (None until first read), re-read on the page's
+    watcher thread after every change of the room; the page re-renders only when the value
+    differs (a participant's page does not redraw when someone else submits moves). An
+    exception from ``read`` (e.g. the room refusing a key) is returned as the value.
+    ``key``: what ``read`` depends on besides the room (a token, a key)."""
+    value, set_value = solara.use_state(cast_none())
+
+    def watch(cancel: threading.Event) -> None:
+        if room is None:
+            return
+        last: list[Any] = [_UNSET]
+
+        def on_version(_v: int) -> None:
+            try:
+                got = read()
+            except Exception as exc:  # shown by the page; the watcher carries on
+                got = exc
+            if isinstance(got, Exception) or got != last[0]:
+                last[0] = got
+                set_value(got)
+
+        watch_room(room, on_version, cancel)
+
+    solara.use_thread(watch, dependencies=[room, key], intrusive_cancel=False)
+    return value
+
+
+def cast_none() -> Any:
+    return None
+
+
 def safe_origin(origin: Any) -> str | None:
     """The page's origin as the browser reports it (``http://host:port``), or None if it is
     not a plain http(s) origin; used only to print and encode the join address."""
