@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-cli test lint bench bench-dashboard clean setup frontend chromium
+.PHONY: run run-cli test lint bench bench-dashboard clean setup frontend chromium validation
 
 setup: $(STAMP)
 
@@ -47,6 +47,14 @@ bench: $(STAMP)
 
 bench-dashboard: frontend chromium
 	$(PY) benchmarks/bench_dashboard.py
+
+# The whole pattern-oriented validation in one command (docs/validation.md, "How to
+# reproduce"): experiment files from the pre-registration, every sweep on 2 workers into a
+# fresh $(VALIDATION_RUNS), the analysis, the figures, results.json and the page's tables.
+VALIDATION_RUNS ?= runs/validation
+validation: $(STAMP)
+	rm -rf $(VALIDATION_RUNS)
+	nice $(VENV)/bin/diplomacy-sim validate-patterns $(VALIDATION_RUNS) --run --workers 2 --docs docs --quiet
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

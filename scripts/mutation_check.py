@@ -71,6 +71,7 @@ FIRST: dict[str, list[str]] = {
     "domain/delivery.py": ["tests/rules/test_delivery_rules.py"],
     "domain/services.py": ["tests/rules/test_service_rules.py"],
     "domain/engagement.py": ["tests/rules/test_engagement_rules.py"],
+    "domain/doctrines.py": ["tests/rules/test_doctrine_rules.py"],
     "scenario/loader.py": ["tests/test_loader_bounds.py"],
     "scenario/schema.py": ["tests/test_loader_bounds.py"],
 }
@@ -173,13 +174,13 @@ MUTANTS: list[Mutant] = [
       (R, "        out[i] = min(max(s, 0.0), 1.0)\n    return out\n\n\ndef org_sums",
        "        out[i] = strain[i]\n    return out\n\n\ndef org_sums")),
     m("strain_no_anxiety_twin", "twin", "strain ignores anxiety, in both twins",
-      (V, "s = strain + gain * unproductive + 0.5 * gain * anxiety - recovery * strain",
+      (V, "s = strain + gain * unproductive + anxiety_strain * gain * anxiety - recovery * strain",
        "s = strain + gain * unproductive - recovery * strain"),
-      (R, "s = strain[i] + gain * unproductive[i] + 0.5 * gain * anxiety[i] - recovery * strain[i]",
-       "s = strain[i] + gain * unproductive[i] - recovery * strain[i]")),
+      (R, "s = (strain[i] + gain * unproductive[i] + anxiety_strain * gain * anxiety[i]",
+       "s = (strain[i] + gain * unproductive[i]")),
     m("strain_recovery_sign", "flip", "rest adds strain instead of removing it",
-      (V, "s = strain + gain * unproductive + 0.5 * gain * anxiety - recovery * strain",
-       "s = strain + gain * unproductive + 0.5 * gain * anxiety + recovery * strain")),
+      (V, "s = strain + gain * unproductive + anxiety_strain * gain * anxiety - recovery * strain",
+       "s = strain + gain * unproductive + anxiety_strain * gain * anxiety + recovery * strain")),
     m("org_sums_unweighted", "drop", "organisation sums ignore the member weights",
       (V, "return np.bincount(org, weights=weight * values, minlength=m), den",
        "return np.bincount(org, weights=values, minlength=m), den")),
@@ -363,7 +364,7 @@ MUTANTS += [
     m("queue_keeps_the_met", "flip", "the queue keeps the share the services take",
       (SV, "return (waiting + inflow) * (1.0 - share)", "return (waiting + inflow) * share")),
     m("capacity_ignores_staff", "drop", "care capacity ignores staff",
-      (SV, "num = (w * (money * people * alive)[:, None]).sum(axis=0)",
+      (SV, "num = (w * (np.minimum(money, people) * alive)[:, None]).sum(axis=0)",
        "num = (w * (money * alive)[:, None]).sum(axis=0)")),
     m("staff_no_absence", "drop", "strain causes no absence",
       (SV, "weights=doer * (1.0 - strain_absence * p.strain)", "weights=doer * 1.0")),
@@ -380,6 +381,64 @@ MUTANTS += [
       (EN, "by = np.flatnonzero((court >= 0) & engaged)", "by = np.flatnonzero(court >= 0)")),
     m("courted_once", "constant", "contacts do not compound",
       (EN, "return 1.0 - (1.0 - rate) ** contacts", "return rate")),
+]
+
+
+DC = "domain/doctrines.py"
+
+MUTANTS += [
+    # ------------------------------------------------------------ doctrines as policies
+    m("lead_least_authoritative", "flip", "the least authoritative organisation leads",
+      (DC, "lead = int(np.argmax(np.where(alive, authority, -1.0)))\n        own = benefit",
+       "lead = int(np.argmin(np.where(alive, authority, 2.0)))\n        own = benefit")),
+    m("lead_proposes_any_work", "drop", "the lead proposes work it is not a party to",
+      (DC, "pick = np.flatnonzero(mine) if mine.any() else np.arange(candidates.size)",
+       "pick = np.arange(candidates.size)")),
+    m("neglect_ignored", "drop", "diplomats do not weigh how long a partner was ignored",
+      (DC, "value = (serves * (1.0 + neglect)).max(axis=1)", "value = serves.max(axis=1)")),
+    m("court_least_waiting", "flip", "diplomats court the partner left waiting least",
+      (DC, "target = int(cold[np.argmax(ignored_weeks[cold])])",
+       "target = int(cold[np.argmin(ignored_weeks[cold])])")),
+    m("cold_court_too", "drop", "cold organisations court as well",
+      (DC, "    out[warm] = target\n", "    out[alive] = target\n")),
+    m("joint_share_full", "constant", "every doctrine gives joint work its full share",
+      (DC, "d.joint_share = np.full(m, doctrine.joint_share)", "d.joint_share = np.full(m, 1.0)")),
+    m("hold_one_week_long", "flip", "a participant's decision holds one week past its end",
+      (DC, "return self.held_until[name] > week", "return self.held_until[name] >= week")),
+]
+
+
+MD = "model/model.py"
+
+MUTANTS += [
+    # ------------------------------------------------------------ the rules' wiring in the model
+    m("disturbance_never_fades", "drop", "the model never decays disturbance",
+      (MD, "        o.disturbance *= 1.0 - af.disturbance_decay\n", "")),
+    m("distraction_not_felt", "drop", "a reorganisation's distraction adds no disturbance",
+      (MD, "disturbance = o.disturbance[p.org] + af.distraction_disturbance * (o.distraction[p.org] > 0)",
+       "disturbance = o.disturbance[p.org]")),
+    m("anxiety_rate_swapped", "flip", "anxiety follows disturbance at the belief rate",
+      (MD, "p.anxiety = self.rules.anxiety_update(p.anxiety, disturbance, af.anxiety_baseline,\n"
+           "                                              af.anxiety_rate)",
+       "p.anxiety = self.rules.anxiety_update(p.anxiety, disturbance, af.anxiety_baseline,\n"
+       "                                              af.belief_rate)")),
+]
+
+
+MUTANTS += [
+    m("anxious_below_peak_twin", "twin", "anxiety below the peak also adds anchoring, both twins",
+      (V, "over = np.clip(anxiety - peak, 0.0, None)", "over = np.abs(anxiety - peak)"),
+      (R, "over = max(float(anxiety[i]) - peak, 0.0)", "over = abs(float(anxiety[i]) - peak)")),
+    m("anxious_anchoring_unscaled", "drop", "anxious anchoring ignores the headroom (1 - a)",
+      (V, "return anchoring + (1.0 - anchoring) * np.clip(rate * over, 0.0, 1.0)",
+       "return np.clip(anchoring + rate * over, 0.0, 1.0)")),
+    m("commitment_no_strain", "drop", "strain does not lower commitment",
+      (DL, "return np.sqrt(beliefs[:, 1] * beliefs[:, 2]) * (1.0 - strain)",
+       "return np.sqrt(beliefs[:, 1] * beliefs[:, 2])")),
+    m("spare_capacity_unclipped", "drop", "spare capacity may exceed what it was",
+      (DL, "return np.clip(discretionary / before, 0.0, 1.0)", "return discretionary / before")),
+    m("fail_ignores_tolerance", "drop", "risk tolerance does not protect experiments",
+      (DL, "return hubris * (1.0 - risk_tolerance)", "return hubris")),
 ]
 
 
@@ -415,8 +474,12 @@ def overlay(tree: Path, paths: list[str]) -> None:
 def run_stage(tree: Path, stage: str, timeout: float, first: list[str] | None = None
               ) -> tuple[bool, str, float]:
     """(passed, first failing test or reason, seconds) for one stage on the tree."""
-    paths = list(dict.fromkeys([*(first or []), *STAGES[stage]]))
-    paths = [p for p in paths if (tree / p).exists()]
+    files = []  # file arguments only: given a folder, pytest would collect it in its own order
+    for p in [*(first or []), *STAGES[stage]]:
+        where = tree / p
+        files += [str(f.relative_to(tree)) for f in sorted(where.rglob("test_*.py"))] \
+            if where.is_dir() else ([p] if where.exists() else [])
+    paths = list(dict.fromkeys(files))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "HYPOTHESIS"))}
     env.update(PYTHONPATH=str(tree / "src"), PYTHONDONTWRITEBYTECODE="1", CI="true")
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
@@ -493,7 +556,13 @@ def check(commit: str, only: set[str] | None, overlays: list[str], timeout: floa
     chosen = [mu for mu in MUTANTS if only is None or mu.id in only]
     with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
         trees = [Path(tmp) / f"tree{j}" for j in range(max(jobs, 1))]
-        sha = snapshot(trees[0]) if commit == "WORKTREE" else archive(commit, trees[0])
+        if commit == "WORKTREE":
+            sha = snapshot(trees[0])
+        elif Path(commit).is_dir():  # a prepared tree (a preview): copied, never touched
+            shutil.copytree(commit, trees[0], ignore=shutil.ignore_patterns("__pycache__"))
+            sha = "tree " + commit
+        else:
+            sha = archive(commit, trees[0])
         overlay(trees[0], overlays)
         missing = [f"{mu.id} ({e.path})" for mu in chosen for e in mu.edits
                    if (trees[0] / PKG / e.path).read_text(encoding="utf-8").count(e.old) != 1]
@@ -569,12 +638,15 @@ def report(sha: str, rows: list[dict[str, str]], timing: dict[str, float]) -> st
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--commit", default="HEAD",
-                    help="commit to check (default HEAD); WORKTREE previews uncommitted files")
+                    help="commit to check (default HEAD); WORKTREE previews uncommitted files; "
+                    "a directory is used as the tree")
     ap.add_argument("--out", help="write the markdown table here (e.g. docs/mutation.md)")
     ap.add_argument("--only", help="comma-separated mutant ids")
     ap.add_argument("--overlay", action="append", default=[],
                     help="worktree path copied over the archived tree (repeatable)")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per test stage")
+    ap.add_argument("--stages", default=",".join(STAGES),
+                    help="stages to run (a preview may run only `rule`)")
     ap.add_argument("--jobs", type=int, default=1, help="mutants run at once (each on its own copy)")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     a = ap.parse_args(argv)
@@ -583,6 +655,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{mu.id:34} {mu.kind:9} {mu.what}")
         return 0
     only = set(a.only.split(",")) if a.only else None
+    for name in [x for x in list(STAGES) if x not in a.stages.split(",")]:
+        del STAGES[name]
     if only and (unknown := only - {mu.id for mu in MUTANTS}):
         print(f"unknown mutant id(s): {', '.join(sorted(unknown))}; see --list", file=sys.stderr)
         return 2

@@ -355,3 +355,18 @@ def test_the_base_of_these_cases_is_itself_valid():
     spec = scenario_from_dict(base())
     assert [s.kind for s in spec.shocks] == list(EXAMPLE_SHOCKS)
     assert copy.deepcopy(base()) == base()
+
+
+# --------------------------------------------------------------------------- scaling
+def test_scaling_to_one_person_per_organisation_is_the_least_allowed():
+    from diplomacy_sim.scenario.loader import scale_people
+
+    spec = scenario_from_dict(base())
+    m = len(spec.organisations)
+    small = scale_people(spec, m)
+    assert small.n_people == m
+    assert all(o.people.get("executive") == 1 for o in small.organisations)
+    with pytest.raises(ScenarioError) as err:
+        scale_people(spec, m - 1)
+    assert err.value.problems == [
+        f"{m - 1} is too few; this scenario needs at least {m} (one executive per organisation)."]

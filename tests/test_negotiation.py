@@ -179,3 +179,15 @@ def test_regulator_pressure_tilts_the_box_toward_the_target():
     agenda = np.array([[0.5, 0.5]])
     tilted = dl.box_agenda(agenda, np.array([1]), np.array([0.5]))
     assert tilted[0, 1] > tilted[0, 0] and tilted.sum() == pytest.approx(1.0)
+
+
+def test_commitment_needs_belief_in_both_possibility_and_delivery_and_falls_with_strain():
+    beliefs = np.array([[0.5, 0.64, 1.0], [0.5, 0.64, 0.0], [0.5, 0.64, 1.0]])
+    c = dl.commitment(beliefs, np.array([0.0, 0.0, 0.5]))
+    assert c == pytest.approx(np.array([0.8, 0.0, 0.4]))
+
+
+def test_spare_capacity_is_the_share_of_discretionary_budget_left_after_cuts():
+    cap = dl.spare_capacity(np.array([2.0, 1.0, 0.0]), np.full(3, 10.0), np.full(3, 0.8))
+    assert cap == pytest.approx(np.array([1.0, 0.5, 0.0]))
+    assert dl.experiment_fail_chance(0.5, 0.2) == pytest.approx(0.4)

@@ -263,3 +263,12 @@ def test_organisation_aggregates_match_the_per_agent_reference(seed, k):
     a, b = vec.org_pair_sums(so, do, w["trust"], m), ref.org_pair_sums(so, do, w["trust"], m)
     np.testing.assert_allclose(a[0], b[0], atol=1e-12)
     np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_anxiety_past_the_productive_zone_raises_anchoring_and_matches_the_reference():
+    a = np.array([0.3, 0.3, 0.3])
+    anx = np.array([0.2, 0.6, 2.0])
+    out = vec.anxious_anchoring(a, anx, 0.4, 1.0)
+    # below the zone unchanged; 0.2 past it moves a fifth of the way to 1; far past, fully
+    assert out == pytest.approx(np.array([0.3, 0.3 + 0.7 * 0.2, 1.0]))
+    np.testing.assert_allclose(out, ref.anxious_anchoring(a, anx, 0.4, 1.0))

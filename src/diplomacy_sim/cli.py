@@ -276,5 +276,55 @@ def analyse(results: str, out: str | None, fmt: str) -> None:
     click.echo(f"wrote {path}")
 
 
+@main.command("validate-patterns")
+@click.argument("runs", type=click.Path(file_okay=False))
+@click.option("--docs", default="docs", show_default=True, type=click.Path(file_okay=False),
+              help="Docs folder: results.json and figures go to DOCS/figures/validation, and "
+                   "the generated tables of DOCS/validation.md are rewritten.")
+@click.option("--run", "run_sweeps", is_flag=True,
+              help="Also write the experiment files and run (or resume) every validation "
+                   "sweep into RUNS first: the whole validation in one command.")
+@click.option("--write-experiments", is_flag=True,
+              help="Write experiments/validation/ from the pre-registration and the shipped "
+                   "scenarios, then stop (unless --run).")
+@click.option("--workers", type=click.IntRange(0, 64), default=2, show_default=True,
+              help="Worker processes of the sweeps (0: serial).")
+@click.option("--accept-mixed-code", is_flag=True,
+              help="Write the results even when the sweeps do not all come from the model "
+                   "code here (the problems are recorded in results.json).")
+@click.option("--experiments", "experiments_dir", default=None,
+              type=click.Path(file_okay=False),
+              help="The experiment files the sweeps ran (default: the shipped "
+                   "experiments/validation); a sweep whose design differs from its file's is "
+                   "reported.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def validate_patterns(runs: str, docs: str, run_sweeps: bool, write_experiments: bool,
+                      workers: int, accept_mixed_code: bool, experiments_dir: str | None,
+                      quiet: bool) -> None:
+    """Pattern-oriented validation (docs/validation.md) on the sweeps under RUNS."""
+    from diplomacy_sim.analysis import validation_run as vr
+    from diplomacy_sim.analysis.validation_design import (
+        EXPERIMENT_DIR,
+        load_preregistration,
+    )
+    from diplomacy_sim.analysis.validation_design import (
+        write_experiments as write_files,
+    )
+
+    exp_dir = Path(experiments_dir) if experiments_dir else EXPERIMENT_DIR
+    if write_experiments and not run_sweeps:
+        n = len(write_files(load_preregistration(), exp_dir))
+        click.echo(f"wrote {n} experiment and scenario files under {exp_dir}")
+        return
+    if not run_sweeps and not Path(runs).is_dir():
+        raise ScenarioError(runs, ["no such folder: run the sweeps first (add --run, or see "
+                                   "docs/validation.md, 'How to reproduce')."])
+    code = vr.run_all(Path(runs), Path(docs), workers=workers, write=run_sweeps,
+                      run=run_sweeps, accept_mixed_code=accept_mixed_code,
+                      progress=not quiet, echo=click.echo, experiments=exp_dir)
+    if code:
+        sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

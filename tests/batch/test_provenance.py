@@ -1,8 +1,9 @@
 """Results from different code are never combined silently.
 
 Every results folder records the model fingerprint of the code that produced it (and of each
-session that added runs). A folder is not resumed by other model code, the validation
-analysis refuses to report sweeps from mixed or other code, and a sweep's report warns.
+session that added runs). A folder is not resumed by other model code and a sweep's report warns
+(that the validation analysis refuses such sweeps is tested in
+tests/validation/test_provenance_guard.py).
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
-from diplomacy_sim.analysis import validation as v
 from diplomacy_sim.analysis.report import write_report
 from diplomacy_sim.batch.runner import sweep
 from diplomacy_sim.cli import main
@@ -209,66 +208,3 @@ def test_a_report_from_the_current_code_has_no_warning(tiny, tmp_path):
     report = write_report(tmp_path / "o").read_text()
     assert f"model code {model_fingerprint()[:12]}" in report
     assert "Provenance warning" not in report
-
-
-# --------------------------------------------------------------------------- validation
-@pytest.fixture
-def churn_runs(tmp_path: Path) -> tuple[Path, Path]:
-    """A reduced leader-churn validation sweep and the experiment file it ran."""
-    exp = tmp_path / "experiments"
-    exp.mkdir()
-    data = yaml.safe_load((ROOT / "experiments" / "validation" / "leader_churn.yaml").read_text())
-    data["replications"] = 3
-    (exp / "leader_churn.yaml").write_text(yaml.safe_dump(data))
-    runs = tmp_path / "runs"
-    sweep(exp / "leader_churn.yaml", runs / "leader_churn", workers=0, progress=False)
-    return runs, exp
-
-
-def _validate(runs: Path, exp: Path, docs: Path, *extra: str,
-              capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    rc = v.main([str(runs), str(docs), "--experiments", str(exp), *extra])
-    return rc, capsys.readouterr().err
-
-
-def test_validation_writes_results_with_their_provenance(churn_runs, tmp_path, capsys):
-    runs, exp = churn_runs
-    rc, err = _validate(runs, exp, tmp_path / "docs", capsys=capsys)
-    assert rc == 0, err
-    written = json.loads((tmp_path / "docs/figures/validation/results.json").read_text())
-    prov = written["provenance"]
-    assert prov["consistent"] is True and prov["problems"] == []
-    assert prov["here"]["model_code"] == model_fingerprint()
-    assert prov["sweeps"][str(runs / "leader_churn")]["model_code"] == model_fingerprint()
-    assert "leader_churn" in written["patterns"]
-
-
-def test_validation_refuses_sweeps_from_other_code_and_writes_nothing(churn_runs, tmp_path,
-                                                                      capsys):
-    runs, exp = churn_runs
-    _as_if_run_by_other_code(runs / "leader_churn")
-    docs = tmp_path / "docs"
-    rc, err = _validate(runs, exp, docs, capsys=capsys)
-    assert rc == 1 and not docs.exists()
-    assert f"{runs / 'leader_churn'}: model code ffffffffffff" in err
-    assert "Nothing was written" in err and "--accept-mixed-code" in err
-
-    rc, err = _validate(runs, exp, docs, "--accept-mixed-code", capsys=capsys)
-    assert rc == 0
-    prov = json.loads((docs / "figures/validation/results.json").read_text())["provenance"]
-    assert prov["consistent"] is False
-    assert any("other than this checkout's" in p for p in prov["problems"])
-
-
-def test_validation_refuses_a_sweep_whose_experiment_changed_since(churn_runs, tmp_path,
-                                                                  capsys):
-    runs, exp = churn_runs
-    data = yaml.safe_load((exp / "leader_churn.yaml").read_text())
-    (exp / "leader_churn.yaml").write_text(yaml.safe_dump({**data, "replications": 4}))
-    rc, err = _validate(runs, exp, tmp_path / "docs", capsys=capsys)
-    assert rc == 1 and "its experiment file has changed since it ran" in err
-
-
-def test_validation_says_plainly_when_there_are_no_runs(tmp_path, capsys):
-    rc = v.main([str(tmp_path / "nowhere"), str(tmp_path / "docs")])
-    assert rc == 2 and "no such folder" in capsys.readouterr().err

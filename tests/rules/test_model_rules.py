@@ -88,3 +88,17 @@ def test_an_isolated_person_keeps_the_no_evidence_belief_that_others_will_delive
     for before, after in itertools.pairwise(will):
         np.testing.assert_allclose(after, before + 0.2 * (0.5 - before), rtol=1e-12)
     np.testing.assert_allclose(will[-1], 0.5, atol=2e-3)
+
+
+def test_people_whose_organisation_is_reorganising_feel_the_distraction_disturbance():
+    quiet = {"kind": "reorganisation", "at": 2, "mode": "restructure",
+             "organisations": ["council"], "intensity": 0.0, "tie_loss": 0.0, "leavers": 0.0,
+             "distraction_weeks": 4}
+    calm_model, calm = run_weeks(spec(), 4)
+    hit_model, hit = run_weeks(spec([quiet]), 4)
+    af = calm_model.params.affect
+    org = hit_model.state.people.org
+    rise = hit[2][0] - calm[2][0]
+    np.testing.assert_allclose(rise[org == COUNCIL], af.anxiety_rate * af.distraction_disturbance,
+                               rtol=1e-9)
+    np.testing.assert_array_equal(rise[org != COUNCIL], 0.0)

@@ -226,6 +226,15 @@ def test_strain_rises_with_unproductive_meetings_and_anxiety_by_the_stated_amoun
 
 
 @pytest.mark.parametrize("rules", ENGINES)
+def test_anxiety_adds_strain_as_anxiety_strain_unproductive_meetings_per_unit(rules):
+    # 0.1 + 0.03 * 0 + 2.0 * 0.03 * 0.5 - 0.02 * 0.1 = 0.128
+    out = rules.strain_update(_one(0.1), _one(0.0), _one(0.5), 0.03, 0.02, 2.0)
+    assert out[0] == pytest.approx(0.128, abs=1e-15)
+    none = rules.strain_update(_one(0.1), _one(0.0), _one(0.5), 0.03, 0.02, 0.0)
+    assert none[0] == pytest.approx(0.098, abs=1e-15)
+
+
+@pytest.mark.parametrize("rules", ENGINES)
 def test_strain_falls_at_rest_by_the_recovery_rate(rules):
     out = rules.strain_update(_one(0.5), _one(0.0), _one(0.0), 0.03, 0.1)
     assert out[0] == pytest.approx(0.45, abs=1e-15)
@@ -268,3 +277,17 @@ def test_organisation_pair_sums_add_trust_and_count_ties(rules):
     want_den[0, 1], want_den[1, 0], want_den[0, 2] = 2, 1, 1
     np.testing.assert_allclose(num, want_num, atol=1e-15)
     np.testing.assert_array_equal(den, want_den)
+
+
+# ---------------------------------------------------------------- anxious anchoring
+@pytest.mark.parametrize("rules", ENGINES)
+def test_past_the_productive_zone_anxiety_adds_anchoring_in_proportion(rules):
+    # 0.3 + (1 - 0.3) * 1.0 * (0.6 - 0.4) = 0.44; calmer than the peak: unchanged
+    out = rules.anxious_anchoring(np.array([0.3, 0.3, 0.3]), np.array([0.6, 0.4, 0.1]), 0.4, 1.0)
+    np.testing.assert_allclose(out, [0.44, 0.3, 0.3], atol=1e-15)
+
+
+@pytest.mark.parametrize("rules", ENGINES)
+def test_very_anxious_people_hold_fully_to_their_own_view(rules):
+    out = rules.anxious_anchoring(np.array([0.2]), np.array([0.9]), 0.4, 5.0)
+    np.testing.assert_array_equal(out, [1.0])

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diplomacy_sim.analysis import stats
 from diplomacy_sim.provenance import Provenance, problems
 from diplomacy_sim.scenario.loader import ScenarioError
 
@@ -79,18 +80,10 @@ def bases_of(res: Results) -> list[str]:
 
 # --------------------------------------------------------------------------- statistics
 def mean_ci(values: pd.Series, level: float = 0.95) -> tuple[int, float, float, float]:
-    """n, mean and the t-based confidence interval of the mean."""
-    from scipy import stats
-
+    """n, mean and the t-based confidence interval of the mean (:mod:`.stats`, scipy)."""
     v = values.dropna().to_numpy(dtype=float)
-    n = len(v)
-    if n == 0:
-        return 0, float("nan"), float("nan"), float("nan")
-    m = float(v.mean())
-    if n < 2:
-        return n, m, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
-    return n, m, m - half, m + half
+    m, lo, hi = stats.mean_ci(v, level)
+    return len(v), m, lo, hi
 
 
 def by_factor(df: pd.DataFrame, factor: str, outcomes: tuple[str, ...] = KEY_OUTCOMES,

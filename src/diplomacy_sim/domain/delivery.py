@@ -26,6 +26,22 @@ def box_agenda(agenda: F, target: I, pressure: F) -> F:
     return out / out.sum(axis=1, keepdims=True)
 
 
+def commitment(beliefs: F, strain: F) -> F:
+    """A person's commitment to joint work: sqrt(change possible x will happen) x (1 - strain)."""
+    return np.sqrt(beliefs[:, 1] * beliefs[:, 2]) * (1.0 - strain)
+
+
+def spare_capacity(discretionary: F, budget0: F, statutory_share: F) -> F:
+    """Discretionary budget left, as a share of what it was before any cut (0..1)."""
+    before = np.maximum(budget0 * (1.0 - statutory_share), 1e-9)
+    return np.clip(discretionary / before, 0.0, 1.0)
+
+
+def experiment_fail_chance(hubris: float, risk_tolerance: float) -> float:
+    """Chance a risky experiment fails at a review and its bosses will not tolerate it."""
+    return hubris * (1.0 - risk_tolerance)
+
+
 def attention(present: np.ndarray, distracted: np.ndarray, load: F, distracted_share: float) -> F:
     """Attention each organisation gives one piece of joint work (split over its load)."""
     return present * np.where(distracted, distracted_share, 1.0) / np.sqrt(np.maximum(load, 1))

@@ -29,6 +29,15 @@ def openness_factor(anxiety: F, peak: float, width: float) -> F:
     return np.exp(-z * z)
 
 
+def anxious_anchoring(anchoring: F, anxiety: F, peak: float, rate: float) -> F:
+    """Past the productive zone, anxious people cling to their own view.
+
+    a' = a + (1 - a) min(rate x max(anxiety - peak, 0), 1).
+    """
+    over = np.clip(anxiety - peak, 0.0, None)
+    return anchoring + (1.0 - anchoring) * np.clip(rate * over, 0.0, 1.0)
+
+
 def influence(
     agenda: F,
     anchor: F,

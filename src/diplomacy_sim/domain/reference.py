@@ -29,6 +29,14 @@ def openness_factor(anxiety: F, peak: float, width: float) -> F:
     return np.array([math.exp(-(((float(a) - peak) / width) ** 2)) for a in anxiety])
 
 
+def anxious_anchoring(anchoring: F, anxiety: F, peak: float, rate: float) -> F:
+    out = anchoring.copy()
+    for i in range(anchoring.shape[0]):
+        over = max(float(anxiety[i]) - peak, 0.0)
+        out[i] = anchoring[i] + (1.0 - anchoring[i]) * min(max(rate * over, 0.0), 1.0)
+    return out
+
+
 def influence(
     agenda: F,
     anchor: F,

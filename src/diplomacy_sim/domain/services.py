@@ -63,14 +63,17 @@ def capacity(state: SystemState, staff_now: F) -> F:
     """Per issue: share of the original resources for it that remain (budget and staff).
 
     Each organisation's resources for an issue are its budget times its agenda weight on it,
-    so a small charity's loss counts for less than a large council's.
+    so a small charity's loss counts for less than a large council's. Money and staff are
+    both needed (a Leontief form): an organisation works at the lesser of its budget and
+    its staff at work, each relative to the start, so staff moved in without money (or
+    money without staff) add nothing.
     """
     o, sv = state.orgs, state.services
     alive = o.alive.astype(float)
     w = o.agenda * (alive * o.budget0)[:, None]
     money = np.clip(o.budget / o.budget0, 0.0, None)
     people = np.where(sv.staff0 > 0, staff_now / np.maximum(sv.staff0, 1e-12), 1.0)
-    num = (w * (money * people * alive)[:, None]).sum(axis=0)
+    num = (w * (np.minimum(money, people) * alive)[:, None]).sum(axis=0)
     den = np.maximum((o.agenda * o.budget0[:, None]).sum(axis=0), 1e-12)
     return num / den
 

@@ -271,9 +271,8 @@ class DiplomacyModel(mesa.Model):
         anchoring = np.where(
             self._table_roles, p.anchoring * self.doctrine.anchoring_factor, p.anchoring
         )
-        # past the productive zone, anxious people cling to their own view
-        over = np.clip(p.anxiety - af.productive_anxiety, 0.0, None)
-        anchoring = anchoring + (1.0 - anchoring) * np.clip(inf.anxious_anchoring * over, 0.0, 1.0)
+        anchoring = self.rules.anxious_anchoring(anchoring, p.anxiety, af.productive_anxiety,
+                                                 inf.anxious_anchoring)
         anchoring = np.where(p.active, anchoring, 1.0)
         on = np.flatnonzero(ctx.met)  # only ties in play this week carry influence
         src, dst = t.src[on], t.dst[on]
@@ -538,12 +537,10 @@ class DiplomacyModel(mesa.Model):
         if working.size == 0:
             return
         present = ctx.present
-        commit = np.sqrt(p.beliefs[:, 1] * p.beliefs[:, 2]) * (1.0 - p.strain)
-        commitment = self._org_mean(commit, p.active)
+        commitment = self._org_mean(dl.commitment(p.beliefs, p.strain), p.active)
         load = ini.parties[working].sum(axis=0).astype(float)
         attention = dl.attention(present, o.distraction > 0, load, dv.distracted_attention)
-        disc0 = np.maximum(o.budget0 * (1.0 - o.statutory_share), 1e-9)  # before any cut
-        capacity = np.clip(o.discretionary() / disc0, 0.0, 1.0)
+        capacity = dl.spare_capacity(o.discretionary(), o.budget0, o.statutory_share)
         # what the people who deliver value now: their own agendas, which their
         # organisation's identity pulls back toward its box week after week
         value = dl.box_agenda(self._org_agenda(p.active), o.target, o.pressure)
@@ -588,7 +585,7 @@ class DiplomacyModel(mesa.Model):
             since = self.week - ini.agreed_at[q]
             if since > 0 and since % dv.review_cadence == 0:
                 degree = dl.keeping(effort, promised, dv.promise_tolerance)
-                fail = rng.random() < auth.hubris * (1.0 - auth.risk_tolerance)
+                fail = rng.random() < dl.experiment_fail_chance(auth.hubris, auth.risk_tolerance)
                 if fail:
                     degree[parties == ini.lead[q]] = -1.0
                 self._record_review(q, parties, degree, effort, ctx.verdict, fail)
