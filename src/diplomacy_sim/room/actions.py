@@ -328,17 +328,48 @@ def check(registry: Mapping[str, MoveSpec], moves: Sequence[Mapping[str, Any]], 
     return clean
 
 
+DRY_RUN_MAX = 16
+"""A one-choice move's options are tried on a scratch copy (only those the model would
+accept are offered) when there are at most this many; more are offered as they are."""
+
+
+def _feasible(spec: MoveSpec, model: Any, role: RoleSpec, name: str,
+              opts: list[tuple[Any, str]]) -> list[tuple[Any, str]]:
+    numbers = {f.name: ((f.low or 0.0) + (f.high or 1.0)) / 2 for f in spec.fields
+               if f.type == "number"}
+    out = []
+    for value, label in opts:
+        try:
+            spec.call(_Sandbox(model), role, {"kind": spec.kind, name: value, **numbers})
+        except Exception:
+            continue
+        out.append((value, label))
+    return out
+
+
 def catalogue(registry: Mapping[str, MoveSpec], costs: Mapping[str, int], model: Any,
               role: RoleSpec, roles: Sequence[RoleSpec]) -> list[dict[str, Any]]:
-    """The moves a role may make now, with their fields and options (for the move form)."""
+    """The moves a role may make now, with their fields and options (for the move form).
+
+    For a move with one choice field (every move but setting joint capacity), each option
+    is tried through the model's own move on a scratch copy of the state (numbers at the
+    middle of their range) and offered only if the model would accept it now: only cold
+    partners to court, only deals under negotiation to cede on. A move with no such option
+    is left out."""
     out = []
     for spec in registry.values():
         if role.kind not in spec.roles:
             continue
-        out.append({
-            "kind": spec.kind, "label": spec.label, "cost": int(costs[spec.kind]),
-            "fields": [{"name": f.name, "label": f.label, "type": f.type,
-                        "options": f.options(model, role, roles) if f.options else [],
-                        "low": f.low, "high": f.high} for f in spec.fields],
-        })
+        fields = []
+        choices = [f for f in spec.fields if f.type == "choice"]
+        for f in spec.fields:
+            opts = f.options(model, role, roles) if f.options else []
+            if len(choices) == 1 and f.type == "choice" and len(opts) <= DRY_RUN_MAX:
+                opts = _feasible(spec, model, role, f.name, opts)
+            fields.append({"name": f.name, "label": f.label, "type": f.type, "options": opts,
+                           "low": f.low, "high": f.high})
+        if any(f["type"] == "choice" and not f["options"] for f in fields):
+            continue
+        out.append({"kind": spec.kind, "label": spec.label, "cost": int(costs[spec.kind]),
+                    "fields": fields})
     return out

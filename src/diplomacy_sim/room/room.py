@@ -15,6 +15,7 @@ no room; the counterfactual is the same place, seed and shocks with no participa
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import threading
 import unicodedata
@@ -199,6 +200,7 @@ class Room:
         self.holder: dict[str, str] = {}
         self.pending: dict[str, list[dict[str, Any]]] = {}
         self._submissions: dict[str, int] = {}
+        self._catalogues: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.balcony: set[str] = set()
         self.balcony_log: list[tuple[str, int]] = []  # (participant, round) of every visit
         self.spent: dict[str, dict[str, int]] = {}
@@ -395,9 +397,20 @@ class Room:
             self._commit("take_role", {"pid": p.id, "role": r.id})
 
     def move_catalogue(self, token: str) -> list[dict[str, Any]]:
+        """The moves this participant's role may make now (see ``actions.catalogue``); the
+        same for every call until the place changes (a round closes)."""
         with self.lock:
             _, role = self._player(token)
-            return actions.catalogue(self.registry, self.costs, self.model, role, self._roles)
+            if not (self.model.state.orgs.alive[role.org]
+                    and self.model.state.people.active[role.person]):
+                return []
+            key = (role.id, len(self.timeline))
+            if key not in self._catalogues:
+                if len(self._catalogues) > 4 * len(self._roles):
+                    self._catalogues.clear()
+                self._catalogues[key] = actions.catalogue(self.registry, self.costs, self.model,
+                                                          role, self._roles)
+            return copy.deepcopy(self._catalogues[key])
 
     def _spent(self, pid: str) -> dict[str, int]:
         s = self.spent.get(pid, {})
@@ -604,6 +617,7 @@ class Room:
     def facilitator_view(self, key: str) -> dict[str, Any]:
         with self.lock:
             self._require_key(key, "see the trainer's console")
+            o = self.model.state.orgs
             subs = {}
             for r in self._roles:
                 pid = self.holder.get(r.id)
@@ -627,6 +641,11 @@ class Room:
                 "balcony": views.balcony_view(self.model),
                 "shocks": [self._shock_public(s) for s in self.shocks],
                 "messages_sent": len(self.messages),
+                "choices": {  # for the shock form
+                    "organisations": [(o.ids[j], o.names[j]) for j in range(o.m) if o.alive[j]],
+                    "issues": list(zip(self.model.state.issue_ids, self.model.state.issue_labels,
+                                       strict=True)),
+                },
                 "debrief_open": self.debrief_open,
                 "replay_mismatch": list(self.replay_mismatch),
             }
