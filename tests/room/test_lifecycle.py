@@ -161,3 +161,13 @@ def test_the_trainer_sees_roles_before_and_submissions_during_a_round(registry):
         {"kind": "propose", "text": "put Housing First for frequent attenders on the table"}]
     assert view["submissions"][COUNCIL]["moves"] is None  # not submitted yet
     assert {"id": "p1", "name": "Player 1", "role_id": HOSPITAL} in view["participants"]
+
+
+def test_a_role_whose_organisation_is_gone_cannot_be_taken_or_played(registry):
+    s = make_session(registry, roles=(HOSPITAL,))
+    j = s.room.model.org_index["shelter_link"]
+    s.room.model.state.orgs.alive[j] = False  # as after an abolition
+    tok = s.room.join("Late")
+    with pytest.raises(RoomError, match=r"Shelter Link \(charity\) no longer exists"):
+        s.room.take_role(tok, "shelter_link.leader")
+    assert not next(r for r in s.room.roles() if r.id == "shelter_link.leader").alive

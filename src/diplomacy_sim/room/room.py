@@ -391,6 +391,8 @@ class Room:
                 raise RoomError(f"The role {r.button} is not open to participants.")
             if r.id in self.holder:
                 raise RoomError(f"{r.button} is already taken.")
+            if not (self.model.state.orgs.alive[r.org] and self.model.state.people.active[r.person]):
+                raise RoomError(f"{r.org_name} no longer exists: choose another role.")
             if p.role is not None:
                 raise RoomError(f"You already play {self._role[p.role].button}; ask the trainer "
                                 "to reassign you.")
@@ -449,8 +451,6 @@ class Room:
     def pending_moves(self, token: str) -> list[dict[str, Any]]:
         with self.lock:
             return [dict(m) for m in self.pending.get(self._participant(token).id, [])]
-
-    pending_for = pending_moves
 
     def go_to_balcony(self, token: str) -> None:
         with self._acting():
