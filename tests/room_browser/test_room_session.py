@@ -172,6 +172,31 @@ def test_a_session_from_joining_to_the_debrief(open_browser: Any, room_server: A
     viewer.page.goto((tmp_path / "pack" / "debrief.html").as_uri())
     assert a_move in viewer.body()
 
+    # ---- participants read the debrief once the trainer allows it (checked by the room)
+    a.goto(f"/room/{code}/debrief")
+    a.text("The trainer has not opened the debrief yet").wait_for()
+    trainer.page.get_by_text("Participants may read the debrief").click()  # Vuetify's box
+    trainer.page.locator('input[role="checkbox"][aria-checked="true"]').wait_for(
+        state="attached")
+    a.goto("/join")
+    a.button("Open the debrief").click()
+    a.page.locator(".gap").wait_for()
+    assert a.page.get_by_role("button", name="Replay from this round").count() == 0
+
+    # ---- replay from round 2: a new session keeps round 1; both branches on one chart
+    trainer.goto(f"/room/{code}/debrief")
+    trainer.page.get_by_label("Round to replay from (1–2)").fill("2")
+    trainer.button("Replay from this round").click()
+    made = trainer.page.locator(".branch-made").inner_text()
+    new_code = re.search(r"New session ([A-Z0-9]{6})", made).group(1)  # type: ignore[union-attr]
+    trainer.button("Go to the new session's console").click()
+    trainer.page.locator(".join-code", has_text=new_code).wait_for()
+    trainer.page.locator('.round-text[data-week="13"][data-status="closed"]').wait_for()
+    a.goto(f"/join?code={new_code}")  # the branch kept his token: straight back to his role
+    assert a.page.locator(".role-title").inner_text() == titles[0]
+    trainer.goto(f"/room/{new_code}/debrief")
+    trainer.page.locator("svg.chart polyline.branch").first.wait_for()  # the parent, dashed
+
     for p in [trainer, screen, viewer, *(p for p, _ in people)]:
         assert p.errors == [], (p.name, p.errors)
 

@@ -291,7 +291,7 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
     with solara.Row(style={"flex-wrap": "wrap", "gap": "24px", "align-items": "start"}):
         with solara.Column(style={"min-width": "520px", "flex": "2"}):
             solara.Markdown("### Roles, who has joined and their moves")
-            html(_submissions_html(room, fv))
+            html(_submissions_html(snap["roles"], fv))
             Reassign(room, key, fv, act)
         with solara.Column(style={"min-width": "340px", "flex": "1"}):
             solara.Markdown("### Inject a shock")
@@ -358,10 +358,10 @@ def _loopback_hint(origin: str | None) -> str | None:
     return None
 
 
-def _submissions_html(room: Any, fv: dict[str, Any]) -> str:
+def _submissions_html(roles: list[Any], fv: dict[str, Any]) -> str:
     subs = fv.get("submissions", {})
     rows = []
-    for r in room.roles():
+    for r in roles:
         entry = subs.get(r.id) or {}
         who = (escape(r.taken_by) if r.taken_by else
                '<span style="color:#78909c">autopilot</span>')
@@ -387,8 +387,8 @@ def _submissions_html(room: Any, fv: dict[str, Any]) -> str:
                     f'<td class="moves" style="padding:4px 8px">{sub}</td></tr>')
     return ('<table class="submissions" style="border-collapse:collapse;font-size:15px;width:100%">'
             '<tr style="color:#546e7a;text-align:left"><th style="padding:4px 8px">Role</th>'
-            '<th style="padding:4px 8px">Played by</th><th style="padding:4px 8px">Moves this '
-            f'round</th></tr>{"".join(rows)}</table>')
+            '<th style="padding:4px 8px">Played by</th><th style="padding:4px 8px">Moves in '
+            f'round {max(int(fv.get("round", 1)), 1)}</th></tr>{"".join(rows)}</table>')
 
 
 def _move_text(m: Any) -> str:
@@ -443,13 +443,18 @@ def JoinPage() -> None:
     loaded, set_loaded = solara.use_state(False)
     cred, set_cred = solara.use_state(_none())
     stored, set_stored = solara.use_state(_none())
+    known, set_known = solara.use_state(_none())  # this browser's token, for a branch
 
     def on_loaded(data: dict[str, Any]) -> None:
         parsed = parse_stored((data or {}).get("value"))
         if parsed is not None:
-            room = registry().get(parsed[0])
+            set_known(parsed[1])
+            code = initial or parsed[0]  # a join link for another session (a branch) wins
+            room = registry().get(code)
             if room is not None and _me(room, parsed[1]) is not None:
-                set_cred(parsed)
+                set_cred((room.code, parsed[1]))
+                if code != parsed[0]:
+                    set_stored(f"{room.code}:{parsed[1]}")
         set_loaded(True)
 
     def joined(code: str, token: str) -> None:
@@ -466,7 +471,7 @@ def JoinPage() -> None:
         if not loaded:
             solara.Text("Loading…")
         elif cred is None:
-            JoinForm(initial or "", joined)
+            JoinForm(initial or "", joined, known)
         else:
             room = registry().get(cred[0])
             if room is None:
@@ -491,7 +496,10 @@ def _me(room: Any, token: str) -> Any:
 
 
 @solara.component
-def JoinForm(initial: str, on_joined: Callable[[str, str], None]) -> None:
+def JoinForm(initial: str, on_joined: Callable[[str, str], None], known: str | None = None
+             ) -> None:
+    """Code and name; a browser whose token the session already knows (a replay branched
+    from the session it played) goes straight back to its role."""
     code, set_code = solara.use_state(initial)
     name, set_name = solara.use_state("")
     error, set_error = solara.use_state(_none())
@@ -503,11 +511,14 @@ def JoinForm(initial: str, on_joined: Callable[[str, str], None]) -> None:
             set_error(f"A join code is {codes.CODE_LENGTH} letters and digits, as shown on the "
                       "trainer's screen.")
             return
-        if not name.strip():
+        if not name.strip() and not known:
             set_error("Type your name (as the others will see it).")
             return
         try:
             room = registry().join_lookup(c, f"session:{solara.get_session_id()}")
+            if known and _me(room, known) is not None:
+                on_joined(room.code, known)
+                return
             token = room.join(name.strip())
         except room_error() as exc:
             set_error(str(exc))
@@ -546,7 +557,8 @@ def _participant_snapshot(room: Any, token: str) -> dict[str, Any]:
     if me.role_id is None:
         return {"me": me, "roles": roles}
     return {"me": me, "roles": roles, "pv": room.private_view(token),
-            "catalogue": room.move_catalogue(token)}
+            "catalogue": room.move_catalogue(token),
+            "debrief_open": bool(getattr(room, "debrief_open", False))}
 
 
 @solara.component
@@ -584,6 +596,7 @@ def _md_text(text: Any) -> str:
 
 @solara.component
 def PrivateView(room: Any, token: str, snap: dict[str, Any]) -> None:
+    router = solara.use_router()
     pv, catalogue, roles = snap["pv"], snap["catalogue"], snap["roles"]
     names = {str(r.org_id): str(r.org_name) for r in roles}
     role = pv.get("role") or {}
@@ -613,6 +626,9 @@ def PrivateView(room: Any, token: str, snap: dict[str, Any]) -> None:
             html(room_html.heard_html(pv.get("person", {}).get("events", []), since))
             solara.Markdown("#### Messages")
             html(room_html.messages_html(messages))
+            if snap.get("debrief_open"):
+                solara.Button("Open the debrief", color="secondary", icon_name="mdi-school",
+                              on_click=lambda: router.push(f"/room/{room.code}/debrief"))
             balcony = pv.get("balcony")
             if balcony:
                 solara.Markdown("#### The balcony (until the next round)")
@@ -846,8 +862,7 @@ def DebriefPage(code: str) -> None:
 @solara.component
 def Debrief(room: Any, key: str | None, token: str | None,
             on_branch: Callable[[str, str], None]) -> None:
-    d = use_room_view(room, lambda: room.debrief(key=key, token=None if key else token),
-                      (key, token))
+    d = use_room_view(room, lambda: _debrief_snapshot(room, key, token), (key, token))
     router = solara.use_router()
     if d is None:
         solara.Text("Loading…")
@@ -883,9 +898,19 @@ def Debrief(room: Any, key: str | None, token: str | None,
     html(_logs_html(d.get("decision_logs", {})))
     solara.Markdown("### Kolb: what happened, why, what would you do differently")
     html(_kolb_html(d.get("kolb", [])))
-    if key:
+    if d.get("trainer"):
+        solara.Checkbox(label="Participants may read the debrief",
+                        value=bool(d.get("debrief_open")),
+                        on_value=lambda on: room.allow_debrief(key, on))
         Replay(room, key, on_branch, router)
         Export(room, key)
+
+
+def _debrief_snapshot(room: Any, key: str | None, token: str | None) -> dict[str, Any]:
+    """The debrief for the trainer's key, else for the participant's token (when allowed);
+    raises the room's refusal. ``trainer``: whether the key is the trainer's."""
+    return {**room.debrief(key=key, token=token), "trainer": bool(room.check_key(key)),
+            "debrief_open": bool(getattr(room, "debrief_open", False))}
 
 
 BRANCH_COLOURS = ("#ef6c00", "#6a1b9a", "#2e7d32")
@@ -960,6 +985,7 @@ def Replay(room: Any, key: str, on_branch: Callable[[str, str], None], router: A
     played = max(int(room.round), 1)
     k, set_k = solara.use_state(str(played))
     error, set_error = solara.use_state(_none())
+    made, set_made = solara.use_state(_none())
 
     def branch() -> None:
         kk, err = _int_field(k, 1, played, "Round")
@@ -972,7 +998,7 @@ def Replay(room: Any, key: str, on_branch: Callable[[str, str], None], router: A
             set_error(str(exc))
             return
         on_branch(new_room.code, new_key)
-        router.push("/room")
+        set_made(new_room.code)
 
     solara.Markdown("### Replay from a round")
     with solara.Row(style={"align-items": "center", "gap": "8px"}):
@@ -982,6 +1008,12 @@ def Replay(room: Any, key: str, on_branch: Callable[[str, str], None], router: A
                       icon_name="mdi-source-branch")
     if error:
         solara.Error(error)
+    if made:
+        solara.Success(f"New session {made}: everything before round {k} is kept. "
+                       f"Participants type the code {made} on /join and keep their roles.",
+                       classes=["branch-made"])
+        solara.Button("Go to the new session's console", color="primary",
+                      on_click=lambda: router.push("/room"))
 
 
 @solara.component
