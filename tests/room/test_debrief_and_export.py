@@ -139,6 +139,6 @@ def test_the_default_database_is_in_the_users_data_folder(monkeypatch, tmp_path)
 
 def test_a_branch_is_charted_with_its_parent_in_the_pack(played, registry, tmp_path):
     branch, key = registry.branch(played.room.code, played.key, 2)
-    export_pack(branch, tmp_path, key, lineage=registry.lineage(branch.code))
+    export_pack(branch, tmp_path, key)  # the page's call: the registry gives the lineage
     html = (tmp_path / "debrief.html").read_text()
     assert f"session {played.room.code}" in html and "replayed from round 2" in html

@@ -94,11 +94,14 @@ tr { page-break-inside: avoid; }
 
 
 def pack_html(room: Room, key: str | None = None, *, trusted: bool = False,
-              lineage: Sequence[Mapping[str, Any]] = ()) -> str:
+              lineage: Sequence[Mapping[str, Any]] | None = None) -> str:
     """The debrief pack as one HTML string. Needs the facilitator key (or ``trusted``: the
-    command line, which already holds the database)."""
+    command line, which already holds the database). A replayed session is charted with
+    the sessions it branched from (``lineage``, by default the registry's)."""
     if not trusted and not room.check_key(key):
         raise PermissionDenied("Only the trainer can export the debrief pack.")
+    if lineage is None:
+        lineage = room.lineage()
     with room.lock:
         d = debrief_data(room, viewer_role=None)
     wpr = d["weeks_per_round"]
@@ -217,7 +220,8 @@ def outcomes_csv(room: Room) -> str:
 
 
 def export_pack(room: Room, out_dir: str | Path, key: str | None = None, *,
-                trusted: bool = False, lineage: Sequence[Mapping[str, Any]] = ()) -> list[Path]:
+                trusted: bool = False, lineage: Sequence[Mapping[str, Any]] | None = None
+                ) -> list[Path]:
     """Write the pack into ``out_dir`` (created if needed): the four :data:`PACK_FILES`.
     Each file is written under a temporary name and renamed (never half-written)."""
     from diplomacy_sim.api import atomic_write

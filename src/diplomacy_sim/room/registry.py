@@ -71,7 +71,11 @@ class RoomRegistry:
             return cls._default
 
     def _rebuild(self, rec: SessionRecord) -> Room:
-        return Room(rec, self.store, self.store.entries(rec.code))
+        return self._adopt(Room(rec, self.store, self.store.entries(rec.code)))
+
+    def _adopt(self, room: Room) -> Room:
+        room.lineage = lambda: self.lineage(room.code)  # for the pack's branch chart
+        return room
 
     def _try_rebuild(self, rec: SessionRecord) -> Room | None:
         try:
@@ -145,7 +149,7 @@ class RoomRegistry:
             self.store.create_session(code, settings.model_dump(mode="json"), codes.hash_secret(key))
             rec = self.store.session(code)
             assert rec is not None
-            room = Room(rec, self.store)
+            room = self._adopt(Room(rec, self.store))
             self._rooms[code] = room
             self._known.add(code)
         return room, key

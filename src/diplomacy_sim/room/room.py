@@ -209,6 +209,8 @@ class Room:
         self.timeline: list[dict[str, Any]] = []
         self.debrief_open = False
         self.replay_mismatch: list[int] = []
+        self.lineage: Callable[[], list[dict[str, Any]]] = lambda: []
+        """This session and its ancestors' rows (set by the registry; see RoomRegistry.lineage)."""
         for e in entries:
             self._apply(e.kind, e.payload, replaying=True)
 
@@ -358,7 +360,8 @@ class Room:
         rec = self.store.session(self.code)
         assert rec is not None
         fresh = Room(rec, self.store, self.store.entries(self.code))
-        keep = {"lock": self.lock, "_subscribers": self._subscribers, "version": self.version}
+        keep = {"lock": self.lock, "_subscribers": self._subscribers, "version": self.version,
+                "lineage": self.lineage}
         self.__dict__.update(fresh.__dict__)
         self.__dict__.update(keep)
 
