@@ -53,6 +53,7 @@ def _join(open_browser: Any, code: str, name: str, nth: int) -> tuple[Any, str]:
     p.button("Join").click()
     roles = p.page.locator(".role-button")
     roles.first.wait_for()
+    assert name in p.page.locator(".welcome").inner_text()  # as typed: text, never markup
     button = roles.nth(nth)
     label = button.inner_text().strip()
     button.click()
@@ -106,6 +107,7 @@ def test_a_session_from_joining_to_the_debrief(open_browser: Any, room_server: A
                                                                  has_text="submitted").wait_for()
     a_move = trainer.page.locator(".role-row", has_text="Asha").locator(".moves").inner_text()
     a_move = a_move.split("\n")[1].strip()  # "submitted:", the move, the points left
+    trainer.page.screenshot(path=str(artifacts / "room_console_full.png"), full_page=True)
     assert a_draft not in b.body() and a_draft not in c.body()
     assert a_move not in b.body() and a_move not in c.body()
     assert "Coffee on Friday" not in a.body() and "Coffee on Friday" not in people[3][0].body()
@@ -158,6 +160,7 @@ def test_a_session_from_joining_to_the_debrief(open_browser: Any, room_server: A
     trainer.button("Debrief").click()
     trainer.page.locator(".gap").wait_for()
     assert trainer.page.locator(".gap").inner_text().strip()
+    trainer.page.screenshot(path=str(artifacts / "room_debrief_full.png"), full_page=True)
     logs = trainer.page.locator(".decision-log")
     assert a_move in " ".join(logs.all_inner_texts())
     with trainer.page.expect_download() as dl:

@@ -571,7 +571,8 @@ def RolePicker(room: Any, token: str, me: Any, roles: list[Any]) -> None:
         except room_error() as exc:
             set_error(str(exc))
 
-    solara.Markdown(f"## Welcome, {_md_text(me.name)}: choose your role")
+    html(f'<h2 class="welcome" style="font-weight:500">Welcome, {escape(str(me.name))}: '
+         "choose your role</h2>")
     solara.Text("Each role leads an organisation of the place (or works at its front line). "
                 "Roles nobody takes are played by the autopilot.")
     with solara.Column(style={"max-width": "640px", "gap": "6px"}):
@@ -587,11 +588,6 @@ def RolePicker(room: Any, token: str, me: Any, roles: list[Any]) -> None:
                                                               "color": "#78909c"})
     if error:
         solara.Error(error)
-
-
-def _md_text(text: Any) -> str:
-    """Text for solara.Markdown with every markdown/HTML character escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>&~])", r"\\\1", str(text))
 
 
 @solara.component
@@ -878,7 +874,7 @@ def Debrief(room: Any, key: str | None, token: str | None,
               zip([b for b in lineage if b.get("code") != room.code], BRANCH_COLOURS,
                   strict=False)]
     horizon = int(d.get("horizon") or max(len(rows), 26))
-    solara.Markdown(f"## Debrief: {_md_text(room.title)}")
+    html(f'<h2 style="font-weight:500">Debrief: {escape(str(room.title))}</h2>')
     html(f'<div style="font-size:18px">{escape(str(room.round_text))} · week {int(room.week)}'
          f' · code {escape(room.code)}'
          + (f' · branched from {escape(str(room.parent[0]))} at round {int(room.parent[1])}'
