@@ -202,6 +202,9 @@ def outcome_panel_html(rows: Sequence[dict[str, float]], base: Sequence[dict[str
                        others: Sequence[tuple[Sequence[dict[str, float]], str]] = (),
                        note: str = "") -> str:
     """Outcome charts for the console and the debrief (``others``: earlier branches)."""
-    names = [k for k in names if rows and k in rows[0]] or list(names[:0])
+    if not rows:
+        return ('<div class="charts" data-week="0" data-shocks="0" style="font-size:15px;'
+                'color:#78909c">The charts start when the first round closes.</div>')
+    names = [k for k in names if k in rows[0]]
     svgs = [charts.line_chart(k, rows, base, horizon, marks, others=others) for k in names]
     return chart_grid_html(svgs, week, len(marks), note)

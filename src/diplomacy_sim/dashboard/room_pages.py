@@ -916,12 +916,9 @@ def _timeline_html(timeline: list[Any], labels: dict[str, str]) -> str:
     """Each round: the moves (who, what, by a player or the autopilot), shocks and events."""
     out = []
     for r in timeline:
-        moves = "".join(
+        moves = "".join(  # the engine's sentence names who did it
             f'<li class="timeline-move{"" if m.get("ok", True) else " failed"}">'
-            f'<b>{escape(labels.get(m.get("role"), str(m.get("role", ""))))}</b>'
-            f'{" (" + escape(str(m["name"])) + ")" if m.get("name") else ""}'
-            f'{" · autopilot" if m.get("by") == "autopilot" else ""}: '
-            f'{escape(str(m.get("text", "")))}'
+            f'{escape(_who_did(m, labels))}'
             f'{"" if m.get("ok", True) else " — did not work"}</li>'
             for m in r.get("moves", []))
         shocks = "".join(f'<li style="color:#c62828">Shock: {escape(_label(x))}</li>'
@@ -935,6 +932,14 @@ def _timeline_html(timeline: list[Any], labels: dict[str, str]) -> str:
                    f'<div style="font-weight:600">Round {escape(str(r.get("round", "")))}{weeks}'
                    f'</div><ul>{moves}{shocks}{events}</ul></div>')
     return "".join(out) or '<div style="color:#78909c">No rounds played yet.</div>'
+
+
+def _who_did(m: dict[str, Any], labels: dict[str, str]) -> str:
+    text = str(m.get("text", ""))
+    who = str(m.get("name") or labels.get(m.get("role"), ""))  # type: ignore[arg-type]
+    if m.get("by") == "autopilot":
+        return f"{text} (autopilot)"
+    return text if not who or who in text else f"{who}: {text}"
 
 
 def _label(x: Any) -> str:
@@ -956,8 +961,8 @@ def _logs_html(logs: dict[str, Any]) -> str:
                               for m in rd.get("moves", [])) or "no moves"
             extra = (" · went to the balcony" if rd.get("balcony") else "") + (
                 f" · {int(rd['messages_sent'])} message(s)" if rd.get("messages_sent") else "")
-            by = "autopilot" if rd.get("by") == "autopilot" else str(rd.get("name") or "a player")
-            items.append(f"<li>Round {escape(str(rd.get('round')))} ({escape(by)}): "
+            by = " (autopilot)" if rd.get("by") == "autopilot" else ""
+            items.append(f"<li>Round {escape(str(rd.get('round')))}{by}: "
                          f"{escape(moves)}{escape(extra)}</li>")
         who = f" — {escape(str(log['name']))}" if log.get("name") else " — autopilot"
         out.append(f'<div class="decision-log" data-role="{escape(str(rid))}" style="font-size:15px">'
@@ -998,8 +1003,9 @@ def Replay(room: Any, key: str, on_branch: Callable[[str, str], None], router: A
 
     solara.Markdown("### Replay from a round")
     with solara.Row(style={"align-items": "center", "gap": "8px"}):
-        solara.InputText(f"Round to replay from (1–{played})", value=k, on_value=set_k,
-                         continuous_update=True)
+        with solara.Div(style={"width": "260px"}):
+            solara.InputText(f"Round to replay from (1–{played})", value=k, on_value=set_k,
+                             continuous_update=True)
         solara.Button("Replay from this round", on_click=branch, color="primary",
                       icon_name="mdi-source-branch")
     if error:
