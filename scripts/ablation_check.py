@@ -1,6 +1,7 @@
 """Rough doctrine-component ablation over the shipped scenarios (issue 14): not a validation.
 
-Removes one component of a doctrine at a time (paired seeds) and prints the mean change in
+Removes one component of a doctrine at a time through `parameters.doctrines.<doctrine>.<field>`
+(paired seeds) and prints the mean change in
 final integration, trust and user_outcome with its standard error, over all six places.
 
 Run: .venv/bin/python scripts/ablation_check.py --seeds 4
@@ -9,12 +10,10 @@ Run: .venv/bin/python scripts/ablation_check.py --seeds 4
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 
-from diplomacy_sim.domain import doctrines
 from diplomacy_sim.model.model import DiplomacyModel
 from diplomacy_sim.scenario.loader import load_scenario
 
@@ -33,16 +32,11 @@ KEYS = ("integration", "trust", "user_outcome")
 
 
 def final(name: str, doctrine: str, seed: int, change: dict | None) -> dict:
-    original = doctrines.DOCTRINES[doctrine]
-    if change:
-        doctrines.DOCTRINES[doctrine] = dataclasses.replace(original, **change)
-    try:
-        spec = load_scenario(name).model_copy(update={"doctrine": doctrine})
-        m = DiplomacyModel(spec, seed=seed)
-        m.run_to_end()
-        return m.rows[-1]
-    finally:
-        doctrines.DOCTRINES[doctrine] = original
+    overrides = {f"parameters.doctrines.{doctrine}.{k}": v for k, v in (change or {}).items()}
+    spec = load_scenario(name, overrides=overrides or None)
+    m = DiplomacyModel(spec.model_copy(update={"doctrine": doctrine}), seed=seed)
+    m.run_to_end()
+    return m.rows[-1]
 
 
 def main() -> int:

@@ -244,6 +244,8 @@ MUTANTS: list[Mutant] = [
     m("grant_without_funder", "constant", "small grants accepted without a funder",
       ("scenario/loader.py", "if org.grant_share > 0 and org.funded_by is None:",
        "if org.grant_share > 0.5 and org.funded_by is None:")),
+    m("scale_one_short", "constant", "scaling below one person per organisation accepted",
+      ("scenario/loader.py", "    if people < sum(minimum):", "    if people < sum(minimum) - 1:")),
     m("identifier_dot_allowed", "flip", "identifiers may contain a dot",
       ("scenario/schema.py", 'pattern=r"^[a-z][a-z0-9_]*$"', 'pattern=r"^[a-z][a-z0-9_.]*$"')),
     m("productive_width_zero", "constant", "productive_width may be 0",
@@ -471,36 +473,142 @@ def overlay(tree: Path, paths: list[str]) -> None:
             shutil.copy2(src, dst)
 
 
-def run_stage(tree: Path, stage: str, timeout: float, first: list[str] | None = None
-              ) -> tuple[bool, str, float]:
-    """(passed, first failing test or reason, seconds) for one stage on the tree."""
+PRELOAD = ("numpy", "scipy.sparse", "scipy.stats", "pandas", "pydantic", "yaml", "networkx",
+           "mesa")
+"""Libraries a test server imports once; each test run is a fork of it (the package under
+test is never imported by the server, so every fork imports the mutated files afresh)."""
+
+
+def _clean_env(tree: Path | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "HYPOTHESIS"))}
+    # one thread per library: the server forks, and a fork of a threaded process may hang
+    env.update(PYTHONDONTWRITEBYTECODE="1", CI="true", OMP_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree / "src")
+    return env
+
+
+def serve() -> int:
+    """``--serve``: preload libraries, then run each job (one JSON line on stdin) in a fork.
+
+    A job is ``{"cwd": tree, "args": [pytest args], "out": file, "timeout": s}``; the answer
+    is ``{"code": exit code}`` (negative: killed by that signal, e.g. the timeout's alarm).
+    """
+    import importlib
+    import json
+    import signal
+    import traceback
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    assert "diplomacy_sim" not in sys.modules, "the server must not import the package"
+    for line in sys.stdin:
+        job = json.loads(line)
+        pid = os.fork()
+        if pid == 0:  # the child: run pytest on the tree, never return
+            code = 99
+            try:
+                fd = os.open(job["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.dup2(fd, 1)
+                os.dup2(fd, 2)
+                os.chdir(job["cwd"])
+                sys.path.insert(0, os.path.join(job["cwd"], "src"))
+                sys.dont_write_bytecode = True
+                signal.alarm(int(job["timeout"]))
+                import diplomacy_sim
+
+                here = os.path.realpath(diplomacy_sim.__file__)
+                if not here.startswith(os.path.realpath(job["cwd"])):
+                    print(f"imported the wrong package: {here}")
+                    os._exit(98)
+                import pytest
+
+                code = int(pytest.main(job["args"]))
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        print(json.dumps({"code": os.waitstatus_to_exitcode(status)}), flush=True)
+    return 0
+
+
+class Server:
+    """A long-lived ``--serve`` process for one tree (its forks run the tests)."""
+
+    def __init__(self, tree: Path) -> None:
+        self.tree = tree
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve"], cwd=tree,
+            env=_clean_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def run(self, args: list[str], timeout: float) -> tuple[int, str]:
+        import json
+
+        out = self.tree.parent / f"{self.tree.name}.out"
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        job = {"cwd": str(self.tree), "args": args, "out": str(out), "timeout": timeout}
+        self.proc.stdin.write(json.dumps(job) + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise RuntimeError("the test server stopped")
+        return int(json.loads(answer)["code"]), out.read_text(encoding="utf-8", errors="replace")
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+SERVERS: dict[Path, Server] = {}
+
+
+def run_stage(tree: Path, stage: str, timeout: float, first: list[str] | None = None,
+              only_first: bool = False) -> tuple[bool, str, float]:
+    """(passed, first failing test or reason, seconds) for one stage on the tree.
+
+    ``first``: test files tried before the rest; with ``only_first``, only those (all of
+    them belong to the stage, so a failure there is a failure of the stage).
+    """
     files = []  # file arguments only: given a folder, pytest would collect it in its own order
-    for p in [*(first or []), *STAGES[stage]]:
+    for p in [*(first or []), *([] if only_first else STAGES[stage])]:
         where = tree / p
         files += [str(f.relative_to(tree)) for f in sorted(where.rglob("test_*.py"))] \
             if where.is_dir() else ([p] if where.exists() else [])
     paths = list(dict.fromkeys(files))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "HYPOTHESIS"))}
-    env.update(PYTHONPATH=str(tree / "src"), PYTHONDONTWRITEBYTECODE="1", CI="true")
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-           "-m", "not validation and not browser", *paths]
+    args = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not validation and not browser", *paths]
     t0 = time.perf_counter()
-    try:
-        out = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True,
-                             timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return False, f"(timed out after {timeout:.0f} s)", time.perf_counter() - t0
+    if tree in SERVERS:
+        code, text = SERVERS[tree].run(args, timeout)
+        if code < 0:
+            return False, f"(timed out after {timeout:.0f} s)", time.perf_counter() - t0
+    else:
+        try:
+            out = subprocess.run([sys.executable, "-m", "pytest", *args], cwd=tree,
+                                 env=_clean_env(tree), capture_output=True, text=True,
+                                 timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False, f"(timed out after {timeout:.0f} s)", time.perf_counter() - t0
+        code, text = out.returncode, out.stdout + out.stderr
     secs = time.perf_counter() - t0
-    if out.returncode == 0:
+    if code == 0:
         return True, "", secs
-    text = out.stdout + out.stderr
+    if code == 98:
+        raise RuntimeError(f"the tests imported the wrong package: {text.strip()}")
     hit = re.search(r"^(?:FAILED|ERROR) (\S+)", text, re.M)
     if hit:
         return False, hit.group(1), secs
-    if out.returncode == 5:  # no tests collected: not a kill
+    if code == 5:  # no tests collected: not a kill
         return True, "", secs
     last = [ln for ln in text.strip().splitlines() if ln.strip()][-1:] or ["?"]
-    return False, f"(pytest exit {out.returncode}: {last[0][:80]})", secs
+    return False, f"(pytest exit {code}: {last[0][:80]})", secs
 
 
 def line_of(text: str, old: str) -> int:
@@ -536,11 +644,15 @@ def run_mutant(tree: Path, mu: Mutant, timeout: float) -> dict[str, str]:
     originals = apply(tree, mu)
     killed_by, test, spent = None, "", 0.0
     try:
+        first = [f for e in mu.edits for f in FIRST.get(e.path, [])]
         for stage in STAGES:
-            first = [f for e in mu.edits for f in FIRST.get(e.path, [])] \
-                if stage == "rule" else None
-            ok, why, secs = run_stage(tree, stage, timeout, first)
-            spent += secs
+            ok, secs = True, 0.0
+            if stage == "rule" and first:  # the module's own rule tests alone: quick to collect
+                ok, why, secs = run_stage(tree, stage, timeout, first, only_first=True)
+                spent += secs
+            if ok:
+                ok, why, secs = run_stage(tree, stage, timeout, first if stage == "rule" else None)
+                spent += secs
             if not ok:
                 killed_by, test = stage, why
                 break
@@ -552,7 +664,7 @@ def run_mutant(tree: Path, mu: Mutant, timeout: float) -> dict[str, str]:
 
 
 def check(commit: str, only: set[str] | None, overlays: list[str], timeout: float,
-          jobs: int = 1, log=print) -> tuple[str, list[dict[str, str]], dict[str, float]]:
+          jobs: int = 1, fork: bool = True, log=print) -> tuple[str, list[dict[str, str]], dict[str, float]]:
     chosen = [mu for mu in MUTANTS if only is None or mu.id in only]
     with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
         trees = [Path(tmp) / f"tree{j}" for j in range(max(jobs, 1))]
@@ -568,6 +680,8 @@ def check(commit: str, only: set[str] | None, overlays: list[str], timeout: floa
                    if (trees[0] / PKG / e.path).read_text(encoding="utf-8").count(e.old) != 1]
         if missing:
             raise LookupError("mutant text not found exactly once: " + "; ".join(missing))
+        if fork:
+            SERVERS[trees[0]] = Server(trees[0])
         timing: dict[str, float] = {}
         for stage in STAGES:
             ok, why, secs = run_stage(trees[0], stage, timeout)
@@ -577,6 +691,9 @@ def check(commit: str, only: set[str] | None, overlays: list[str], timeout: floa
                 raise RuntimeError(f"baseline stage {stage} fails on {sha[:10]}: {why}")
         for t in trees[1:]:
             shutil.copytree(trees[0], t)
+        if fork:
+            for t in trees[1:]:
+                SERVERS[t] = Server(t)
         rows: list[dict[str, str] | None] = [None] * len(chosen)
         done = [0]
 
@@ -588,9 +705,15 @@ def check(commit: str, only: set[str] | None, overlays: list[str], timeout: floa
                 log(f"[{done[0]}/{len(chosen)}] {row['id']}: "
                     f"{STAGE_WORDS[row['stage'] or None]} {row['test']} ({row['seconds']} s)")
 
-        with ThreadPoolExecutor(max_workers=len(trees)) as pool:
-            for f in [pool.submit(worker, j) for j in range(len(trees))]:
-                f.result()
+        try:
+            with ThreadPoolExecutor(max_workers=len(trees)) as pool:
+                for f in [pool.submit(worker, j) for j in range(len(trees))]:
+                    f.result()
+        finally:
+            for t in trees:
+                server = SERVERS.pop(t, None)
+                if server is not None:
+                    server.close()
     return sha, [r for r in rows if r is not None], timing
 
 
@@ -607,8 +730,8 @@ def report(sha: str, rows: list[dict[str, str]], timing: dict[str, float]) -> st
         "alone to a temporary copy of the tree at the commit below; the fast tests then run in",
         "three stages, and the mutant is recorded with the first stage, and first test, to fail:",
         "",
-        "1. **rule-stating tests**: " + ", ".join(f"`{p}`" for p in STAGES["rule"]) + ";",
-        "2. **other fast tests**: " + ", ".join(f"`{p}`" for p in STAGES["model"]) + ";",
+        "1. **rule-stating tests**: " + ", ".join(f"`{p}`" for p in STAGES.get("rule", [])) + ";",
+        "2. **other fast tests**: " + ", ".join(f"`{p}`" for p in STAGES.get("model", [])) + ";",
         "3. **golden snapshots**: `tests/test_golden.py` (regenerated by one command, so a kill",
         "   there alone means no test states the rule).",
         "",
@@ -631,8 +754,36 @@ def report(sha: str, rows: list[dict[str, str]], timing: dict[str, float]) -> st
     ]
     for r in rows:
         who = f"{STAGE_WORDS[r['stage'] or None]}: `{r['test']}`" if r["stage"] else "**survived**"
+        if r["test"].startswith("(timed out"):
+            who += " (a timeout, not a failed assertion)"
         lines.append(f"| `{r['id']}` | {r['kind']} | {r['what']} | `{r['where']}` | {who} |")
     return "\n".join(lines) + "\n"
+
+
+def rows_from_log(log: Path, commit: str) -> tuple[str, list[dict[str, str]]]:
+    """Rebuild the table from a run's log (for a run stopped before it wrote its report)."""
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", commit], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    words = {v: k for k, v in STAGE_WORDS.items()}
+    by_id = {mu.id: mu for mu in MUTANTS}
+    line = re.compile(r"^\[\d+/\d+\] (\S+): (" + "|".join(map(re.escape, words)) +
+                      r") ?(.*) \(([\d.]+) s\)$")
+    rows = []
+    for text in log.read_text(encoding="utf-8").splitlines():
+        hit = line.match(text)
+        if not hit or hit.group(1) not in by_id:
+            continue
+        mu = by_id[hit.group(1)]
+        where = []
+        for e in mu.edits:
+            src = subprocess.run(["git", "-C", str(ROOT), "show", f"{sha}:{PKG}{e.path}"],
+                                 check=True, capture_output=True, text=True).stdout
+            where.append(f"{e.path}:{line_of(src, e.old)}")
+        rows.append({"id": mu.id, "kind": mu.kind, "what": mu.what, "where": ", ".join(where),
+                     "stage": words[hit.group(2)] or "", "test": hit.group(3).strip(),
+                     "seconds": hit.group(4)})
+    order = {mu.id: n for n, mu in enumerate(MUTANTS)}
+    return sha, sorted(rows, key=lambda r: order[r["id"]])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -648,11 +799,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stages", default=",".join(STAGES),
                     help="stages to run (a preview may run only `rule`)")
     ap.add_argument("--jobs", type=int, default=1, help="mutants run at once (each on its own copy)")
+    ap.add_argument("--no-fork", action="store_true",
+                    help="start a fresh Python for every test run (slower; no test server)")
+    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--from-log", help="write the report from a run's log (with --commit)")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     a = ap.parse_args(argv)
+    if a.serve:
+        return serve()
     if a.list:
         for mu in MUTANTS:
             print(f"{mu.id:34} {mu.kind:9} {mu.what}")
+        return 0
+    if a.from_log:
+        sha, rows = rows_from_log(Path(a.from_log), a.commit)
+        timing = {b.group(1): float(b.group(2)) for b in re.finditer(
+            r"^baseline (\w+): pass \(([\d.]+) s\)$", Path(a.from_log).read_text(), re.M)}
+        text = report(sha, rows, timing)
+        if a.out:
+            (ROOT / a.out).write_text(text, encoding="utf-8")
+        else:
+            print(text)
         return 0
     only = set(a.only.split(",")) if a.only else None
     for name in [x for x in list(STAGES) if x not in a.stages.split(",")]:
@@ -661,7 +828,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown mutant id(s): {', '.join(sorted(unknown))}; see --list", file=sys.stderr)
         return 2
     try:
-        sha, rows, timing = check(a.commit, only, a.overlay, a.timeout, a.jobs)
+        sha, rows, timing = check(a.commit, only, a.overlay, a.timeout, a.jobs, not a.no_fork)
     except LookupError as exc:
         print(exc, file=sys.stderr)
         return 2

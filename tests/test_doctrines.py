@@ -94,3 +94,13 @@ def test_every_doctrine_can_get_work_into_delivery(discharge):
                               seed=2)
         m.run_to_end()
         assert max(r["integration"] for r in m.rows) > 0, name
+
+
+def test_a_doctrine_component_is_ablated_by_its_schema_path_keeping_the_rest(discharge):
+    from diplomacy_sim.scenario.loader import apply_overrides, scenario_from_dict
+    data = apply_overrides(discharge.model_dump(mode="json"),
+                           {"parameters.doctrines.diplomacy.courts": False})
+    m = ds.DiplomacyModel(scenario_from_dict(data), seed=1)
+    assert not m.doctrine.courts
+    assert m.doctrine.cedes == 1.0 and m.doctrine.attends_to_ignored  # the rest as defined
+    assert dc.DOCTRINES["diplomacy"].courts  # the default profile is untouched

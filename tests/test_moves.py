@@ -120,9 +120,11 @@ def test_the_decision_moves_override_the_autopilot_for_the_hold_period(model):
 
 def test_every_registered_move_validates_its_arguments_and_has_a_cost(model):
     assert set(MOVES) == {"propose", "court", "cede", "meet", "attend_board",
-                          "set_joint_capacity", "agree_to_disagree", "ask_mandate"}
+                          "set_joint_capacity", "agree_to_disagree", "ask_mandate", "stay_idle"}
     for spec in MOVES.values():
-        assert spec.cost(model) >= 0 and spec.description
+        lo, hi = spec.cost_bounds()
+        assert lo <= spec.cost(model) <= hi and spec.description and spec.label and spec.roles
+        assert sum(a.self_arg for a in spec.args) == 1  # the room binds the acting role
     with pytest.raises(MoveError, match="allowed: propose"):
         moves.apply(model, "bribe", {})
     with pytest.raises(MoveError, match="takes initiative, by_org"):
@@ -146,3 +148,32 @@ def test_the_trust_network_exports_to_networkx(model):
     assert g.number_of_edges() == model.state.ties.m
     *_, data = next(iter(g.edges(data=True)))
     assert 0 <= data["trust"] <= 1 and data["channel"] in {"formal", "informal", "frontline", "within"}
+
+
+def test_a_dry_run_validates_without_changing_anything(model):
+    before = (model.state.initiatives.stage.copy(), len(model.events))
+    assert MOVES["propose"].check(model, initiative="reablement", by_org="city_council") is None
+    assert (model.state.initiatives.stage == before[0]).all() and len(model.events) == before[1]
+    with pytest.raises(MoveError, match="not a party"):
+        MOVES["propose"].check(model, initiative="reablement", by_org="shelter_link")
+
+
+def test_a_move_can_name_who_made_it_and_hold_for_the_rooms_round(model):
+    j = model.org_index["city_council"]
+    ev = moves.set_joint_capacity(model, "city_council", 0.4, by="Sam, council executive",
+                                  weeks=13)
+    assert ev.text.startswith("City Council (Sam, council executive):")
+    assert model.decisions.held_until["joint_share"][j] == model.week + 13
+    with pytest.raises(MoveError, match="weeks must be a whole number from 1 to 520"):
+        moves.set_joint_capacity(model, "city_council", 0.4, weeks=0)
+
+
+def test_staying_idle_holds_every_discretionary_decision_at_doing_nothing(model):
+    j = model.org_index["northgate_hospital"]
+    moves.stay_idle(model, "northgate_hospital", weeks=13)
+    for _ in range(12):
+        model.step()
+    d = model.decisions
+    assert d.proposal[j] == -1 and d.court[j] == -1 and d.cede[j] == 0.0
+    assert d.agree_to_disagree[j] == 0.0 and not d.mandate[j]
+    assert d.cede[model.org_index["city_council"]] == 1.0  # the others follow the autopilot

@@ -191,3 +191,37 @@ def test_spare_capacity_is_the_share_of_discretionary_budget_left_after_cuts():
     cap = dl.spare_capacity(np.array([2.0, 1.0, 0.0]), np.full(3, 10.0), np.full(3, 0.8))
     assert cap == pytest.approx(np.array([1.0, 0.5, 0.0]))
     assert dl.experiment_fail_chance(0.5, 0.2) == pytest.approx(0.4)
+
+
+def test_cede_share_takes_from_the_others_in_proportion_and_never_more_than_they_hold():
+    out, take = ng.cede_share(np.array([0.2, 0.5, 0.3]), 0, 0.4)
+    assert take == pytest.approx(0.4)
+    assert out == pytest.approx(np.array([0.6, 0.25, 0.15]))
+    out, take = ng.cede_share(np.array([0.9, 0.1]), 0, 0.5)
+    assert take == pytest.approx(0.1) and out == pytest.approx(np.array([1.0, 0.0]))
+
+
+def test_proposal_drive_grows_with_joint_share_and_belief():
+    base = ng.proposal_drive(0.5, 1.0, 0.5, 0.5, 0.0)
+    assert base == pytest.approx(0.5)
+    assert ng.proposal_drive(0.5, 0.3, 0.5, 0.5, 0.0) == pytest.approx(0.15)
+    assert ng.proposal_drive(0.5, 1.0, 0.5, 0.9, 0.0) > base
+    assert ng.proposal_drive(1.0, 1.0, 2.0, 1.0, 1.0) == 1.0
+
+
+def test_trust_in_the_others_raises_a_deals_value_around_the_reference():
+    parties = np.array([0, 1])
+    warm = ng.trust_confidence(view([[1, 0], [0, 1]], trust=0.9), parties, 0.5, 0.5)
+    cold = ng.trust_confidence(view([[1, 0], [0, 1]], trust=0.1), parties, 0.5, 0.5)
+    assert warm == pytest.approx(np.full(2, 1.2)) and cold == pytest.approx(np.full(2, 0.8))
+
+
+def test_the_reasons_gap_is_each_partys_distance_to_the_others():
+    gap = ng.reasons_gap(np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]), np.array([0, 1, 2]))
+    assert gap == pytest.approx(np.array([1.0, 0.5, 0.5]))
+
+
+def test_poorer_parties_feel_a_cost_share_more_down_to_the_poverty_floor():
+    units = ng.cost_units(0.3, np.array([0, 1, 2]), np.array([10.0, 5.0, 0.0]), 0.05)
+    mean = 5.0
+    assert units == pytest.approx(np.array([0.3 * mean / 10, 0.3, 0.3 * mean / (0.05 * mean)]))

@@ -625,6 +625,13 @@ def doctrine_map(sw: Sweep, problem: dict[str, Any] | None, outcome: str = "mean
             y = adv.groupby(level="point").mean().sort_index()
             sobol.append({"base": base, "diversity": diversity_of(base), "regime": reg,
                           **sobol_indices(problem, y.to_numpy(float))})
+    order = {"low": 0, "shipped": 1, "high": 2, "calm": 0, "severe": 2}
+
+    def key(c: dict[str, Any]) -> tuple[int, int]:
+        return order.get(c["diversity"], 1), order.get(c["regime"], 1)
+
+    cells.sort(key=key)
+    sobol.sort(key=key)
     return {"outcome": outcome, "doctrines": doctrines_, "cells": cells, "sobol": sobol,
             "parameters": problem["names"] if problem else [],
             "points": int(s.point.nunique()), "replications": int(s.replication.nunique())}

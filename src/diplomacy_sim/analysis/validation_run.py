@@ -47,13 +47,25 @@ class _Shared(Executor):
         """Left to :func:`run_sweeps`, which owns the pool."""
 
 
+ORDER = ("baseline", "baseline_no_shocks", "reorganisation", "leader_churn", "workstreams",
+         "disturbance", "austerity", "small_wins", "ablation", "doctrine_map")
+"""The order the sweeps run in: what most patterns need first, the ablation and the map last
+(an interrupted run leaves the most complete set of places behind; re-running resumes)."""
+
+
+def _priority(path: Path) -> tuple[int, str, str]:
+    stem = path.stem
+    rank = ORDER.index(stem) if stem in ORDER else (
+        ORDER.index("ablation") if stem.startswith("ablation_") else len(ORDER))
+    return rank, stem, path.parent.name
+
+
 def run_sweeps(runs: Path, workers: int = 2, experiments: Path = EXPERIMENT_DIR,
                progress: bool = False, echo: Callable[[str], None] = print) -> dict[str, Any]:
     """Run (or resume) every validation sweep; returns the wall times."""
     from diplomacy_sim.batch.runner import process_pool, sweep
 
-    files = experiment_files(experiments)
-    # the largest sweeps first, so that the small ones fill the pool's tail
+    files = sorted(experiment_files(experiments), key=_priority)
     t0 = time.perf_counter()
     per: dict[str, float] = {}
     pool = process_pool(workers) if workers > 0 else None

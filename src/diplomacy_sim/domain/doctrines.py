@@ -9,8 +9,9 @@ training room a participant's move overrides an organisation's decision for some
 the policy plays the rest. Which doctrine sustains more integration must emerge from how
 these decisions meet agendas, trust and shocks, never be set by them.
 
-The profiles below are the doctrines' definitions (the treatment being compared), read from
-the source essays: command leads from the top and mandates; stewardship argues from the
+The profiles (``parameters.doctrines`` in the schema, so an experiment can ablate any
+component) are the doctrines' definitions (the treatment being compared), read from the
+source essays: command leads from the top and mandates; stewardship argues from the
 whole system and lets go of its organisation's view; diplomacy keeps its own vantage point
 but cedes, agrees to disagree, courts cold partners and attends to the partner ignored
 longest; fatalism believes nothing will change and gives joint work little.
@@ -24,6 +25,7 @@ import numpy as np
 
 from diplomacy_sim.domain.negotiation import benefit
 from diplomacy_sim.domain.state import B, F, I
+from diplomacy_sim.scenario.schema import DoctrineParams, DoctrineProfile
 
 
 @dataclass(frozen=True)
@@ -55,24 +57,16 @@ class Doctrine:
     """Share of discretionary capacity each organisation gives to joint work."""
 
 
+def from_profile(name: str, profile: DoctrineProfile) -> Doctrine:
+    """The doctrine ``name`` as a scenario's ``parameters.doctrines.<name>`` defines it."""
+    return Doctrine(name=name, **profile.model_dump())
+
+
 DOCTRINES: dict[str, Doctrine] = {
-    "command": Doctrine("command", own_agenda_at_table=1.0, anchoring_factor=1.0,
-                        formal_weight_factor=1.0, informal_factor=0.5, cedes=0.0,
-                        agrees_to_disagree=0.0, led=True, asks_mandate=True,
-                        attends_to_ignored=False, courts=False, joint_share=1.0),
-    "stewardship": Doctrine("stewardship", own_agenda_at_table=0.2, anchoring_factor=0.3,
-                            formal_weight_factor=1.5, informal_factor=1.0, cedes=0.0,
-                            agrees_to_disagree=0.0, led=False, asks_mandate=False,
-                            attends_to_ignored=False, courts=False, joint_share=1.0),
-    "diplomacy": Doctrine("diplomacy", own_agenda_at_table=1.0, anchoring_factor=1.0,
-                          formal_weight_factor=1.0, informal_factor=1.5, cedes=1.0,
-                          agrees_to_disagree=1.0, led=False, asks_mandate=False,
-                          attends_to_ignored=True, courts=True, joint_share=1.0),
-    "fatalism": Doctrine("fatalism", own_agenda_at_table=1.0, anchoring_factor=1.0,
-                         formal_weight_factor=1.0, informal_factor=0.5, cedes=0.0,
-                         agrees_to_disagree=0.0, led=False, asks_mandate=False,
-                         attends_to_ignored=False, courts=False, joint_share=0.3),
+    name: from_profile(name, getattr(DoctrineParams(), name))
+    for name in DoctrineParams.model_fields
 }
+"""The doctrines at their default profiles (the schema's ``parameters.doctrines``)."""
 
 DECISIONS: tuple[str, ...] = (
     "proposal", "score", "attend", "joint_share", "cede", "agree_to_disagree", "mandate",
@@ -121,7 +115,8 @@ def merge(current: Decisions, fresh: Decisions, week: int) -> Decisions:
             continue
         keep = current.held(f.name, week)
         new = getattr(fresh, f.name)
-        setattr(current, f.name, np.where(keep, getattr(current, f.name), new))
+        setattr(current, f.name, np.where(keep, getattr(current, f.name), new)
+                if keep.any() else new)
     return current
 
 

@@ -34,7 +34,6 @@ from diplomacy_sim.domain import outcomes as oc
 from diplomacy_sim.domain import people as vectorised_rules
 from diplomacy_sim.domain import reference as reference_rules
 from diplomacy_sim.domain import shocks as sk
-from diplomacy_sim.domain.doctrines import DOCTRINES
 from diplomacy_sim.domain.events import Event
 from diplomacy_sim.domain.state import (
     LEADER_MASK_BY_ROLE,
@@ -81,7 +80,8 @@ class DiplomacyModel(mesa.Model):
         self.seed = seed
         self.spec = scenario.model_copy(update={"seed": seed})
         self.params = scenario.parameters
-        self.doctrine = DOCTRINES[scenario.doctrine]
+        self.doctrine = doctrines.from_profile(
+            scenario.doctrine, getattr(scenario.parameters.doctrines, scenario.doctrine))
         self.engine = engine
         self.rules = ENGINES[engine]
         self.state = build_state(scenario, self.rngs)
@@ -230,7 +230,8 @@ class DiplomacyModel(mesa.Model):
         held = d.held("proposal", self.week)
         # a proposal lapses once its initiative is no longer free (a participant's may
         # re-table abandoned work before the autopilot would)
-        ok[ok] = np.where(held[ok], free[d.proposal[ok]], np.isin(d.proposal[ok], cand))
+        ready_now = ready & alive_parties
+        ok[ok] = np.where(held[ok], free[d.proposal[ok]], ready_now[d.proposal[ok]])
         d.proposal = np.where(ok, d.proposal, -1)
         ctx.decisions = d
         ctx.present = o.alive & d.attend

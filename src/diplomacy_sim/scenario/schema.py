@@ -358,6 +358,101 @@ class AuthorisingParams(_Strict):
     )
 
 
+class DoctrineProfile(_Strict):
+    """What a doctrine's leaders do: the policy behind each organisation's weekly decisions.
+
+    The defaults of each doctrine (in :class:`DoctrineParams`) are read from the source
+    essays; they are the treatments the model compares. Set a field to ablate a component,
+    e.g. ``parameters.doctrines.diplomacy.cedes = 0``.
+    """
+
+    own_agenda_at_table: float = param(
+        1.0, 0.0, 1.0, "weight", "Weight of its own agenda at the table (the rest: the whole system's)"
+    )
+    anchoring_factor: float = param(
+        1.0, 0.0, 3.0, "ratio", "Multiplies table leaders' anchoring and identity pull"
+    )
+    formal_weight_factor: float = param(
+        1.0, 0.0, 3.0, "ratio", "Multiplies the influence of formal meetings"
+    )
+    informal_factor: float = param(
+        1.0, 0.0, 3.0, "ratio", "Multiplies how often its people use informal channels"
+    )
+    cedes: float = param(0.0, 0.0, 1.0, "share", "Willingness to cede surplus cost share")
+    agrees_to_disagree: float = param(
+        0.0, 0.0, 1.0, "share", "Share of the consensus norm it sets aside (accepts for its own reasons)"
+    )
+    led: bool = Field(default=False, description="The most authoritative organisation leads; others comply")
+    asks_mandate: bool = Field(default=False, description="The lead asks for a national mandate")
+    attends_to_ignored: bool = Field(
+        default=False, description="Proposes the work serving the partner ignored longest"
+    )
+    courts: bool = Field(default=False, description="Courts cold partners through deliberate informal contacts")
+    joint_share: float = param(
+        1.0, 0.0, 1.0, "share of discretionary capacity", "Share of spare capacity given to joint work"
+    )
+
+
+class CommandProfile(DoctrineProfile):
+    """Command: the lead sets the plan from its own priorities and asks for mandates."""
+
+    informal_factor: float = param(
+        0.5, 0.0, 3.0, "ratio", "Multiplies how often its people use informal channels"
+    )
+    led: bool = Field(default=True, description="The most authoritative organisation leads; others comply")
+    asks_mandate: bool = Field(default=True, description="The lead asks for a national mandate")
+
+
+class StewardshipProfile(DoctrineProfile):
+    """Stewardship: everyone argues from the whole system and lets go of the box's view."""
+
+    own_agenda_at_table: float = param(
+        0.2, 0.0, 1.0, "weight", "Weight of its own agenda at the table (the rest: the whole system's)"
+    )
+    anchoring_factor: float = param(
+        0.3, 0.0, 3.0, "ratio", "Multiplies table leaders' anchoring and identity pull"
+    )
+    formal_weight_factor: float = param(
+        1.5, 0.0, 3.0, "ratio", "Multiplies the influence of formal meetings"
+    )
+
+
+class DiplomacyProfile(DoctrineProfile):
+    """Diplomacy: own vantage points kept; ceding, agreeing to disagree, courting, informal."""
+
+    informal_factor: float = param(
+        1.5, 0.0, 3.0, "ratio", "Multiplies how often its people use informal channels"
+    )
+    cedes: float = param(1.0, 0.0, 1.0, "share", "Willingness to cede surplus cost share")
+    agrees_to_disagree: float = param(
+        1.0, 0.0, 1.0, "share", "Share of the consensus norm it sets aside (accepts for its own reasons)"
+    )
+    attends_to_ignored: bool = Field(
+        default=True, description="Proposes the work serving the partner ignored longest"
+    )
+    courts: bool = Field(default=True, description="Courts cold partners through deliberate informal contacts")
+
+
+class FatalismProfile(DoctrineProfile):
+    """Fatalism: little can be done, so joint work gets little."""
+
+    informal_factor: float = param(
+        0.5, 0.0, 3.0, "ratio", "Multiplies how often its people use informal channels"
+    )
+    joint_share: float = param(
+        0.3, 0.0, 1.0, "share of discretionary capacity", "Share of spare capacity given to joint work"
+    )
+
+
+class DoctrineParams(_Strict):
+    """The four doctrines' profiles: what each doctrine's leaders do."""
+
+    command: CommandProfile = CommandProfile()
+    stewardship: StewardshipProfile = StewardshipProfile()
+    diplomacy: DiplomacyProfile = DiplomacyProfile()
+    fatalism: FatalismProfile = FatalismProfile()
+
+
 class MoveParams(_Strict):
     """A participant's moves in the training room: how long they hold and what they cost."""
 
@@ -372,6 +467,7 @@ class MoveParams(_Strict):
     set_joint_capacity_cost: int = param(1, 0, 20, "action points", "Cost of setting joint capacity")
     agree_to_disagree_cost: int = param(1, 0, 20, "action points", "Cost of agreeing to disagree")
     ask_mandate_cost: int = param(2, 0, 20, "action points", "Cost of asking for a mandate")
+    stay_idle_cost: int = param(0, 0, 20, "action points", "Cost of making no deliberate moves")
 
 
 class Parameters(_Strict):
@@ -387,6 +483,7 @@ class Parameters(_Strict):
     services: ServiceParams = ServiceParams()
     turnover: TurnoverParams = TurnoverParams()
     authorising: AuthorisingParams = AuthorisingParams()
+    doctrines: DoctrineParams = DoctrineParams()
     moves: MoveParams = MoveParams()
 
 
