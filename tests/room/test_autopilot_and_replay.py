@@ -145,3 +145,11 @@ def test_every_shipped_scenario_plays_under_every_autopilot(registry, doctrine):
             assert room.facilitator_view(key)["round"] == room.round
         assert room.week == 78 and len(room.cf.rows) == 78
         assert room.debrief(key)["gap"]
+
+
+def test_a_move_holds_its_decision_for_the_round_it_is_made_in(session):
+    session.room.open_round(session.key)
+    session.room.submit_moves(session.t(HOSPITAL), [{"kind": "attend_board", "attend": False}])
+    session.room.close_round(session.key)
+    j = session.room.model.org_index["northgate_hospital"]
+    assert session.room.model.decisions.held_until["attend"][j] == 13  # weeks_per_round

@@ -54,7 +54,8 @@ def test_a_token_acts_only_for_its_own_role(session):
     assert "City Council" in made[0]["text"]
     ev = [e for e in room.timeline[0]["events"] if e["kind"] == "move" and "took on" in e["text"]]
     assert [e["actors"] for e in ev] == [["city_council"]]
-    assert ev[0]["text"].startswith("City Council: took on 10% more of the cost of Housing First")
+    assert ev[0]["text"].startswith("City Council (Player 2, Director of adult social care): "
+                                    "took on 10% more of the cost of Housing First")
 
 
 def test_private_views_hold_no_other_roles_private_data(session):

@@ -103,36 +103,13 @@ def reachable_people(model: Any, role: RoleSpec, roles: Sequence[RoleSpec]
 
 
 # ----------------------------------------------------------------- the model's moves
-SELF_ORG = ("by_org", "org")
-"""The acting role's organisation is bound to ``by_org`` where a move has it, else ``org``."""
-SELF_PERSON = "person_a"
-LABELS: dict[str, str] = {
-    "propose": "Propose an initiative",
-    "court": "Court a partner that has gone cold",
-    "cede": "Cede cost share on a deal",
-    "meet": "Meet someone informally (coffee, WhatsApp)",
-    "attend_board": "Attend or skip the partnership board",
-    "set_joint_capacity": "Set how much spare capacity goes into joint work",
-    "agree_to_disagree": "Agree to disagree on a deal's purpose",
-    "ask_mandate": "Ask for a national mandate",
-}
+ROOM_ONLY_FOR_IDLE = ("stay_idle",)
+"""Moves the room makes itself (the trainer's "idle" policy), not offered to participants."""
 FIELD_LABELS: dict[str, str] = {
     "initiative": "Initiative", "org": "Partner", "person_b": "Person",
     "share": "Share (0 to 1)", "attend": "Board",
 }
-ROLE_MOVES: dict[str, frozenset[str]] = {
-    "leader": frozenset(LABELS),
-    "councillor": frozenset({"court", "meet"}),
-    "frontline": frozenset({"meet"}),
-}
-"""Who may make which move: leaders all of them; councillors court and meet (they sit at the
-board but do not run the organisation's budget); frontline workers meet."""
 BOARD = [(True, "Attend"), (False, "Skip")]
-
-
-def _self_org_arg(spec: Any) -> str | None:
-    names = [a.name for a in spec.args]
-    return next((n for n in SELF_ORG if n in names), None)
 
 
 def _options_for(arg: Any) -> Options | None:
@@ -156,19 +133,35 @@ def _field(arg: Any) -> FieldSpec:
     return FieldSpec(arg.name, label, "choice", _options_for(arg))
 
 
-def _caller(name: str, self_org: str | None, has_person: bool
-            ) -> Callable[[Any, RoleSpec, dict[str, Any]], Event]:
-    def call(model: Any, role: RoleSpec, move: dict[str, Any]) -> Event:
-        args = {k: v for k, v in move.items() if k != "kind"}
+def _self_args(spec: Any) -> tuple[str | None, str | None]:
+    """(the organisation argument, the person argument) the acting role fills in."""
+    org = next((a.name for a in spec.args if a.self_arg and a.kind == "organisation"), None)
+    person = next((a.name for a in spec.args if a.self_arg and a.kind == "person"), None)
+    return org, person
+
+
+def who(role: RoleSpec, name: str | None) -> str:
+    """How a move's event names its maker, e.g. "Sam, Director of adult social care"."""
+    return f"{name}, {role.label}" if name else role.label
+
+
+def _caller(name: str, self_org: str | None, self_person: str | None) -> Callable[..., Event]:
+    def call(model: Any, role: RoleSpec, move: dict[str, Any], by: str | None = None,
+             weeks: int | None = None) -> Event:
+        args: dict[str, Any] = {k: v for k, v in move.items() if k != "kind"}
         if self_org:
             args[self_org] = role.org_id
-        if has_person:
-            args[SELF_PERSON] = role.person
+        if self_person:
+            args[self_person] = role.person
+        if by is not None:
+            args["by"] = by[:120]
+        if weeks is not None:
+            args["weeks"] = int(weeks)
         return model_moves.apply(model, name, args)
     return call
 
 
-def _describe(name: str) -> Callable[[Any, RoleSpec, dict[str, Any]], str]:
+def _describe(name: str, label: str) -> Callable[[Any, RoleSpec, dict[str, Any]], str]:
     def describe(model: Any, role: RoleSpec, a: dict[str, Any]) -> str:
         ini, orgs = _names(model)
         what = ini.get(a.get("initiative", ""), a.get("initiative", ""))
@@ -188,7 +181,7 @@ def _describe(name: str) -> Callable[[Any, RoleSpec, dict[str, Any]], str]:
             return f"agreed to disagree on {what}"
         if name == "ask_mandate":
             return f"asked for a national mandate to lead {what}"
-        return LABELS.get(name, name).lower()
+        return label[0].lower() + label[1:]
     return describe
 
 
@@ -199,40 +192,35 @@ def _names(model: Any) -> tuple[dict[str, str], dict[str, str]]:
 
 def default_costs(model: Any) -> dict[str, int]:
     """Each move's cost in action points: the scenario's ``parameters.moves.*_cost``."""
-    return {name: int(spec.cost(model)) for name, spec in model_moves.MOVES.items()}
+    return {name: int(spec.cost(model)) for name, spec in model_moves.MOVES.items()
+            if name not in ROOM_ONLY_FOR_IDLE}
 
 
 def registry() -> dict[str, MoveSpec]:
-    """The room's view of :data:`diplomacy_sim.model.moves.MOVES`: the same moves, with the
-    acting role's organisation and person bound in, the fields a participant fills, and who
-    may make each."""
+    """The room's view of :data:`diplomacy_sim.model.moves.MOVES`: the same moves and the
+    model's own rule of who may make each (by the role's person's role), with the acting
+    role's organisation and person bound in and the fields a participant fills."""
     out: dict[str, MoveSpec] = {}
     for name, spec in model_moves.MOVES.items():
-        self_org = _self_org_arg(spec)
-        names = [a.name for a in spec.args]
-        fields = tuple(_field(a) for a in spec.args if a.name not in (self_org, SELF_PERSON))
-        roles = frozenset(k for k, allowed in ROLE_MOVES.items() if name in allowed)
-        out[name] = MoveSpec(name, LABELS.get(name, spec.description), 0, roles, fields,
-                             _caller(name, self_org, SELF_PERSON in names), _describe(name))
+        if name in ROOM_ONLY_FOR_IDLE:
+            continue
+        self_org, self_person = _self_args(spec)
+        fields = tuple(_field(a) for a in spec.args if not a.self_arg)
+        out[name] = MoveSpec(name, spec.label, 0, frozenset(spec.roles), fields,
+                             _caller(name, self_org, self_person), _describe(name, spec.label))
     return out
 
 
 DEFAULT_MOVES = registry()
 """The moves of :mod:`diplomacy_sim.model.moves`, as the room offers them."""
-IDLE_DECISIONS: dict[str, Any] = {"proposal": -1, "court": -1, "cede": 0.0,
-                                  "agree_to_disagree": 0.0, "mandate": False}
-"""What an idle organisation holds for the round: nothing discretionary (no proposal, no
-courting, no ceding, no agreeing to disagree, no mandate); board attendance and joint
-capacity stay the autopilot's."""
+_IDLE = _caller("stay_idle", *_self_args(model_moves.MOVES["stay_idle"]))
 
 
-def hold_idle(model: Any, role: RoleSpec, weeks: int) -> None:
-    """Hold the role's organisation idle for ``weeks`` (the trainer's "idle" policy).
-
-    Uses the model's own decision holds (``Decisions.hold``), as a move does."""
-    until = model.week + weeks
-    for name, value in IDLE_DECISIONS.items():
-        model.decisions.hold(name, role.org, value, until)
+def hold_idle(model: Any, role: RoleSpec, weeks: int, by: str | None = None) -> Event:
+    """The trainer's "idle" policy for a role: the model's own ``stay_idle`` move for the
+    round's weeks (nothing discretionary; attendance and joint capacity stay the
+    doctrine's)."""
+    return _IDLE(model, role, {"kind": "stay_idle"}, by=by, weeks=weeks)
 
 
 # ----------------------------------------------------------------- checking
@@ -314,9 +302,9 @@ def check(registry: Mapping[str, MoveSpec], moves: Sequence[Mapping[str, Any]], 
         if spec is None:
             raise MoveRejected(i, f"Move {i + 1}: no move `{str(kind)[:30]}`; allowed: "
                                   f"{', '.join(registry)}.")
-        if role.kind not in spec.roles:
+        if role.person_role not in spec.roles:
             raise MoveRejected(i, f"Move {i + 1}: a {role.label.lower()} cannot "
-                                  f"{spec.label.lower()}.")
+                                  f"{spec.label[0].lower()}{spec.label[1:]}.")
         clean.append(coerce(spec, m, model, role, roles, i))
     scratch = _Sandbox(model)
     for i, m in enumerate(clean):
@@ -358,7 +346,7 @@ def catalogue(registry: Mapping[str, MoveSpec], costs: Mapping[str, int], model:
     is left out."""
     out = []
     for spec in registry.values():
-        if role.kind not in spec.roles:
+        if role.person_role not in spec.roles:
             continue
         fields = []
         choices = [f for f in spec.fields if f.type == "choice"]

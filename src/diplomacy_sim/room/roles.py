@@ -48,6 +48,7 @@ class RoleSpec:
     org_id: str
     org_name: str
     person: int
+    person_role: str = "executive"  # the person's role in the model (who may make which move)
 
     @property
     def button(self) -> str:
@@ -78,15 +79,15 @@ def roles_of(model: object) -> list[RoleSpec]:
             cand = mine[p.role[mine] == ROLE_INDEX[r]]
             if cand.size:
                 out.append(RoleSpec(f"{o.ids[j]}.leader", "leader", leader_title(kind, name), j,
-                                    o.ids[j], name, int(cand[0])))
+                                    o.ids[j], name, int(cand[0]), r))
                 break
         cllr = mine[p.role[mine] == ROLE_INDEX["councillor"]]
         if cllr.size and not (out and out[-1].person == int(cllr[0])):
             out.append(RoleSpec(f"{o.ids[j]}.councillor", "councillor", "Councillor", j,
-                                o.ids[j], name, int(cllr[0])))
+                                o.ids[j], name, int(cllr[0]), "councillor"))
         front = mine[p.role[mine] == ROLE_INDEX["frontline"]]
         if front.size:
             out.append(RoleSpec(f"{o.ids[j]}.frontline", "frontline",
                                 FRONTLINE_TITLES.get(kind, "Frontline worker"), j, o.ids[j], name,
-                                int(front[0])))
+                                int(front[0]), "frontline"))
     return out

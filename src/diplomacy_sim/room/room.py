@@ -796,8 +796,8 @@ class Room:
                     records.append(self._apply_move(role, move, "participant", name))
             elif pid is not None and self.idle_policy == "idle" and m.state.orgs.alive[role.org] \
                     and role.kind == "leader":
-                actions.hold_idle(m, role, wpr)
                 name = self.participants[pid].name
+                actions.hold_idle(m, role, wpr, by=actions.who(role, name))
                 records.append({"role": role.id, "by": "idle", "name": name, "move": None,
                                 "ok": True, "reason": None, "week": w0, "round": r, "cost": 0,
                                 "text": f"{name} ({role.button}) submitted no moves: "
@@ -822,7 +822,8 @@ class Room:
                     ) -> dict[str, Any]:
         spec = self.registry[move["kind"]]
         try:
-            spec.call(self.model, role, move)
+            spec.call(self.model, role, move, by=actions.who(role, name),
+                      weeks=self.weeks_per_round)  # a move holds for the round it is made in
         except Exception as exc:  # a refused move is recorded, never a crash of the round
             return self._record(role, move, by, name, False, str(exc)[:300], self.model.week)
         return self._record(role, move, by, name, True, None, self.model.week)
