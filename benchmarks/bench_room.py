@@ -30,6 +30,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import signal
 import socket
 import statistics
@@ -304,7 +305,7 @@ async def measure(browser: Any, base: str, sessions: list[dict[str, Any]],
         """Every role may meet someone informally (1 point): the move the benchmark makes."""
         await tab.page.locator(".move-kind").click()
         await tab.page.locator(".menuable__content__active .v-list-item",
-                               has_text="Meet someone informally").first.click()
+                               has_text=re.compile("meet", re.I)).first.click()
 
     for rnd in range(1, args.rounds + 1):
         for r in rooms:  # open the round in every room; wait until each page shows it

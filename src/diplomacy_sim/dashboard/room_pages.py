@@ -650,7 +650,7 @@ def move_text(move: dict[str, Any], catalogue: list[dict[str, Any]]) -> str:
     """A move in words from the catalogue's labels (the values are only looked up)."""
     spec = next((c for c in catalogue if c["kind"] == move.get("kind")), None)
     if spec is None:
-        return str(move.get("kind"))
+        return str(move.get("kind", "")).replace("_", " ").capitalize()
     parts = []
     for f in spec.get("fields", []):
         v = move.get(f["name"])
@@ -665,6 +665,12 @@ def move_text(move: dict[str, Any], catalogue: list[dict[str, Any]]) -> str:
 @solara.component
 def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[str, Any]
              ) -> None:
+    # the room offers only the moves possible now (none between rounds); the moves already
+    # chosen are still named by the catalogues seen before
+    seen = solara.use_ref(cast_dict())
+    seen.current.update({c["kind"]: c for c in catalogue})
+    known = [*catalogue, *(c for k, c in seen.current.items()
+                          if k not in {x["kind"] for x in catalogue})]
     server_pending = list(pv.get("pending", []))
     # a draft lives as long as one open round: a new round, or the close, starts from what
     # the server holds for this participant
@@ -681,7 +687,7 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
     points = pv.get("points", {})
     budget = int(points.get("budget", getattr(room, "action_points", 0)))
     other = int(points.get("balcony", 0)) + int(points.get("messages", 0))
-    costs = {c["kind"]: int(c.get("cost", 1)) for c in catalogue}
+    costs = {c["kind"]: int(c.get("cost", 1)) for c in known}
     used = sum(costs.get(m.get("kind"), 1) for m in draft) + other
     spec = next((c for c in catalogue if c["kind"] == kind), None)
 
@@ -727,7 +733,7 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
          f'{budget} planned</div>')
     for i, m in enumerate(draft):
         with solara.Row(style={"align-items": "center", "gap": "6px"}):
-            solara.Text(f"{i + 1}. {move_text(m, catalogue)} ({costs.get(m.get('kind'), 1)} pt)",
+            solara.Text(f"{i + 1}. {move_text(m, known)} ({costs.get(m.get('kind'), 1)} pt)",
                         classes=["draft-move"])
             solara.Button("Remove", text=True, disabled=not is_open,
                           on_click=lambda i=i: set_draft(draft[:i] + draft[i + 1:]))
@@ -758,6 +764,10 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
     if message:
         (solara.Error if message[0] == "error" else solara.Success)(
             message[1], dense=True, classes=["move-message"])
+
+
+def cast_dict() -> dict[str, Any]:
+    return {}
 
 
 def _empty_dict() -> dict[str, Any]:
