@@ -220,3 +220,29 @@ SMALLEST_TEXT_JS = """() => {
   }
   return min;
 }"""
+
+
+def test_a_trainer_resumes_a_session_from_another_browser_with_its_key(open_browser: Any
+                                                                        ) -> None:
+    first, code = _start(open_browser)
+    stored = first.page.evaluate("localStorage.getItem('diplomacy_sim.room.trainer')")
+    key = stored.split(":", 1)[1]
+    other = open_browser("trainer's other laptop")
+    other.goto("/room")
+    other.page.get_by_label("Session code").fill(code)
+    other.page.get_by_label("Facilitator key").fill(key[:-2] + "xx")  # a wrong key
+    other.button("Resume session").click()
+    other.text("That code and key do not open a session").wait_for()
+    assert other.page.locator(".join-code").count() == 0
+    other.page.get_by_label("Facilitator key").fill(key)
+    other.button("Resume session").click()
+    other.page.locator(".join-code", has_text=code).wait_for()
+    # a participant's wrong code is refused in words (and slowed down after a few)
+    p = open_browser("guest")
+    p.goto("/join")
+    p.page.get_by_label("Join code").fill("ZZZZZZ" if code != "ZZZZZZ" else "YYYYYY")
+    p.page.get_by_label("Your name").fill("Guest")
+    p.button("Join").click()
+    p.page.locator(".join-error", has_text="No session with that code").wait_for()
+    for person in (first, other, p):
+        assert person.errors == []

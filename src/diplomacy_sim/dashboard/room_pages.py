@@ -124,6 +124,8 @@ def TrainerPage() -> None:
             solara.Text("Loading…")
         elif cred is None:
             NewSession(created)
+            rv.Divider()
+            ResumeSession(created)
         else:
             room = registry().get(cred[0])
             if room is None:
@@ -215,6 +217,37 @@ def NewSession(on_created: Callable[[str, str], None]) -> None:
     if error:
         solara.Error(error)
     solara.Button("New session", on_click=create, color="primary", icon_name="mdi-plus")
+
+
+@solara.component
+def ResumeSession(on_resumed: Callable[[str, str], None]) -> None:
+    """Back into a running session from another browser: its code and a facilitator key
+    (``diplomacy-sim room key CODE`` prints a new one). The room checks the key."""
+    code, set_code = solara.use_state("")
+    key, set_key = solara.use_state("")
+    error, set_error = solara.use_state(_none())
+
+    def resume() -> None:
+        c = clean_code(code)
+        k = key.strip()
+        room = registry().get(c) if c else None
+        if room is None or not _SECRET.match(k) or not room.check_key(k):
+            set_error("That code and key do not open a session (the key is printed by "
+                      "`diplomacy-sim room key CODE`).")
+            return
+        on_resumed(room.code, k)
+
+    solara.Markdown("#### Or resume a session on this browser")
+    with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
+        with solara.Div(style={"width": "180px"}):
+            solara.InputText("Session code", value=code, on_value=set_code,
+                             continuous_update=True)
+        with solara.Div(style={"width": "420px"}):
+            solara.InputText("Facilitator key", value=key, on_value=set_key, password=True,
+                             continuous_update=True)
+        solara.Button("Resume session", on_click=resume)
+    if error:
+        solara.Error(error)
 
 
 @solara.component
