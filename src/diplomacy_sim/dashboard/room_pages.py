@@ -589,8 +589,11 @@ def _participant_snapshot(room: Any, token: str) -> dict[str, Any]:
     roles = room.roles()
     if me.role_id is None:
         return {"me": me, "roles": roles}
-    return {"me": me, "roles": roles, "pv": room.private_view(token),
-            "catalogue": room.move_catalogue(token),
+    pv = room.private_view(token)
+    # moves are offered only while a round is open (working out the options costs the room
+    # ~10 ms a role after each close: not worth paying for a closed round)
+    return {"me": me, "roles": roles, "pv": pv,
+            "catalogue": room.move_catalogue(token) if pv.get("status") == "open" else [],
             "debrief_open": bool(getattr(room, "debrief_open", False))}
 
 
