@@ -122,14 +122,100 @@ def run(
     click.echo(json.dumps(result.summary, indent=2))
 
 
+def _db_option(f: Any) -> Any:
+    return click.option(
+        "--db", "db", type=click.Path(dir_okay=False), default=None,
+        help="Training-room database (SQLite). Default: $XDG_DATA_HOME/diplomacy_sim/"
+             "rooms.sqlite (~/.local/share/... when unset).")(f)
+
+
+def _open_db(db: str | None) -> Path:
+    """The room database path, checked: a clear message (exit 2) if it cannot be used."""
+    from diplomacy_sim.room.registry import default_db_path
+    from diplomacy_sim.room.store import Store, StoreError
+
+    path = Path(db).expanduser() if db else default_db_path()
+    try:
+        Store(path).close()
+    except (StoreError, OSError) as exc:
+        raise ScenarioError("--db", [str(exc)]) from None
+    return path
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
-def dashboard(host: str, port: int) -> None:
+@_db_option
+def dashboard(host: str, port: int, db: str | None) -> None:
     """Serve the browser dashboard (Solara) and print its address."""
-    from diplomacy_sim.dashboard.server import serve
+    import inspect
+    import os
 
-    serve(host, port)
+    from diplomacy_sim.dashboard.server import serve
+    from diplomacy_sim.room.registry import DB_ENV
+
+    path = _open_db(db)
+    click.echo(f"Training rooms: {path}", err=True)
+    if "db" in inspect.signature(serve).parameters:
+        serve(host, port, db=path)  # type: ignore[call-arg]
+    else:
+        os.environ[DB_ENV] = str(path)  # inherited by the Solara process
+        serve(host, port)
+
+
+@main.group()
+def room() -> None:
+    """Training-room sessions kept in the room database."""
+
+
+@room.command("list")
+@_db_option
+def room_list(db: str | None) -> None:
+    """List the sessions in the database: code, status, round, scenario."""
+    from diplomacy_sim.room.registry import RoomRegistry
+
+    reg = RoomRegistry(_open_db(db))
+    for rec in reg.store.sessions():
+        r = reg.get(rec.code)
+        if r is not None:
+            parent = f" (replay of {r.parent[0]} from round {r.parent[1]})" if r.parent else ""
+            click.echo(f"{r.code}  {r.status:<7} {r.round_text:<14} {r.scenario_name}{parent}")
+
+
+@room.command("key")
+@click.argument("code")
+@_db_option
+def room_key(code: str, db: str | None) -> None:
+    """Give session CODE a new facilitator key (the old one stops working) and print it."""
+    from diplomacy_sim.room.errors import RoomError
+    from diplomacy_sim.room.registry import RoomRegistry
+
+    reg = RoomRegistry(_open_db(db))
+    try:
+        key = reg.new_key(code)
+    except RoomError as exc:
+        raise ScenarioError("CODE", [f"{exc} `diplomacy-sim room list` shows the sessions."]
+                            ) from None
+    click.echo(key)
+
+
+@room.command("export")
+@click.argument("code")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for debrief.html, moves.csv, events.csv, outcomes.csv.")
+@_db_option
+def room_export(code: str, out: str, db: str | None) -> None:
+    """Write the debrief pack of session CODE into --out."""
+    from diplomacy_sim.room.export import export_pack
+    from diplomacy_sim.room.registry import RoomRegistry
+
+    reg = RoomRegistry(_open_db(db))
+    r = reg.get(code)
+    if r is None:
+        raise ScenarioError("CODE", [f"no session {code[:20]!r} in {reg.store.path}; "
+                                     "`diplomacy-sim room list` shows the sessions."])
+    paths = export_pack(r, out, trusted=True, lineage=reg.lineage(r.code))
+    click.echo(f"wrote {', '.join(str(p) for p in paths)}")
 
 
 

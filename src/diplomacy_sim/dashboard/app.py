@@ -10,24 +10,27 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs
 
-import ipyvuetify
 import numpy as np
 import solara
 import solara.lab
 from solara.alias import rv
 
-from diplomacy_sim.dashboard import charts
+from diplomacy_sim.dashboard import charts, room_pages
+from diplomacy_sim.dashboard.components import (
+    Island,
+    ShockForm,
+    chart_grid_html,
+    narrative_html,
+    outcome_charts,
+)
 from diplomacy_sim.dashboard.session import (
-    SHOCK_CLASSES,
     Session,
     Setup,
-    ShockField,
     format_number,
     group_of,
     humanise,
@@ -37,7 +40,6 @@ from diplomacy_sim.dashboard.session import (
     parse_seed,
     scenario_catalogue,
     scenario_values,
-    shock_fields,
 )
 from diplomacy_sim.scenario.loader import ScenarioError
 from diplomacy_sim.scenario.schema import DOCTRINES
@@ -233,8 +235,7 @@ def Charts(live: LiveState) -> None:
                 rows = session.model.rows
                 base = session.baseline_rows() if session.injected else None
                 names = session.outcome_names()
-                svgs = [charts.line_chart(k, rows, base, session.horizon, marks, cache=cache)
-                        for k in names]
+                svgs = outcome_charts(names, rows, base, session.horizon, marks, cache=cache)
                 note = ("Blue: this run. Grey (once the trainer injects a shock): the same "
                         "scenario and seed without the injected shocks. Red marks: injected "
                         "shocks.")
@@ -248,10 +249,7 @@ def Charts(live: LiveState) -> None:
                 note = ("What this person perceives: noisy signals of how the place is doing. "
                         "Switch to the balcony to see everything.")
             week = session.week
-        cells = "".join(f'<div style="min-width:0">{s}</div>' for s in svgs)
-        return (f'<div class="charts" data-week="{week}" data-shocks="{len(marks)}" '
-                'style="display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));'
-                f'gap:8px">{cells}</div><div style="font-size:12px;color:#607d8b">{note}</div>')
+        return chart_grid_html(svgs, week, len(marks), note)
 
     html = solara.use_memo(draw, [session.model, v, balcony, person])
     solara.HTML(tag="div", unsafe_innerHTML=html)
@@ -378,23 +376,9 @@ def Narrative(live: LiveState) -> None:
                 now = [e for e in events if e["step"] == last][::-1]
                 earlier = [e for e in events if e["step"] < last][::-1][:12]
 
-        def item(e: dict[str, Any]) -> str:
-            tag = (' <span style="color:#c62828;font-weight:600">[injected by the trainer]'
-                   "</span>" if e.get("injected") else "")
-            return (f'<li class="event" style="margin-bottom:4px"><span style="color:#78909c">'
-                    f'Week {e["step"] + 1}:</span> {escape(e["text"])}{tag}<br>'
-                    f'<span style="font-size:12px;color:#546e7a">Why: {escape(e["cause"])}'
-                    "</span></li>")
-
         head = (f"This week (week {last + 1})" if last >= 0 else "Nothing has happened yet")
-        body = "".join(item(e) for e in now) or (
-            '<li style="color:#78909c">Nothing notable this week.</li>' if last >= 0 else "")
-        older = "".join(item(e) for e in earlier)
-        return (f'<div class="narrative" data-week="{week}"><div style="font-weight:600">'
-                f'{head}</div><ul style="padding-left:18px">{body}</ul>'
-                + (f'<div style="font-weight:600;color:#78909c">Earlier</div>'
-                   f'<ul style="padding-left:18px;color:#455a64">{older}</ul>' if older else "")
-                + "</div>")
+        return narrative_html(head, now, earlier, week,
+                              "Nothing notable this week." if last >= 0 else "")
 
     html = solara.use_memo(draw, [session.model, v, balcony, person])
     solara.HTML(tag="div", unsafe_innerHTML=html)
@@ -529,97 +513,22 @@ def _replace(setup: Setup, **kw: Any) -> Setup:
 # --------------------------------------------------------------------------- shocks
 @solara.component
 def ShockPanel(live: LiveState) -> None:
+    """The explorer's shock panel: :func:`components.ShockForm` on this session's model."""
     session, version = live.session, live.version
     _ = live.epoch.value
-    done = live.done.value
-    kind, set_kind = solara.use_state("budget_cut")
-    values, set_values = solara.use_state(cast_dict())
-    errors, set_errors = solara.use_state(cast_dict())
-    result, set_result = solara.use_state(cast_none())
-    failed, set_failed = solara.use_state(False)
     m = session.model
     orgs = [(oid, name) for oid, name, alive in zip(m.state.orgs.ids, m.state.orgs.names,
                                                      m.state.orgs.alive, strict=True) if alive]
     issues = list(zip(m.state.issue_ids, m.state.issue_labels, strict=True))
-    fields = shock_fields(kind)
 
-    def options(f: ShockField) -> list[dict[str, str]]:
-        if f.source == "literal":
-            return [{"text": humanise(o), "value": o} for o in f.options]
-        src = issues if f.source == "issues" else orgs
-        return [{"text": t, "value": v} for v, t in src]
-
-    def current(f: ShockField) -> Any:
-        if f.name in values:
-            return values[f.name]
-        if f.kind == "number":
-            return format_number(f.info.default, f.info.type)  # type: ignore[union-attr]
-        opts = options(f)
-        if f.kind == "choices":
-            return [opts[0]["value"]] if opts else []
-        if f.kind == "optional_choice":
-            return None
-        return opts[0]["value"] if opts else None
-
-    def set_value(name: str, v: Any) -> None:
-        set_values({**values, name: v})
-
-    def inject() -> None:
-        shock: dict[str, Any] = {"kind": kind}
-        errs: dict[str, str] = {}
-        for f in fields:
-            v = current(f)
-            if f.kind == "number":
-                parsed, err = parse_number(v, f.info)  # type: ignore[arg-type]
-                if err:
-                    errs[f.name] = err
-                shock[f.name] = parsed
-            elif v not in (None, "", []):
-                shock[f.name] = v
-        set_errors(errs)
-        if errs:
-            set_failed(True)
-            set_result("Not injected: fix the fields marked in red.")
-            return
-        try:
-            session.inject(shock)
-        except ScenarioError as exc:
-            set_failed(True)
-            set_result("Not injected: " + "; ".join(exc.problems))
-            return
-        set_failed(False)
-        set_result(f"{humanise(kind)} injected: it lands at the start of week "
-                   f"{session.week + 1}. It is marked in red on the charts.")
+    def inject(shock: dict[str, Any], when: str) -> str:
+        session.inject(shock)  # raises ScenarioError with the problems
         version.value += 1
+        return (f"{humanise(shock['kind'])} injected: it lands at the start of week "
+                f"{session.week + 1}. It is marked in red on the charts.")
 
     solara.Markdown("**Trainer: inject a shock** (applies now)")
-    rv.Select(label="Shock", items=[{"text": humanise(k), "value": k} for k in SHOCK_CLASSES],
-              v_model=kind, on_v_model=lambda k: (set_kind(k), set_values({}), set_errors({}),
-                                                  set_result(None)),
-              dense=True, hide_details=True)
-    for f in fields:
-        if f.kind == "number":
-            info = f.info
-            hint = (f"{format_number(info.low, info.type)}–"  # type: ignore[union-attr]
-                    f"{format_number(info.high, info.type)} {info.unit}")  # type: ignore[union-attr]
-            solara.InputText(label=f.label, value=str(current(f)),
-                             on_value=lambda t, n=f.name: set_value(n, t),
-                             error=errors.get(f.name, False), message=errors.get(f.name, hint),
-                             dense=True, continuous_update=True).key(f"{kind}:{f.name}")
-        else:
-            rv.Select(label=f.label, items=options(f), v_model=current(f),
-                      multiple=f.kind == "choices", clearable=f.kind == "optional_choice",
-                      on_v_model=lambda v, n=f.name: set_value(n, v), dense=True,
-                      hide_details=True).key(f"{kind}:{f.name}")
-    solara.Button("Inject now", on_click=inject, color="error", icon_name="mdi-flash",
-                  disabled=done)
-    if result:
-        (solara.Error if failed else solara.Success)(result, dense=True,
-                                                     classes=["shock-result"])
-
-
-def cast_dict() -> dict[str, Any]:
-    return {}
+    ShockForm(orgs, issues, inject, disabled=live.done.value)
 
 
 # --------------------------------------------------------------------------- export
@@ -649,29 +558,6 @@ def ExportPanel(live: LiveState) -> None:
 
 
 # --------------------------------------------------------------------------- page
-@solara.component
-def Island(make: Callable[[], solara.Element]) -> None:
-    """Render ``make()`` in a reacton render context of its own, inside this page.
-
-    A state change re-renders from the root of its render context, walking and reconciling
-    the whole tree even where nothing changed: with the sidebar, the set-up and the
-    parameter controls that is ~30 ms a Step, too much for 20 sessions playing on one
-    server process. Each part a Step changes (week, charts, cards, network, narrative) is
-    therefore an island with a tree of two elements; a Step renders only those (~1 ms in
-    all), never the rest of the page. Solara's own Markdown component renders embedded apps
-    the same way.
-    """
-    box = solara.use_memo(lambda: ipyvuetify.Html(tag="div", children=[]), [])
-
-    def mount() -> Callable[[], None]:
-        _, rc = solara.render(make(), container=box,  # type: ignore[call-overload]
-                              handle_error=False)
-        return rc.close
-
-    solara.use_effect(mount, [])
-    rv.Html(tag="div", children=[box])
-
-
 @solara.component
 def Main(live: LiveState) -> None:
     """The live view: the parts a Step changes are islands (see :class:`Island`)."""
@@ -730,7 +616,24 @@ def Dashboard(initial: Setup, url_message: str | None = None) -> None:
 
 @solara.component
 def Page() -> None:
+    """The explorer at ``/``: one learner, one model."""
     router = solara.use_router()
     initial, msg = solara.use_memo(lambda: _setup_from_url(router.search), [])
     solara.Title("System diplomacy")
-    Dashboard(initial, msg)
+    solara.AppLayout(children=[Dashboard(initial, msg)], navigation=False, title="System diplomacy")
+
+
+@solara.component
+def Plain(children: list[solara.Element] | None = None) -> None:
+    """The layout of every page: none (the explorer brings its own app bar and sidebar; the
+    room's pages, the projector's above all, show nothing but themselves)."""
+    solara.Column(children=children or [], style={"padding": "0", "gap": "0"})
+
+
+routes = [
+    solara.Route(path="/", component=Page, layout=Plain),
+    solara.Route(path="room", component=room_pages.RoomRoute),
+    solara.Route(path="join", component=room_pages.JoinPage),
+]
+"""``/`` the explorer; ``/room`` the trainer (``/room/CODE/screen`` the projector,
+``/room/CODE/debrief`` the debrief); ``/join`` the participants (see room_pages)."""

@@ -67,16 +67,24 @@ def line_chart(
     colour: str = RUN_COLOUR,
     cache: PolylineCache | None = None,
     series: tuple[Any, Any] = ("run", "baseline"),
+    others: Sequence[tuple[Sequence[dict[str, float]], str]] = (),
+    text_scale: float = 1.0,
 ) -> str:
     """A small-multiple SVG chart of one 0..1 outcome over the weeks.
 
     ``cache`` (optional) keeps the formatted points of the series named by ``series`` (the
-    run's key, the baseline's key) between calls.
+    run's key, the baseline's key) between calls. ``others``: more runs drawn dashed, as
+    (rows, colour), e.g. the session a training room branched from. ``text_scale`` enlarges
+    the lettering (and the margins that hold it), e.g. for a projector.
     """
-    w, h, left, right, top, bottom = 300, 130, 30, 8, 22, 18
+    t = text_scale
+    w, h = 300, round(130 + 40 * (t - 1))
+    left, right, top, bottom = round(30 * t), 8, round(22 * t), round(18 * t)
+    big, small = f"{13 * t:g}", f"{9 * t:g}"
     pw, ph = w - left - right, h - top - bottom
     # the time axis grows with the run (in quarters of a year) so early weeks are readable
-    span = min(horizon, max(26, -(-int(len(rows) * 1.2) // 13) * 13))
+    longest = max([len(rows), *(len(o) for o, _ in others)])
+    span = min(horizon, max(26, -(-int(longest * 1.2) // 13) * 13))
 
     def sx(week: float) -> float:
         return left + pw * min(week, span) / max(span, 1)
@@ -99,18 +107,19 @@ def line_chart(
         f'<svg class="chart" data-outcome="{name}" data-week="{week}" viewBox="0 0 {w} {h}" '
         f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label} chart, week {week}" '
         'style="width:100%;height:auto;font-family:Roboto,Arial,sans-serif">',
-        f'<text x="{left}" y="14" font-size="13" font-weight="600" fill="#263238">{label}</text>',
-        f'<text x="{w - right}" y="14" font-size="13" text-anchor="end" fill="{colour}" '
-        f'font-weight="600">{value}</text>',
+        f'<text x="{left}" y="{14 * t:g}" font-size="{big}" font-weight="600" '
+        f'fill="#263238">{label}</text>',
+        f'<text x="{w - right}" y="{14 * t:g}" font-size="{big}" text-anchor="end" '
+        f'fill="{colour}" font-weight="600">{value}</text>',
     ]
     for v in (0.0, 0.5, 1.0):
         y = sy(v)
         parts.append(f'<line x1="{left}" x2="{w - right}" y1="{y:.1f}" y2="{y:.1f}" '
                      'stroke="#eceff1" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" font-size="9" text-anchor="end" '
-                     f'fill="#78909c">{v:g}</text>')
-    parts.append(f'<text x="{left}" y="{h - 4}" font-size="9" fill="#78909c">0</text>')
-    parts.append(f'<text x="{w - right}" y="{h - 4}" font-size="9" text-anchor="end" '
+        parts.append(f'<text x="{left - 4}" y="{y + 3 * t:.1f}" font-size="{small}" '
+                     f'text-anchor="end" fill="#78909c">{v:g}</text>')
+    parts.append(f'<text x="{left}" y="{h - 4}" font-size="{small}" fill="#78909c">0</text>')
+    parts.append(f'<text x="{w - right}" y="{h - 4}" font-size="{small}" text-anchor="end" '
                  f'fill="#78909c">week {span}</text>')
     for at, text in shocks:
         x = sx(at)
@@ -124,6 +133,11 @@ def line_chart(
         pts, _, _ = points(series[1], baseline[: max(week, 1)])
         parts.append(f'<polyline class="baseline" points="{pts}" fill="none" '
                      f'stroke="{BASELINE_COLOUR}" stroke-width="1.5" stroke-opacity="0.6"/>')
+    for other, other_colour in others:
+        if other:
+            pts, _, _ = points(None, other)
+            parts.append(f'<polyline class="branch" points="{pts}" fill="none" '
+                         f'stroke="{other_colour}" stroke-width="1.8" stroke-dasharray="5,3"/>')
     if rows:
         pts, x_last, y_last = points(series[0], rows)
         parts.append(f'<polyline class="run" points="{pts}" fill="none" '

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 APP = "diplomacy_sim.dashboard.app"
+DB_ENV = "DIPLOMACY_SIM_ROOM_DB"
+"""The training rooms' SQLite file for the server process (read by
+``diplomacy_sim.room.process_registry``; unset: its per-user default)."""
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
@@ -23,17 +26,28 @@ def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, app: str 
             "--production", "--no-open"]
 
 
-def server_env() -> dict[str, str]:
+def server_env(db: Path | str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
+    # after a server restart a page re-mounts by itself instead of asking for a refresh: every
+    # page of the room rebuilds from the room's database and the browser's token, so there is
+    # no page state to lose
+    env.setdefault("SOLARA_STATE_AUTO_REMOUNT", "true")
+    # no "This website runs on Solara" corner over the projector's wall and the room's pages
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
+    if db is not None:
+        env[DB_ENV] = str(Path(db).expanduser().resolve())
     return env
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          db: Path | str | None = None) -> None:
     """Replace this process with the Solara server (prints the address first)."""
     if not frontend_ready():
         print("warning: Solara's front-end files are not installed; run "
               "scripts/install_frontend.sh (or `make setup`) for offline use.", file=sys.stderr)
     print(f"Dashboard: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
+    print(f"Training room: http://{host}:{port}/room (trainer), /join (participants)",
+          flush=True)
     cmd = solara_command(host, port)
-    os.execve(cmd[0], cmd, server_env())
+    os.execve(cmd[0], cmd, server_env(db))

@@ -1,0 +1,19 @@
+"""Refusals the room gives, each a plain sentence a page shows as text."""
+
+from __future__ import annotations
+
+
+class RoomError(ValueError):
+    """A request the room refuses (wrong state, unknown role, text too long, ...)."""
+
+
+class PermissionDenied(RoomError):
+    """A missing or wrong facilitator key or participant token, or acting for another role."""
+
+
+class Throttled(RoomError):
+    """Too many wrong join codes from one client: wait ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"Too many wrong codes: wait {retry_after:.0f} s and try again.")
+        self.retry_after = retry_after

@@ -1,0 +1,260 @@
+"""The process-wide registry of rooms: one :class:`Room` per session, shared by its pages.
+
+On start-up it rebuilds every session that has not ended from its settings and log (ended
+ones are rebuilt when first asked for, for the debrief and the export). It hands out join
+codes, slows down clients that type wrong ones, and branches a session from a round.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from diplomacy_sim.room import codes
+from diplomacy_sim.room.errors import PermissionDenied, RoomError, Throttled
+from diplomacy_sim.room.room import (
+    MAX_ROUNDS,
+    RoleInfo,
+    Room,
+    RoomSettings,
+    _problems,
+    base_scenario,
+    catalogue,
+    catalogue_names,
+    scenario_spec,
+)
+from diplomacy_sim.room.store import Entry, SessionRecord, Store
+from diplomacy_sim.scenario.schema import DOCTRINES
+
+DB_ENV = "DIPLOMACY_SIM_ROOM_DB"
+
+
+def default_db_path() -> Path:
+    """Where the server keeps its rooms unless told otherwise: the per-user data folder
+    (``$XDG_DATA_HOME/diplomacy_sim/rooms.sqlite``, else ``~/.local/share/...``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "diplomacy_sim" / "rooms.sqlite"
+
+
+class RoomRegistry:
+    """All the sessions of one store (see the module docstring). Thread-safe."""
+
+    def __init__(self, store: Store | str | Path) -> None:
+        self.store = store if isinstance(store, Store) else Store(store)
+        self._lock = threading.RLock()
+        self._rooms: dict[str, Room] = {}
+        self._throttle = codes.Throttle()
+        ended = self.store.ended()
+        self._known = {s.code for s in self.store.sessions()}
+        self.broken: dict[str, str] = {}
+        """Sessions that could not be rebuilt from their log (code -> why); the others run."""
+        for rec in self.store.sessions():
+            if rec.code not in ended:
+                room = self._try_rebuild(rec)
+                if room is not None:
+                    self._rooms[rec.code] = room
+
+    _default: RoomRegistry | None = None
+    _default_lock = threading.Lock()
+
+    @classmethod
+    def default(cls) -> RoomRegistry:
+        """The server process's registry (its database from ``$DIPLOMACY_SIM_ROOM_DB``)."""
+        with cls._default_lock:
+            if cls._default is None:
+                cls._default = cls(Path(os.environ.get(DB_ENV) or default_db_path()))
+            return cls._default
+
+    def _rebuild(self, rec: SessionRecord) -> Room:
+        return self._adopt(Room(rec, self.store, self.store.entries(rec.code)))
+
+    def _adopt(self, room: Room) -> Room:
+        room.lineage = lambda: self.lineage(room.code)  # for the pack's branch chart
+        return room
+
+    def _try_rebuild(self, rec: SessionRecord) -> Room | None:
+        try:
+            return self._rebuild(rec)
+        except Exception as exc:  # one damaged session must not keep the others down
+            self.broken[rec.code] = f"{type(exc).__name__}: {str(exc)[:300]}"
+            return None
+
+    # ------------------------------------------------------------------ catalogue
+    @staticmethod
+    def scenario_choices() -> list[tuple[str, str]]:
+        return catalogue()
+
+    @staticmethod
+    def role_choices(scenario: str) -> list[RoleInfo]:
+        """The roles a session of ``scenario`` would have (no session made); ``open`` marks
+        the default open roles (every organisation's leader)."""
+        from diplomacy_sim.model.model import DiplomacyModel
+        from diplomacy_sim.room.roles import roles_of
+
+        if not isinstance(scenario, str):
+            raise RoomError(f"Choose a scenario: {', '.join(catalogue_names())}.")
+        roles = roles_of(DiplomacyModel(base_scenario(scenario)))
+        return [RoleInfo(r.id, r.label, r.org_id, r.org_name, r.kind, r.kind == "leader", None,
+                         True, r.button) for r in roles]
+
+    @staticmethod
+    def autopilot_choices() -> tuple[str, ...]:
+        return DOCTRINES
+
+    # ------------------------------------------------------------------ sessions
+    def create(self, scenario: str, seed: int | None = None, autopilot: str | None = None,
+               weeks_per_round: int = 13, rounds: int = 8, open_roles: Sequence[str] | None = None,
+               idle_policy: str = "autopilot", **more: Any) -> tuple[Room, str]:
+        """A new session; returns the room and the facilitator key (shown once, to the trainer).
+
+        ``scenario`` is a catalogue name (never a path). ``seed`` and ``autopilot`` default
+        to the scenario's own; ``open_roles`` to every organisation's leader. ``more`` may set
+        ``action_points``, ``costs``, ``balcony_cost``, ``message_cost`` (bounded).
+        """
+        if not isinstance(scenario, str):
+            raise RoomError(f"Choose a scenario: {', '.join(catalogue_names())}.")
+        base = base_scenario(scenario)
+        try:
+            settings = RoomSettings(
+                scenario=scenario, seed=base.seed if seed is None else seed,
+                autopilot=autopilot or base.doctrine, weeks_per_round=weeks_per_round,
+                rounds=rounds, open_roles=tuple(open_roles or ()), idle_policy=idle_policy, **more)
+        except ValidationError as exc:
+            raise RoomError("; ".join(_problems(exc))) from None
+        spec = scenario_spec(settings)
+        from diplomacy_sim.model.model import DiplomacyModel
+        from diplomacy_sim.room.actions import DEFAULT_MOVES
+        from diplomacy_sim.room.roles import roles_of
+
+        roles = roles_of(DiplomacyModel(spec))
+        ids = [r.id for r in roles]
+        unknown = [r for r in settings.open_roles if r not in ids]
+        if unknown:
+            raise RoomError(f"No role {unknown[0][:60]!r}; roles: {', '.join(ids)}.")
+        bad_cost = [k for k, v in settings.costs.items() if k not in DEFAULT_MOVES or not 0 <= v <= 30]
+        if bad_cost:
+            raise RoomError(f"costs: {bad_cost[0][:30]!r} must be a move ({', '.join(DEFAULT_MOVES)}) "
+                            "with a cost from 0 to 30 points.")
+        if not settings.open_roles:
+            settings = settings.model_copy(update={
+                "open_roles": tuple(r.id for r in roles if r.kind == "leader")})
+        key = codes.new_key()
+        with self._lock:
+            code = self._fresh_code()
+            self.store.create_session(code, settings.model_dump(mode="json"), codes.hash_secret(key))
+            rec = self.store.session(code)
+            assert rec is not None
+            room = self._adopt(Room(rec, self.store))
+            self._rooms[code] = room
+            self._known.add(code)
+        return room, key
+
+    def _fresh_code(self) -> str:
+        while True:  # codes are never reused, so an old code never reaches a new session
+            code = codes.new_code()
+            if code not in self._known:
+                return code
+
+    def get(self, code: str) -> Room | None:
+        """The session with this code (ended ones too: debrief, export), or None."""
+        c = codes.normalise(code) if isinstance(code, str) else ""
+        with self._lock:
+            room = self._rooms.get(c)
+            if room is None and c in self._known:
+                rec = self.store.session(c)
+                room = self._try_rebuild(rec) if rec is not None else None
+                if room is not None:
+                    self._rooms[c] = room
+            return room
+
+    def join_lookup(self, code: str, client_id: str) -> Room:
+        """The live session a participant's code names; wrong codes from one client are
+        slowed down (:class:`Throttled`); an ended session's code no longer works."""
+        client = str(client_id)[:200]
+        wait = self._throttle.wait_left(client)
+        if wait > 0:
+            raise Throttled(wait)
+        c = codes.normalise(code) if isinstance(code, str) else ""
+        room = self.get(c) if codes.wellformed(c) else None
+        if room is None or room.status == "ended":
+            delay = self._throttle.failed(client)
+            if delay > 0:
+                raise Throttled(delay)
+            raise RoomError("No session with that code: check it with your trainer.")
+        self._throttle.succeeded(client)
+        return room
+
+    def live(self) -> list[Room]:
+        with self._lock:
+            return [r for r in self._rooms.values() if r.status != "ended"]
+
+    def branch(self, code: str, key: str, round_k: int) -> tuple[Room, str]:
+        """A new session that keeps everything of ``code`` before round ``round_k`` (its
+        participants keep their tokens and roles); it waits to open round ``round_k``."""
+        parent = self.get(code)
+        if parent is None:
+            raise RoomError("No session with that code.")
+        if not parent.check_key(key):
+            raise PermissionDenied("Only the trainer can replay a session from a round.")
+        if not isinstance(round_k, int) or not 1 <= round_k <= min(parent.round, MAX_ROUNDS):
+            raise RoomError(f"Replay from a round that has been played: 1 to {parent.round}.")
+        entries = self.store.entries(parent.code)
+        keep: list[Entry] = []
+        for e in entries:
+            if e.kind == "open_round" and e.payload["round"] >= round_k:
+                break
+            if e.kind == "end":
+                continue
+            keep.append(e)
+        rec = self.store.session(parent.code)
+        assert rec is not None
+        new_key = codes.new_key()
+        with self._lock:
+            new = self._fresh_code()
+            self.store.create_session(new, rec.settings, codes.hash_secret(new_key),
+                                      parent=parent.code, branch_round=round_k, entries=keep)
+            nrec = self.store.session(new)
+            assert nrec is not None
+            room = self._rebuild(nrec)
+            self._rooms[new] = room
+            self._known.add(new)
+        return room, new_key
+
+    def new_key(self, code: str) -> str:
+        """A new facilitator key for a session (for a trainer who lost theirs; the command
+        line calls this, since whoever holds the database file is trusted). The old key
+        stops working."""
+        room = self.get(code)
+        if room is None:
+            raise RoomError("No session with that code.")
+        key = codes.new_key()
+        self.store.set_key_hash(room.code, codes.hash_secret(key))
+        return key
+
+    def lineage(self, code: str) -> list[dict[str, Any]]:
+        """This session and the sessions it was branched from (nearest first), with their
+        outcome rows, for charting the branches together."""
+        out = []
+        room = self.get(code)
+        seen = set()
+        while room is not None and room.code not in seen:
+            seen.add(room.code)
+            with room.lock:
+                out.append({"code": room.code,
+                            "from_round": room.parent[1] if room.parent else None,
+                            "rows": [dict(r) for r in room.model.rows]})
+            room = self.get(room.parent[0]) if room.parent else None
+        return out
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def process_registry() -> RoomRegistry:
+    """The server's registry (created once per process, on first use)."""
+    return RoomRegistry.default()

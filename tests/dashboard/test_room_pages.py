@@ -1,0 +1,113 @@
+"""The training room's pages without a browser: what reaches the page is text, codes from a
+URL are checked before any lookup, and a change in one room wakes only that room's pages."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from diplomacy_sim.dashboard import room_html, room_pages
+from diplomacy_sim.dashboard.room_push import safe_origin, watch_room
+
+HOSTILE = '<img src=x onerror="alert(1)"><script>x()</script>'
+
+
+def test_names_messages_and_events_render_as_text() -> None:
+    msg = room_html.messages_html([{"from_label": HOSTILE, "to_label": "Ben", "text": HOSTILE,
+                                    "round": 1}])
+    heard = room_html.heard_html([{"step": 3, "text": HOSTILE, "cause": HOSTILE}], 0)
+    org = room_html.organisation_html({"name": HOSTILE, "agenda": {HOSTILE: 0.5},
+                                       "target": HOSTILE, "initiatives": [{"name": HOSTILE}]})
+    screen = room_html.screen_html({"round_text": HOSTILE, "week": 0, "narrative": [HOSTILE],
+                                    "shocks": [(2, HOSTILE)], "code": "ABCDEF"}, HOSTILE)
+    logs = room_pages._logs_html({"r": {"role": HOSTILE, "name": HOSTILE, "rounds": [
+        {"round": 1, "by": "participant", "name": HOSTILE, "moves": [{"text": HOSTILE}]}]}})
+    for html in (msg, heard, org, screen, logs):
+        assert "<img" not in html and "<script" not in html
+        assert "&lt;img src=x" in html
+
+
+def test_a_code_from_a_url_is_checked_against_the_alphabet_and_length() -> None:
+    from diplomacy_sim.room import codes
+
+    good = "".join(codes.ALPHABET[i] for i in range(codes.CODE_LENGTH))
+    assert room_pages.clean_code(good.lower()) == good
+    for bad in ("../../etc/passwd", "ABC", good + "A", "O0I1O0", "", None, "A" * 5000):
+        assert room_pages.clean_code(bad) is None
+
+
+def test_a_stored_token_is_used_only_when_it_looks_like_one() -> None:
+    from diplomacy_sim.room import codes
+
+    code = codes.ALPHABET[: codes.CODE_LENGTH]
+    token = codes.new_token()
+    assert room_pages.parse_stored(f"{code}:{token}") == (code, token)
+    for bad in (None, "", token, f"{code}:", f"{code}:<script>", f"../x:{token}",
+                f"{code}:{'a' * 300}"):
+        assert room_pages.parse_stored(bad) is None
+
+
+def test_the_join_address_is_a_plain_origin_and_its_qr_code_is_an_image() -> None:
+    assert safe_origin("http://192.168.1.20:8765") == "http://192.168.1.20:8765"
+    for bad in ("javascript:alert(1)", 'http://x"><script>', "http://a/b?c", None, 12):
+        assert safe_origin(bad) is None
+    img = room_html.qr_img_html("http://192.168.1.20:8765/join?code=ABCDEF")
+    assert img.startswith('<img class="join-qr"') and "data:image/svg+xml;base64," in img
+    assert "join?code" not in img  # the address is in the picture, not in the markup
+
+
+class FakeRoom:
+    """Only what a page's watcher uses: a version and subscribe (the real one is tested in
+    tests/room)."""
+
+    def __init__(self) -> None:
+        self.version = 0
+        self._subs: list[Callable[[int], None]] = []
+
+    def subscribe(self, cb: Callable[[int], None]) -> Callable[[], None]:
+        self._subs.append(cb)
+        return lambda: self._subs.remove(cb)
+
+    def change(self) -> None:
+        self.version += 1
+        for cb in list(self._subs):
+            cb(self.version)
+
+
+def _watch(room: FakeRoom) -> tuple[list[int], threading.Event, threading.Thread]:
+    seen: list[int] = []
+    cancel = threading.Event()
+    t = threading.Thread(target=watch_room, args=(room, seen.append, cancel), daemon=True)
+    t.start()
+    return seen, cancel, t
+
+
+def _until(cond: Callable[[], bool], timeout: float = 2.0) -> None:
+    end = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.005)
+
+
+@pytest.mark.timeout(20)
+def test_a_change_wakes_every_page_of_its_room_and_no_other() -> None:
+    one, two = FakeRoom(), FakeRoom()
+    pages_one = [_watch(one) for _ in range(3)]
+    page_two = _watch(two)
+    _until(lambda: all(p[0] == [0] for p in [*pages_one, page_two]))
+    t0 = time.monotonic()
+    one.change()
+    _until(lambda: all(p[0] == [0, 1] for p in pages_one))
+    assert time.monotonic() - t0 < 1.0  # woken, not polled
+    assert page_two[0] == [0]
+    for _, cancel, _ in [*pages_one, page_two]:
+        cancel.set()
+    one.change()
+    two.change()
+    for _, _, t in [*pages_one, page_two]:
+        t.join(timeout=5)
+        assert not t.is_alive()
+    assert one._subs == [] and two._subs == []  # a closed page unsubscribes
