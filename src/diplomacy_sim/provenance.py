@@ -2,7 +2,7 @@
 
 A sweep's manifest records the git revision, the package versions and a **model
 fingerprint**: a hash of the code that decides what a run produces (every module of the
-package except the dashboard, the analysis, the command line and the bookkeeping of
+package except the dashboard, the training room, the analysis, the command line and the bookkeeping of
 results folders: :data:`NOT_MODEL`), taken over each module's
 syntax tree without docstrings or comments, so editing prose does not change it but
 editing a rule, a default or a seeding step does. Unlike the git revision, the fingerprint
@@ -32,10 +32,12 @@ from pathlib import Path
 from typing import Any
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
-NOT_MODEL = ("dashboard/", "analysis/", "cli.py", "__main__.py", "provenance.py",
+NOT_MODEL = ("dashboard/", "analysis/", "room/", "cli.py", "__main__.py", "provenance.py",
              "batch/store.py")
 """Parts of the package that keep, read or show results but never change them (a path, or
-a folder ending in ``/``, relative to the package)."""
+a folder ending in ``/``, relative to the package). ``room/`` drives a model through the
+moves of ``model/moves.py`` (which are fingerprinted) but is never on a batch run's path;
+a training session checks its own replays with per-round digests."""
 NUMERIC_PACKAGES = ("python", "numpy", "scipy", "mesa")
 """Versions that can change a run's numbers (random streams, linear algebra, scheduling)."""
 SHORT = 12
