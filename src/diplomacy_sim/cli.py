@@ -13,7 +13,9 @@ from typing import Any
 
 import click
 
+from diplomacy_sim.batch.design import MAX_RUNS_UNCONFIRMED
 from diplomacy_sim.scenario.loader import ScenarioError
+from diplomacy_sim.scenario.schema import MAX_PEOPLE, MAX_SEED
 
 EXIT_BAD_INPUT = 2
 
@@ -26,6 +28,10 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ScenarioError as exc:
             click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except OSError as exc:  # the file system refused what was asked: say so, no traceback
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.echo(f"error: {exc.strerror or exc}{where}.", err=True)
             sys.exit(EXIT_BAD_INPUT)
 
 
@@ -67,14 +73,14 @@ def validate(files: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("scenario")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None, help="Master seed.")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None, help="Master seed.")
 @click.option("--steps", type=click.IntRange(1, 5200), default=None, help="Weeks to run.")
 @click.option(
     "--doctrine",
     type=click.Choice(["command", "stewardship", "diplomacy", "fatalism"]),
     default=None,
 )
-@click.option("--people", type=click.IntRange(1, 10_000_000), default=None,
+@click.option("--people", type=click.IntRange(1, MAX_PEOPLE), default=None,
               help="Scale to N people, keeping proportions.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
               help="Override any scenario field, e.g. parameters.trust.loss_ratio=3.")
@@ -92,6 +98,10 @@ def run(
     from diplomacy_sim import api
     from diplomacy_sim.scenario.loader import load_scenario, parse_override
 
+    if out:
+        problem = api.check_result_folder(out)  # before the run, not after it
+        if problem:
+            raise ScenarioError("--out", [problem + "."])
     overrides = dict(parse_override(s) for s in sets)
     if doctrine:
         overrides["doctrine"] = doctrine
@@ -149,10 +159,13 @@ def dashboard(host: str, port: int) -> None:
 @click.option("--accept-code-change", is_flag=True,
               help="Resume a folder even though the model code changed since it was started "
                    "(refused by default: the runs of two model versions would be mixed).")
+@click.option("--allow-large", is_flag=True,
+              help=f"Start a design of more than {MAX_RUNS_UNCONFIRMED:,} runs (refused "
+                   "without it).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
           chunk_seconds: float, retry_failed: bool, accept_code_change: bool,
-          quiet: bool) -> None:
+          allow_large: bool, quiet: bool) -> None:
     """Run (or resume) the EXPERIMENT file's runs into --out, in parallel."""
     from diplomacy_sim.batch.runner import sweep as run_sweep
 
@@ -162,7 +175,8 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
     try:
         done = run_sweep(experiment, out, workers=workers, scheduler=scheduler,
                          progress=not quiet, chunk_seconds=chunk_seconds,
-                         retry_failed=retry_failed, accept_code_change=accept_code_change)
+                         retry_failed=retry_failed, accept_code_change=accept_code_change,
+                         allow_large=allow_large, announce=lambda m: click.echo(m, err=True))
     except KeyboardInterrupt:
         click.echo(f"interrupted: finished runs are kept in {out}/; run the same command "
                    "again to resume.", err=True)

@@ -34,12 +34,15 @@ from diplomacy_sim.scenario.loader import (
     scenario_from_dict,
 )
 from diplomacy_sim.scenario.schema import (
+    MAX_PEOPLE,
+    MAX_SEED,
     Doctrine,
     Identifier,
     Scenario,
     Shock,
     tunable_parameters,
 )
+from diplomacy_sim.untrusted import short
 
 EXPERIMENT_DIR = Path(__file__).resolve().parents[3] / "experiments"
 
@@ -108,7 +111,7 @@ class Experiment(_Strict):
         None, min_length=1,
         description="Several base scenarios (instead of `base`): a factor of the design",
     )
-    master_seed: int = Field(ge=0, le=2**63 - 1, description="Every run's seed derives from it")
+    master_seed: int = Field(ge=0, le=MAX_SEED, description="Every run's seed derives from it")
     seeds: Literal["independent", "common"] = Field(
         "independent",
         description="independent: a fresh seed per run; common: replication r has the same "
@@ -116,7 +119,7 @@ class Experiment(_Strict):
     )
     replications: int = Field(1, ge=1, le=100_000)
     steps: int | None = Field(None, ge=1, le=5200, description="Weeks per run (default: base's)")
-    people: int | None = Field(None, ge=1, le=10_000_000, description="Scale the base scenario")
+    people: int | None = Field(None, ge=1, le=MAX_PEOPLE, description="Scale the base scenario")
     outputs: Literal["summary", "timeseries"] = Field(
         "summary", description="summary: one row per run; timeseries: also every step"
     )
@@ -288,7 +291,7 @@ def _base_problems(
             except ScenarioError as exc:
                 msg = exc.problems[0].split(": ", 1)[-1]
                 problems.append(
-                    f"field `factors.{path}[{i}]`{on}: {v!r} is not valid here: {msg}")
+                    f"field `factors.{path}[{i}]`{on}: {short(v)} is not valid here: {msg}")
 
     if spec.sampler is not None:
         for path in spec.sampler.ranges:

@@ -31,9 +31,10 @@ from diplomacy_sim.scenario import schema
 from diplomacy_sim.scenario.loader import (
     ScenarioError,
     list_scenarios,
-    load_scenario,
+    load_shipped,
     resolved_dict,
 )
+from diplomacy_sim.untrusted import parse_int
 
 DEFAULT_SCENARIO = "integrated_discharge"
 CHART_OUTCOMES: tuple[str, ...] = (
@@ -49,8 +50,9 @@ SHOCK_CLASSES: dict[str, type[schema._ShockBase]] = {
     "national_mandate": schema.NationalMandate,
 }
 """The trainer's shock panel offers these (elections are scheduled, not injected)."""
-MAX_SEED = 2**63 - 1
-PEOPLE_RANGE = (5, 5000)
+MAX_SEED = schema.MAX_SEED
+PEOPLE_RANGE = (5, min(5000, schema.MAX_PEOPLE))
+"""The dashboard's own bound on --people (a page steps in real time), within the schema's."""
 
 
 # --------------------------------------------------------------------------- controls
@@ -98,23 +100,17 @@ def parse_number(text: str, info: schema.ParamInfo) -> tuple[float | int | None,
 
 
 def parse_seed(text: str) -> tuple[int | None, str | None]:
-    raw = str(text).strip()
-    if not raw.isdigit():
-        return None, f"“{raw}” is not a seed: enter a whole number from 0 to {MAX_SEED}."
-    value = int(raw)
-    if value > MAX_SEED:
-        return None, f"The seed must be at most {MAX_SEED}."
-    return value, None
+    """A seed typed into the page or given in the URL (the one integer parser)."""
+    return parse_int(text, 0, MAX_SEED, "a seed")
 
 
 def parse_people(text: str) -> tuple[int | None, str | None]:
-    raw = str(text).strip()
-    if raw == "":
+    """A number of people typed into the page or given in the URL; empty: the scenario's own."""
+    if str(text).strip() == "":
         return None, None  # the scenario's own size
     lo, hi = PEOPLE_RANGE
-    if not raw.isdigit() or not lo <= int(raw) <= hi:
-        return None, f"Enter a whole number of people from {lo} to {hi}, or leave it empty."
-    return int(raw), None
+    value, err = parse_int(text, lo, hi, "a number of people")
+    return value, (err[:-1] + ", or leave it empty." if err else None)
 
 
 @dataclass(frozen=True)
@@ -176,7 +172,7 @@ def scenario_catalogue() -> tuple[tuple[str, str, str], ...]:
     """Shipped scenarios: (name, title, plain-words description)."""
     out = []
     for name, title, _first in list_scenarios():
-        out.append((name, title, " ".join(load_scenario(name).description.split())))
+        out.append((name, title, " ".join(load_shipped(name).description.split())))
     return tuple(out)
 
 
@@ -223,12 +219,13 @@ def build_spec(setup: Setup) -> schema.Scenario:
         overrides["doctrine"] = setup.doctrine
     if setup.seed is not None:
         overrides["seed"] = setup.seed
-    return load_scenario(setup.scenario, overrides=overrides or None, people=setup.people)
+    # the scenario is a catalogue name, never a path: the page's value names no file
+    return load_shipped(setup.scenario, overrides=overrides or None, people=setup.people)
 
 
 def scenario_values(name: str) -> dict[str, float | int]:
     """The value each tunable parameter has in a scenario (its file, else the schema)."""
-    data = load_scenario(name).model_dump(mode="python")
+    data = load_shipped(name).model_dump(mode="python")
     out = {}
     for info in parameter_controls():
         node: Any = data

@@ -30,6 +30,10 @@ SHOCK_KINDS: tuple[str, ...] = (
     "election",
 )
 SERVICES: tuple[str, ...] = ("admissions", "discharge", "none")
+MAX_PEOPLE = 100_000
+"""Most people in a scenario, in all (and so in any one role of an organisation): the one
+bound the schema, ``--people``, experiment files and the dashboard all read."""
+MAX_SEED = 2**63 - 1
 
 Doctrine = Literal["command", "stewardship", "diplomacy", "fatalism"]
 Role = Literal["executive", "manager", "frontline", "councillor", "enabler"]
@@ -318,7 +322,7 @@ class OrganisationSpec(_Strict):
     grant_share: float = param(
         0.0, 0.0, 1.0, "share of budget", "Share of the budget that is a grant from funded_by"
     )
-    people: dict[Role, Annotated[int, Field(ge=0, le=100000)]] = Field(min_length=1)
+    people: dict[Role, Annotated[int, Field(ge=0, le=MAX_PEOPLE)]] = Field(min_length=1)
 
 
 class InitiativeSpec(_Strict):
@@ -405,7 +409,7 @@ class Scenario(_Strict):
     description: str = Field(min_length=1, description="Plain words for learners")
     source: str = Field(min_length=1, description="Where the situation comes from")
     steps: int = param(156, 1, 5200, "weeks", "Horizon of the run")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="Master seed of the run")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="Master seed of the run")
     doctrine: Doctrine = "diplomacy"
     workstreams: Literal["parallel", "sequential"] = "parallel"
     issues: list[IssueSpec] = Field(min_length=1)
