@@ -68,6 +68,11 @@ def short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def cut(text: str, limit: int = 80) -> str:
+    """``text`` cut to at most ``limit`` characters (an ellipsis marks the cut)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 # --------------------------------------------------------------------------- files
 def read_bounded_file(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``; never blocks on a FIFO.
@@ -141,7 +146,7 @@ class BoundedLoader(yaml.SafeLoader):
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
                         None, None,
-                        f"duplicate key `{short(key_node.value, 60)}` (first at line "
+                        f"duplicate key `{cut(str(key_node.value), 60)}` (first at line "
                         f"{seen[key].start_mark.line + 1}, again at line "
                         f"{key_node.start_mark.line + 1}); allowed: each key once per mapping",
                         key_node.start_mark)
@@ -218,7 +223,7 @@ def yaml_problem(exc: yaml.YAMLError) -> tuple[str, str]:
     mark = getattr(exc, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return where, short(problem, 300).strip("'\"")
+    return where, cut(str(problem), 300)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -236,7 +241,7 @@ def parse_int(text: Any, lo: int, hi: int, what: str) -> tuple[int | None, str |
     if len(raw) > MAX_INT_TEXT:
         return None, f"That is {len(raw):,} characters long, too long for {what}; {allowed}."
     if not _ASCII_INT.fullmatch(raw):
-        return None, f"“{short(raw, 40).strip(chr(39))}” is not a whole number; {allowed}."
+        return None, f"“{cut(raw, 40)}” is not a whole number; {allowed}."
     value = int(raw)
     if not lo <= value <= hi:
         return None, f"{value} is out of range; {allowed}."
@@ -244,6 +249,14 @@ def parse_int(text: Any, lo: int, hi: int, what: str) -> tuple[int | None, str |
 
 
 __all__ = [
-    "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "InputRefused", "load_yaml", "parse_int",
-    "read_bounded_file", "short", "yaml_problem",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "InputRefused",
+    "cut",
+    "load_yaml",
+    "parse_int",
+    "read_bounded_file",
+    "short",
+    "yaml_problem",
 ]

@@ -314,10 +314,11 @@ def _read_yaml(path: Path) -> Any:
         data = load_yaml(text)
     except yaml.YAMLError as exc:
         where, problem = yaml_problem(exc)
+        hint = "" if isinstance(exc, yaml.constructor.ConstructorError) else (
+            " Check the indentation there, and put quotes around text that contains `:`, "
+            "`,`, `[` or `{`.")
         raise ScenarioError(str(path), [
-            f"the file is not valid YAML{where}: {problem}. Check the indentation there, and "
-            "put quotes around text that contains `:`, `,`, `[` or `{`."
-        ]) from None
+            f"the file is not valid YAML{where}: {problem}.{hint}"]) from None
     if data is None:
         raise ScenarioError(str(path), [
             "the file is empty; allowed: a YAML mapping with name, title, description, source, "
@@ -418,7 +419,8 @@ def parse_override(text: str) -> tuple[str, Any]:
     try:
         value = load_yaml(raw)
     except yaml.YAMLError as exc:
-        if len(raw) > 200 or raw.lstrip()[:1] in ("[", "{"):  # structured, but malformed
+        bound = isinstance(exc, yaml.constructor.ConstructorError)  # a cap, duplicate key
+        if bound or len(raw) > 200 or raw.lstrip()[:1] in ("[", "{"):  # or malformed data
             where, problem = yaml_problem(exc)
             raise ScenarioError("--set", [
                 f"--set `{short(path.strip(), 60)}`: the value is not valid YAML{where}: "
