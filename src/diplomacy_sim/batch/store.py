@@ -190,9 +190,11 @@ class ResultStore:
     def _complete_layout(self) -> None:
         """Everything but the parts, written if missing (each file atomically): idempotent,
         so a sweep killed at any instant after its manifest resumes."""
-        for p in self.out.iterdir():
-            if _is_temp(p):
-                p.unlink(missing_ok=True)
+        for sub in (self.out, *(self.out / d for d in ("summaries", "timeseries",
+                                                        "superseded"))):
+            for p in sub.iterdir() if sub.is_dir() else ():
+                if _is_temp(p):  # a killed writer's leftover: never a result
+                    p.unlink(missing_ok=True)
         (self.out / "summaries").mkdir(exist_ok=True)
         if self.keep_timeseries:
             (self.out / "timeseries").mkdir(exist_ok=True)
