@@ -120,7 +120,7 @@ def replace_folder(out: Path, files: Iterable[tuple[str, Callable[[Path], None]]
     ``out`` may be missing, empty, or an earlier result (only names from ``allowed``);
     anything else is refused with ``FileExistsError`` before anything is written.
     """
-    out = Path(out)
+    out = Path(out).absolute()  # a writer never reads a relative "http:/x" as a URI
     parent = out.parent
     parent.mkdir(parents=True, exist_ok=True)
     refuse_foreign(out, allowed)

@@ -7,6 +7,7 @@ the file and the field, and exits with code 2: never a traceback.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,48 @@ import click
 from diplomacy_sim.batch.design import MAX_RUNS_UNCONFIRMED
 from diplomacy_sim.scenario.loader import ScenarioError
 from diplomacy_sim.scenario.schema import MAX_PEOPLE, MAX_SEED
+from diplomacy_sim.untrusted import cut, cut_tokens
 
 EXIT_BAD_INPUT = 2
+MAX_PATH_CHARS = 4096
+_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]{0,252}|[0-9A-Fa-f:]{2,39}")
+_SCHEDULER = re.compile(r"(tcp|tls)://([A-Za-z0-9][A-Za-z0-9.\-]{0,252}|\[[0-9A-Fa-f:]{2,39}\])"
+                        r":[0-9]{1,5}")
+
+
+class UserPath(click.ParamType):
+    """A file path (or a shipped name) from the command line: checked before any use.
+
+    Refuses a NUL byte and over-long text (the system would raise, not answer); whether the
+    file exists and what it holds is checked by the bounded reader when it is read.
+    """
+
+    name = "path"
+
+    def __init__(self, must_be_folder: bool = False) -> None:
+        self.must_be_folder = must_be_folder
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> str:
+        text = str(value)
+        if "\x00" in text:
+            self.fail("contains a NUL byte; allowed: a file system path.", param, ctx)
+        if len(text) > MAX_PATH_CHARS:
+            self.fail(f"is {len(text):,} characters long; allowed: a path of at most "
+                      f"{MAX_PATH_CHARS:,} characters.", param, ctx)
+        if not text.strip():
+            self.fail("is empty; allowed: a file system path.", param, ctx)
+        if self.must_be_folder:
+            p = Path(text)
+            try:
+                ok = p.is_dir()
+            except OSError as exc:
+                self.fail(f"cannot be looked up: {exc.strerror}.", param, ctx)
+            if not ok:
+                self.fail(f"`{cut(text, 100)}` is not a folder; allowed: an existing "
+                          "folder.", param, ctx)
+        return text
+
 
 
 class _Group(click.Group):
@@ -26,11 +67,14 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # click's own messages echo values: cut them short
+            exc.message = cut_tokens(exc.message)
+            raise
         except ScenarioError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except OSError as exc:  # the file system refused what was asked: say so, no traceback
-            where = f" ({exc.filename})" if exc.filename else ""
+            where = f" ({cut(str(exc.filename), 200)})" if exc.filename else ""
             click.echo(f"error: {exc.strerror or exc}{where}.", err=True)
             sys.exit(EXIT_BAD_INPUT)
 
@@ -53,7 +97,7 @@ def list_cmd() -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True)
+@click.argument("files", nargs=-1, required=True, type=UserPath())
 def validate(files: tuple[str, ...]) -> None:
     """Validate scenario files; report every problem in each."""
     from diplomacy_sim.scenario.loader import load_scenario
@@ -72,7 +116,7 @@ def validate(files: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("scenario")
+@click.argument("scenario", type=UserPath())
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None, help="Master seed.")
 @click.option("--steps", type=click.IntRange(1, 5200), default=None, help="Weeks to run.")
 @click.option(
@@ -84,7 +128,7 @@ def validate(files: tuple[str, ...]) -> None:
               help="Scale to N people, keeping proportions.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
               help="Override any scenario field, e.g. parameters.trust.loss_ratio=3.")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
+@click.option("--out", type=UserPath(), default=None,
               help="Folder to write the run to.")
 @click.option("--engine", type=click.Choice(["vectorised", "reference"]), default="vectorised")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -139,13 +183,18 @@ def dashboard(host: str, port: int) -> None:
     """Serve the browser dashboard (Solara) and print its address."""
     from diplomacy_sim.dashboard.server import serve
 
+    if not _HOST.fullmatch(host):
+        raise ScenarioError("--host", [
+            f"`{cut(host, 60)}` is not an address to listen on; allowed: an IP address "
+            "(127.0.0.1, 0.0.0.0, ::1) or a host name of letters, digits, dots and dashes."])
+
     serve(host, port)
 
 
 
 @main.command()
-@click.argument("experiment")
-@click.option("--out", required=True, type=click.Path(file_okay=False),
+@click.argument("experiment", type=UserPath())
+@click.option("--out", required=True, type=UserPath(),
               help="Results folder; re-running the same command on it resumes.")
 @click.option("--workers", type=click.IntRange(0, 4096), default=None,
               help="Local worker processes (default: all cores; 0: serial, in this process).")
@@ -169,6 +218,10 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
     """Run (or resume) the EXPERIMENT file's runs into --out, in parallel."""
     from diplomacy_sim.batch.runner import sweep as run_sweep
 
+    if scheduler is not None and not _SCHEDULER.fullmatch(scheduler):
+        raise ScenarioError("--scheduler", [
+            f"`{cut(scheduler, 60)}` is not a Dask scheduler address; allowed: "
+            "tcp://HOST:PORT (or tls://HOST:PORT), e.g. tcp://10.0.0.5:8786."])
     if workers is not None and scheduler is not None:
         raise ScenarioError("--workers", ["give --workers or --scheduler, not both "
                                           "(a Dask cluster has its own workers)."])
@@ -189,8 +242,8 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
 
 
 @main.command()
-@click.argument("results", type=click.Path(exists=True, file_okay=False))
-@click.option("--out", default=None, type=click.Path(file_okay=False),
+@click.argument("results", type=UserPath(must_be_folder=True))
+@click.option("--out", default=None, type=UserPath(),
               help="Report folder (default: RESULTS/report).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
               show_default=True)

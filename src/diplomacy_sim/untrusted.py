@@ -73,6 +73,15 @@ def cut(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+_LONG_TOKEN = re.compile(r"\S{100,}")
+
+
+def cut_tokens(text: str, limit: int = 60) -> str:
+    """``text`` with every run of over 100 non-space characters cut to ``limit``: the last
+    guard at every message boundary (a message keeps its words, never a pasted blob)."""
+    return _LONG_TOKEN.sub(lambda m: cut(m.group(0), limit), text)
+
+
 # --------------------------------------------------------------------------- files
 def read_bounded_file(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``; never blocks on a FIFO.
@@ -254,6 +263,7 @@ __all__ = [
     "MAX_NODES",
     "InputRefused",
     "cut",
+    "cut_tokens",
     "load_yaml",
     "parse_int",
     "read_bounded_file",

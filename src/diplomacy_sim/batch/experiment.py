@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from diplomacy_sim.scenario.loader import (
     ScenarioError,
+    _exists,
     _read_yaml,
     apply_overrides,
     explain_validation_error,
@@ -188,7 +189,7 @@ def regime_shocks(shocks: Any, base: str) -> list[Any]:
 
 def _resolve_base(base: str, exp_path: Path) -> Path:
     rel = exp_path.parent / base
-    if rel.exists() and rel.is_file():
+    if _exists(rel) and rel.is_file():
         return rel
     return resolve_path(base)
 
@@ -362,10 +363,10 @@ _TUNABLE_TYPES: dict[str, type] = {p.path: p.type for p in tunable_parameters()}
 def experiment_path(name_or_path: str | Path) -> Path:
     """An experiment file path, or the name of a shipped experiment."""
     p = Path(name_or_path)
-    if p.exists() or p.suffix in (".yaml", ".yml"):
+    if _exists(p) or p.suffix in (".yaml", ".yml"):
         return p
-    shipped = EXPERIMENT_DIR / f"{name_or_path}.yaml"
-    return shipped if shipped.exists() else p
+    shipped = {q.stem: q for q in EXPERIMENT_DIR.glob("*.yaml")}.get(str(name_or_path))
+    return shipped if shipped is not None else p
 
 
 def load_experiment(name_or_path: str | Path) -> LoadedExperiment:

@@ -110,7 +110,7 @@ class ResultStore:
     """Appends finished chunks to ``DIR`` and knows which runs are already done."""
 
     def __init__(self, out: str | Path, exp: LoadedExperiment, design: Design) -> None:
-        self.out = Path(out)
+        self.out = Path(out).absolute()  # never read as a URI ("http:/..") by pyarrow
         self.exp = exp
         self.design = design
         self.base_column = True

@@ -25,6 +25,8 @@ from diplomacy_sim.scenario.schema import (
 )
 from diplomacy_sim.untrusted import (
     InputRefused,
+    cut,
+    cut_tokens,
     load_yaml,
     read_bounded_file,
     short,
@@ -39,8 +41,9 @@ class ScenarioError(ValueError):
 
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
-        self.problems = problems
-        lines = [f"{source}: {len(problems)} problem(s) found."] + [f"  - {p}" for p in problems]
+        # every message passes here: no problem echoes an unbounded value
+        self.problems = problems = [cut_tokens(p) for p in problems]
+        lines = [f"{cut(source, 200)}: {len(problems)} problem(s) found."] + [f"  - {p}" for p in problems]
         super().__init__("\n".join(lines))
 
 
@@ -303,8 +306,9 @@ def _read_yaml(path: Path) -> Any:
         ]) from None
     except InputRefused as exc:
         raise ScenarioError(str(path), [f"the file {exc}."]) from None
-    except OSError as exc:
-        raise ScenarioError(str(path), [f"cannot be read: {exc.strerror or exc}."]) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ScenarioError(str(path), [f"cannot be read: {cut(why, 200)}."]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -349,10 +353,18 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> S
 def resolve_path(name_or_path: str | Path) -> Path:
     """A scenario file path, or the name of a shipped scenario."""
     p = Path(name_or_path)
-    if p.exists() or p.suffix in (".yaml", ".yml"):
+    if _exists(p) or p.suffix in (".yaml", ".yml"):
         return p
-    shipped = SCENARIO_DIR / f"{name_or_path}.yaml"
-    return shipped if shipped.exists() else p
+    shipped = shipped_scenarios().get(str(name_or_path))  # a name of the catalogue
+    return shipped if shipped is not None else p
+
+
+def _exists(p: Path) -> bool:
+    """Whether a user's path exists; a path the system cannot even look up does not."""
+    try:
+        return p.exists()
+    except (OSError, ValueError):  # too long, a NUL byte, ...
+        return False
 
 
 def load_scenario(
