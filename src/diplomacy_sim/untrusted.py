@@ -246,14 +246,14 @@ def parse_int(text: Any, lo: int, hi: int, what: str) -> tuple[int | None, str |
     length-checked before conversion, and the value must lie in ``[lo, hi]``.
     """
     raw = str(text).strip()
-    allowed = f"enter {what}: a whole number from {lo} to {hi}"
+    allowed = f"enter a whole number from {lo} to {hi}"
     if len(raw) > MAX_INT_TEXT:
-        return None, f"That is {len(raw):,} characters long, too long for {what}; {allowed}."
+        return None, f"That is {len(raw):,} characters long, too long for {what}: {allowed}."
     if not _ASCII_INT.fullmatch(raw):
-        return None, f"“{cut(raw, 40)}” is not a whole number; {allowed}."
+        return None, f"“{cut(raw, 40)}” is not {what}: {allowed}."
     value = int(raw)
     if not lo <= value <= hi:
-        return None, f"{value} is out of range; {allowed}."
+        return None, f"{value} is out of range for {what}: {allowed}."
     return value, None
 
 

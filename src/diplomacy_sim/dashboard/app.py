@@ -25,6 +25,7 @@ from solara.alias import rv
 from diplomacy_sim.dashboard import charts
 from diplomacy_sim.dashboard.session import (
     SHOCK_CLASSES,
+    SHOCK_KINDS,
     Session,
     Setup,
     ShockField,
@@ -37,10 +38,13 @@ from diplomacy_sim.dashboard.session import (
     parse_seed,
     scenario_catalogue,
     scenario_values,
+    shock_default,
     shock_fields,
+    shock_targets,
 )
 from diplomacy_sim.scenario.loader import ScenarioError
 from diplomacy_sim.scenario.schema import DOCTRINES
+from diplomacy_sim.untrusted import parse_int
 
 SPEEDS = (1, 2, 4, 8)  # weeks per second when playing
 DEFAULT_SPEED = 2
@@ -405,6 +409,12 @@ def Narrative(live: LiveState) -> None:
 def PerspectivePanel(live: LiveState) -> None:
     session, epoch, balcony, person = live.session, live.epoch, live.balcony, live.person
     choices = solara.use_memo(session.people_choices, [epoch.value])
+
+    def choose_person(i: Any) -> None:
+        # from the page: one of this run's people, by the one integer parser
+        value, err = parse_int(i, 0, len(choices) - 1, "a person")
+        if err is None and value is not None:
+            person.set(value)
     solara.Markdown("**Perspective** (applies now)")
     if balcony.value:
         solara.Info("Balcony: you see everything — all outcomes, every organisation, every "
@@ -413,7 +423,7 @@ def PerspectivePanel(live: LiveState) -> None:
                       icon_name="mdi-account")
     else:
         rv.Select(label="See as", items=[{"text": t, "value": i} for i, t in choices],
-                  v_model=person.value, on_v_model=lambda i: person.set(int(i)), dense=True,
+                  v_model=person.value, on_v_model=choose_person, dense=True,
                   hide_details=True)
         solara.Text("You see only what this person could: their ties, their organisation, "
                     "noisy signals.", style={"font-size": "12px"})
@@ -492,19 +502,30 @@ def SetupPanel(pending: solara.Reactive[Setup]) -> None:
         if err is None:
             pending.value = _replace(pending.value, people=value)
 
-    def on_scenario(name: str) -> None:
+    scenario_error, set_scenario_error = solara.use_state(cast_none())
+
+    def on_scenario(name: Any) -> None:
+        # the value comes from the page: only a catalogue name is taken (checked here, on
+        # the server; it never names a file)
+        if not isinstance(name, str) or name not in {n for n, _, _ in catalogue}:
+            set_scenario_error("Not a scenario of the catalogue: choose one from the list.")
+            return
+        set_scenario_error(None)
         pending.value = Setup(scenario=name, doctrine=setup.doctrine, seed=setup.seed,
                               people=setup.people)
 
     solara.Markdown("**Set-up** (applies when you press Reset)")
     rv.Select(label="Scenario", items=[{"text": t, "value": n} for n, t, _ in catalogue],
               v_model=setup.scenario, on_v_model=on_scenario, dense=True, hide_details=True)
+    if scenario_error:
+        solara.Error(scenario_error, dense=True, classes=["scenario-error"])
     desc = next((d for n, _, d in catalogue if n == setup.scenario), "")
     solara.Text(desc, style={"font-size": "12px", "color": "#455a64"})
     rv.Select(label="Doctrine", items=[{"text": "The scenario's own", "value": ""}]
               + [{"text": d.capitalize(), "value": d} for d in DOCTRINES],
               v_model=setup.doctrine or "", dense=True, hide_details=True,
-              on_v_model=lambda d: pending.set(_replace(pending.value, doctrine=d or None)))
+              on_v_model=lambda d: pending.set(_replace(
+                  pending.value, doctrine=d if d in DOCTRINES else None)))
     solara.InputText(label="Seed (empty: the scenario's own)", value=seed_text,
                      on_value=on_seed, error=seed_error or False, message=seed_error,
                      dense=True, classes=["seed-field"])
@@ -538,31 +559,58 @@ def ShockPanel(live: LiveState) -> None:
     result, set_result = solara.use_state(cast_none())
     failed, set_failed = solara.use_state(False)
     m = session.model
-    orgs = [(oid, name) for oid, name, alive in zip(m.state.orgs.ids, m.state.orgs.names,
-                                                     m.state.orgs.alive, strict=True) if alive]
+    so = m.state.orgs
+    orgs = [(so.ids[i], so.names[i], so.kinds[i]) for i in range(so.m) if so.alive[i]]
     issues = list(zip(m.state.issue_ids, m.state.issue_labels, strict=True))
     fields = shock_fields(kind)
+
+    def clear_on_new_context() -> None:  # a message belongs to its kind, run and values
+        set_result(None)
+        set_errors({})
+
+    solara.use_effect(clear_on_new_context, [live.epoch.value, kind])
 
     def options(f: ShockField) -> list[dict[str, str]]:
         if f.source == "literal":
             return [{"text": humanise(o), "value": o} for o in f.options]
-        src = issues if f.source == "issues" else orgs
-        return [{"text": t, "value": v} for v, t in src]
+        if f.source == "issues":
+            return [{"text": t, "value": v} for v, t in issues]
+        return [{"text": t, "value": v} for v, t in shock_targets(kind, f, orgs, chosen())]
+
+    def chosen() -> dict[str, Any]:
+        """The values set so far (for the fields other fields depend on)."""
+        out = {f.name: values.get(f.name, shock_default(kind, f)) for f in fields
+               if f.name != "into"}
+        if out.get("organisations") is None:
+            src = shock_targets(kind, next(f for f in fields if f.name == "organisations"),
+                                orgs, {}) if any(f.name == "organisations" for f in fields) \
+                else []
+            out["organisations"] = [src[0][0]] if src else []
+        return out
 
     def current(f: ShockField) -> Any:
         if f.name in values:
-            return values[f.name]
-        if f.kind == "number":
-            return format_number(f.info.default, f.info.type)  # type: ignore[union-attr]
+            v = values[f.name]
+            if f.source == "organisations":  # keep only what the rules still allow
+                allowed = {o["value"] for o in options(f)}
+                v = [x for x in v if x in allowed] if isinstance(v, list) else (
+                    v if v in allowed else None)
+            return v
+        default = shock_default(kind, f)
+        if default is not None:
+            return default
         opts = options(f)
         if f.kind == "choices":
             return [opts[0]["value"]] if opts else []
         if f.kind == "optional_choice":
-            return None
+            mode = chosen().get("mode")
+            return opts[0]["value"] if mode == "merge" and opts else None
         return opts[0]["value"] if opts else None
 
     def set_value(name: str, v: Any) -> None:
         set_values({**values, name: v})
+        set_result(None)  # the message was about the values before this change
+        set_errors({k: e for k, e in errors.items() if k != name})
 
     def inject() -> None:
         shock: dict[str, Any] = {"kind": kind}
@@ -593,7 +641,8 @@ def ShockPanel(live: LiveState) -> None:
         version.value += 1
 
     solara.Markdown("**Trainer: inject a shock** (applies now)")
-    rv.Select(label="Shock", items=[{"text": humanise(k), "value": k} for k in SHOCK_CLASSES],
+    rv.Select(label="Shock", items=[{"text": SHOCK_KINDS[k].label, "value": k}
+                                    for k in SHOCK_CLASSES],
               v_model=kind, on_v_model=lambda k: (set_kind(k), set_values({}), set_errors({}),
                                                   set_result(None)),
               dense=True, hide_details=True)

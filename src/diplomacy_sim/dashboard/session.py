@@ -25,6 +25,7 @@ import numpy as np
 
 from diplomacy_sim.dashboard.charts import NetworkCache, PolylineCache
 from diplomacy_sim.domain.outcomes import UNIT_OUTCOMES
+from diplomacy_sim.domain.shocks import SHOCK_KINDS, can_merge
 from diplomacy_sim.model.model import DiplomacyModel
 from diplomacy_sim.rng import view_generator
 from diplomacy_sim.scenario import schema
@@ -43,13 +44,10 @@ CHART_OUTCOMES: tuple[str, ...] = (
 PERSON_SIGNALS: tuple[str, ...] = ("integration", "trust", "user_outcome")
 """What a person perceives of the whole place (see ``model.views.person_view``)."""
 SHOCK_CLASSES: dict[str, type[schema._ShockBase]] = {
-    "reorganisation": schema.Reorganisation,
-    "budget_cut": schema.BudgetCut,
-    "demand_surge": schema.DemandSurge,
-    "leadership_turnover": schema.LeadershipTurnover,
-    "national_mandate": schema.NationalMandate,
+    name: schema.SHOCK_CLASSES[name] for name, k in SHOCK_KINDS.items() if k.injectable
 }
-"""The trainer's shock panel offers these (elections are scheduled, not injected)."""
+"""The trainer's shock panel offers the injectable kinds of the registry (elections are
+scheduled, not injected)."""
 MAX_SEED = schema.MAX_SEED
 PEOPLE_RANGE = (5, min(5000, schema.MAX_PEOPLE))
 """The dashboard's own bound on --people (a page steps in real time), within the schema's."""
@@ -165,6 +163,33 @@ def shock_fields(kind: str) -> tuple[ShockField, ...]:
             src = "issues" if "issue" in name else "organisations"
             out.append(ShockField(name, humanise(name), "choice", source=src))
     return tuple(out)
+
+
+def shock_default(kind: str, f: ShockField) -> Any:
+    """The panel's starting value of a field: the registry's, else the schema's default."""
+    d = SHOCK_KINDS[kind].panel_defaults
+    if f.name in d:
+        return d[f.name]
+    if f.kind == "number" and f.info is not None:
+        return format_number(f.info.default, f.info.type)
+    return None
+
+
+def shock_targets(kind: str, f: ShockField, orgs: list[tuple[str, str, str]],
+                  values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(id, name) of the organisations a field may name, by the registry's rules.
+
+    ``orgs`` holds (id, name, kind) of the organisations still alive; ``values`` the other
+    fields as set so far (for ``into``: only organisations that can absorb those chosen).
+    """
+    reg = SHOCK_KINDS[kind]
+    out = [(i, n) for i, n, k in orgs if reg.applies_to(k)]
+    if f.name == "into":
+        kinds = {i: k for i, _, k in orgs}
+        chosen = [o for o in (values.get("organisations") or []) if o in kinds]
+        out = [(i, n) for i, n in out if i not in chosen
+               and all(can_merge(kinds[o], kinds[i]) for o in chosen)]
+    return out
 
 
 @cache

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from diplomacy_sim.domain.shocks import shock_target_problems
 from diplomacy_sim.scenario.schema import (
     MAX_PEOPLE,
     ROLES,
@@ -118,17 +119,10 @@ def describe_allowed(model: type[BaseModel], name: str) -> str:
 
 
 def _shock_tags() -> dict[str, type[BaseModel]]:
-    """Shock kinds to the schema class of each (the discriminated union's members)."""
+    """Shock kinds to the schema class of each (from the registry, via the schema)."""
     from diplomacy_sim.scenario import schema
 
-    return {
-        "reorganisation": schema.Reorganisation,
-        "budget_cut": schema.BudgetCut,
-        "demand_surge": schema.DemandSurge,
-        "leadership_turnover": schema.LeadershipTurnover,
-        "national_mandate": schema.NationalMandate,
-        "election": schema.Election,
-    }
+    return dict(schema.SHOCK_CLASSES)
 
 
 def _union_model(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -228,6 +222,7 @@ def cross_reference_problems(s: Scenario) -> list[str]:
     problems: list[str] = []
     issue_ids = [i.id for i in s.issues]
     org_ids = [o.id for o in s.organisations]
+    org_kinds = {o.id: o.kind for o in s.organisations}
 
     def ref(path: str, value: str | None, known: list[str], what: str) -> None:
         if value is None or value in known:
@@ -290,6 +285,8 @@ def cross_reference_problems(s: Scenario) -> list[str]:
         ref(f"{base}.issue", getattr(sh, "issue", None), issue_ids, "issue")
         if getattr(sh, "mode", None) == "merge" and getattr(sh, "into", None) is None:
             problems.append(f"field `{base}.into`: a merge needs `into`, the organisation kept.")
+        for where, problem in shock_target_problems(sh, org_kinds):
+            problems.append(f"field `{base}.{where}`: {problem}.")
     return problems
 
 
