@@ -96,6 +96,21 @@ def list_cmd() -> None:
         click.echo(f"{name:<{width}}  {title}: {first}")
 
 
+@main.command("shocks")
+def shocks_cmd() -> None:
+    """List the shock kinds a scenario may schedule, with their fields (from the registry)."""
+    from diplomacy_sim.domain.shocks import SHOCK_KINDS
+    from diplomacy_sim.scenario.schema import SHOCK_CLASSES
+
+    for name, kind in SHOCK_KINDS.items():
+        fields = [f for f in SHOCK_CLASSES[name].model_fields if f not in ("kind", "label")]
+        extra = "" if kind.injectable else " (scheduled only; not injected from the dashboard)"
+        click.echo(f"{name}: {kind.summary}{extra}")
+        click.echo(f"    fields: {', '.join(fields)}")
+        if kind.excluded_sectors:
+            click.echo(f"    not for: {', '.join(sorted(kind.excluded_sectors))} organisations")
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=UserPath())
 def validate(files: tuple[str, ...]) -> None:
