@@ -99,7 +99,7 @@ def test_a_national_mandate_offers_no_charity():
 
 
 def test_a_message_is_cleared_when_its_context_changes():
-    rc, session = render(Setup())
+    rc, _ = render(Setup())
     try:
         field = rc.find(v.TextField, label="Share of the budget cut").widget
         field.v_model = "2"
