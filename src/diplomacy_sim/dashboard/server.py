@@ -9,6 +9,7 @@ from pathlib import Path
 APP = "diplomacy_sim.dashboard.app"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+KERNEL_CULL_TIMEOUT = "60s"
 
 
 def frontend_ready() -> bool:
@@ -26,6 +27,10 @@ def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, app: str 
 def server_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
+    # a session whose page is gone (tab closed, browser killed, network lost) is dropped
+    # after this long, with its model; Solara's default keeps it for 24 h, so a room's
+    # server would only ever grow. A page that reconnects within it keeps its session.
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", KERNEL_CULL_TIMEOUT)
     return env
 
 

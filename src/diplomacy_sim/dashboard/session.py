@@ -12,6 +12,7 @@ only as far as the furthest session needs: it is never computed twice.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import threading
 import types
@@ -248,8 +249,11 @@ def build_spec(setup: Setup) -> schema.Scenario:
     return load_shipped(setup.scenario, overrides=overrides or None, people=setup.people)
 
 
+@functools.lru_cache(maxsize=64)
 def scenario_values(name: str) -> dict[str, float | int]:
-    """The value each tunable parameter has in a scenario (its file, else the schema)."""
+    """The value each tunable parameter has in a scenario (its file, else the schema).
+
+    Cached: every parameter group of every page reads it (callers never modify it)."""
     data = load_shipped(name).model_dump(mode="python")
     out = {}
     for info in parameter_controls():

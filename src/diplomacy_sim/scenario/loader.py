@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -397,14 +398,34 @@ def load_shipped(
     """A shipped scenario chosen by its catalogue name only (for values from a page or URL).
 
     The name is looked up in the catalogue, never turned into a path: no value a user sends
-    names a file.
+    names a file. The server's own files are parsed once (and again only if one changes):
+    a page that opens must not re-read YAML for every control.
     """
     catalogue = shipped_scenarios()
     if not isinstance(name, str) or name not in catalogue:
         raise ScenarioError("scenario", [
             f"{short(name)} is not a scenario of the catalogue; allowed: "
             f"{', '.join(catalogue)}."])
-    return load_scenario(catalogue[name], overrides=overrides, people=people)
+    path = catalogue[name]
+    st = path.stat()
+    data, scenario = _parsed_shipped(str(path), st.st_mtime_ns, st.st_size)
+    if overrides:
+        scenario = scenario_from_dict(apply_overrides(data, overrides, source=str(path)),
+                                      source=str(path))
+    if people is not None:
+        scenario = scale_people(scenario, people)
+    return scenario
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_shipped(path: str, mtime_ns: int, size: int) -> tuple[dict[str, Any], Scenario]:
+    """A shipped file's data and validated scenario (keyed by its change time and size).
+
+    The scenario is frozen and the data is only ever copied (``apply_overrides``), so both
+    are shared safely between sessions.
+    """
+    data = _read_yaml(Path(path))
+    return data, scenario_from_dict(data, source=path)
 
 
 def list_scenarios() -> list[tuple[str, str, str]]:
