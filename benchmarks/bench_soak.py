@@ -115,7 +115,8 @@ async def stepper(page: Any, steps: int) -> list[float]:
     return out
 
 
-async def soak(url: str, n: int, steps: int, pid: int, cull_s: float) -> dict[str, Any]:
+async def soak(url: str, n: int, steps: int, pid: int, cull_s: float,
+               idle_wait: float | None = None) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
     res: dict[str, Any] = {"failures": []}
@@ -125,7 +126,8 @@ async def soak(url: str, n: int, steps: int, pid: int, cull_s: float) -> dict[st
             ctx, _, _ = await open_one(browser, url)  # warm-up: front-end files, imports
             await ctx.close()
             res["rss_after_start_mb"] = rss_mb(pid)
-            idle, waited, _ = await settle_memory(pid, cull_s + 30)
+            idle, waited, _ = await settle_memory(pid, idle_wait if idle_wait is not None
+                                                  else cull_s + 30)
             res["rss_idle_mb"], res["idle_wait_s"] = idle, waited
 
             # 2. all at once
@@ -139,6 +141,8 @@ async def soak(url: str, n: int, steps: int, pid: int, cull_s: float) -> dict[st
             res["render_s"] = [r for _, _, r in opened]
             pages = [pg for _, pg, _ in opened]
             res["rss_open_mb"] = rss_mb(pid)
+            if not pages:
+                raise RuntimeError(f"no page opened: {res['open_failed'][:3]}")
 
             # 3. all stepping at once (with injections)
             for pg in pages:
@@ -222,6 +226,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--no-readme", action="store_true")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--idle-wait", type=float, default=None,
+                    help="seconds to wait for idle memory (default: the cull timeout + 30)")
     args = ap.parse_args()
     from diplomacy_sim.dashboard.server import KERNEL_CULL_TIMEOUT
     from diplomacy_sim.untrusted import parse_int
@@ -232,7 +238,8 @@ def main() -> None:
     proc = start_server(port, env={"PYTHONPATH": str(ROOT / "src")})
     try:
         res = asyncio.run(asyncio.wait_for(
-            soak(f"http://127.0.0.1:{port}/", args.sessions, args.steps, proc.pid, cull_s),
+            soak(f"http://127.0.0.1:{port}/", args.sessions, args.steps, proc.pid, cull_s,
+                 args.idle_wait),
             TOTAL_LIMIT_S))
     finally:
         stop_server(proc)
