@@ -42,6 +42,8 @@ from bench_dashboard import (  # noqa: E402
     HIDE_CSS,
     STEP_JS,
     balcony,
+    cpu_seconds,
+    descendants_cpu_seconds,
     med,
     pct,
     set_hidden,
@@ -87,7 +89,7 @@ async def settle_memory(pid: int, limit_s: float, target: float | None = None
 
 
 async def open_one(browser: Any, url: str) -> tuple[Any, Any, float]:
-    ctx = await browser.new_context(viewport={"width": 1400, "height": 900})
+    ctx = await browser.new_context(viewport={"width": 1600, "height": 1000})
     page = await ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -99,9 +101,30 @@ async def open_one(browser: Any, url: str) -> tuple[Any, Any, float]:
     return ctx, page, time.perf_counter() - t0
 
 
+INJECT_JS = r"""
+async (timeoutMs) => {
+  // a DOM click: the page may be hidden (no layout), which a pointer click needs
+  const btn = [...document.querySelectorAll('button')]
+      .find(b => b.innerText.trim().toUpperCase() === 'INJECT NOW'
+                 || b.textContent.trim().toUpperCase() === 'INJECT NOW');
+  if (!btn) throw new Error('no Inject button');
+  const week = parseInt(document.querySelector('.week-indicator').textContent
+                        .trim().split(/\s+/)[1]) + 1;
+  const done = () => [...document.querySelectorAll('.shock-result')]
+      .some(e => e.textContent.includes(`week ${week}`));
+  await new Promise((resolve, reject) => {
+    const obs = new MutationObserver(() => { if (done()) { obs.disconnect(); resolve(); } });
+    obs.observe(document.body, {subtree: true, childList: true, characterData: true});
+    setTimeout(() => { obs.disconnect(); reject(new Error('injection not confirmed')); },
+               timeoutMs);
+    btn.click();
+  });
+}
+"""
+
+
 async def inject(page: Any) -> None:
-    await page.get_by_role("button", name="Inject now").click(timeout=30_000)
-    await page.locator(".shock-result").first.wait_for(timeout=30_000)
+    await page.evaluate(INJECT_JS, 30_000)
 
 
 async def stepper(page: Any, steps: int) -> list[float]:
@@ -131,11 +154,14 @@ async def soak(url: str, n: int, steps: int, pid: int, cull_s: float,
             res["rss_idle_mb"], res["idle_wait_s"] = idle, waited
 
             # 2. all at once
+            c0, b0 = cpu_seconds(pid), descendants_cpu_seconds(os.getpid(), "chrom")
             t0 = time.perf_counter()
             got = await asyncio.gather(
                 *[open_one(browser, f"{url}?seed={i + 1}") for i in range(n)],
                 return_exceptions=True)
             res["open_all_s"] = time.perf_counter() - t0
+            res["open_server_cpu_s"] = cpu_seconds(pid) - c0
+            res["open_browser_cpu_s"] = descendants_cpu_seconds(os.getpid(), "chrom") - b0
             opened = [g for g in got if not isinstance(g, BaseException)]
             res["open_failed"] = [repr(g)[:160] for g in got if isinstance(g, BaseException)]
             res["render_s"] = [r for _, _, r in opened]
@@ -150,10 +176,13 @@ async def soak(url: str, n: int, steps: int, pid: int, cull_s: float,
                 await pg.add_style_tag(content=HIDE_CSS)
                 await set_hidden(pg, True)
             await set_hidden(pages[0], False)
+            c0, b0 = cpu_seconds(pid), descendants_cpu_seconds(os.getpid(), "chrom")
             t0 = time.perf_counter()
             per = await asyncio.gather(*[stepper(pg, steps) for pg in pages],
                                        return_exceptions=True)
             res["step_phase_s"] = time.perf_counter() - t0
+            res["step_server_cpu_s"] = cpu_seconds(pid) - c0
+            res["step_browser_cpu_s"] = descendants_cpu_seconds(os.getpid(), "chrom") - b0
             res["step_s"] = [t for x in per if not isinstance(x, BaseException) for t in x]
             res["step_failed"] = [repr(x)[:160] for x in per if isinstance(x, BaseException)]
             res["rss_busy_mb"] = rss_mb(pid)
@@ -191,9 +220,15 @@ def report(res: dict[str, Any], n: int, steps: int) -> str:
         f"| page rendered (navigation to charts of week 0), {n} opened at the same instant "
         f"| {med(r):.2f} s | {pct(r, .95):.2f} s | {max(r):.2f} s | all ≤ 10 s | "
         f"{'met' if ok_render else 'MISSED'} |",
+        f"| (open phase: {res['open_all_s']:.0f} s wall; server process "
+        f"{res['open_server_cpu_s']:.1f} CPU s = {res['open_server_cpu_s'] / n:.2f} s per page; "
+        f"Chromium {res['open_browser_cpu_s']:.0f} CPU s) | | | | | |",
         f"| Step round-trip, {n} sessions stepping at once (balcony; a shock injected "
         f"before every 5th Step; n = {len(s)}) | {med(s):.2f} s | {pct(s, .95):.2f} s | "
         f"{max(s):.2f} s | median ≤ 1 s | {'met' if ok_step else 'MISSED'} |",
+        f"| (step phase: {res['step_phase_s']:.0f} s wall; server "
+        f"{res['step_server_cpu_s']:.1f} CPU s, Chromium {res['step_browser_cpu_s']:.0f} CPU s)"
+        " | | | | | |",
         "",
         f"Server memory (resident): {idle:.0f} MB idle (after a warm-up page came and went), "
         f"{res['rss_open_mb']:.0f} MB with {n} pages open, {res['rss_busy_mb']:.0f} MB after "

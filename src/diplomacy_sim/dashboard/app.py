@@ -8,6 +8,9 @@ re-renders the week, the charts, the network, the cards and the narrative, never
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -45,6 +48,33 @@ from diplomacy_sim.dashboard.session import (
 from diplomacy_sim.scenario.loader import ScenarioError
 from diplomacy_sim.scenario.schema import DOCTRINES
 from diplomacy_sim.untrusted import parse_int
+
+_RELEASE = threading.Lock()
+_RELEASE_PENDING = threading.Event()
+
+
+def release_memory() -> None:
+    """Hand the memory of closed sessions back to the system: collect, then ``malloc_trim``
+    (numpy's arrays live in the C heap, which glibc keeps for reuse unless trimmed)."""
+    _RELEASE_PENDING.clear()
+    with _RELEASE:
+        gc.collect()
+        name = ctypes.util.find_library("c")
+        trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+        if trim is not None:
+            trim(0)
+
+
+def _on_kernel_start() -> Callable[[], None]:
+    def closed() -> None:  # coalesced: many sessions closing at once release once
+        if not _RELEASE_PENDING.is_set():
+            _RELEASE_PENDING.set()
+            threading.Timer(2.0, release_memory).start()
+
+    return closed
+
+
+solara.lab.on_kernel_start(_on_kernel_start)
 
 SPEEDS = (1, 2, 4, 8)  # weeks per second when playing
 DEFAULT_SPEED = 2

@@ -31,6 +31,8 @@ def server_env() -> dict[str, str]:
     # after this long, with its model; Solara's default keeps it for 24 h, so a room's
     # server would only ever grow. A page that reconnects within it keeps its session.
     env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", KERNEL_CULL_TIMEOUT)
+    # one browser may open a few tabs, not hundreds of sessions
+    env.setdefault("SOLARA_KERNEL_MAX_PER_SESSION", "20")
     return env
 
 
