@@ -187,3 +187,30 @@ def test_typed_seeds_and_people_never_raise(text):
     for parse in (parse_seed, parse_people):
         value, err = parse(text)
         assert (value is None) or (err is None)
+
+
+@pytest.mark.parametrize("value", ["election", "nuclear_war", "", None, 3, ["budget_cut"],
+                                   "x" * 10_000])
+def test_a_shock_kind_the_panel_does_not_offer_is_ignored(value):
+    rc, session = render(Setup())
+    try:
+        shock_select(rc).v_model = value
+        _click(rc, "Inject now")
+        assert session.injected and session.injected[-1]["kind"] == "budget_cut"
+    finally:
+        rc.close()
+
+
+@pytest.mark.parametrize("value", [-1, 10**9, "abc", "²", None, 2.5, "9" * 5000])
+def test_a_person_the_page_does_not_offer_is_ignored(value):
+    rc, _ = render(Setup())
+    try:
+        select = rc.find(v.Select, label="See as").widget
+        before = select.v_model
+        select.v_model = value
+        assert rc.find(v.Select, label="See as").widget.items  # still renders
+        _click(rc, "Step")
+        assert "Week 1" in "".join(w.unsafe_innerHTML or "" for w in
+                                   rc.find(solara.widgets.HTML).widgets) or before is not None
+    finally:
+        rc.close()

@@ -670,11 +670,18 @@ def ShockPanel(live: LiveState) -> None:
                    f"{session.week + 1}. It is marked in red on the charts.")
         version.value += 1
 
+    def choose_kind(k: Any) -> None:
+        if not isinstance(k, str) or k not in SHOCK_CLASSES:  # only a kind the panel offers
+            return
+        set_kind(k)
+        set_values({})
+        set_errors({})
+        set_result(None)
+
     solara.Markdown("**Trainer: inject a shock** (applies now)")
     rv.Select(label="Shock", items=[{"text": SHOCK_KINDS[k].label, "value": k}
                                     for k in SHOCK_CLASSES],
-              v_model=kind, on_v_model=lambda k: (set_kind(k), set_values({}), set_errors({}),
-                                                  set_result(None)),
+              v_model=kind, on_v_model=choose_kind,
               dense=True, hide_details=True)
     for f in fields:
         if f.kind == "number":
