@@ -95,7 +95,8 @@ def test_every_subcommand_is_covered():
     assert {"list", "validate", "run", "dashboard", "sweep", "analyse"} <= set(main.commands)
 
 
-def test_no_subcommand_gives_a_traceback_for_bad_arguments(places, tmp_path):
+def test_no_subcommand_gives_a_traceback_for_bad_arguments(places, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a bad --out such as "-" or "nan" is a relative folder
     runner = CliRunner()
     failures = []
     all_cases = cases(places)
