@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +11,8 @@ from typing import Any
 import pandas as pd
 
 from diplomacy_sim import __version__
+from diplomacy_sim.atomic import atomic_write as atomic_write  # re-exported
+from diplomacy_sim.atomic import check_writable, refuse_foreign, replace_folder
 from diplomacy_sim.domain.outcomes import OUTCOMES
 from diplomacy_sim.model.model import DiplomacyModel, Engine
 from diplomacy_sim.scenario.loader import load_scenario, resolved_dict
@@ -97,40 +97,44 @@ def run(
     return result_of(model)
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write via a hidden temporary file in the same folder, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+RESULT_FILES = ("timeseries.parquet", "timeseries.csv", "events.jsonl", "scenario.yaml",
+                "summary.json")
+"""The files of a run's result folder; ``summary.json`` (written last) marks it complete."""
 
 
 def write_result(result: RunResult, out: str | Path) -> Path:
     """Write a run to ``out``: timeseries (Parquet and CSV), events, summary, scenario.
 
-    Each file is written under a temporary name and renamed, so a reader never sees a
-    half-written file; ``summary.json`` is written last and marks the run complete.
+    The files are written into a hidden sibling folder, flushed to disk and swapped in at
+    once (:func:`diplomacy_sim.atomic.replace_folder`): a reader sees the earlier result or
+    this one, never a mixture, even if the writer is killed. ``out`` must be missing, empty
+    or an earlier result (a folder holding other files is refused: nothing is lost).
     """
     import yaml
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
-    atomic_write(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
-    atomic_write(
-        out / "events.jsonl",
-        lambda p: p.write_text("".join(json.dumps(e) + "\n" for e in result.events)),
-    )
-    atomic_write(
-        out / "scenario.yaml",
-        lambda p: p.write_text(yaml.safe_dump(result.scenario, sort_keys=False)),
-    )
-    atomic_write(out / "summary.json", lambda p: p.write_text(json.dumps(result.summary, indent=2)))
-    return out
+    files: list[tuple[str, Callable[[Path], None]]] = [
+        ("timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False)),
+        ("timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False)),
+        ("events.jsonl",
+         lambda p: p.write_text("".join(json.dumps(e) + "\n" for e in result.events))),
+        ("scenario.yaml", lambda p: p.write_text(yaml.safe_dump(result.scenario, sort_keys=False))),
+        ("summary.json", lambda p: p.write_text(json.dumps(result.summary, indent=2))),
+    ]
+    return replace_folder(out, files, allowed=RESULT_FILES)
+
+
+def check_result_folder(out: str | Path) -> str | None:
+    """Why :func:`write_result` would fail on ``out`` (None: it would not), checked first."""
+    out = Path(out)
+    problem = check_writable(out)
+    if problem:
+        return problem
+    try:
+        refuse_foreign(out, RESULT_FILES)
+    except FileExistsError as exc:
+        return f"{exc}; allowed: a new folder, an empty one, or an earlier run's result"
+    return None
 
 
 def load_result(path: str | Path) -> RunResult:

@@ -7,15 +7,58 @@ the file and the field, and exits with code 2: never a traceback.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from diplomacy_sim.batch.design import MAX_RUNS_UNCONFIRMED
 from diplomacy_sim.scenario.loader import ScenarioError
+from diplomacy_sim.scenario.schema import MAX_PEOPLE, MAX_SEED
+from diplomacy_sim.untrusted import cut, cut_tokens
 
 EXIT_BAD_INPUT = 2
+MAX_PATH_CHARS = 4096
+_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]{0,252}|[0-9A-Fa-f:]{2,39}")
+_SCHEDULER = re.compile(r"(tcp|tls)://([A-Za-z0-9][A-Za-z0-9.\-]{0,252}|\[[0-9A-Fa-f:]{2,39}\])"
+                        r":[0-9]{1,5}")
+
+
+class UserPath(click.ParamType):
+    """A file path (or a shipped name) from the command line: checked before any use.
+
+    Refuses a NUL byte and over-long text (the system would raise, not answer); whether the
+    file exists and what it holds is checked by the bounded reader when it is read.
+    """
+
+    name = "path"
+
+    def __init__(self, must_be_folder: bool = False) -> None:
+        self.must_be_folder = must_be_folder
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> str:
+        text = str(value)
+        if "\x00" in text:
+            self.fail("contains a NUL byte; allowed: a file system path.", param, ctx)
+        if len(text) > MAX_PATH_CHARS:
+            self.fail(f"is {len(text):,} characters long; allowed: a path of at most "
+                      f"{MAX_PATH_CHARS:,} characters.", param, ctx)
+        if not text.strip():
+            self.fail("is empty; allowed: a file system path.", param, ctx)
+        if self.must_be_folder:
+            p = Path(text)
+            try:
+                ok = p.is_dir()
+            except OSError as exc:
+                self.fail(f"cannot be looked up: {exc.strerror}.", param, ctx)
+            if not ok:
+                self.fail(f"`{cut(text, 100)}` is not a folder; allowed: an existing "
+                          "folder.", param, ctx)
+        return text
+
 
 
 class _Group(click.Group):
@@ -24,8 +67,15 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # click's own messages echo values: cut them short
+            exc.message = cut_tokens(exc.message)
+            raise
         except ScenarioError as exc:
             click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except OSError as exc:  # the file system refused what was asked: say so, no traceback
+            where = f" ({cut(str(exc.filename), 200)})" if exc.filename else ""
+            click.echo(f"error: {exc.strerror or exc}{where}.", err=True)
             sys.exit(EXIT_BAD_INPUT)
 
 
@@ -46,8 +96,23 @@ def list_cmd() -> None:
         click.echo(f"{name:<{width}}  {title}: {first}")
 
 
+@main.command("shocks")
+def shocks_cmd() -> None:
+    """List the shock kinds a scenario may schedule, with their fields (from the registry)."""
+    from diplomacy_sim.domain.shocks import SHOCK_KINDS
+    from diplomacy_sim.scenario.schema import SHOCK_CLASSES
+
+    for name, kind in SHOCK_KINDS.items():
+        fields = [f for f in SHOCK_CLASSES[name].model_fields if f not in ("kind", "label")]
+        extra = "" if kind.injectable else " (scheduled only; not injected from the dashboard)"
+        click.echo(f"{name}: {kind.summary}{extra}")
+        click.echo(f"    fields: {', '.join(fields)}")
+        if kind.excluded_sectors:
+            click.echo(f"    not for: {', '.join(sorted(kind.excluded_sectors))} organisations")
+
+
 @main.command()
-@click.argument("files", nargs=-1, required=True)
+@click.argument("files", nargs=-1, required=True, type=UserPath())
 def validate(files: tuple[str, ...]) -> None:
     """Validate scenario files; report every problem in each."""
     from diplomacy_sim.scenario.loader import load_scenario
@@ -66,19 +131,19 @@ def validate(files: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("scenario")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None, help="Master seed.")
+@click.argument("scenario", type=UserPath())
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None, help="Master seed.")
 @click.option("--steps", type=click.IntRange(1, 5200), default=None, help="Weeks to run.")
 @click.option(
     "--doctrine",
     type=click.Choice(["command", "stewardship", "diplomacy", "fatalism"]),
     default=None,
 )
-@click.option("--people", type=click.IntRange(1, 10_000_000), default=None,
+@click.option("--people", type=click.IntRange(1, MAX_PEOPLE), default=None,
               help="Scale to N people, keeping proportions.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
               help="Override any scenario field, e.g. parameters.trust.loss_ratio=3.")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
+@click.option("--out", type=UserPath(), default=None,
               help="Folder to write the run to.")
 @click.option("--engine", type=click.Choice(["vectorised", "reference"]), default="vectorised")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -92,6 +157,10 @@ def run(
     from diplomacy_sim import api
     from diplomacy_sim.scenario.loader import load_scenario, parse_override
 
+    if out:
+        problem = api.check_result_folder(out)  # before the run, not after it
+        if problem:
+            raise ScenarioError("--out", [problem + "."])
     overrides = dict(parse_override(s) for s in sets)
     if doctrine:
         overrides["doctrine"] = doctrine
@@ -124,7 +193,7 @@ def run(
 
 def _db_option(f: Any) -> Any:
     return click.option(
-        "--db", "db", type=click.Path(dir_okay=False), default=None,
+        "--db", "db", type=UserPath(), default=None,
         help="Training-room database (SQLite). Default: $XDG_DATA_HOME/diplomacy_sim/"
              "rooms.sqlite (~/.local/share/... when unset).")(f)
 
@@ -148,19 +217,15 @@ def _open_db(db: str | None) -> Path:
 @_db_option
 def dashboard(host: str, port: int, db: str | None) -> None:
     """Serve the browser dashboard (Solara) and print its address."""
-    import inspect
-    import os
-
     from diplomacy_sim.dashboard.server import serve
-    from diplomacy_sim.room.registry import DB_ENV
 
+    if not _HOST.fullmatch(host):
+        raise ScenarioError("--host", [
+            f"`{cut(host, 60)}` is not an address to listen on; allowed: an IP address "
+            "(127.0.0.1, 0.0.0.0, ::1) or a host name of letters, digits, dots and dashes."])
     path = _open_db(db)
     click.echo(f"Training rooms: {path}", err=True)
-    if "db" in inspect.signature(serve).parameters:
-        serve(host, port, db=path)  # type: ignore[call-arg]
-    else:
-        os.environ[DB_ENV] = str(path)  # inherited by the Solara process
-        serve(host, port)
+    serve(host, port, db=path)
 
 
 @main.group()
@@ -201,7 +266,7 @@ def room_key(code: str, db: str | None) -> None:
 
 @room.command("export")
 @click.argument("code")
-@click.option("--out", required=True, type=click.Path(file_okay=False),
+@click.option("--out", required=True, type=UserPath(),
               help="Folder for debrief.html, moves.csv, events.csv, outcomes.csv.")
 @_db_option
 def room_export(code: str, out: str, db: str | None) -> None:
@@ -220,8 +285,8 @@ def room_export(code: str, out: str, db: str | None) -> None:
 
 
 @main.command()
-@click.argument("experiment")
-@click.option("--out", required=True, type=click.Path(file_okay=False),
+@click.argument("experiment", type=UserPath())
+@click.option("--out", required=True, type=UserPath(),
               help="Results folder; re-running the same command on it resumes.")
 @click.option("--workers", type=click.IntRange(0, 4096), default=None,
               help="Local worker processes (default: all cores; 0: serial, in this process).")
@@ -235,20 +300,28 @@ def room_export(code: str, out: str, db: str | None) -> None:
 @click.option("--accept-code-change", is_flag=True,
               help="Resume a folder even though the model code changed since it was started "
                    "(refused by default: the runs of two model versions would be mixed).")
+@click.option("--allow-large", is_flag=True,
+              help=f"Start a design of more than {MAX_RUNS_UNCONFIRMED:,} runs (refused "
+                   "without it).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
           chunk_seconds: float, retry_failed: bool, accept_code_change: bool,
-          quiet: bool) -> None:
+          allow_large: bool, quiet: bool) -> None:
     """Run (or resume) the EXPERIMENT file's runs into --out, in parallel."""
     from diplomacy_sim.batch.runner import sweep as run_sweep
 
+    if scheduler is not None and not _SCHEDULER.fullmatch(scheduler):
+        raise ScenarioError("--scheduler", [
+            f"`{cut(scheduler, 60)}` is not a Dask scheduler address; allowed: "
+            "tcp://HOST:PORT (or tls://HOST:PORT), e.g. tcp://10.0.0.5:8786."])
     if workers is not None and scheduler is not None:
         raise ScenarioError("--workers", ["give --workers or --scheduler, not both "
                                           "(a Dask cluster has its own workers)."])
     try:
         done = run_sweep(experiment, out, workers=workers, scheduler=scheduler,
                          progress=not quiet, chunk_seconds=chunk_seconds,
-                         retry_failed=retry_failed, accept_code_change=accept_code_change)
+                         retry_failed=retry_failed, accept_code_change=accept_code_change,
+                         allow_large=allow_large, announce=lambda m: click.echo(m, err=True))
     except KeyboardInterrupt:
         click.echo(f"interrupted: finished runs are kept in {out}/; run the same command "
                    "again to resume.", err=True)
@@ -261,8 +334,8 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
 
 
 @main.command()
-@click.argument("results", type=click.Path(exists=True, file_okay=False))
-@click.option("--out", default=None, type=click.Path(file_okay=False),
+@click.argument("results", type=UserPath(must_be_folder=True))
+@click.option("--out", default=None, type=UserPath(),
               help="Report folder (default: RESULTS/report).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
               show_default=True)

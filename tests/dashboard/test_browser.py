@@ -190,7 +190,8 @@ def test_people_url_parameter_and_field(browser: Any, dashboard_url: str) -> Non
         assert t.page.locator("svg.network circle").count() == 60
         field.fill("abc")
         field.press("Enter")
-        t.page.get_by_text("Enter a whole number of people from 5 to 5000").wait_for()
+        t.page.get_by_text("is not a number of people: enter a whole number from 5 to 5000"
+                           ).wait_for()
         field.fill("30")
         field.press("Enter")
         t.page.get_by_text("Changed, not yet applied").wait_for()

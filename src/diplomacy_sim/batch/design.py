@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +78,62 @@ def derive_seed(master: int, key: int) -> int:
     """A run seed in [0, 2**63) from the master seed and a key (run id or replication)."""
     state = np.random.SeedSequence([master, key]).generate_state(2, np.uint32)
     return int((int(state[0]) << 31) ^ int(state[1])) & (2**63 - 1)
+
+
+MAX_RUNS_UNCONFIRMED = 100_000
+"""A design with more runs starts only when the user confirms it (``--allow-large``)."""
+MAX_RUNS = 5_000_000
+"""No design has more runs: its list of runs alone would take gigabytes."""
+
+
+def design_size(exp: LoadedExperiment) -> int:
+    """How many runs the experiment's design has, counted without building it."""
+    spec = exp.spec
+    points = 1
+    s = spec.sampler
+    if s is not None:
+        k = len(s.ranges)
+        points = {"lhs": s.n, "sobol": s.n * ((2 * k + 2) if s.second_order else (k + 2)),
+                  "morris": s.n * (k + 1)}[s.method]
+    grid = math.prod(len(v) for v in spec.factors.values())
+    doctrines = len(spec.doctrines) if spec.doctrines else 1
+    regimes = len(spec.shock_regimes) if spec.shock_regimes else 1
+    bases = max(1, len(exp.bases))
+    return spec.replications * bases * points * grid * doctrines * regimes
+
+
+def size_problem(exp: LoadedExperiment, runs: int, allow_large: bool) -> str | None:
+    """Why a design of ``runs`` runs must not start (None: it may)."""
+    if runs > MAX_RUNS:
+        return (f"the design has {runs:,} runs; allowed: at most {MAX_RUNS:,} (split it into "
+                "several experiments, or use a sampler instead of a full factorial)")
+    if runs > MAX_RUNS_UNCONFIRMED and not allow_large:
+        return (f"the design has {runs:,} runs, more than {MAX_RUNS_UNCONFIRMED:,}; check the "
+                "estimate above, and confirm with --allow-large to start it")
+    return None
+
+
+def estimate_seconds(exp: LoadedExperiment, runs: int, workers: int) -> float:
+    """Wall time of the whole design, from one short timed run of the first base."""
+    import time
+
+    from diplomacy_sim.model.model import DiplomacyModel
+    from diplomacy_sim.scenario.loader import scale_people
+
+    base = exp.base_named(None).scenario
+    steps = exp.spec.steps or base.steps
+    probe = min(steps, 8)
+    scenario = base.model_copy(update={"steps": probe, "shocks": []})
+    if exp.spec.people is not None:
+        scenario = scale_people(scenario, exp.spec.people)
+    t0 = time.process_time()
+    model = DiplomacyModel(scenario)
+    built = time.process_time()
+    while not model.done:
+        model.step()
+    stepped = time.process_time()
+    per_run = (built - t0) + (stepped - built) * steps / probe
+    return runs * per_run / max(1, workers)
 
 
 def sample_points(exp: LoadedExperiment) -> tuple[dict[str, Any] | None, np.ndarray | None]:

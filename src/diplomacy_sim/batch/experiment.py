@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from diplomacy_sim.scenario.loader import (
     ScenarioError,
+    _exists,
     _read_yaml,
     apply_overrides,
     explain_validation_error,
@@ -34,12 +35,15 @@ from diplomacy_sim.scenario.loader import (
     scenario_from_dict,
 )
 from diplomacy_sim.scenario.schema import (
+    MAX_PEOPLE,
+    MAX_SEED,
     Doctrine,
     Identifier,
     Scenario,
     Shock,
     tunable_parameters,
 )
+from diplomacy_sim.untrusted import short
 
 EXPERIMENT_DIR = Path(__file__).resolve().parents[3] / "experiments"
 
@@ -108,7 +112,7 @@ class Experiment(_Strict):
         None, min_length=1,
         description="Several base scenarios (instead of `base`): a factor of the design",
     )
-    master_seed: int = Field(ge=0, le=2**63 - 1, description="Every run's seed derives from it")
+    master_seed: int = Field(ge=0, le=MAX_SEED, description="Every run's seed derives from it")
     seeds: Literal["independent", "common"] = Field(
         "independent",
         description="independent: a fresh seed per run; common: replication r has the same "
@@ -116,7 +120,7 @@ class Experiment(_Strict):
     )
     replications: int = Field(1, ge=1, le=100_000)
     steps: int | None = Field(None, ge=1, le=5200, description="Weeks per run (default: base's)")
-    people: int | None = Field(None, ge=1, le=10_000_000, description="Scale the base scenario")
+    people: int | None = Field(None, ge=1, le=MAX_PEOPLE, description="Scale the base scenario")
     outputs: Literal["summary", "timeseries"] = Field(
         "summary", description="summary: one row per run; timeseries: also every step"
     )
@@ -185,7 +189,7 @@ def regime_shocks(shocks: Any, base: str) -> list[Any]:
 
 def _resolve_base(base: str, exp_path: Path) -> Path:
     rel = exp_path.parent / base
-    if rel.exists() and rel.is_file():
+    if _exists(rel) and rel.is_file():
         return rel
     return resolve_path(base)
 
@@ -288,7 +292,7 @@ def _base_problems(
             except ScenarioError as exc:
                 msg = exc.problems[0].split(": ", 1)[-1]
                 problems.append(
-                    f"field `factors.{path}[{i}]`{on}: {v!r} is not valid here: {msg}")
+                    f"field `factors.{path}[{i}]`{on}: {short(v)} is not valid here: {msg}")
 
     if spec.sampler is not None:
         for path in spec.sampler.ranges:
@@ -359,10 +363,10 @@ _TUNABLE_TYPES: dict[str, type] = {p.path: p.type for p in tunable_parameters()}
 def experiment_path(name_or_path: str | Path) -> Path:
     """An experiment file path, or the name of a shipped experiment."""
     p = Path(name_or_path)
-    if p.exists() or p.suffix in (".yaml", ".yml"):
+    if _exists(p) or p.suffix in (".yaml", ".yml"):
         return p
-    shipped = EXPERIMENT_DIR / f"{name_or_path}.yaml"
-    return shipped if shipped.exists() else p
+    shipped = {q.stem: q for q in EXPERIMENT_DIR.glob("*.yaml")}.get(str(name_or_path))
+    return shipped if shipped is not None else p
 
 
 def load_experiment(name_or_path: str | Path) -> LoadedExperiment:

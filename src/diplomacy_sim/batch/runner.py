@@ -31,10 +31,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from diplomacy_sim.batch.design import Design, RunSpec, build_design
+from diplomacy_sim.batch.design import (
+    Design,
+    RunSpec,
+    build_design,
+    design_size,
+    estimate_seconds,
+    size_problem,
+)
 from diplomacy_sim.batch.experiment import LoadedExperiment, load_experiment
 from diplomacy_sim.batch.store import ResultStore
 from diplomacy_sim.domain.outcomes import OUTCOMES
+from diplomacy_sim.scenario.loader import ScenarioError
 
 
 # --------------------------------------------------------------------------- worker side
@@ -204,6 +212,16 @@ class SweepOutcome:
     chunk_sizes: list[int] = field(default_factory=list)
 
 
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
 def _chunk_size(per_run: float | None, pending: int, workers: int, target: float) -> int:
     if per_run is None:
         return 1
@@ -223,6 +241,8 @@ def sweep(
     on_chunk: Callable[[int], None] | None = None,
     retry_failed: bool = False,
     accept_code_change: bool = False,
+    allow_large: bool = False,
+    announce: Callable[[str], None] | None = None,
 ) -> SweepOutcome:
     """Run (or resume) an experiment into ``out``.
 
@@ -241,11 +261,26 @@ def sweep(
             per run, the latest.
         accept_code_change: resume a folder started by other model code (refused by
             default: see :mod:`diplomacy_sim.batch.store`).
+        allow_large: start a design of more than ``MAX_RUNS_UNCONFIRMED`` runs.
+        announce: called with the run count and the estimated time before anything starts.
     """
     exp = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
+    n_runs = design_size(exp)  # sized before anything is built or written
+    nworkers = 1 if workers == 0 or (executor is None and scheduler is not None) else (
+        workers or os.cpu_count() or 1)
+    if announce is not None:
+        est = estimate_seconds(exp, n_runs, nworkers)
+        announce(f"{exp.spec.name}: {n_runs:,} runs, about {_duration(est)} on {nworkers} "
+                 "worker(s) (estimated from one short timed run).")
+    problem = size_problem(exp, n_runs, allow_large)
+    if problem:
+        raise ScenarioError(exp.source, [problem + "."])
     design: Design = build_design(exp)
     store = ResultStore(out, exp, design)
     done = store.open(retry_failed=retry_failed, accept_code_change=accept_code_change)
+    if announce is not None:
+        for note in store.notes:
+            announce(f"note: {note}")
     todo = [r for r in design.runs if r.run_id not in done]
 
     if executor is not None:

@@ -42,7 +42,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from diplomacy_sim import api
+from diplomacy_sim.atomic import (  # one implementation of write-then-rename
+    atomic_write,
+    check_writable,
+)
 from diplomacy_sim.batch.design import Design, RunSpec, repeat_command
 from diplomacy_sim.batch.experiment import LoadedExperiment
 from diplomacy_sim.domain.outcomes import OUTCOMES
@@ -58,7 +61,11 @@ MANIFEST = "manifest.json"
 _PA_TYPES = {"float": pa.float64(), "int": pa.int64(), "str": pa.string(), "bool": pa.bool_()}
 
 
-atomic_write = api.atomic_write  # one implementation of write-then-rename
+
+
+def _is_temp(p: Path) -> bool:
+    """A hidden temporary file of an atomic write (a killed writer's leftover)."""
+    return p.name.startswith(".") and ".tmp-" in p.name and p.is_file()
 
 
 def now() -> str:
@@ -103,7 +110,7 @@ class ResultStore:
     """Appends finished chunks to ``DIR`` and knows which runs are already done."""
 
     def __init__(self, out: str | Path, exp: LoadedExperiment, design: Design) -> None:
-        self.out = Path(out)
+        self.out = Path(out).absolute()  # never read as a URI ("http:/..") by pyarrow
         self.exp = exp
         self.design = design
         self.base_column = True
@@ -115,6 +122,8 @@ class ResultStore:
         self.keep_timeseries = exp.spec.outputs == "timeseries"
         self.by_id = {r.run_id: r for r in design.runs}
         self.manifest: dict[str, Any] = {}
+        self.notes: list[str] = []
+        """Things the user should know about the folder (printed by the CLI)."""
 
     # ------------------------------------------------------------------ opening
     def open(self, retry_failed: bool = False, accept_code_change: bool = False) -> set[int]:
@@ -149,28 +158,56 @@ class ResultStore:
                 self.base_column = False
                 self.schema = summary_schema(self.design, base_column=False)
                 self.ts_schema = timeseries_schema(base_column=False)
-        elif self.out.exists() and any(self.out.iterdir()):
-            raise ScenarioError(str(self.out), [
-                f"exists and is not empty, but has no `{MANIFEST}`: it is not a sweep's "
-                "results folder. Choose a new --out (or an empty folder)."
-            ])
-        (self.out / "summaries").mkdir(parents=True, exist_ok=True)
-        if self.keep_timeseries:
-            (self.out / "timeseries").mkdir(exist_ok=True)
+        else:
+            problem = check_writable(self.out)
+            if problem:
+                raise ScenarioError(str(self.out), [f"cannot hold the results: {problem}."])
+            stray = [p for p in self.out.iterdir() if not _is_temp(p)] \
+                if self.out.is_dir() else []
+            if stray:
+                raise ScenarioError(str(self.out), [
+                    f"exists and is not empty, but has no `{MANIFEST}`: it is not a sweep's "
+                    "results folder. Choose a new --out (or an empty folder)."
+                ])
+            # the manifest comes first, before any other content: a folder this experiment
+            # began is recognised (and resumed) at any instant of its life
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.manifest = self._new_manifest()
+            self.write_manifest()
+        if self.exp.file_sha256 != self.manifest.get("experiment", {}).get("file_sha256"):
+            # same design (checked above), other bytes: comments or layout were edited
+            self.notes.append(
+                f"the experiment file {self.exp.source} differs from the one that started "
+                f"{self.out} only in comments or layout (the runs it defines are the same): "
+                "resuming; the session records the file's new hash.")
+        self._complete_layout()
         if retry_failed:
             self.superseded = self._supersede_failed()
         done = self._finished_ids()
         self._drop_orphan_timeseries()
-        if not self.manifest:
-            self.manifest = self._new_manifest()
-            shutil.copyfile(self.exp.source, self.out / "experiment.yaml")
+        return done
+
+    def _complete_layout(self) -> None:
+        """Everything but the parts, written if missing (each file atomically): idempotent,
+        so a sweep killed at any instant after its manifest resumes."""
+        for sub in (self.out, *(self.out / d for d in ("summaries", "timeseries",
+                                                        "superseded"))):
+            for p in sub.iterdir() if sub.is_dir() else ():
+                if _is_temp(p):  # a killed writer's leftover: never a result
+                    p.unlink(missing_ok=True)
+        (self.out / "summaries").mkdir(exist_ok=True)
+        if self.keep_timeseries:
+            (self.out / "timeseries").mkdir(exist_ok=True)
+        if not (self.out / "experiment.yaml").exists():
+            atomic_write(self.out / "experiment.yaml",
+                         lambda p: shutil.copyfile(self.exp.source, p))
+        if not (self.out / "design.json").exists():
             atomic_write(self.out / "design.json", lambda p: p.write_text(json.dumps({
                 "problem": self.design.problem,
                 "sample": None if self.design.sample is None else self.design.sample.tolist(),
                 "factor_columns": self.design.factor_columns,
                 "steps": self.design.steps,
             })))
-        return done
 
     def _check_same_code(self, old: dict[str, Any], accept: bool) -> None:
         if accept:
@@ -267,7 +304,8 @@ class ResultStore:
                                    "workers": workers, "runs_to_do": todo,
                                    "host": platform.node(),
                                    "model_code": model_fingerprint(),
-                                   "git_revision": git_revision()}
+                                   "git_revision": git_revision(),
+                                   "experiment_file_sha256": self.exp.file_sha256}
         if retried_failed:
             session["retried_failed"] = retried_failed
         self.manifest["sessions"].append(session)

@@ -8,6 +8,9 @@ re-renders the week, the charts, the network, the cards and the narrative, never
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import threading
 import time
 from dataclasses import dataclass, field
@@ -43,6 +46,34 @@ from diplomacy_sim.dashboard.session import (
 )
 from diplomacy_sim.scenario.loader import ScenarioError
 from diplomacy_sim.scenario.schema import DOCTRINES
+from diplomacy_sim.untrusted import parse_int
+
+_RELEASE = threading.Lock()
+_RELEASE_PENDING = threading.Event()
+
+
+def release_memory() -> None:
+    """Hand the memory of closed sessions back to the system: collect, then ``malloc_trim``
+    (numpy's arrays live in the C heap, which glibc keeps for reuse unless trimmed)."""
+    _RELEASE_PENDING.clear()
+    with _RELEASE:
+        gc.collect()
+        name = ctypes.util.find_library("c")
+        trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+        if trim is not None:
+            trim(0)
+
+
+def _on_kernel_start() -> Callable[[], None]:
+    def closed() -> None:  # coalesced: many sessions closing at once release once
+        if not _RELEASE_PENDING.is_set():
+            _RELEASE_PENDING.set()
+            threading.Timer(2.0, release_memory).start()
+
+    return closed
+
+
+solara.lab.on_kernel_start(_on_kernel_start)
 
 SPEEDS = (1, 2, 4, 8)  # weeks per second when playing
 DEFAULT_SPEED = 2
@@ -389,6 +420,12 @@ def Narrative(live: LiveState) -> None:
 def PerspectivePanel(live: LiveState) -> None:
     session, epoch, balcony, person = live.session, live.epoch, live.balcony, live.person
     choices = solara.use_memo(session.people_choices, [epoch.value])
+
+    def choose_person(i: Any) -> None:
+        # from the page: one of this run's people, by the one integer parser
+        value, err = parse_int(i, 0, len(choices) - 1, "a person")
+        if err is None and value is not None:
+            person.set(value)
     solara.Markdown("**Perspective** (applies now)")
     if balcony.value:
         solara.Info("Balcony: you see everything — all outcomes, every organisation, every "
@@ -397,7 +434,7 @@ def PerspectivePanel(live: LiveState) -> None:
                       icon_name="mdi-account")
     else:
         rv.Select(label="See as", items=[{"text": t, "value": i} for i, t in choices],
-                  v_model=person.value, on_v_model=lambda i: person.set(int(i)), dense=True,
+                  v_model=person.value, on_v_model=choose_person, dense=True,
                   hide_details=True)
         solara.Text("You see only what this person could: their ties, their organisation, "
                     "noisy signals.", style={"font-size": "12px"})
@@ -476,19 +513,30 @@ def SetupPanel(pending: solara.Reactive[Setup]) -> None:
         if err is None:
             pending.value = _replace(pending.value, people=value)
 
-    def on_scenario(name: str) -> None:
+    scenario_error, set_scenario_error = solara.use_state(cast_none())
+
+    def on_scenario(name: Any) -> None:
+        # the value comes from the page: only a catalogue name is taken (checked here, on
+        # the server; it never names a file)
+        if not isinstance(name, str) or name not in {n for n, _, _ in catalogue}:
+            set_scenario_error("Not a scenario of the catalogue: choose one from the list.")
+            return
+        set_scenario_error(None)
         pending.value = Setup(scenario=name, doctrine=setup.doctrine, seed=setup.seed,
                               people=setup.people)
 
     solara.Markdown("**Set-up** (applies when you press Reset)")
     rv.Select(label="Scenario", items=[{"text": t, "value": n} for n, t, _ in catalogue],
               v_model=setup.scenario, on_v_model=on_scenario, dense=True, hide_details=True)
+    if scenario_error:
+        solara.Error(scenario_error, dense=True, classes=["scenario-error"])
     desc = next((d for n, _, d in catalogue if n == setup.scenario), "")
     solara.Text(desc, style={"font-size": "12px", "color": "#455a64"})
     rv.Select(label="Doctrine", items=[{"text": "The scenario's own", "value": ""}]
               + [{"text": d.capitalize(), "value": d} for d in DOCTRINES],
               v_model=setup.doctrine or "", dense=True, hide_details=True,
-              on_v_model=lambda d: pending.set(_replace(pending.value, doctrine=d or None)))
+              on_v_model=lambda d: pending.set(_replace(
+                  pending.value, doctrine=d if d in DOCTRINES else None)))
     solara.InputText(label="Seed (empty: the scenario's own)", value=seed_text,
                      on_value=on_seed, error=seed_error or False, message=seed_error,
                      dense=True, classes=["seed-field"])
@@ -517,8 +565,8 @@ def ShockPanel(live: LiveState) -> None:
     session, version = live.session, live.version
     _ = live.epoch.value
     m = session.model
-    orgs = [(oid, name) for oid, name, alive in zip(m.state.orgs.ids, m.state.orgs.names,
-                                                     m.state.orgs.alive, strict=True) if alive]
+    so = m.state.orgs
+    orgs = [(so.ids[i], so.names[i], so.kinds[i]) for i in range(so.m) if so.alive[i]]
     issues = list(zip(m.state.issue_ids, m.state.issue_labels, strict=True))
 
     def inject(shock: dict[str, Any], when: str) -> str:
@@ -528,7 +576,7 @@ def ShockPanel(live: LiveState) -> None:
                 f"{session.week + 1}. It is marked in red on the charts.")
 
     solara.Markdown("**Trainer: inject a shock** (applies now)")
-    ShockForm(orgs, issues, inject, disabled=live.done.value)
+    ShockForm(orgs, issues, inject, disabled=live.done.value, context=live.epoch.value)
 
 
 # --------------------------------------------------------------------------- export

@@ -17,11 +17,14 @@ from solara.alias import rv
 from diplomacy_sim.dashboard import charts
 from diplomacy_sim.dashboard.session import (
     SHOCK_CLASSES,
+    SHOCK_KINDS,
     ShockField,
     format_number,
     humanise,
     parse_number,
+    shock_default,
     shock_fields,
+    shock_targets,
 )
 from diplomacy_sim.scenario.loader import ScenarioError
 
@@ -98,17 +101,22 @@ def _empty() -> dict[str, Any]:
 
 @solara.component
 def ShockForm(
-    orgs: Sequence[tuple[str, str]],
+    orgs: Sequence[tuple[str, str, str]],
     issues: Sequence[tuple[str, str]],
     on_inject: Callable[[dict[str, Any], str], str],
     disabled: bool = False,
     when: Sequence[tuple[str, str]] = (("Inject now", "now"),),
+    context: Any = None,
 ) -> None:
-    """The trainer's shock form, generated from the shock classes of the schema.
+    """The trainer's shock form, generated from the shock registry and the schema's classes.
 
-    ``orgs`` and ``issues`` are (id, label) choices; ``on_inject(shock, when)`` applies the
-    shock and returns the message to show, or raises ``ScenarioError`` / ``ValueError`` with
-    what is wrong. ``when`` names one button per moment (label, value).
+    ``orgs`` are (id, name, kind) of the living organisations and ``issues`` (id, label)
+    choices; each organisation field offers only the targets the registry allows for the
+    kind (and, for a merge, for the organisation merged). ``on_inject(shock, when)`` applies
+    the shock and returns the message to show, or raises ``ScenarioError`` / ``ValueError``
+    with what is wrong. ``when`` names one button per moment (label, value). A message
+    belongs to its kind, its values and its ``context`` (the run, the round): it is cleared
+    when any of them changes.
     """
     kind, set_kind = solara.use_state("budget_cut")
     values, set_values = solara.use_state(_empty())
@@ -116,27 +124,55 @@ def ShockForm(
     result, set_result = solara.use_state(_none())
     failed, set_failed = solara.use_state(False)
     fields = shock_fields(kind)
+    org_list = list(orgs)
+
+    def clear_on_new_context() -> None:
+        set_result(None)
+        set_errors({})
+
+    solara.use_effect(clear_on_new_context, [context, kind])
 
     def options(f: ShockField) -> list[dict[str, str]]:
         if f.source == "literal":
             return [{"text": humanise(o), "value": o} for o in f.options]
-        src = issues if f.source == "issues" else orgs
-        return [{"text": t, "value": v} for v, t in src]
+        if f.source == "issues":
+            return [{"text": t, "value": v} for v, t in issues]
+        return [{"text": t, "value": v} for v, t in shock_targets(kind, f, org_list, chosen())]
+
+    def chosen() -> dict[str, Any]:
+        """The values set so far (for the fields other fields depend on)."""
+        out = {f.name: values.get(f.name, shock_default(kind, f)) for f in fields
+               if f.name != "into"}
+        if out.get("organisations") is None:
+            src = shock_targets(kind, next(f for f in fields if f.name == "organisations"),
+                                org_list, {}) if any(f.name == "organisations" for f in fields) \
+                else []
+            out["organisations"] = [src[0][0]] if src else []
+        return out
 
     def current(f: ShockField) -> Any:
         if f.name in values:
-            return values[f.name]
-        if f.kind == "number":
-            return format_number(f.info.default, f.info.type)  # type: ignore[union-attr]
+            v = values[f.name]
+            if f.source == "organisations":  # keep only what the rules still allow
+                allowed = {o["value"] for o in options(f)}
+                v = [x for x in v if x in allowed] if isinstance(v, list) else (
+                    v if v in allowed else None)
+            return v
+        default = shock_default(kind, f)
+        if default is not None:
+            return default
         opts = options(f)
         if f.kind == "choices":
             return [opts[0]["value"]] if opts else []
         if f.kind == "optional_choice":
-            return None
+            mode = chosen().get("mode")
+            return opts[0]["value"] if mode == "merge" and opts else None
         return opts[0]["value"] if opts else None
 
     def set_value(name: str, v: Any) -> None:
         set_values({**values, name: v})
+        set_result(None)  # the message was about the values before this change
+        set_errors({k: e for k, e in errors.items() if k != name})
 
     def inject(moment: str) -> None:
         shock: dict[str, Any] = {"kind": kind}
@@ -168,10 +204,17 @@ def ShockForm(
         set_failed(False)
         set_result(message)
 
-    rv.Select(label="Shock", items=[{"text": humanise(k), "value": k} for k in SHOCK_CLASSES],
-              v_model=kind, on_v_model=lambda k: (set_kind(k), set_values({}), set_errors({}),
-                                                  set_result(None)),
-              dense=True, hide_details=True)
+    def choose_kind(k: Any) -> None:
+        if not isinstance(k, str) or k not in SHOCK_CLASSES:  # only a kind the panel offers
+            return
+        set_kind(k)
+        set_values({})
+        set_errors({})
+        set_result(None)
+
+    rv.Select(label="Shock", items=[{"text": SHOCK_KINDS[k].label, "value": k}
+                                    for k in SHOCK_CLASSES],
+              v_model=kind, on_v_model=choose_kind, dense=True, hide_details=True)
     for f in fields:
         if f.kind == "number":
             info = f.info

@@ -333,7 +333,8 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
                       lambda shock, when: _inject(room, key, shock, when),
                       disabled=status == "ended",
                       when=(("Inject now", "now"), ("At the start of the next round",
-                                                    "next_round")))
+                                                    "next_round")),
+                      context=(room.round, room.status))
             later = [s for s in fv.get("shocks", []) if int(s.get("week", 0)) > int(room.week)]
             if later:
                 solara.Text("Coming: " + "; ".join(f"{s.get('label')} (week {s.get('week')})"
@@ -352,16 +353,17 @@ def _console_snapshot(room: Any, key: str) -> dict[str, Any]:
 
 
 def _shock_choices(room: Any, fv: dict[str, Any]
-                   ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(organisations, issues) the trainer's shock form offers, as (id, label)."""
+                   ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """(organisations as (id, name, kind), issues as (id, label)) for the trainer's shock form."""
     choices = fv.get("choices")
     if choices:
         return ([tuple(x) for x in choices.get("organisations", [])],  # type: ignore[misc]
                 [tuple(x) for x in choices.get("issues", [])])
     with room.lock:
         st = room.model.state
-        orgs = [(oid, name) for oid, name, alive in zip(st.orgs.ids, st.orgs.names,
-                                                         st.orgs.alive, strict=True) if alive]
+        orgs = [(oid, name, kind) for oid, name, kind, alive in
+                zip(st.orgs.ids, st.orgs.names, st.orgs.kinds, st.orgs.alive, strict=True)
+                if alive]
         issues = list(zip(st.issue_ids, st.issue_labels, strict=True))
     return orgs, issues
 

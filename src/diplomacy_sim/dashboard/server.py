@@ -12,6 +12,7 @@ DB_ENV = "DIPLOMACY_SIM_ROOM_DB"
 ``diplomacy_sim.room.process_registry``; unset: its per-user default)."""
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+KERNEL_CULL_TIMEOUT = "60s"
 
 
 def frontend_ready() -> bool:
@@ -37,6 +38,13 @@ def server_env(db: Path | str | None = None) -> dict[str, str]:
     env.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
     if db is not None:
         env[DB_ENV] = str(Path(db).expanduser().resolve())
+    # a session whose page is gone (tab closed, browser killed, network lost) is dropped
+    # after this long, with its model; Solara's default keeps it for 24 h, so a room's
+    # server would only ever grow. A page that reconnects within it keeps its session; a room's
+    # page that comes back later re-mounts and rebuilds from the database and its token.
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", KERNEL_CULL_TIMEOUT)
+    # one browser may open a few tabs, not hundreds of sessions
+    env.setdefault("SOLARA_KERNEL_MAX_PER_SESSION", "20")
     return env
 
 

@@ -12,6 +12,7 @@ only as far as the furthest session needs: it is never computed twice.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import threading
 import types
@@ -25,15 +26,17 @@ import numpy as np
 
 from diplomacy_sim.dashboard.charts import NetworkCache, PolylineCache
 from diplomacy_sim.domain.outcomes import UNIT_OUTCOMES
+from diplomacy_sim.domain.shocks import SHOCK_KINDS, can_merge
 from diplomacy_sim.model.model import DiplomacyModel
 from diplomacy_sim.rng import view_generator
 from diplomacy_sim.scenario import schema
 from diplomacy_sim.scenario.loader import (
     ScenarioError,
     list_scenarios,
-    load_scenario,
+    load_shipped,
     resolved_dict,
 )
+from diplomacy_sim.untrusted import parse_int
 
 DEFAULT_SCENARIO = "integrated_discharge"
 CHART_OUTCOMES: tuple[str, ...] = (
@@ -42,15 +45,13 @@ CHART_OUTCOMES: tuple[str, ...] = (
 PERSON_SIGNALS: tuple[str, ...] = ("integration", "trust", "user_outcome")
 """What a person perceives of the whole place (see ``model.views.person_view``)."""
 SHOCK_CLASSES: dict[str, type[schema._ShockBase]] = {
-    "reorganisation": schema.Reorganisation,
-    "budget_cut": schema.BudgetCut,
-    "demand_surge": schema.DemandSurge,
-    "leadership_turnover": schema.LeadershipTurnover,
-    "national_mandate": schema.NationalMandate,
+    name: schema.SHOCK_CLASSES[name] for name, k in SHOCK_KINDS.items() if k.injectable
 }
-"""The trainer's shock panel offers these (elections are scheduled, not injected)."""
-MAX_SEED = 2**63 - 1
-PEOPLE_RANGE = (5, 5000)
+"""The trainer's shock panel offers the injectable kinds of the registry (elections are
+scheduled, not injected)."""
+MAX_SEED = schema.MAX_SEED
+PEOPLE_RANGE = (5, min(5000, schema.MAX_PEOPLE))
+"""The dashboard's own bound on --people (a page steps in real time), within the schema's."""
 
 
 # --------------------------------------------------------------------------- controls
@@ -98,23 +99,17 @@ def parse_number(text: str, info: schema.ParamInfo) -> tuple[float | int | None,
 
 
 def parse_seed(text: str) -> tuple[int | None, str | None]:
-    raw = str(text).strip()
-    if not raw.isdigit():
-        return None, f"“{raw}” is not a seed: enter a whole number from 0 to {MAX_SEED}."
-    value = int(raw)
-    if value > MAX_SEED:
-        return None, f"The seed must be at most {MAX_SEED}."
-    return value, None
+    """A seed typed into the page or given in the URL (the one integer parser)."""
+    return parse_int(text, 0, MAX_SEED, "a seed")
 
 
 def parse_people(text: str) -> tuple[int | None, str | None]:
-    raw = str(text).strip()
-    if raw == "":
+    """A number of people typed into the page or given in the URL; empty: the scenario's own."""
+    if str(text).strip() == "":
         return None, None  # the scenario's own size
     lo, hi = PEOPLE_RANGE
-    if not raw.isdigit() or not lo <= int(raw) <= hi:
-        return None, f"Enter a whole number of people from {lo} to {hi}, or leave it empty."
-    return int(raw), None
+    value, err = parse_int(text, lo, hi, "a number of people")
+    return value, (err[:-1] + ", or leave it empty." if err else None)
 
 
 @dataclass(frozen=True)
@@ -171,12 +166,39 @@ def shock_fields(kind: str) -> tuple[ShockField, ...]:
     return tuple(out)
 
 
+def shock_default(kind: str, f: ShockField) -> Any:
+    """The panel's starting value of a field: the registry's, else the schema's default."""
+    d = SHOCK_KINDS[kind].panel_defaults
+    if f.name in d:
+        return d[f.name]
+    if f.kind == "number" and f.info is not None:
+        return format_number(f.info.default, f.info.type)
+    return None
+
+
+def shock_targets(kind: str, f: ShockField, orgs: list[tuple[str, str, str]],
+                  values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(id, name) of the organisations a field may name, by the registry's rules.
+
+    ``orgs`` holds (id, name, kind) of the organisations still alive; ``values`` the other
+    fields as set so far (for ``into``: only organisations that can absorb those chosen).
+    """
+    reg = SHOCK_KINDS[kind]
+    out = [(i, n) for i, n, k in orgs if reg.applies_to(k)]
+    if f.name == "into":
+        kinds = {i: k for i, _, k in orgs}
+        chosen = [o for o in (values.get("organisations") or []) if o in kinds]
+        out = [(i, n) for i, n in out if i not in chosen
+               and all(can_merge(kinds[o], kinds[i]) for o in chosen)]
+    return out
+
+
 @cache
 def scenario_catalogue() -> tuple[tuple[str, str, str], ...]:
     """Shipped scenarios: (name, title, plain-words description)."""
     out = []
     for name, title, _first in list_scenarios():
-        out.append((name, title, " ".join(load_scenario(name).description.split())))
+        out.append((name, title, " ".join(load_shipped(name).description.split())))
     return tuple(out)
 
 
@@ -223,12 +245,16 @@ def build_spec(setup: Setup) -> schema.Scenario:
         overrides["doctrine"] = setup.doctrine
     if setup.seed is not None:
         overrides["seed"] = setup.seed
-    return load_scenario(setup.scenario, overrides=overrides or None, people=setup.people)
+    # the scenario is a catalogue name, never a path: the page's value names no file
+    return load_shipped(setup.scenario, overrides=overrides or None, people=setup.people)
 
 
+@functools.lru_cache(maxsize=64)
 def scenario_values(name: str) -> dict[str, float | int]:
-    """The value each tunable parameter has in a scenario (its file, else the schema)."""
-    data = load_scenario(name).model_dump(mode="python")
+    """The value each tunable parameter has in a scenario (its file, else the schema).
+
+    Cached: every parameter group of every page reads it (callers never modify it)."""
+    data = load_shipped(name).model_dump(mode="python")
     out = {}
     for info in parameter_controls():
         node: Any = data

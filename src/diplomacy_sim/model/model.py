@@ -129,8 +129,7 @@ class DiplomacyModel(mesa.Model):
             data["shocks"] = [spec]
             data["steps"] = max(self.horizon, self.week + 1)
             shock = scenario_from_dict(data, source="injected shock").shocks[0]
-        if not isinstance(shock, schema.Reorganisation | schema.BudgetCut | schema.DemandSurge
-                          | schema.LeadershipTurnover | schema.NationalMandate | schema.Election):
+        if not isinstance(shock, tuple(schema.SHOCK_CLASSES.values())):
             raise ScenarioError("injected shock", [f"not a shock: {shock!r}"])
         self.injected.append((self.week, shock))
 
@@ -178,25 +177,13 @@ class DiplomacyModel(mesa.Model):
             self.events.extend(self._apply(shock, injected))
 
     def _apply(self, shock: Any, injected: bool) -> list[Event]:
-        st, rng, w = self.state, self.rngs["shocks"], self.week
-        trust_new = self.params.trust.new_tie
-        idx = self.org_index
-        if isinstance(shock, schema.Reorganisation):
-            ev = sk.reorganise(st, shock, idx, rng, w, trust_new, injected)
+        """Apply a shock by its kind's rule, from the registry ``domain.shocks.SHOCK_KINDS``."""
+        ctx = sk.ShockContext(self.org_index, self.rngs["shocks"], self.week,
+                              self.params.trust.new_tie, injected)
+        events = sk.apply_shock(self.state, shock, ctx)
+        if sk.SHOCK_KINDS[shock.kind].reshapes_people:
             self._refresh_people_masks()
-            return ev
-        if isinstance(shock, schema.BudgetCut):
-            return sk.budget_cut(st, shock, idx, w, injected)
-        if isinstance(shock, schema.DemandSurge):
-            return sk.demand_surge(st, shock, w, injected)
-        if isinstance(shock, schema.LeadershipTurnover):
-            return sk.leadership_turnover(st, shock, idx, rng, w, trust_new, injected)
-        if isinstance(shock, schema.NationalMandate):
-            issue = st.issue_ids.index(shock.issue)
-            return sk.national_mandate(st, shock, idx, issue, w, injected)
-        if isinstance(shock, schema.Election):
-            return sk.election(st, shock, rng, w, trust_new, injected)
-        raise TypeError(f"unknown shock {shock!r}")
+        return events
 
     def _refresh_people_masks(self) -> None:
         p = self.state.people

@@ -645,7 +645,8 @@ class Room:
                 "shocks": [self._shock_public(s) for s in self.shocks],
                 "messages_sent": len(self.messages),
                 "choices": {  # for the shock form
-                    "organisations": [(o.ids[j], o.names[j]) for j in range(o.m) if o.alive[j]],
+                    "organisations": [(o.ids[j], o.names[j], o.kinds[j]) for j in range(o.m)
+                                      if o.alive[j]],
                     "issues": list(zip(self.model.state.issue_ids, self.model.state.issue_labels,
                                        strict=True)),
                 },

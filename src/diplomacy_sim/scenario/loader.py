@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,23 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from diplomacy_sim.scenario.schema import ROLES, SHOCK_KINDS, Parameters, Scenario
+from diplomacy_sim.domain.shocks import shock_target_problems
+from diplomacy_sim.scenario.schema import (
+    MAX_PEOPLE,
+    ROLES,
+    SHOCK_KINDS,
+    Parameters,
+    Scenario,
+)
+from diplomacy_sim.untrusted import (
+    InputRefused,
+    cut,
+    cut_tokens,
+    load_yaml,
+    read_bounded_file,
+    short,
+    yaml_problem,
+)
 
 SCENARIO_DIR = Path(__file__).resolve().parents[3] / "scenarios"
 
@@ -26,8 +43,9 @@ class ScenarioError(ValueError):
 
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
-        self.problems = problems
-        lines = [f"{source}: {len(problems)} problem(s) found."] + [f"  - {p}" for p in problems]
+        # every message passes here: no problem echoes an unbounded value
+        self.problems = problems = [cut_tokens(p) for p in problems]
+        lines = [f"{cut(source, 200)}: {len(problems)} problem(s) found."] + [f"  - {p}" for p in problems]
         super().__init__("\n".join(lines))
 
 
@@ -38,7 +56,8 @@ def _fmt_path(loc: Iterable[Any]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            out += ("." if out else "") + (text if len(text) <= 60 else text[:57] + "...")
     return out or "(top level)"
 
 
@@ -101,17 +120,10 @@ def describe_allowed(model: type[BaseModel], name: str) -> str:
 
 
 def _shock_tags() -> dict[str, type[BaseModel]]:
-    """Shock kinds to the schema class of each (the discriminated union's members)."""
+    """Shock kinds to the schema class of each (from the registry, via the schema)."""
     from diplomacy_sim.scenario import schema
 
-    return {
-        "reorganisation": schema.Reorganisation,
-        "budget_cut": schema.BudgetCut,
-        "demand_surge": schema.DemandSurge,
-        "leadership_turnover": schema.LeadershipTurnover,
-        "national_mandate": schema.NationalMandate,
-        "election": schema.Election,
-    }
+    return dict(schema.SHOCK_CLASSES)
 
 
 def _union_model(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -121,6 +133,13 @@ def _union_model(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]
         if part in tags:
             return tags[part] if i == len(loc) - 1 else _model_at(tags[part], loc[i + 1 :])
     return None
+
+
+def _quote(value: Any) -> str:
+    """A value as the user wrote it, in backticks, cut short if long."""
+    if isinstance(value, str):
+        return "`" + (value if len(value) <= 60 else value[:57] + "...") + "`"
+    return short(value)
 
 
 def _explain(root: type[BaseModel], err: Mapping[str, Any]) -> str:
@@ -137,8 +156,8 @@ def _explain(root: type[BaseModel], err: Mapping[str, Any]) -> str:
         owner = _union_model(root, loc[:-1]) or _model_at(root, loc[:-1])
         keys = sorted(owner.model_fields) if owner else []
         key = str(loc[-1])
-        near = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
-        msg = f"field `{path}`: unknown key `{key}`."
+        near = difflib.get_close_matches(key[:100], keys, n=1, cutoff=0.6)
+        msg = f"field `{path}`: unknown key `{short(key, 60).strip(chr(39))}`."
         if near:
             msg += f" Did you mean `{near[0]}`?"
         if keys:
@@ -151,15 +170,17 @@ def _explain(root: type[BaseModel], err: Mapping[str, Any]) -> str:
         hint = ""
         if isinstance(value, str):
             opts = [o.strip(" '") for o in expected.replace(" or ", ",").split(",")]
-            close = difflib.get_close_matches(value, opts, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(value[:100], opts, n=1, cutoff=0.6)
             hint = f" Did you mean `{close[0]}`?" if close else ""
-        return f"field `{path}`: `{value}` is not allowed; allowed: {expected}.{hint}"
+        return f"field `{path}`: {_quote(value)} is not allowed; allowed: {expected}.{hint}"
     if etype == "union_tag_invalid":
         expected = err.get("ctx", {}).get("expected_tags", "")
         tag = err.get("ctx", {}).get("tag", value)
-        close = difflib.get_close_matches(str(tag), [t.strip(" '") for t in expected.split(",")])
+        close = difflib.get_close_matches(str(tag)[:100],
+                                          [t.strip(" '") for t in expected.split(",")])
         hint = f" Did you mean `{close[0]}`?" if close else ""
-        return f"field `{path}.kind`: `{tag}` is not a shock kind; allowed: {expected}.{hint}"
+        return (f"field `{path}.kind`: {_quote(tag)} is not a shock kind; allowed: "
+                f"{expected}.{hint}")
     if etype == "union_tag_not_found":
         return f"field `{path}`: needs a `kind` (one of the shock kinds)."
     if etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -169,11 +190,11 @@ def _explain(root: type[BaseModel], err: Mapping[str, Any]) -> str:
             allowed = describe_allowed(owner, name)
         else:
             allowed = err["msg"].lower()
-        return f"field `{path}`: {value!r} is out of range; allowed: {allowed}."
+        return f"field `{path}`: {short(value)} is out of range; allowed: {allowed}."
     if etype in ("dict_type", "model_type", "model_attributes_type"):
         owner = _union_model(root, loc) or _model_at(root, loc)
         with_keys = f" with keys from: {', '.join(sorted(owner.model_fields))}" if owner else ""
-        return f"field `{path}`: {value!r} has the wrong type; allowed: a mapping{with_keys}."
+        return f"field `{path}`: {short(value)} has the wrong type; allowed: a mapping{with_keys}."
     if etype.endswith("_type") or etype.endswith("_parsing"):
         owner = _union_model(root, loc[:-1]) or _model_at(root, loc[:-1])
         name = str(loc[-1]) if loc else ""
@@ -181,15 +202,15 @@ def _explain(root: type[BaseModel], err: Mapping[str, Any]) -> str:
             allowed = describe_allowed(owner, name)
         else:
             allowed = err["msg"].lower().removeprefix("input should be ")
-        return f"field `{path}`: {value!r} has the wrong type; allowed: {allowed}."
+        return f"field `{path}`: {short(value)} has the wrong type; allowed: {allowed}."
     if etype == "string_pattern_mismatch":
         return (
-            f"field `{path}`: {value!r} is not a valid identifier; allowed: lower-case letters, "
+            f"field `{path}`: {short(value)} is not a valid identifier; allowed: lower-case letters, "
             "digits and underscores, starting with a letter."
         )
     if etype in ("too_short", "string_too_short"):
         return f"field `{path}`: must not be empty."
-    return f"field `{path}`: {err['msg']} (got {value!r})."
+    return f"field `{path}`: {err['msg']} (got {short(value)})."
 
 
 def explain_validation_error(root: type[BaseModel], exc: ValidationError) -> list[str]:
@@ -202,6 +223,7 @@ def cross_reference_problems(s: Scenario) -> list[str]:
     problems: list[str] = []
     issue_ids = [i.id for i in s.issues]
     org_ids = [o.id for o in s.organisations]
+    org_kinds = {o.id: o.kind for o in s.organisations}
 
     def ref(path: str, value: str | None, known: list[str], what: str) -> None:
         if value is None or value in known:
@@ -209,7 +231,7 @@ def cross_reference_problems(s: Scenario) -> list[str]:
         close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
         hint = f" Did you mean `{close[0]}`?" if close else ""
         problems.append(
-            f"field `{path}`: `{value}` is not a known {what}; allowed: {', '.join(known)}.{hint}"
+            f"field `{path}`: {_quote(value)} is not a known {what}; allowed: {', '.join(known)}.{hint}"
         )
 
     for label, ids in (("issues", issue_ids), ("organisations", org_ids)):
@@ -230,10 +252,16 @@ def cross_reference_problems(s: Scenario) -> list[str]:
             problems.append(f"field `{base}.agenda`: weights must add up to more than 0.")
         if sum(org.people.values()) < 1:
             problems.append(f"field `{base}.people`: an organisation needs at least one person.")
+        if org.funded_by is not None and org.funded_by == org.id:
+            problems.append(f"field `{base}.funded_by`: an organisation cannot fund itself; "
+                            "allowed: the id of another organisation.")
         ref(f"{base}.target", org.target, issue_ids, "issue")
         ref(f"{base}.funded_by", org.funded_by, org_ids, "organisation")
         if org.grant_share > 0 and org.funded_by is None:
             problems.append(f"field `{base}.grant_share`: needs `funded_by` to name the funder.")
+    if s.n_people > MAX_PEOPLE:
+        problems.append(f"field `organisations[].people`: {s.n_people:,} people in all; "
+                        f"allowed: at most {MAX_PEOPLE:,}.")
     init_ids: set[str] = set()
     for i, ini in enumerate(s.initiatives):
         base = f"initiatives[{i}]"
@@ -258,31 +286,41 @@ def cross_reference_problems(s: Scenario) -> list[str]:
         ref(f"{base}.issue", getattr(sh, "issue", None), issue_ids, "issue")
         if getattr(sh, "mode", None) == "merge" and getattr(sh, "into", None) is None:
             problems.append(f"field `{base}.into`: a merge needs `into`, the organisation kept.")
+        for where, problem in shock_target_problems(sh, org_kinds):
+            problems.append(f"field `{base}.{where}`: {problem}.")
     return problems
 
 
 # --------------------------------------------------------------------------- loading
 def _read_yaml(path: Path) -> Any:
+    """Plain data from a user's YAML file, through the bounded reader (:mod:`untrusted`)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_bounded_file(path)
     except FileNotFoundError:
         shipped = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml")))
         raise ScenarioError(str(path), [
             f"file not found; allowed: a path to a scenario YAML file, or the name of a "
             f"shipped scenario ({shipped})."
         ]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), [f"cannot be read: {exc}."]) from None
+    except InputRefused as exc:
+        raise ScenarioError(str(path), [f"the file {exc}."]) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ScenarioError(str(path), [f"cannot be read: {cut(why, 200)}."]) from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise ScenarioError(str(path), [
-            f"the file is not valid YAML{where}: {problem}. Check the indentation there, and "
-            "put quotes around text that contains `:`, `,`, `[` or `{`."
-        ]) from None
+            f"is not UTF-8 text (byte {exc.start}); allowed: a UTF-8 YAML text file."]) from None
+    try:
+        data = load_yaml(text)
+    except yaml.YAMLError as exc:
+        where, problem = yaml_problem(exc)
+        hint = "" if isinstance(exc, yaml.constructor.ConstructorError) else (
+            " Check the indentation there, and put quotes around text that contains `:`, "
+            "`,`, `[` or `{`.")
+        raise ScenarioError(str(path), [
+            f"the file is not valid YAML{where}: {problem}.{hint}"]) from None
     if data is None:
         raise ScenarioError(str(path), [
             "the file is empty; allowed: a YAML mapping with name, title, description, source, "
@@ -313,10 +351,18 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> S
 def resolve_path(name_or_path: str | Path) -> Path:
     """A scenario file path, or the name of a shipped scenario."""
     p = Path(name_or_path)
-    if p.exists() or p.suffix in (".yaml", ".yml"):
+    if _exists(p) or p.suffix in (".yaml", ".yml"):
         return p
-    shipped = SCENARIO_DIR / f"{name_or_path}.yaml"
-    return shipped if shipped.exists() else p
+    shipped = shipped_scenarios().get(str(name_or_path))  # a name of the catalogue
+    return shipped if shipped is not None else p
+
+
+def _exists(p: Path) -> bool:
+    """Whether a user's path exists; a path the system cannot even look up does not."""
+    try:
+        return p.exists()
+    except (OSError, ValueError):  # too long, a NUL byte, ...
+        return False
 
 
 def load_scenario(
@@ -341,6 +387,47 @@ def load_scenario(
     return scenario
 
 
+def shipped_scenarios() -> dict[str, Path]:
+    """The catalogue: each shipped scenario's name and file (the server's own files)."""
+    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.yaml")) if p.is_file()}
+
+
+def load_shipped(
+    name: str, overrides: Mapping[str, Any] | None = None, people: int | None = None,
+) -> Scenario:
+    """A shipped scenario chosen by its catalogue name only (for values from a page or URL).
+
+    The name is looked up in the catalogue, never turned into a path: no value a user sends
+    names a file. The server's own files are parsed once (and again only if one changes):
+    a page that opens must not re-read YAML for every control.
+    """
+    catalogue = shipped_scenarios()
+    if not isinstance(name, str) or name not in catalogue:
+        raise ScenarioError("scenario", [
+            f"{short(name)} is not a scenario of the catalogue; allowed: "
+            f"{', '.join(catalogue)}."])
+    path = catalogue[name]
+    st = path.stat()
+    data, scenario = _parsed_shipped(str(path), st.st_mtime_ns, st.st_size)
+    if overrides:
+        scenario = scenario_from_dict(apply_overrides(data, overrides, source=str(path)),
+                                      source=str(path))
+    if people is not None:
+        scenario = scale_people(scenario, people)
+    return scenario
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_shipped(path: str, mtime_ns: int, size: int) -> tuple[dict[str, Any], Scenario]:
+    """A shipped file's data and validated scenario (keyed by its change time and size).
+
+    The scenario is frozen and the data is only ever copied (``apply_overrides``), so both
+    are shared safely between sessions.
+    """
+    data = _read_yaml(Path(path))
+    return data, scenario_from_dict(data, source=path)
+
+
 def list_scenarios() -> list[tuple[str, str, str]]:
     """Shipped scenarios as (name, title, first sentence of the description)."""
     out = []
@@ -360,8 +447,14 @@ def parse_override(text: str) -> tuple[str, Any]:
         ])
     path, raw = text.split("=", 1)
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
+        value = load_yaml(raw)
+    except yaml.YAMLError as exc:
+        bound = isinstance(exc, yaml.constructor.ConstructorError)  # a cap, duplicate key
+        if bound or len(raw) > 200 or raw.lstrip()[:1] in ("[", "{"):  # or malformed data
+            where, problem = yaml_problem(exc)
+            raise ScenarioError("--set", [
+                f"--set `{short(path.strip(), 60)}`: the value is not valid YAML{where}: "
+                f"{problem}."]) from None
         value = raw
     return path.strip(), value
 
@@ -496,6 +589,9 @@ def scale_people(scenario: Scenario, people: int) -> Scenario:
         for oid, r in cells
     ]
     minimum = [1 if r == "executive" else 0 for _, r in cells]
+    if people > MAX_PEOPLE:
+        raise ScenarioError("--people", [
+            f"{people:,} is too many; allowed: at most {MAX_PEOPLE:,} people in all."])
     if people < sum(minimum):
         raise ScenarioError(
             "--people",
@@ -513,7 +609,7 @@ def scale_people(scenario: Scenario, people: int) -> Scenario:
     data = scenario.model_dump(mode="python")
     for org in data["organisations"]:
         org["people"] = by_org.get(org["id"], org["people"])
-    return Scenario.model_validate(data)
+    return scenario_from_dict(data, source="--people")
 
 
 def resolved_dict(scenario: Scenario) -> dict[str, Any]:
@@ -527,8 +623,10 @@ __all__ = [
     "apply_overrides",
     "list_scenarios",
     "load_scenario",
+    "load_shipped",
     "parse_override",
     "resolved_dict",
     "scale_people",
     "scenario_from_dict",
+    "shipped_scenarios",
 ]

@@ -7,11 +7,14 @@ nothing else restates a default.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from diplomacy_sim.domain import shocks as shock_registry
 
 ROLES: tuple[str, ...] = ("executive", "manager", "frontline", "councillor", "enabler")
 """Roles a person can hold. Executives are strategists, managers are doers."""
@@ -21,15 +24,13 @@ LEADER_ROLES: tuple[str, ...] = ("executive", "manager", "councillor", "enabler"
 sit at the formal partnership boards; executives, councillors and enablers do."""
 
 DOCTRINES: tuple[str, ...] = ("command", "stewardship", "diplomacy", "fatalism")
-SHOCK_KINDS: tuple[str, ...] = (
-    "reorganisation",
-    "budget_cut",
-    "demand_surge",
-    "leadership_turnover",
-    "national_mandate",
-    "election",
-)
+SHOCK_KINDS: tuple[str, ...] = tuple(shock_registry.SHOCK_KINDS)
+"""Shock kinds, from the one registry (``domain.shocks.SHOCK_KINDS``)."""
 SERVICES: tuple[str, ...] = ("admissions", "discharge", "none")
+MAX_PEOPLE = 100_000
+"""Most people in a scenario, in all (and so in any one role of an organisation): the one
+bound the schema, ``--people``, experiment files and the dashboard all read."""
+MAX_SEED = 2**63 - 1
 
 Doctrine = Literal["command", "stewardship", "diplomacy", "fatalism"]
 Role = Literal["executive", "manager", "frontline", "councillor", "enabler"]
@@ -534,7 +535,7 @@ class OrganisationSpec(_Strict):
     grant_share: float = param(
         0.0, 0.0, 1.0, "share of budget", "Share of the budget that is a grant from funded_by"
     )
-    people: dict[Role, Annotated[int, Field(ge=0, le=100000)]] = Field(min_length=1)
+    people: dict[Role, Annotated[int, Field(ge=0, le=MAX_PEOPLE)]] = Field(min_length=1)
 
 
 class InitiativeSpec(_Strict):
@@ -612,6 +613,16 @@ Shock = Annotated[
     Field(discriminator="kind"),
 ]
 
+SHOCK_CLASSES: dict[str, type[_ShockBase]] = {
+    typing.get_args(cls.model_fields["kind"].annotation)[0]: cls
+    for cls in typing.get_args(typing.get_args(Shock)[0])
+}
+"""Each shock kind's schema class (its fields, bounds and units), by name."""
+if tuple(SHOCK_CLASSES) != SHOCK_KINDS:  # pragma: no cover - a developer's slip, at import
+    raise RuntimeError(
+        f"the schema's shock classes {tuple(SHOCK_CLASSES)} do not match the registry "
+        f"domain.shocks.SHOCK_KINDS {SHOCK_KINDS}: add the kind to both, in the same order")
+
 
 class Scenario(_Strict):
     """A complete, validated scenario: the place, its organisations, and its events."""
@@ -621,7 +632,7 @@ class Scenario(_Strict):
     description: str = Field(min_length=1, description="Plain words for learners")
     source: str = Field(min_length=1, description="Where the situation comes from")
     steps: int = param(156, 1, 5200, "weeks", "Horizon of the run")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="Master seed of the run")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="Master seed of the run")
     doctrine: Doctrine = "diplomacy"
     workstreams: Literal["parallel", "sequential"] = "parallel"
     issues: list[IssueSpec] = Field(min_length=1)

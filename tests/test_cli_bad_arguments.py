@@ -1,0 +1,117 @@
+"""Never a traceback: every subcommand of the CLI, each given a set of bad arguments.
+
+The subcommands are read from the click group, so a new one is covered the day it is added.
+Every positional argument and every option is given each bad value in turn (the others get
+good values): the command must end with exit code 0 (the value was acceptable after all) or
+2 (a clear message), never 1 with a traceback, and quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from diplomacy_sim.cli import main
+from diplomacy_sim.scenario.loader import SCENARIO_DIR
+
+SMALL = SCENARIO_DIR / "safeguarding_hub.yaml"
+
+
+@pytest.fixture(scope="module")
+def places(tmp_path_factory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("bad")
+    fifo = tmp / "pipe.yaml"
+    os.mkfifo(fifo)
+    big = tmp / "big.yaml"
+    with open(big, "wb") as f:
+        f.truncate(60_000_000)
+    afile = tmp / "afile.txt"
+    afile.write_text("not yaml: [")
+    empty = tmp / "empty_dir"
+    empty.mkdir()
+    exp = tmp / "exp.yaml"
+    exp.write_text(yaml.safe_dump({
+        "name": "tiny", "title": "Tiny", "description": "Two short runs.",
+        "base": "safeguarding_hub", "master_seed": 1, "replications": 2, "steps": 2,
+        "shock_regimes": {"calm": []}}))
+    return {"tmp": tmp, "fifo": fifo, "big": big, "afile": afile, "empty": empty, "exp": exp}
+
+
+def bad_values(p: dict[str, Path]) -> list[str]:
+    return [
+        "", " ", "-", "--", "²", "١٢٣", "9" * 5000, "-1", "1e400", "nan", "x" * 10_000,
+        "\x00", "a\x00b", "../../../../etc/passwd", "/etc/passwd", "/dev/zero", "/dev/null",
+        "/nonexistent/x.yaml", "/proc/self/environ", "/sys", str(p["fifo"]), str(p["big"]),
+        str(p["afile"]), str(p["empty"]), str(p["afile"] / "under_a_file"), "{", "[[[[",
+        "a=b", "=", "steps=" + "9" * 5000, "shocks=" + "[" * 5000, "tcp://", "http://x:1",
+    ]
+
+
+def good_positional(name: str, p: dict[str, Path]) -> str:
+    return {"scenario": str(SMALL), "files": str(SMALL), "experiment": str(p["exp"]),
+            "results": str(p["empty"])}.get(name, "x")
+
+
+QUIET = {"run": ["--quiet", "--steps", "2"], "sweep": ["--quiet", "--workers", "0"]}
+
+
+def cases(p: dict[str, Path]) -> list[tuple[str, list[str]]]:
+    out = []
+    for name, cmd in sorted(main.commands.items()):
+        positionals = [x for x in cmd.params if isinstance(x, click.Argument)]
+        options = [x for x in cmd.params if isinstance(x, click.Option) and not x.is_flag
+                   and x.name != "help"]
+        base = [good_positional(a.name, p) for a in positionals]
+        out.append((name, []))  # nothing at all
+        out.append((name, [*base, "--no-such-option"]))
+        for i, _ in enumerate(positionals):
+            for v in bad_values(p):
+                args = list(base)
+                args[i] = v
+                out.append((name, args))
+        for opt in options:
+            flag = opt.opts[0]
+            for v in bad_values(p):
+                extra = QUIET.get(name, [])
+                if flag in extra or flag == "--scheduler":  # --workers and --scheduler clash
+                    extra = ["--quiet"]
+                out.append((name, [*base, flag, v, *extra]))
+    return out
+
+
+@pytest.fixture(autouse=True)
+def no_server(monkeypatch):
+    """`dashboard` would replace the process with a server: record the call instead."""
+    monkeypatch.setattr("diplomacy_sim.dashboard.server.serve", lambda host, port: None)
+
+
+def test_every_subcommand_is_covered():
+    assert {"list", "validate", "run", "dashboard", "sweep", "analyse"} <= set(main.commands)
+
+
+def test_no_subcommand_gives_a_traceback_for_bad_arguments(places, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a bad --out such as "-" or "nan" is a relative folder
+    runner = CliRunner()
+    failures = []
+    all_cases = cases(places)
+    assert len(all_cases) > 500
+    for n, (name, args) in enumerate(all_cases):
+        if name in ("run", "sweep") and "--out" not in args:
+            args = [*args, "--out", str(tmp_path / f"out{n}")]
+        t0 = time.perf_counter()
+        r = runner.invoke(main, [name, *args], catch_exceptions=True)
+        took = time.perf_counter() - t0
+        text = r.output
+        crashed = r.exception is not None and not isinstance(r.exception, SystemExit)
+        if crashed or r.exit_code not in (0, 2) or "Traceback" in text or took > 20:
+            failures.append((name, [a[:40] for a in args], r.exit_code, took,
+                             repr(r.exception)[:200], text[-300:]))
+        if r.exit_code == 2:
+            assert len(text) < 5000, (name, args, len(text))
+    assert not failures, "\n".join(map(str, failures[:20]))

@@ -1,0 +1,299 @@
+"""Untrusted input, class by class: each class of bad input is refused by one mechanism, with
+a message that names the file, the field and what is allowed, quickly and without a
+traceback. Each class is covered by a generated family of inputs, not one example.
+
+Hypothesis runs derandomised (the same examples every time, for CI).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from diplomacy_sim.scenario.loader import (
+    SCENARIO_DIR,
+    ScenarioError,
+    load_scenario,
+    load_shipped,
+    parse_override,
+)
+from diplomacy_sim.scenario.schema import MAX_PEOPLE
+from diplomacy_sim.untrusted import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_NODES,
+    parse_int,
+    short,
+)
+
+SMALL = SCENARIO_DIR / "safeguarding_hub.yaml"
+FAST = settings(derandomize=True, max_examples=40, deadline=None,
+                phases=[Phase.explicit, Phase.generate],  # no slow shrinking of big inputs
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def problems(path: Path | str) -> list[str]:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert str(path) in str(info.value)  # the message names the file
+    return info.value.problems
+
+
+def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def timed(fn, limit: float = 5.0):
+    t0 = time.perf_counter()
+    out = fn()
+    assert time.perf_counter() - t0 < limit, "took too long"
+    return out
+
+
+# --------------------------------------------------------------------------- not a regular file
+def test_a_fifo_is_refused_at_once_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    got: list[list[str]] = []
+    t = threading.Thread(target=lambda: got.append(problems(fifo)), daemon=True)
+    t.start()
+    t.join(5)
+    assert not t.is_alive(), "reading a FIFO blocked"
+    assert "named pipe (FIFO)" in got[0][0] and "allowed: a regular file" in got[0][0]
+
+
+@pytest.mark.parametrize("target", ["folder", "/dev/null", "/dev/zero"])
+def test_folders_and_devices_are_refused(tmp_path, target):
+    path = tmp_path if target == "folder" else Path(target)
+    (msg,) = timed(lambda: problems(path))
+    assert "allowed: a regular file" in msg
+
+
+# --------------------------------------------------------------------------- size
+@pytest.mark.parametrize("size", [MAX_FILE_BYTES + 1, 5 * MAX_FILE_BYTES, 50_000_000])
+def test_a_file_over_the_size_cap_is_refused_before_it_is_parsed(tmp_path, size):
+    p = tmp_path / "big.yaml"
+    with open(p, "wb") as f:
+        f.write(b"name: x\n")
+        f.truncate(size)  # sparse: instant to make
+    (msg,) = timed(lambda: problems(p), 2.0)
+    assert f"{size:,} bytes" in msg and f"at most {MAX_FILE_BYTES:,} bytes" in msg
+
+
+# --------------------------------------------------------------------------- nesting
+@settings(FAST)
+@given(depth=st.integers(MAX_DEPTH + 1, 20_000), flow=st.booleans())
+def test_nesting_past_the_cap_is_a_clear_error_not_a_recursion_error(tmp_path_factory, depth,
+                                                                      flow):
+    tmp = tmp_path_factory.mktemp("deep")
+    if flow:
+        text = "name: " + "[" * depth + "]" * depth + "\n"
+    else:
+        d = min(depth, 600)  # block style: indentation grows, so stay under the size cap
+        text = "".join("  " * i + f"k{i}:\n" for i in range(d)) + "  " * d + "v\n"
+    (msg,) = timed(lambda: problems(write(tmp, text)))
+    assert "not valid YAML" in msg and "line" in msg
+    assert f"at most {MAX_DEPTH} levels" in msg
+
+
+# --------------------------------------------------------------------------- aliases
+@settings(FAST)
+@given(width=st.integers(5, 12), levels=st.integers(6, 12), where=st.sampled_from(
+    ["title", "description", "parameters", "organisations"]))
+def test_an_alias_bomb_is_refused_quickly_whatever_field_it_sits_in(tmp_path_factory, width,
+                                                                     levels, where):
+    if width ** levels <= MAX_NODES:
+        levels = 1 + int(MAX_NODES ** (1 / width)) + 6
+    lines = ["a0: &a0 [" + ", ".join(["x"] * width) + "]"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]")
+    data = yaml.safe_load(SMALL.read_text())
+    body = yaml.safe_dump({k: v for k, v in data.items() if k != where}, sort_keys=False)
+    text = "anchors:\n" + "\n".join("  " + x for x in lines) + f"\n{where}: *a{levels - 1}\n" + body
+    tmp = tmp_path_factory.mktemp("bomb")
+    (msg,) = timed(lambda: problems(write(tmp, text)), 3.0)
+    assert f"at most {MAX_NODES:,}" in msg and "aliases" in msg
+
+
+def test_a_few_aliases_are_still_fine(tmp_path):
+    data = SMALL.read_text()
+    text = data.replace("title:", "title: &t", 1).rstrip() + "\n"
+    assert load_scenario(write(tmp_path, text)).name == load_scenario(SMALL).name
+
+
+# --------------------------------------------------------------------------- duplicate keys
+@settings(FAST)
+@given(key=st.sampled_from(["name", "title", "steps", "doctrine", "seed"]),
+       gap=st.integers(0, 5))
+def test_a_duplicate_key_is_an_error_naming_both_lines(tmp_path_factory, key, gap):
+    lines = SMALL.read_text().splitlines()
+    if not any(x.startswith(f"{key}:") for x in lines):
+        lines.insert(0, f"{key}: 1")
+    first = next(i for i, x in enumerate(lines) if x.startswith(f"{key}:"))
+    lines += ["# a comment"] * gap + [f"{key}: 3"]
+    tmp = tmp_path_factory.mktemp("dup")
+    msgs = problems(write(tmp, "\n".join(lines) + "\n"))
+    assert f"duplicate key `{key}`" in msgs[0]
+    assert f"first at line {first + 1}, again at line {len(lines)}" in msgs[0]
+
+
+def test_duplicate_keys_deep_inside_are_found_too(tmp_path):
+    text = SMALL.read_text().replace("parameters:", "parameters:\n  trust: {}\n  trust: {}", 1)
+    if "parameters:" not in SMALL.read_text():
+        text = SMALL.read_text() + "parameters:\n  trust: {}\n  trust: {}\n"
+    assert "duplicate key `trust`" in problems(write(tmp_path, text))[0]
+
+
+# --------------------------------------------------------------------------- long values
+@settings(FAST)
+@given(n=st.integers(1_000, 100_000), field=st.sampled_from(["name", "doctrine", "steps",
+                                                              "workstreams"]))
+def test_long_values_are_never_echoed_in_full(tmp_path_factory, n, field):
+    data = yaml.safe_load(SMALL.read_text())
+    data[field] = "x" * n
+    tmp = tmp_path_factory.mktemp("long")
+    msgs = timed(lambda: problems(write(tmp, yaml.safe_dump(data))))
+    assert all(len(m) < 600 for m in msgs), max(map(len, msgs))
+    assert any(f"`{field}`" in m for m in msgs)
+
+
+@settings(FAST)
+@given(digits=st.integers(41, 6_000), where=st.sampled_from(["steps", "seed", "parameters"]))
+def test_huge_numbers_are_refused_by_length_not_converted(tmp_path_factory, digits, where):
+    data = yaml.safe_load(SMALL.read_text())
+    data[where] = 7
+    text = yaml.safe_dump(data).replace(f"{where}: 7", f"{where}: {'9' * digits}")
+    tmp = tmp_path_factory.mktemp("num")
+    (msg,) = timed(lambda: problems(write(tmp, text)))
+    assert f"{digits:,} characters long" in msg and "at most 40 characters" in msg
+
+
+@settings(FAST)
+@given(digits=st.integers(20, 40))
+def test_numbers_out_of_range_are_reported_briefly(tmp_path_factory, digits):
+    data = yaml.safe_load(SMALL.read_text())
+    data["steps"] = int("9" * digits)
+    tmp = tmp_path_factory.mktemp("range")
+    (msg,) = problems(write(tmp, yaml.safe_dump(data)))
+    assert "field `steps`" in msg and "allowed: a whole number from 1 to 5200" in msg
+    assert len(msg) < 300
+
+
+@given(value=st.one_of(st.integers(), st.text(), st.lists(st.integers(), max_size=10_000),
+                       st.dictionaries(st.text(), st.text(max_size=10_000))))
+@settings(derandomize=True, max_examples=60, deadline=None)
+def test_short_is_always_short(value):
+    assert len(short(value)) <= 80
+
+
+def test_short_never_builds_the_text_of_a_huge_number():
+    assert "digits" in short(10 ** 100_000)  # str() of it would raise past 4300 digits
+
+
+# --------------------------------------------------------------------------- --set values
+@settings(FAST)
+@given(digits=st.integers(41, 6_000))
+def test_a_huge_number_in_set_is_a_clear_error(digits):
+    with pytest.raises(ScenarioError) as info:
+        parse_override(f"steps={'1' * digits}")
+    assert "characters long" in str(info.value)
+
+
+@settings(FAST)
+@given(depth=st.integers(MAX_DEPTH + 1, 10_000))
+def test_deep_structures_in_set_are_refused(depth):
+    with pytest.raises(ScenarioError) as info:
+        parse_override("shocks=" + "[" * depth + "]" * depth)
+    assert f"at most {MAX_DEPTH} levels" in str(info.value)
+
+
+# --------------------------------------------------------------------------- page integers
+UNICODE_DIGITS = ["²", "³", "١٢٣", "٣", "໒", "１２", "⁴²", "𝟙", "½", "Ⅻ", "1_000", "0x10", "1e3",
+                  " ", "", "-", "+", "1.0", "١"]
+
+
+@pytest.mark.parametrize("text", UNICODE_DIGITS)
+def test_only_ascii_digits_make_a_whole_number(text):
+    value, err = parse_int(text, 0, 10**6, "a seed")
+    assert value is None and "a whole number from 0 to 1000000" in err
+
+
+@settings(derandomize=True, max_examples=200, deadline=None)
+@given(text=st.text(max_size=50))
+def test_the_integer_parser_never_raises_and_agrees_with_ascii_int(text):
+    value, err = parse_int(text, -(10**9), 10**9, "a number")
+    raw = text.strip()
+    if raw and all(c in "0123456789" for c in raw.lstrip("+-")) and raw.lstrip("+-") \
+            and raw[1:].lstrip("0123456789") == "" and len(raw) <= 30:
+        expect = int(raw)
+        assert (value == expect) if -(10**9) <= expect <= 10**9 else err
+    else:
+        assert value is None and err
+
+
+@settings(FAST)
+@given(digits=st.integers(31, 20_000))
+def test_very_long_numbers_are_refused_by_length(digits):
+    value, err = parse_int("9" * digits, 0, 10, "a seed")
+    assert value is None and f"{digits:,} characters long" in err
+
+
+@settings(FAST)
+@given(n=st.integers(-(10**30), -1))
+def test_negative_numbers_are_out_of_range_for_a_seed(n):
+    from diplomacy_sim.dashboard.session import parse_people, parse_seed
+
+    assert parse_seed(str(n))[0] is None
+    assert parse_people(str(n))[0] is None
+
+
+# --------------------------------------------------------------------------- catalogue only
+@pytest.mark.parametrize("value", [
+    str(SMALL), "/etc/passwd", "../scenarios/safeguarding_hub", "scenarios/icb_merger.yaml",
+    "safeguarding_hub.yaml", "./safeguarding_hub", "/dev/zero", "", "x" * 10_000, "\x00",
+    "safeguarding_hub\n", "SAFEGUARDING_HUB",
+])
+def test_the_page_chooses_a_scenario_by_catalogue_name_only(value):
+    with pytest.raises(ScenarioError) as info:
+        load_shipped(value)
+    assert "allowed: " in str(info.value) and "safeguarding_hub" in str(info.value)
+    assert len(str(info.value)) < 1000
+
+
+def test_catalogue_names_load():
+    assert load_shipped("safeguarding_hub").name == "safeguarding_hub"
+
+
+# --------------------------------------------------------------------------- people bound
+@settings(FAST)
+@given(people=st.integers(MAX_PEOPLE + 1, 10**9))
+def test_people_past_the_one_bound_is_a_clear_error(people):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(SMALL, people=people)
+    assert f"at most {MAX_PEOPLE:,}" in str(info.value)
+
+
+@settings(derandomize=True, max_examples=8, deadline=None)
+@given(people=st.sampled_from([MAX_PEOPLE, MAX_PEOPLE - 1, MAX_PEOPLE // 2, 430_000 // 5]))
+def test_people_up_to_the_bound_always_scale(people):
+    """The per-role bound never breaks before the total bound does."""
+    s = load_scenario("integrated_discharge", people=people)
+    assert s.n_people == people
+
+
+# --------------------------------------------------------------------------- funded_by
+def test_an_organisation_cannot_fund_itself(tmp_path):
+    data = yaml.safe_load(SMALL.read_text())
+    for i, org in enumerate(data["organisations"]):
+        data["organisations"][i] = {**org, "funded_by": org["id"]}
+    msgs = problems(write(tmp_path, yaml.safe_dump(data)))
+    assert len([m for m in msgs if "cannot fund itself" in m]) == len(data["organisations"])
