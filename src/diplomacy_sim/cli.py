@@ -350,8 +350,8 @@ def analyse(results: str, out: str | None, fmt: str) -> None:
 
 
 @main.command("validate-patterns")
-@click.argument("runs", type=click.Path(file_okay=False))
-@click.option("--docs", default="docs", show_default=True, type=click.Path(file_okay=False),
+@click.argument("runs", type=UserPath())
+@click.option("--docs", default="docs", show_default=True, type=UserPath(),
               help="Docs folder: results.json and figures go to DOCS/figures/validation, and "
                    "the generated tables of DOCS/validation.md are rewritten.")
 @click.option("--run", "run_sweeps", is_flag=True,
@@ -366,7 +366,7 @@ def analyse(results: str, out: str | None, fmt: str) -> None:
               help="Write the results even when the sweeps do not all come from the model "
                    "code here (the problems are recorded in results.json).")
 @click.option("--experiments", "experiments_dir", default=None,
-              type=click.Path(file_okay=False),
+              type=UserPath(),
               help="The experiment files the sweeps ran (default: the shipped "
                    "experiments/validation); a sweep whose design differs from its file's is "
                    "reported.")
