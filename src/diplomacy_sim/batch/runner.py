@@ -135,7 +135,14 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     """
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["diplomacy_sim.batch.runner", "diplomacy_sim.api"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    for _ in range(workers):  # start the server and the workers now, while the caller
+        pool.submit(_ready)  # builds the design (the pool would start them at first use)
+    return pool
+
+
+def _ready() -> None:
+    """A no-op task: makes the pool start its worker processes."""
 
 
 class _Backend:
@@ -242,10 +249,20 @@ def sweep(
         accept_code_change: resume a folder started by other model code (refused by
             default: see :mod:`diplomacy_sim.batch.store`).
     """
-    exp = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
-    design: Design = build_design(exp)
-    store = ResultStore(out, exp, design)
-    done = store.open(retry_failed=retry_failed, accept_code_change=accept_code_change)
+    # a local pool starts its workers first: they import the model while the design is built
+    early = executor is None and scheduler is None and workers != 0
+    if early:
+        backend = _Backend("process", workers or os.cpu_count() or 1)
+    try:
+        exp = experiment if isinstance(experiment, LoadedExperiment) \
+            else load_experiment(experiment)
+        design: Design = build_design(exp)
+        store = ResultStore(out, exp, design)
+        done = store.open(retry_failed=retry_failed, accept_code_change=accept_code_change)
+    except BaseException:
+        if early:
+            backend.shutdown(hard=True)
+        raise
     todo = [r for r in design.runs if r.run_id not in done]
 
     if executor is not None:
@@ -254,8 +271,6 @@ def sweep(
         backend = _Backend("dask", 1, scheduler=scheduler)
     elif workers == 0:
         backend = _Backend("serial", 1)
-    else:
-        backend = _Backend("process", workers or os.cpu_count() or 1)
 
     fault = exp.spec.fault_injection
     base_data = {name: exp.base_named(name).data for name in {r.base for r in design.runs}}
