@@ -19,6 +19,7 @@ import sys
 import time
 import tracemalloc
 from dataclasses import replace
+from pathlib import Path
 
 from diplomacy_sim.model.model import DiplomacyModel
 from diplomacy_sim.scenario.loader import load_scenario
@@ -53,6 +54,21 @@ def sweep_worker_run_ms(runs: int) -> float:
     t0 = time.process_time()
     run_chunk(chunk)
     return (time.process_time() - t0) / runs * 1e3
+
+
+def mesa_pair(people: int | None, seed: int = 1) -> tuple[float, float]:
+    """CPU s of our full model and of idiomatic Mesa doing only the influence loop, on the
+    same people and ties (ours first, then Mesa's, in this process)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import mesa_idiomatic
+
+    ours, _ties = timed_run(people, "vectorised", seed)
+    spec = load_scenario(SCENARIO, people=people).model_copy(update={"steps": STEPS})
+    source = DiplomacyModel(spec, seed=seed)
+    gc.collect()
+    t0 = time.process_time()
+    mesa_idiomatic.run(source, STEPS, seed)
+    return ours, time.process_time() - t0
 
 
 def peak_memory_mb(people: int) -> float:
@@ -94,6 +110,9 @@ def main() -> int:
     paired = statistics.median(ratios)
     fast_1k = rows[0][2]
     worker = [sweep_worker_run_ms(5) for _ in range(args.repeats)]
+    mesa_ratios = {people: [b / a for a, b in (mesa_pair(people, seed)
+                                               for seed in range(args.repeats))]
+                   for people in (None, 1_000)}
     mem = peak_memory_mb(args.sizes[-1])
 
     print(f"## Core ({STEPS} steps of `{SCENARIO}`, median of {args.repeats} runs)\n")
@@ -105,6 +124,12 @@ def main() -> int:
     print(f"\nPer-agent reference, 1,000 people: median {ref:.2f} s CPU over "
           f"{args.reference_repeats} runs alternating with the vectorised engine -> median "
           f"paired ratio **{paired:.1f}x** (pairs: {', '.join(f'{r:.1f}' for r in ratios)}).")
+    for people, rs in mesa_ratios.items():
+        print(f"Idiomatic Mesa (`benchmarks/mesa_idiomatic.py`: agents' step methods, "
+              f"shuffle_do, a DataCollector) doing only the influence loop, against our full "
+              f"model on the same people and ties ({people or 'default'} people), alternating: "
+              f"Mesa time / ours, median of pairs **{statistics.median(rs):.2f}** "
+              f"(pairs: {', '.join(f'{r:.2f}' for r in rs)}).")
     print(f"Default scenario ({STEPS} weeks) in a sweep worker: median "
           f"**{statistics.median(worker):.1f} ms CPU per run** (target <= 50 ms; per step "
           f"{statistics.median(worker) / STEPS:.2f} ms, target <= 0.3 ms).")
