@@ -11,3 +11,24 @@ def test_a_run_records_every_outcome_every_week(discharge):
     assert result.summary["seed"] == 4
     for name in OUTCOMES:
         assert name in result.summary and name in result.summary["mean"]
+
+
+def test_a_scenario_run_by_file_is_read_once_and_again_when_the_file_changes(tmp_path):
+    import os
+
+    from diplomacy_sim import api
+    from diplomacy_sim.scenario.loader import load_scenario, resolve_path
+
+    path = tmp_path / "place.yaml"
+    text = resolve_path("integrated_discharge").read_text()
+    path.write_text(text)
+    first = api.cached_scenario(path)
+    second = api.cached_scenario(path)
+    assert first == second == load_scenario(path)
+    assert first is not second  # each caller gets its own copy
+    first.organisations.pop()
+    assert len(api.cached_scenario(path).organisations) == len(second.organisations)
+    path.write_text(text.replace("steps: 156", "steps: 100", 1))
+    os.utime(path, ns=(1, 1))  # even with an old mtime, the changed content is read
+    assert api.cached_scenario(path).steps == 100
+    assert api.run(path, seed=3).summary == api.run(load_scenario(path), seed=3).summary

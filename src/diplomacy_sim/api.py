@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from diplomacy_sim.atomic import atomic_write as atomic_write  # re-exported
 from diplomacy_sim.atomic import check_writable, refuse_foreign, replace_folder
 from diplomacy_sim.domain.outcomes import OUTCOMES
 from diplomacy_sim.model.model import DiplomacyModel, Engine
-from diplomacy_sim.scenario.loader import load_scenario, resolved_dict
+from diplomacy_sim.scenario.loader import load_scenario, resolve_path, resolved_dict
 from diplomacy_sim.scenario.schema import Scenario
 
 
@@ -31,6 +32,42 @@ class RunResult:
     @property
     def seed(self) -> int:
         return int(self.summary["seed"])
+
+
+_SCENARIO_CACHE: dict[tuple[Any, ...], Scenario] = {}
+_SCENARIO_CACHE_MAX = 32
+
+
+def _scenario_key(source: str | Path, load_kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What a loaded scenario depends on: the file (path, size, mtime, content hash) and
+    the load arguments; None when the file cannot be read (the loader then reports why)."""
+    path = resolve_path(source)
+    try:
+        st = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        args = json.dumps(load_kwargs, sort_keys=True, default=repr)
+    except (OSError, TypeError, ValueError):
+        return None
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns, digest, args)
+
+
+def cached_scenario(source: str | Path, **load_kwargs: Any) -> Scenario:
+    """:func:`load_scenario`, remembered per file content and arguments.
+
+    A sweep or a script calling :func:`run` by name thousands of times reads and validates
+    the YAML once; a changed file (size, mtime or content) is read again. Each caller gets
+    its own deep copy, so no caller can change another's scenario.
+    """
+    key = _scenario_key(source, load_kwargs)
+    if key is None:
+        return load_scenario(source, **load_kwargs)
+    hit = _SCENARIO_CACHE.get(key)
+    if hit is None:
+        hit = load_scenario(source, **load_kwargs)
+        if len(_SCENARIO_CACHE) >= _SCENARIO_CACHE_MAX:
+            _SCENARIO_CACHE.pop(next(iter(_SCENARIO_CACHE)))
+        _SCENARIO_CACHE[key] = hit
+    return hit.model_copy(deep=True)
 
 
 def build_model(
@@ -86,7 +123,7 @@ def run(
 ) -> RunResult:
     """Run a scenario to its horizon (or ``steps``) and return the result."""
     if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario, **load_kwargs)
+        scenario = cached_scenario(scenario, **load_kwargs)
     if steps is not None:
         scenario = scenario.model_copy(update={"steps": steps})
     model = DiplomacyModel(scenario, seed=seed, engine=engine)

@@ -143,7 +143,14 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     """
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["diplomacy_sim.batch.runner", "diplomacy_sim.api"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    for _ in range(workers):  # start the server and the workers now, while the caller
+        pool.submit(_ready)  # builds the design (the pool would start them at first use)
+    return pool
+
+
+def _ready() -> None:
+    """A no-op task: makes the pool start its worker processes."""
 
 
 class _Backend:
@@ -265,7 +272,7 @@ def sweep(
         announce: called with the run count and the estimated time before anything starts.
     """
     exp = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
-    n_runs = design_size(exp)  # sized before anything is built or written
+    n_runs = design_size(exp)  # sized before anything is built, started or written
     nworkers = 1 if workers == 0 or (executor is None and scheduler is not None) else (
         workers or os.cpu_count() or 1)
     if announce is not None:
@@ -275,9 +282,18 @@ def sweep(
     problem = size_problem(exp, n_runs, allow_large)
     if problem:
         raise ScenarioError(exp.source, [problem + "."])
-    design: Design = build_design(exp)
-    store = ResultStore(out, exp, design)
-    done = store.open(retry_failed=retry_failed, accept_code_change=accept_code_change)
+    # a local pool starts its workers now: they import the model while the design is built
+    early = executor is None and scheduler is None and workers != 0
+    if early:
+        backend = _Backend("process", workers or os.cpu_count() or 1)
+    try:
+        design: Design = build_design(exp)
+        store = ResultStore(out, exp, design)
+        done = store.open(retry_failed=retry_failed, accept_code_change=accept_code_change)
+    except BaseException:
+        if early:
+            backend.shutdown(hard=True)
+        raise
     if announce is not None:
         for note in store.notes:
             announce(f"note: {note}")
@@ -289,8 +305,6 @@ def sweep(
         backend = _Backend("dask", 1, scheduler=scheduler)
     elif workers == 0:
         backend = _Backend("serial", 1)
-    else:
-        backend = _Backend("process", workers or os.cpu_count() or 1)
 
     fault = exp.spec.fault_injection
     base_data = {name: exp.base_named(name).data for name in {r.base for r in design.runs}}

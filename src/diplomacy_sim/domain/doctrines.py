@@ -19,7 +19,7 @@ longest; fatalism believes nothing will change and gives joint work little.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -110,12 +110,10 @@ class Decisions:
 
 def merge(current: Decisions, fresh: Decisions, week: int) -> Decisions:
     """The autopilot's fresh decisions, except where a participant's decision still holds."""
-    for f in fields(Decisions):
-        if f.name == "held_until":
-            continue
-        keep = current.held(f.name, week)
-        new = getattr(fresh, f.name)
-        setattr(current, f.name, np.where(keep, getattr(current, f.name), new)
+    for name in DECISIONS:
+        keep = current.held_until[name] > week
+        new = getattr(fresh, name)
+        setattr(current, name, np.where(keep, getattr(current, name), new)
                 if keep.any() else new)
     return current
 

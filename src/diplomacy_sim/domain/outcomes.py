@@ -7,6 +7,8 @@ partnership. No measure is held at a bound by a clip.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from diplomacy_sim.domain import services as sv
@@ -49,10 +51,19 @@ def cross_trust(state: SystemState) -> float:
     return float(t.trust[cross].mean()) if cross.any() else 0.0
 
 
+@functools.lru_cache(maxsize=64)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i < j) of n rows, computed once per n (read-only)."""
+    i, j = np.triu_indices(n, 1)
+    i.flags.writeable = False
+    j.flags.writeable = False
+    return i, j
+
+
 def mean_pairwise_distance(agendas: F) -> float:
     if agendas.shape[0] < 2:
         return 0.0
-    i, j = np.triu_indices(agendas.shape[0], 1)
+    i, j = _pairs(agendas.shape[0])
     return float(agenda_distance(agendas[i], agendas[j]).mean())
 
 

@@ -8,7 +8,6 @@ enters here: draws are made by the model and passed in, so both engines see the 
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from diplomacy_sim.domain.state import F, I
 
@@ -68,10 +67,7 @@ def influence(
     n = agenda.shape[0]
     d = agenda_distance(agenda[src], agenda[dst])
     w = np.where(d < eps[src], weight, 0.0)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    heard = csr_matrix((w, dst, indptr), shape=(n, n))
-    num = heard @ agenda
+    num = heard_sum(agenda, src, dst, w)
     den = np.bincount(src, weights=w, minlength=n) + self_weight
     safe = np.where(den > 0, den, 1.0)[:, None]
     mixed = np.where(den[:, None] > 0, (self_weight * agenda + num) / safe, agenda)
@@ -146,6 +142,18 @@ def neighbour_commitment(commitment: F, src: I, dst: I, trust: F, n: int) -> F:
     num = np.bincount(src, weights=trust * commitment[dst], minlength=n)
     den = np.bincount(src, weights=trust, minlength=n)
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.5)
+
+
+def heard_sum(agenda: F, src: I, dst: I, w: F) -> F:
+    """sum_j w_ij x_j for each listener i, as (n, K), summed in tie order.
+
+    A weighted bincount over (listener, issue) cells: the same products added in the same
+    order as a CSR product over ties sorted by listener, without building a sparse matrix.
+    """
+    n, k = agenda.shape
+    cell = (src[:, None] * k + np.arange(k)).ravel()
+    flat = np.bincount(cell, weights=(w[:, None] * agenda[dst]).ravel(), minlength=n * k)
+    return flat.reshape(n, k)
 
 
 def strain_update(

@@ -105,11 +105,19 @@ class Ties:
         fresh, at = first[~tied], at[~tied]
         if fresh.size == 0:
             return
-        self.src = np.insert(self.src, at, src[fresh])
-        self.dst = np.insert(self.dst, at, dst[fresh])
-        self.trust = np.insert(self.trust, at, trust[fresh])
-        self.channel = np.insert(self.channel, at, channel[fresh])
-        self.age = np.insert(self.age, at, np.zeros(fresh.size, dtype=np.int64))
+        # one placement for all five arrays (what np.insert would compute five times): ``at``
+        # is sorted, so the k-th new tie lands at at[k] + k
+        pos = at + np.arange(fresh.size)
+        old = np.ones(self.m + fresh.size, dtype=bool)
+        old[pos] = False
+        news = (src[fresh], dst[fresh], trust[fresh], channel[fresh],
+                np.zeros(fresh.size, dtype=np.int64))
+        for name, new in zip(("src", "dst", "trust", "channel", "age"), news, strict=True):
+            was = getattr(self, name)
+            out = np.empty(old.size, dtype=was.dtype)
+            out[pos] = new
+            out[old] = was
+            setattr(self, name, out)
 
     def sort(self) -> None:
         # sort by (src, dst); among duplicates of a pair the most trusted row comes first
