@@ -13,6 +13,7 @@ import ctypes.util
 import gc
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
