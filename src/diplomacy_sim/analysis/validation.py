@@ -653,6 +653,9 @@ def sobol_indices(problem: dict[str, Any], y: np.ndarray, seed: int = 12345
         return {"S1": {}, "ST": {}, "note": "no variation in the output"}
     import warnings
 
+    k = int(problem["num_vars"])
+    if y.size % (k + 2):
+        return {"S1": {}, "ST": {}, "note": f"incomplete Sobol sample ({y.size} points)"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = sobol.analyze(problem, y, calc_second_order=False, print_to_console=False,
