@@ -241,3 +241,24 @@ def test_people_field_and_url_parameter() -> None:
         rc.find(v.Alert, class_="pending-changes").assert_empty()
     finally:
         rc.close()
+
+
+def test_the_role_views_signals_are_the_models_one_signal_rule_week_by_week() -> None:
+    """The "as seen" chart reads model.views.signals_seen: the same draw as the person's own
+    view for the current week, the same draws whatever order the weeks are asked in."""
+    from diplomacy_sim.model import views
+
+    session = Session(Setup())
+    m = session.model
+    for _ in range(6):
+        m.step()
+    person = 3
+    seen = session.person_signals(person)
+    assert [s["step"] for s in seen] == [r["step"] for r in m.rows]
+    assert {k: v for k, v in seen[-1].items() if k != "step"} == \
+        views.person_view(m, person)["signals"]
+    for w in (4, 1, 6):
+        assert {k: v for k, v in seen[w - 1].items() if k != "step"} == \
+            views.signals_seen(m, person, w)
+    noisy = [s["integration"] != r["integration"] for s, r in zip(seen, m.rows, strict=True)]
+    assert any(noisy), "the role view is a noisy signal, not the true value"

@@ -28,7 +28,7 @@ from diplomacy_sim.dashboard.charts import NetworkCache, PolylineCache
 from diplomacy_sim.domain.outcomes import UNIT_OUTCOMES
 from diplomacy_sim.domain.shocks import SHOCK_KINDS, can_merge
 from diplomacy_sim.model.model import DiplomacyModel
-from diplomacy_sim.rng import view_generator
+from diplomacy_sim.model.views import signals_seen
 from diplomacy_sim.scenario import schema
 from diplomacy_sim.scenario.loader import (
     ScenarioError,
@@ -42,8 +42,6 @@ DEFAULT_SCENARIO = "integrated_discharge"
 CHART_OUTCOMES: tuple[str, ...] = (
     "integration", "trust", "pluralism", "engagement", "user_outcome", "strain", "avoidance",
 )
-PERSON_SIGNALS: tuple[str, ...] = ("integration", "trust", "user_outcome")
-"""What a person perceives of the whole place (see ``model.views.person_view``)."""
 SHOCK_CLASSES: dict[str, type[schema._ShockBase]] = {
     name: schema.SHOCK_CLASSES[name] for name, k in SHOCK_KINDS.items() if k.injectable
 }
@@ -390,23 +388,13 @@ class Session:
         return self.shared.rows(self.model.week)
 
     def person_signals(self, person: int) -> list[dict[str, float]]:
-        """The noisy outcome signals ``person`` saw each week so far.
-
-        Adapter over ``model.views.person_view``, which gives only the current week: it draws
-        the same noise (same generator, same order) for every past week.
-        """
+        """The noisy outcome signals ``person`` saw each week so far
+        (:func:`model.views.signals_seen`, week by week; the weeks already read are kept)."""
         with self.lock:
             m = self.model
-            pid = int(m.state.people.person_id[person])
-            noise = m.params.affect.signal_noise
-            out = self._signals.setdefault(person, [])  # the weeks already drawn are kept
+            out = self._signals.setdefault(person, [])
             for w in range(len(out) + 1, len(m.rows) + 1):
-                row = m.rows[w - 1]
-                rng = view_generator(m.seed, w, pid)
-                sig = {"step": row["step"]}
-                for k in PERSON_SIGNALS:
-                    sig[k] = float(np.clip(row[k] + rng.normal(0.0, noise), 0.0, 1.0))
-                out.append(sig)
+                out.append({"step": m.rows[w - 1]["step"], **signals_seen(m, person, w)})
             return out[: len(m.rows)]
 
     def people_choices(self) -> list[tuple[int, str]]:

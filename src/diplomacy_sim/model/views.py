@@ -28,6 +28,23 @@ def _initiative(model: DiplomacyModel, q: int) -> dict[str, Any]:
     }
 
 
+SIGNALS: tuple[str, ...] = ("integration", "trust", "user_outcome")
+"""The outcomes a person hears about, as noisy signals (the partial view)."""
+
+
+def signals_seen(model: DiplomacyModel, person: int, week: int) -> dict[str, float]:
+    """The noisy signals of :data:`SIGNALS` that ``person`` had after week ``week`` (1 is the
+    first week's row): the true value plus normal noise of ``affect.signal_noise``, kept in
+    0..1. The noise comes from the person's own view stream for that week, so every caller —
+    the person's view, the dashboard's "as seen" chart, a room participant's page — sees the
+    same draw, however often and in whatever order it asks."""
+    row = model.rows[week - 1]
+    rng = view_generator(model.seed, week, int(model.state.people.person_id[person]))
+    noise = model.params.affect.signal_noise
+    return {k: float(np.clip(row[k] + rng.normal(0.0, noise), 0.0, 1.0))
+            for k in SIGNALS if k in row}
+
+
 def person_view(model: DiplomacyModel, person: int) -> dict[str, Any]:
     """Only what this person could see: themselves, their ties, their organisation's work,
     events touching their organisation, and noisy signals of how the place is doing."""
@@ -38,13 +55,7 @@ def person_view(model: DiplomacyModel, person: int) -> dict[str, Any]:
     org = int(p.org[person])
     lo, hi = np.searchsorted(t.src, [person, person + 1])
     neighbours = t.dst[lo:hi]
-    rng = view_generator(model.seed, model.week, int(p.person_id[person]))
-    latest = model.rows[-1] if model.rows else {}
-    noise = model.params.affect.signal_noise
-    signals = {
-        k: float(np.clip(latest[k] + rng.normal(0.0, noise), 0.0, 1.0))
-        for k in ("integration", "trust", "user_outcome") if k in latest
-    }
+    signals = signals_seen(model, person, model.week) if model.rows else {}
     enabler = ROLE_NAMES[int(p.role[person])] == "enabler"
     seen_orgs = {org} | {int(p.org[j]) for j in neighbours}
     if enabler:  # system orchestrators see every organisation's joint work
