@@ -187,7 +187,10 @@ def test_people_url_parameter_and_field(browser: Any, dashboard_url: str) -> Non
         assert field.input_value() == "60"
         t.button("Go to the balcony").click()
         t.page.locator("svg.chart").nth(6).wait_for()
-        assert t.page.locator("svg.network circle").count() == 60
+        # the balcony's network is redrawn in its own render context, after the charts: wait
+        # for it to show every one of the 60 people rather than counting at once
+        t.page.wait_for_function(
+            "document.querySelectorAll('svg.network circle').length === 60", timeout=10_000)
         field.fill("abc")
         field.press("Enter")
         t.page.get_by_text("is not a number of people: enter a whole number from 5 to 5000"
