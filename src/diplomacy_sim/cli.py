@@ -14,9 +14,8 @@ from typing import Any
 
 import click
 
-from diplomacy_sim.batch.design import MAX_RUNS_UNCONFIRMED
-from diplomacy_sim.scenario.loader import ScenarioError
-from diplomacy_sim.scenario.schema import MAX_PEOPLE, MAX_SEED
+from diplomacy_sim.limits import MAX_PEOPLE, MAX_RUNS_UNCONFIRMED, MAX_SEED
+from diplomacy_sim.scenario.errors import ScenarioError
 from diplomacy_sim.untrusted import cut, cut_tokens
 
 EXIT_BAD_INPUT = 2
@@ -88,7 +87,7 @@ def main() -> None:
 @main.command("list")
 def list_cmd() -> None:
     """List the shipped scenarios with a one-line description."""
-    from diplomacy_sim.scenario.loader import list_scenarios
+    from diplomacy_sim.scenario.catalog import list_scenarios
 
     rows = list_scenarios()
     width = max(len(n) for n, _, _ in rows)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from diplomacy_sim.batch.experiment import LoadedExperiment, _cast, regime_shocks
+from diplomacy_sim.limits import MAX_RUNS_UNCONFIRMED
 from diplomacy_sim.scenario.schema import tunable_parameters
 
 SAMPLER_STREAM = 0x5A3B1E
@@ -80,8 +81,6 @@ def derive_seed(master: int, key: int) -> int:
     return int((int(state[0]) << 31) ^ int(state[1])) & (2**63 - 1)
 
 
-MAX_RUNS_UNCONFIRMED = 100_000
-"""A design with more runs starts only when the user confirms it (``--allow-large``)."""
 MAX_RUNS = 5_000_000
 """No design has more runs: its list of runs alone would take gigabytes."""
 

@@ -18,6 +18,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from diplomacy_sim.domain.shocks import shock_target_problems
+from diplomacy_sim.scenario.catalog import SCENARIO_DIR, list_scenarios
+from diplomacy_sim.scenario.errors import ScenarioError
 from diplomacy_sim.scenario.schema import (
     MAX_PEOPLE,
     ROLES,
@@ -28,25 +30,11 @@ from diplomacy_sim.scenario.schema import (
 from diplomacy_sim.untrusted import (
     InputRefused,
     cut,
-    cut_tokens,
     load_yaml,
     read_bounded_file,
     short,
     yaml_problem,
 )
-
-SCENARIO_DIR = Path(__file__).resolve().parents[3] / "scenarios"
-
-
-class ScenarioError(ValueError):
-    """A scenario (or experiment) file or override is invalid; the message says why."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        # every message passes here: no problem echoes an unbounded value
-        self.problems = problems = [cut_tokens(p) for p in problems]
-        lines = [f"{cut(source, 200)}: {len(problems)} problem(s) found."] + [f"  - {p}" for p in problems]
-        super().__init__("\n".join(lines))
 
 
 # --------------------------------------------------------------------------- error text
@@ -426,16 +414,6 @@ def _parsed_shipped(path: str, mtime_ns: int, size: int) -> tuple[dict[str, Any]
     """
     data = _read_yaml(Path(path))
     return data, scenario_from_dict(data, source=path)
-
-
-def list_scenarios() -> list[tuple[str, str, str]]:
-    """Shipped scenarios as (name, title, first sentence of the description)."""
-    out = []
-    for path in sorted(SCENARIO_DIR.glob("*.yaml")):
-        s = load_scenario(path)
-        first = s.description.strip().split(". ")[0].rstrip(".") + "."
-        out.append((s.name, s.title, first))
-    return out
 
 
 # --------------------------------------------------------------------------- overrides

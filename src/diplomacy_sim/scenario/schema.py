@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from diplomacy_sim.domain import shocks as shock_registry
+from diplomacy_sim.limits import MAX_PEOPLE, MAX_SEED
 
 ROLES: tuple[str, ...] = ("executive", "manager", "frontline", "councillor", "enabler")
 """Roles a person can hold. Executives are strategists, managers are doers."""
@@ -27,10 +28,7 @@ DOCTRINES: tuple[str, ...] = ("command", "stewardship", "diplomacy", "fatalism")
 SHOCK_KINDS: tuple[str, ...] = tuple(shock_registry.SHOCK_KINDS)
 """Shock kinds, from the one registry (``domain.shocks.SHOCK_KINDS``)."""
 SERVICES: tuple[str, ...] = ("admissions", "discharge", "none")
-MAX_PEOPLE = 100_000
-"""Most people in a scenario, in all (and so in any one role of an organisation): the one
-bound the schema, ``--people``, experiment files and the dashboard all read."""
-MAX_SEED = 2**63 - 1
+# MAX_PEOPLE (most people in a scenario, in all) and MAX_SEED live in diplomacy_sim.limits
 
 Doctrine = Literal["command", "stewardship", "diplomacy", "fatalism"]
 Role = Literal["executive", "manager", "frontline", "councillor", "enabler"]

@@ -1,0 +1,82 @@
+"""Start-up: the package and the CLI import nothing heavy until a command needs it.
+
+A structural check, not a timing test (timings are benchmarks/bench_startup.py's job): each
+case runs in a fresh interpreter and reports which heavy libraries ended up in
+``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import diplomacy_sim as ds
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("mesa", "pandas", "scipy", "matplotlib", "networkx", "pyarrow", "solara", "dask",
+         "tqdm")
+SMALL = ROOT / "scenarios" / "safeguarding_hub.yaml"
+
+_PROBE = """
+import json, sys
+{code}
+print("MODULES=" + json.dumps(sorted({{m.split(".")[0] for m in sys.modules}})))
+"""
+
+
+def loaded_after(code: str) -> set[str]:
+    """Top-level packages in sys.modules after running ``code`` in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", _PROBE.format(code=code)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    line = [ln for ln in done.stdout.splitlines() if ln.startswith("MODULES=")][-1]
+    return set(json.loads(line.removeprefix("MODULES=")))
+
+
+def cli(*args: str) -> str:
+    return ("from diplomacy_sim.cli import main\n"
+            f"main({list(args)!r}, standalone_mode=False)")
+
+
+def test_importing_the_package_imports_no_library_at_all():
+    loaded = loaded_after("import diplomacy_sim")
+    assert not loaded & {*HEAVY, "numpy", "pydantic", "click", "yaml"}, loaded
+
+
+@pytest.mark.parametrize("args", [(), ("--help",), ("list",)],
+                         ids=["import", "--help", "list"])
+def test_cli_start_up_help_and_list_need_neither_numpy_nor_the_schema(args):
+    code = "import diplomacy_sim.cli" if not args else cli(*args)
+    loaded = loaded_after(code)
+    assert not loaded & {*HEAVY, "numpy", "pydantic"}, loaded & {*HEAVY, "numpy", "pydantic"}
+
+
+def test_validate_needs_the_schema_but_not_the_model_or_its_libraries():
+    loaded = loaded_after(cli("validate", str(SMALL)))
+    assert "pydantic" in loaded  # it does validate
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_every_public_name_is_loaded_on_first_use_and_is_the_module_s_own():
+    import importlib
+
+    for name in ds.__all__:
+        value = getattr(ds, name)
+        if name != "__version__":
+            assert value is getattr(importlib.import_module(ds._LAZY[name]), name), name
+    assert set(ds.__all__) <= set(dir(ds))
+    with pytest.raises(AttributeError, match="no attribute 'runn'"):
+        ds.runn  # noqa: B018  (a misspelt name is an AttributeError, as for any module)
+
+
+def test_the_light_listing_agrees_with_the_validated_scenarios():
+    from diplomacy_sim.scenario.loader import load_scenario
+
+    for name, title, first in ds.list_scenarios():
+        s = load_scenario(name)
+        assert (s.name, s.title) == (name, title)
+        assert s.description.strip().startswith(first.rstrip("."))
