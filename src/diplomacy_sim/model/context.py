@@ -2,32 +2,45 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from diplomacy_sim.domain.doctrines import Decisions
 from diplomacy_sim.domain.negotiation import TableView
 
+_NONE_BOOL = np.zeros(0, bool)
+_NONE_2D = np.zeros((0, 0))
+_NONE_INT = np.zeros(0, np.int64)
+_NONE_FLOAT = np.zeros(0)
 
-@dataclass
+
 class StepContext:
-    """What one phase of a week hands to the next (nothing of it outlives the week)."""
+    """What one phase of a week hands to the next (nothing of it outlives the week).
 
-    week: int
-    board_week: bool
-    m: int
-    decisions: Decisions  # each organisation's decisions this week
-    present: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # at the table
-    box_agenda: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    met: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # ties in play
-    channel_w: np.ndarray = field(default_factory=lambda: np.zeros(4))
-    view: TableView | None = None
-    meetings: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per organisation
-    unproductive: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    verdict: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # review degrees
+    A plain class with slots, not a dataclass with array factories: a step builds one, and
+    the phases fill in every field they read (``present``, ``box_agenda``: decisions;
+    ``met``: encounters; ``channel_w``: influence; ``view``: negotiation). ``src_org``,
+    ``dst_org`` and ``cross`` are each tie's organisations and whether it crosses a
+    boundary, computed once a step after the shocks (the ties stay the same until turnover
+    and tie formation at the end of the week).
+    """
 
-    def __post_init__(self) -> None:
-        self.meetings = np.zeros(self.m)
-        self.unproductive = np.zeros(self.m)
-        self.verdict = np.zeros((self.m, self.m))
+    __slots__ = ("board_week", "box_agenda", "channel_w", "cross", "decisions", "dst_org",
+                 "m", "meetings", "met", "present", "src_org", "unproductive", "verdict",
+                 "view", "week")
+
+    def __init__(self, week: int, board_week: bool, m: int, decisions: Decisions) -> None:
+        self.week = week
+        self.board_week = board_week
+        self.m = m
+        self.decisions = decisions  # each organisation's decisions this week
+        self.present: np.ndarray = _NONE_BOOL  # at the table
+        self.box_agenda: np.ndarray = _NONE_2D
+        self.met: np.ndarray = _NONE_BOOL  # ties in play
+        self.channel_w: np.ndarray = _NONE_FLOAT
+        self.view: TableView | None = None
+        self.meetings = np.zeros(m)  # per organisation
+        self.unproductive = np.zeros(m)
+        self.verdict = np.zeros((m, m))  # review degrees
+        self.src_org: np.ndarray = _NONE_INT
+        self.dst_org: np.ndarray = _NONE_INT
+        self.cross: np.ndarray = _NONE_BOOL

@@ -149,6 +149,9 @@ class DiplomacyModel(mesa.Model):
             m=self.state.orgs.m,
             decisions=self.decisions,
         )
+        t, org = self.state.ties, self.state.people.org
+        ctx.src_org, ctx.dst_org = org[t.src], org[t.dst]
+        ctx.cross = ctx.src_org != ctx.dst_org
         self._decide(ctx)
         self._encounters(ctx)
         self._influence(ctx)
@@ -301,19 +304,25 @@ class DiplomacyModel(mesa.Model):
         out[has] = num[has] / den[has, None]
         return out
 
-    def _org_trust(self, channel_mask: np.ndarray | None = None) -> np.ndarray:
+    def _org_trust(self, channel_mask: np.ndarray | None = None,
+                   ctx: StepContext | None = None) -> np.ndarray:
         st = self.state
-        t, org, m = st.ties, st.people.org, st.orgs.m
-        sel = org[t.src] != org[t.dst]
+        t, m = st.ties, st.orgs.m
+        if ctx is None:
+            src_org, dst_org = st.people.org[t.src], st.people.org[t.dst]
+            sel = src_org != dst_org
+        else:  # this step's tie organisations (the ties have not changed since it began)
+            src_org, dst_org, sel = ctx.src_org, ctx.dst_org, ctx.cross
         if channel_mask is not None:
-            sel &= channel_mask
-        num, den = self.rules.org_pair_sums(org[t.src[sel]], org[t.dst[sel]], t.trust[sel], m)
+            sel = sel & channel_mask
+        num, den = self.rules.org_pair_sums(src_org[sel], dst_org[sel], t.trust[sel], m)
         # organisations with no ties between them are strangers
         default = self.params.trust.new_tie if channel_mask is None else 0.0
         return np.where(den > 0, num / np.maximum(den, 1), default)
 
     def table_view(self, decisions: doctrines.Decisions | None = None,
-                   present: np.ndarray | None = None) -> ng.TableView:
+                   present: np.ndarray | None = None,
+                   ctx: StepContext | None = None) -> ng.TableView:
         """What each organisation brings to the table, given its decisions this week."""
         o, p = self.state.orgs, self.state.people
         d = self.decisions if decisions is None else decisions
@@ -325,7 +334,7 @@ class DiplomacyModel(mesa.Model):
             table_agenda=w * own + (1.0 - w) * system,
             box_agenda=dl.box_agenda(o.agenda, o.target, o.pressure),
             belief=self._org_mean(p.beliefs[:, 1], self._table_roles),
-            trust=self._org_trust(),
+            trust=self._org_trust(ctx=ctx),
             discretionary=o.discretionary(),
             skill=self._org_mean(p.skill, self._table_roles),
             present=(o.alive & d.attend) if present is None else present,
@@ -427,7 +436,7 @@ class DiplomacyModel(mesa.Model):
 
     def _negotiate(self, ctx: StepContext) -> None:
         ini, p = self.state.initiatives, self.state.people
-        view = self.table_view(ctx.decisions, ctx.present)
+        view = self.table_view(ctx.decisions, ctx.present, ctx)
         ctx.view = view
         self._propose(ctx, view)
         if not ctx.board_week:
@@ -475,7 +484,7 @@ class DiplomacyModel(mesa.Model):
         lead = int(ini.lead[q])
         mandated = bool(ctx.decisions.mandate[lead])
         if mandated:  # imposing a mandated plan costs the lead some of the others' trust
-            others = np.isin(p.org[t.src], parties[parties != lead]) & (p.org[t.dst] == lead)
+            others = np.isin(ctx.src_org, parties[parties != lead]) & (ctx.dst_org == lead)
             t.trust[others] = self.rules.logodds_shift(
                 t.trust[others], np.full(int(others.sum()),
                                          -self.params.negotiation.mandate_trust_cost))
@@ -532,7 +541,7 @@ class DiplomacyModel(mesa.Model):
         # what the people who deliver value now: their own agendas, which their
         # organisation's identity pulls back toward its box week after week
         value = dl.box_agenda(self._org_agenda(p.active), o.target, o.pressure)
-        ft = self._org_trust(st.ties.channel == Channel.FRONTLINE)
+        ft = None  # frontline trust between organisations, once work in delivery needs it
         rng = self.rngs["delivery"]
         for q in map(int, working):
             parties = np.flatnonzero(ini.parties[q])
@@ -556,7 +565,9 @@ class DiplomacyModel(mesa.Model):
                         tuple(o.ids[j] for j in parties),
                     ))
                 continue
-            pair = ft[np.ix_(parties, parties)]
+            if ft is None:
+                ft = self._org_trust(st.ties.channel == Channel.FRONTLINE, ctx)
+            pair = ft[parties[:, None], parties]
             ftrust = float(pair.sum() / max(parties.size * (parties.size - 1), 1))
             inc = dl.progress_increment(
                 effort, ini.shares[q, parties], dv.progress_rate, ftrust, dv.frontline_boost,
@@ -636,9 +647,9 @@ class DiplomacyModel(mesa.Model):
     def _update(self, ctx: StepContext) -> None:
         st, p, o, t = self.state, self.state.people, self.state.orgs, self.state.ties
         tr, af = self.params.trust, self.params.affect
-        if np.any(ctx.verdict):
+        if ctx.verdict.any():
             t.trust = self.rules.trust_after_reviews(
-                t.trust, p.org[t.src], p.org[t.dst], ctx.verdict, tr.promise_gain, tr.loss_ratio
+                t.trust, ctx.src_org, ctx.dst_org, ctx.verdict, tr.promise_gain, tr.loss_ratio
             )
         self._update_beliefs()
         disturbance = o.disturbance[p.org] + af.distraction_disturbance * (o.distraction[p.org] > 0)
@@ -697,8 +708,8 @@ class DiplomacyModel(mesa.Model):
         attended = (ini.parties & serves & on[:, None]).any(axis=0)
         o.ignored_weeks = np.where(attended, 0, o.ignored_weeks + 1)
         inf_met = ctx.met & (t.channel == Channel.INFORMAL)
-        court_from = o.engaged[p.org[t.src]] & inf_met
-        courted = np.bincount(p.org[t.dst[court_from]], minlength=o.m).astype(float)
+        court_from = o.engaged[ctx.src_org] & inf_met
+        courted = np.bincount(ctx.dst_org[court_from], minlength=o.m).astype(float)
         courted += eg.deliberate_courting(d.court, o.engaged & o.alive, o.m, en.court_contacts)
         draws = self.rngs["negotiation"].random(o.m)
         held = d.held("attend", self.week)
