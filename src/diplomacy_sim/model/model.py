@@ -473,8 +473,7 @@ class DiplomacyModel(mesa.Model):
         return self.doctrine.led or bool(ctx.decisions.mandate[int(self.state.initiatives.lead[q])])
 
     def _agree(self, q: int, atd: bool, ctx: StepContext) -> None:
-        ini, o, t, p = self.state.initiatives, self.state.orgs, self.state.ties, \
-            self.state.people
+        ini, o, t = self.state.initiatives, self.state.orgs, self.state.ties
         ini.stage[q] = Stage.AGREED  # delivery starts the next week
         ini.agreed_at[q] = self.week
         ini.agree_to_disagree[q] = atd
@@ -699,8 +698,7 @@ class DiplomacyModel(mesa.Model):
         p.beliefs = self.rules.belief_update(p.beliefs, signals, af.belief_rate)
 
     def _update_engagement(self, ctx: StepContext) -> None:
-        st, o, ini, t, p = self.state, self.state.orgs, self.state.initiatives, \
-            self.state.ties, self.state.people
+        st, o, ini, t = self.state, self.state.orgs, self.state.initiatives, self.state.ties
         en, d = self.params.engagement, ctx.decisions
         top = ctx.box_agenda.argmax(axis=1)
         on = WORKED_ON[ini.stage]
