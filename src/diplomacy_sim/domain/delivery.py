@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from diplomacy_sim.domain.negotiation import benefit
+from diplomacy_sim.domain.numerics import clip, mean, nonzero
 from diplomacy_sim.domain.state import F, I
 
 
@@ -21,7 +22,7 @@ def box_agenda(agenda: F, target: I, pressure: F) -> F:
     """An agenda as its regulator's target presses on it (rows sum to 1)."""
     out = agenda.copy()
     has = target >= 0
-    rows = np.flatnonzero(has)
+    rows = nonzero(has)
     out[rows, target[has]] += pressure[has]
     return out / out.sum(axis=1, keepdims=True)
 
@@ -34,7 +35,7 @@ def commitment(beliefs: F, strain: F) -> F:
 def spare_capacity(discretionary: F, budget0: F, statutory_share: F) -> F:
     """Discretionary budget left, as a share of what it was before any cut (0..1)."""
     before = np.maximum(budget0 * (1.0 - statutory_share), 1e-9)
-    return np.clip(discretionary / before, 0.0, 1.0)
+    return clip(discretionary / before, 0.0, 1.0)
 
 
 def experiment_fail_chance(hubris: float, risk_tolerance: float) -> float:
@@ -63,10 +64,10 @@ def party_effort(
     ``value_agenda`` is what the organisation's people value now (not what was said at the
     table); ``joint_share`` the share of discretionary capacity it gives to joint work.
     """
-    own_value = np.clip(value_floor + benefit(value_agenda[parties], advances), 0.0, 1.0)
+    own_value = clip(value_floor + benefit(value_agenda[parties], advances), 0.0, 1.0)
     will = will_floor + (1.0 - will_floor) * commitment[parties]
     e = own_value * will * attention[parties] * capacity[parties] * joint_share[parties]
-    return np.clip(e, 0.0, 1.0)
+    return clip(e, 0.0, 1.0)
 
 
 def progress_increment(
@@ -104,7 +105,7 @@ def upkeep(effort: F, promised: F, present: np.ndarray, saturation: float) -> fl
     held at complete, and more effort than promised still helps a little.
     """
     r = effort / np.maximum(promised, 1e-12) * present
-    return float((1.0 - np.exp(-saturation * r)).mean()) if r.size else 0.0
+    return float(mean(1.0 - np.exp(-saturation * r))) if r.size else 0.0
 
 
 def live_progress(progress: float, kept_up: float, rate: float) -> float:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from diplomacy_sim.domain.negotiation import benefit
+from diplomacy_sim.domain.numerics import mean_rows, nonzero
 from diplomacy_sim.domain.state import B, F, I
 from diplomacy_sim.scenario.schema import DoctrineParams, DoctrineProfile
 
@@ -133,13 +134,13 @@ def proposal_scores(
     score = np.zeros(m)
     if candidates.size == 0 or not alive.any():
         return proposal, score
-    system = table_agenda[alive].mean(axis=0, keepdims=True)
+    system = mean_rows(table_agenda[alive], keepdims=True)
     sys_value = benefit(system, advances[candidates].T)[0]
     if doctrine.led:
         lead = int(np.argmax(np.where(alive, authority, -1.0)))
         own = benefit(table_agenda[lead:lead + 1], advances[candidates].T)[0]
         mine = parties[candidates, lead]
-        pick = np.flatnonzero(mine) if mine.any() else np.arange(candidates.size)
+        pick = nonzero(mine) if mine.any() else np.arange(candidates.size)
         best = pick[np.argmax(own[pick])]
         proposal[lead], score[lead] = candidates[best], own[best]
         return proposal, score
@@ -159,7 +160,7 @@ def proposal_scores(
 def courting_targets(doctrine: Doctrine, engaged: B, alive: B, ignored_weeks: I) -> I:
     """Diplomacy courts the cold partner (the one left waiting longest); others court no one."""
     out = np.full(alive.size, -1, np.int64)
-    cold = np.flatnonzero(alive & ~engaged)
+    cold = nonzero(alive & ~engaged)
     if not doctrine.courts or cold.size == 0:
         return out
     target = int(cold[np.argmax(ignored_weeks[cold])])

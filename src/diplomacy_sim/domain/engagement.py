@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from diplomacy_sim.domain.numerics import clip, nonzero
 from diplomacy_sim.domain.state import B, F, I
 
 
@@ -19,12 +20,12 @@ def visible_possibility(progress: F, floor: float) -> F:
 
 def regulator_pressure(met: F, mandate: F, target_pressure: float, gain: float) -> F:
     """Pressure from a regulator: its target's unmet need, plus any national mandate."""
-    return np.clip(target_pressure * gain * (1.0 - met) + mandate, 0.0, 1.0)
+    return clip(target_pressure * gain * (1.0 - met) + mandate, 0.0, 1.0)
 
 
 def deliberate_courting(court: I, engaged: B, m: int, contacts: float) -> F:
     """Informal contacts each organisation receives from partners deliberately courting it."""
-    by = np.flatnonzero((court >= 0) & engaged)
+    by = nonzero((court >= 0) & engaged)
     return np.bincount(court[by], minlength=m).astype(float) * contacts
 
 

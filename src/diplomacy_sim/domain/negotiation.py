@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from diplomacy_sim.domain.numerics import mean as _mean
+from diplomacy_sim.domain.numerics import nonzero
 from diplomacy_sim.domain.people import agenda_distance
 from diplomacy_sim.domain.state import F, I
 
@@ -66,7 +68,7 @@ def benefit(agenda: F, advances: F) -> F:
 def cost_units(cost: float, parties: I, discretionary: F, poverty_floor: float) -> F:
     """Value lost per unit of cost share, for each party (bigger for poorer parties)."""
     d = discretionary[parties]
-    mean = max(float(d.mean()), 1e-9)
+    mean = max(float(_mean(d)), 1e-9)
     return cost * mean / np.maximum(d, poverty_floor * mean)
 
 
@@ -171,7 +173,7 @@ def negotiation_round(
     reserve = reservation(u_max, round_, terms.deadline, view.concession[parties])
     accept = (u >= reserve - 1e-12) & (u >= 0.0)
     if led and lead in parties:
-        lead_pos = int(np.flatnonzero(parties == lead)[0])
+        lead_pos = int(nonzero(parties == lead)[0])
         p = compliance_probability(float(view.authority[lead]), view.authority[parties], u,
                                    view.grievance[parties], terms)
         accept = draws < p

@@ -12,6 +12,7 @@ import functools
 import numpy as np
 
 from diplomacy_sim.domain import services as sv
+from diplomacy_sim.domain.numerics import mean
 from diplomacy_sim.domain.people import agenda_distance
 from diplomacy_sim.domain.state import Channel, F, SystemState
 
@@ -48,7 +49,7 @@ def cross_trust(state: SystemState) -> float:
     t = state.ties
     org = state.people.org
     cross = (org[t.src] != org[t.dst]) & (t.channel != Channel.WITHIN)
-    return float(t.trust[cross].mean()) if cross.any() else 0.0
+    return float(mean(t.trust[cross])) if cross.any() else 0.0
 
 
 @functools.lru_cache(maxsize=64)
@@ -64,7 +65,7 @@ def mean_pairwise_distance(agendas: F) -> float:
     if agendas.shape[0] < 2:
         return 0.0
     i, j = _pairs(agendas.shape[0])
-    return float(agenda_distance(agendas[i], agendas[j]).mean())
+    return float(mean(agenda_distance(agendas[i], agendas[j])))
 
 
 def pluralism(diversity: float, initial_diversity: float) -> float:
@@ -98,6 +99,6 @@ def measure(
         "user_outcome": sv.user_outcome(state),
         "avoidable_admissions": float(state.services.admissions),
         "delayed_discharges": float(state.services.waiting),
-        "strain": float(state.people.strain[leader_mask].mean()) if leader_mask.any() else 0.0,
+        "strain": float(mean(state.people.strain[leader_mask])) if leader_mask.any() else 0.0,
         "avoidance": unproductive / meetings if meetings else 0.0,
     }

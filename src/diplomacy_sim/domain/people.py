@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from diplomacy_sim.domain.numerics import clip
 from diplomacy_sim.domain.state import F, I
 
 B = np.ndarray
@@ -33,8 +34,8 @@ def anxious_anchoring(anchoring: F, anxiety: F, peak: float, rate: float) -> F:
 
     a' = a + (1 - a) min(rate x max(anxiety - peak, 0), 1).
     """
-    over = np.clip(anxiety - peak, 0.0, None)
-    return anchoring + (1.0 - anchoring) * np.clip(rate * over, 0.0, 1.0)
+    over = np.maximum(anxiety - peak, 0.0)
+    return anchoring + (1.0 - anchoring) * clip(rate * over, 0.0, 1.0)
 
 
 def influence(
@@ -125,13 +126,13 @@ def trust_after_reviews(
 
 def anxiety_update(anxiety: F, disturbance: F, baseline: float, rate: float) -> F:
     """Anxiety relaxes toward the baseline plus the disturbance around a person."""
-    target = np.clip(baseline + disturbance, 0.0, 1.0)
+    target = clip(baseline + disturbance, 0.0, 1.0)
     return anxiety + rate * (target - anxiety)
 
 
 def belief_update(beliefs: F, signals: F, rate: float) -> F:
     """Beliefs (goals good, change possible, will happen) follow noisy signals."""
-    return np.clip(beliefs + rate * (np.clip(signals, 0.0, 1.0) - beliefs), 0.0, 1.0)
+    return clip(beliefs + rate * (clip(signals, 0.0, 1.0) - beliefs), 0.0, 1.0)
 
 
 def neighbour_commitment(commitment: F, src: I, dst: I, trust: F, n: int) -> F:
@@ -162,7 +163,7 @@ def strain_update(
 ) -> F:
     """Unproductive meetings and anxiety add strain; rest takes it away."""
     s = strain + gain * unproductive + anxiety_strain * gain * anxiety - recovery * strain
-    return np.clip(s, 0.0, 1.0)
+    return clip(s, 0.0, 1.0)
 
 
 def org_sums(values: F, org: I, weight: F, m: int) -> tuple[F, F]:

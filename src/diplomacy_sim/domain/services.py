@@ -71,7 +71,7 @@ def capacity(state: SystemState, staff_now: F) -> F:
     o, sv = state.orgs, state.services
     alive = o.alive.astype(float)
     w = o.agenda * (alive * o.budget0)[:, None]
-    money = np.clip(o.budget / o.budget0, 0.0, None)
+    money = np.maximum(o.budget / o.budget0, 0.0)
     people = np.where(sv.staff0 > 0, staff_now / np.maximum(sv.staff0, 1e-12), 1.0)
     num = (w * (np.minimum(money, people) * alive)[:, None]).sum(axis=0)
     den = np.maximum((o.agenda * o.budget0[:, None]).sum(axis=0), 1e-12)

@@ -167,7 +167,7 @@ class Organisations:
 
         statutory = statutory_share * budget0 * (budget / budget0) ** elasticity
         """
-        ratio = np.clip(self.budget / self.budget0, 0.0, None)
+        ratio = np.maximum(self.budget / self.budget0, 0.0)
         return self.statutory_share * self.budget0 * ratio**self.statutory_elasticity
 
     def discretionary(self) -> F:

@@ -35,6 +35,7 @@ from diplomacy_sim.domain import people as vectorised_rules
 from diplomacy_sim.domain import reference as reference_rules
 from diplomacy_sim.domain import shocks as sk
 from diplomacy_sim.domain.events import Event
+from diplomacy_sim.domain.numerics import mean, mean_rows, nonzero
 from diplomacy_sim.domain.state import (
     LEADER_MASK_BY_ROLE,
     ROLE_INDEX,
@@ -204,7 +205,7 @@ class DiplomacyModel(mesa.Model):
             (ini.stage == Stage.ABANDONED)
             & (self.week - ini.abandoned_at >= ng_p.repropose_after)
         )
-        cand = np.flatnonzero(ready & alive_parties)
+        cand = nonzero(ready & alive_parties)
         own = self._table_agendas  # the table as it stood at the end of last week
         box = dl.box_agenda(o.agenda, o.target, o.pressure)
         proposal, score = doctrines.proposal_scores(
@@ -265,7 +266,7 @@ class DiplomacyModel(mesa.Model):
         anchoring = self.rules.anxious_anchoring(anchoring, p.anxiety, af.productive_anxiety,
                                                  inf.anxious_anchoring)
         anchoring = np.where(p.active, anchoring, 1.0)
-        on = np.flatnonzero(ctx.met)  # only ties in play this week carry influence
+        on = nonzero(ctx.met)  # only ties in play this week carry influence
         src, dst = t.src[on], t.dst[on]
         chw = ctx.channel_w[t.channel[on]]
         new, dist = self.rules.influence(
@@ -327,7 +328,7 @@ class DiplomacyModel(mesa.Model):
         o, p = self.state.orgs, self.state.people
         d = self.decisions if decisions is None else decisions
         own = self._org_table_agendas()
-        system = own[o.alive].mean(axis=0)
+        system = mean_rows(own[o.alive])
         w = d.own_weight[:, None]
         ng_p, en = self.params.negotiation, self.params.engagement
         return ng.TableView(
@@ -371,7 +372,7 @@ class DiplomacyModel(mesa.Model):
         p, t = st.people, st.ties
         for s, d in ((a, b), (b, a)):
             lo, hi = np.searchsorted(t.src, [s, s + 1])
-            found = np.flatnonzero(t.dst[lo:hi] == d)
+            found = nonzero(t.dst[lo:hi] == d)
             if not found.size:
                 t.append(np.array([s]), np.array([d]), np.array([tr.new_tie]),
                          np.array([Channel.INFORMAL], dtype=np.int64))
@@ -391,17 +392,17 @@ class DiplomacyModel(mesa.Model):
             return
         held = d.held("proposal", self.week) & (d.proposal >= 0)
         if held.any():  # a participant's proposal goes on the table as soon as a slot is free
-            j = int(np.flatnonzero(held)[0])
+            j = int(nonzero(held)[0])
             self.put_on_table(int(d.proposal[j]), j, by_participant=True)
             d.held_until["proposal"][j] = 0
             return
-        belief = float(view.belief[o.alive].mean()) if o.alive.any() else 0.0
-        share = float(d.joint_share[o.alive].mean()) if o.alive.any() else 0.0
+        belief = float(mean(view.belief[o.alive])) if o.alive.any() else 0.0
+        share = float(mean(d.joint_share[o.alive])) if o.alive.any() else 0.0
         drive = ng.proposal_drive(ng_p.proposal_drive, share, ng_p.drive_belief_base, belief,
                                   self.params.authorising.hubris)
         if self.rngs["negotiation"].random() >= drive:
             return
-        wants = np.flatnonzero(d.proposal >= 0)
+        wants = nonzero(d.proposal >= 0)
         if wants.size == 0:
             return
         j = int(wants[np.argmax(d.score[wants])])
@@ -412,7 +413,7 @@ class DiplomacyModel(mesa.Model):
         ini, o = self.state.initiatives, self.state.orgs
         ini.stage[q] = Stage.NEGOTIATING
         ini.rounds[q] = 0
-        parties = np.flatnonzero(ini.parties[q])
+        parties = nonzero(ini.parties[q])
         disc = o.discretionary()[parties]
         ini.shares[q] = 0.0
         ini.shares[q, parties] = disc / disc.sum() if disc.sum() > 0 else 1.0 / parties.size
@@ -446,14 +447,14 @@ class DiplomacyModel(mesa.Model):
         focus = self._org_mean(g, self._table_roles)
         rng = self.rngs["negotiation"]
         terms = self._terms()
-        for q in map(int, np.flatnonzero(ini.stage == Stage.NEGOTIATING)):
-            parties = np.flatnonzero(ini.parties[q])
+        for q in map(int, nonzero(ini.stage == Stage.NEGOTIATING)):
+            parties = nonzero(ini.parties[q])
             present = parties[view.present[parties]]
             ctx.meetings[present] += 1
             draws = rng.random(parties.size + 1)
             productive = False
             result = None
-            if present.size == parties.size and draws[-1] < float(focus[parties].mean()):
+            if present.size == parties.size and draws[-1] < float(mean(focus[parties])):
                 result, shares = ng.negotiation_round(
                     view, parties, ini.advances[q], float(ini.cost[q]), ini.shares[q, parties],
                     int(ini.rounds[q]), self._led(q, ctx), int(ini.lead[q]), terms, draws[:-1],
@@ -479,7 +480,7 @@ class DiplomacyModel(mesa.Model):
         ini.agree_to_disagree[q] = atd
         ini.broken_streak[q] = 0
         self._progress_at_board[q] = ini.progress[q]
-        parties = np.flatnonzero(ini.parties[q])
+        parties = nonzero(ini.parties[q])
         lead = int(ini.lead[q])
         mandated = bool(ctx.decisions.mandate[lead])
         if mandated:  # imposing a mandated plan costs the lead some of the others' trust
@@ -520,7 +521,7 @@ class DiplomacyModel(mesa.Model):
         verb = "was dropped part-way through delivery" if was_live else "was abandoned"
         self.events.append(Event(
             self.week, "abandoned", f"{ini.names[q]} {verb}.", cause,
-            tuple(o.ids[i] for i in np.flatnonzero(ini.parties[q])),
+            tuple(o.ids[i] for i in nonzero(ini.parties[q])),
         ))
 
     # ------------------------------------------------------------------ 5. delivery
@@ -529,7 +530,7 @@ class DiplomacyModel(mesa.Model):
         dv, auth, d = self.params.delivery, self.params.authorising, ctx.decisions
         starting = (ini.stage == Stage.AGREED) & (ini.agreed_at < self.week)
         ini.stage[starting] = Stage.DELIVERING
-        working = np.flatnonzero((ini.stage == Stage.DELIVERING) | (ini.stage == Stage.LIVE))
+        working = nonzero((ini.stage == Stage.DELIVERING) | (ini.stage == Stage.LIVE))
         if working.size == 0:
             return
         present = ctx.present
@@ -543,7 +544,7 @@ class DiplomacyModel(mesa.Model):
         ft = None  # frontline trust between organisations, once work in delivery needs it
         rng = self.rngs["delivery"]
         for q in map(int, working):
-            parties = np.flatnonzero(ini.parties[q])
+            parties = nonzero(ini.parties[q])
             effort = dl.party_effort(
                 value, ini.advances[q], parties, commitment, attention, capacity,
                 d.joint_share, dv.value_floor, dv.will_floor,
@@ -694,7 +695,9 @@ class DiplomacyModel(mesa.Model):
         commit = np.sqrt(p.beliefs[:, 1] * p.beliefs[:, 2])
         happen = self.rules.neighbour_commitment(commit, t.src, t.dst, t.trust, p.n)
         noise = self.rngs["beliefs"].normal(0.0, af.signal_noise, (p.n, 3))
-        signals = np.stack([goals, possible, happen], axis=1) + noise
+        signals = np.empty((p.n, 3))  # columns: goals, possible, happen
+        signals[:, 0], signals[:, 1], signals[:, 2] = goals, possible, happen
+        signals += noise
         p.beliefs = self.rules.belief_update(p.beliefs, signals, af.belief_rate)
 
     def _update_engagement(self, ctx: StepContext) -> None:
@@ -744,7 +747,7 @@ class DiplomacyModel(mesa.Model):
     def _turnover(self) -> None:
         st, p, o = self.state, self.state.people, self.state.orgs
         tv = self.params.turnover
-        execs = np.flatnonzero((p.role == ROLE_INDEX["executive"]) & p.active & o.alive[p.org])
+        execs = nonzero((p.role == ROLE_INDEX["executive"]) & p.active & o.alive[p.org])
         if execs.size == 0:
             return
         hazard = tv.executive_hazard * (1.0 + tv.pressure_gain * o.pressure[p.org[execs]])
@@ -779,7 +782,7 @@ class DiplomacyModel(mesa.Model):
         rng = self.rngs["formation"]
         for col, channel in enumerate((Channel.INFORMAL, Channel.FRONTLINE)):
             degree = np.bincount(t.src[t.channel == channel], minlength=p.n)
-            short = np.flatnonzero((degree < self._tie_target[:, col]) & p.active & o.alive[p.org])
+            short = nonzero((degree < self._tie_target[:, col]) & p.active & o.alive[p.org])
             u = rng.random(short.size)
             if short.size < 2:
                 continue
