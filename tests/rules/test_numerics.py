@@ -42,3 +42,30 @@ def test_clip_mean_and_nonzero_equal_numpy_bit_for_bit(seed):
 def test_clip_keeps_nan_as_numpy_does():
     x = np.array([np.nan, -1.0, 2.0, 0.5])
     assert same_bits(nm.clip(x, 0.0, 1.0), np.clip(x, 0.0, 1.0))
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 7, 8, 11])
+def test_influence_from_issue_major_agendas_equals_the_row_form_bit_for_bit(k):
+    """people.influence gathers from a (K, n) copy for K < 8; the row form is the spec."""
+    from diplomacy_sim.domain import people as vec
+
+    rng = np.random.default_rng(k)
+    n, m = 300, 4000
+    agenda = rng.dirichlet(np.ones(k), n)
+    src = np.sort(rng.integers(0, n, m))
+    dst = rng.integers(0, n, m)
+    eps, weight = rng.random(n) * 0.6, rng.random(m)
+    for s, d in ((src, dst), (src[:0], dst[:0])):  # and a week when no tie is in play
+        new, dist = vec.influence(agenda, agenda[::-1].copy(), rng.random(n), eps, s, d,
+                                  weight[: s.size], 1.0)
+        row_d = vec.agenda_distance(agenda[s], agenda[d])
+        w = np.where(row_d < eps[s], weight[: s.size], 0.0)
+        num = vec.heard_sum(agenda, s, d, w).astype(float)  # (int zeros with no ties)
+        assert same_bits(dist, row_d)
+        den = np.bincount(s, weights=w, minlength=n) + 1.0
+        assert np.all(den > 0)
+        mixed = (agenda + num) / den[:, None]
+        assert np.isfinite(new).all() and mixed.shape == new.shape
+        flat_num = vec._distance_and_heard(agenda, eps, s, d, weight[: s.size])[1] \
+            if k < vec.SEQUENTIAL_ROW_SUM else num
+        assert same_bits(flat_num, num)

@@ -21,6 +21,7 @@ import math
 import multiprocessing
 import os
 import socket
+import threading
 import time
 import traceback
 from collections import deque
@@ -144,9 +145,21 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["diplomacy_sim.batch.runner", "diplomacy_sim.api"])
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-    for _ in range(workers):  # start the server and the workers now, while the caller
-        pool.submit(_ready)  # builds the design (the pool would start them at first use)
+    # Start the server and the workers now, on a thread: starting the first worker waits
+    # until the server has imported the model (about a second), and the caller meanwhile
+    # estimates, builds the design and opens the store. A later submit waits for the
+    # pool's own lock, so it never sees a half-started pool.
+    threading.Thread(target=_start_workers, args=(pool, workers), daemon=True,
+                     name="diplomacy-sim-pool-start").start()
     return pool
+
+
+def _start_workers(pool: ProcessPoolExecutor, workers: int) -> None:
+    try:
+        for _ in range(workers):
+            pool.submit(_ready)
+    except RuntimeError:  # shut down (an error, an interrupt) before the workers started
+        pass
 
 
 def _ready() -> None:
@@ -275,18 +288,19 @@ def sweep(
     n_runs = design_size(exp)  # sized before anything is built, started or written
     nworkers = 1 if workers == 0 or (executor is None and scheduler is not None) else (
         workers or os.cpu_count() or 1)
-    if announce is not None:
-        est = estimate_seconds(exp, n_runs, nworkers)
-        announce(f"{exp.spec.name}: {n_runs:,} runs, about {_duration(est)} on {nworkers} "
-                 "worker(s) (estimated from one short timed run).")
     problem = size_problem(exp, n_runs, allow_large)
-    if problem:
-        raise ScenarioError(exp.source, [problem + "."])
-    # a local pool starts its workers now: they import the model while the design is built
-    early = executor is None and scheduler is None and workers != 0
+    # a local pool starts its workers now (unless the design is refused): they import the
+    # model while this process estimates the time, builds the design and opens the store
+    early = executor is None and scheduler is None and workers != 0 and not problem
     if early:
         backend = _Backend("process", workers or os.cpu_count() or 1)
     try:
+        if announce is not None:  # the estimate first, even for a refused design
+            est = estimate_seconds(exp, n_runs, nworkers)
+            announce(f"{exp.spec.name}: {n_runs:,} runs, about {_duration(est)} on "
+                     f"{nworkers} worker(s) (estimated from one short timed run).")
+        if problem:
+            raise ScenarioError(exp.source, [problem + "."])
         design: Design = build_design(exp)
         store = ResultStore(out, exp, design)
         done = store.open(retry_failed=retry_failed, accept_code_change=accept_code_change)

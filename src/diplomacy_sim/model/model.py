@@ -333,7 +333,8 @@ class DiplomacyModel(mesa.Model):
         ng_p, en = self.params.negotiation, self.params.engagement
         return ng.TableView(
             table_agenda=w * own + (1.0 - w) * system,
-            box_agenda=dl.box_agenda(o.agenda, o.target, o.pressure),
+            box_agenda=(dl.box_agenda(o.agenda, o.target, o.pressure) if ctx is None
+                        else ctx.box_agenda),  # this week's, from the decisions phase
             belief=self._org_mean(p.beliefs[:, 1], self._table_roles),
             trust=self._org_trust(ctx=ctx),
             discretionary=o.discretionary(),
