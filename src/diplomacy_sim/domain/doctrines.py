@@ -90,6 +90,9 @@ class Decisions:
     court: I  # cold organisation it courts (-1: none)
     own_weight: F  # weight of its own agenda at the table (the rest: the whole system's)
     held_until: dict[str, I] = field(default_factory=dict)  # week a participant's hold ends
+    latest_hold: int = -1
+    """No hold runs past this week (an upper bound kept by :meth:`hold`; -1: unknown, so
+    :func:`merge` checks every decision)."""
 
     @classmethod
     def empty(cls, m: int) -> Decisions:
@@ -97,20 +100,31 @@ class Decisions:
             proposal=np.full(m, -1, np.int64), score=np.zeros(m), attend=np.ones(m, bool),
             joint_share=np.ones(m), cede=np.zeros(m), agree_to_disagree=np.zeros(m),
             mandate=np.zeros(m, bool), court=np.full(m, -1, np.int64), own_weight=np.ones(m),
-            held_until={name: np.zeros(m, np.int64) for name in DECISIONS},
+            held_until=_no_holds(m), latest_hold=0,
         )
 
     def hold(self, name: str, org: int, value: object, until: int) -> None:
         """A participant sets ``org``'s decision ``name`` until week ``until``."""
         getattr(self, name)[org] = value
         self.held_until[name][org] = until
+        if self.latest_hold >= 0:
+            self.latest_hold = max(self.latest_hold, int(until))
 
     def held(self, name: str, week: int) -> np.ndarray:
         return self.held_until[name] > week
 
 
+def _no_holds(m: int) -> dict[str, I]:
+    """A zero hold week per decision (one block of memory, a row per decision)."""
+    return dict(zip(DECISIONS, np.zeros((len(DECISIONS), m), np.int64), strict=True))
+
+
 def merge(current: Decisions, fresh: Decisions, week: int) -> Decisions:
     """The autopilot's fresh decisions, except where a participant's decision still holds."""
+    if 0 <= current.latest_hold <= week:  # no hold runs this week: all of it is fresh
+        for name in DECISIONS:
+            setattr(current, name, getattr(fresh, name))
+        return current
     for name in DECISIONS:
         keep = current.held_until[name] > week
         new = getattr(fresh, name)
@@ -174,14 +188,15 @@ def autopilot(
     proposal: I, score: F,
 ) -> Decisions:
     """The doctrine's decisions for every organisation this week."""
-    d = Decisions.empty(m)
-    d.proposal, d.score = proposal, score
-    d.attend = engaged & alive
-    d.joint_share = np.full(m, doctrine.joint_share)
-    d.cede = np.full(m, doctrine.cedes)
-    d.agree_to_disagree = np.full(m, doctrine.agrees_to_disagree)
+    shares = np.empty((4, m))  # one block for the four per-organisation shares
+    shares[0], shares[1] = doctrine.joint_share, doctrine.cedes
+    shares[2], shares[3] = doctrine.agrees_to_disagree, doctrine.own_agenda_at_table
+    d = Decisions(
+        proposal=proposal, score=score, attend=engaged & alive, joint_share=shares[0],
+        cede=shares[1], agree_to_disagree=shares[2], mandate=np.zeros(m, bool),
+        court=courting_targets(doctrine, engaged, alive, ignored_weeks),
+        own_weight=shares[3], held_until=_no_holds(m), latest_hold=0,
+    )
     if doctrine.asks_mandate and alive.any():
         d.mandate[int(np.argmax(np.where(alive, authority, -1.0)))] = True
-    d.court = courting_targets(doctrine, engaged, alive, ignored_weeks)
-    d.own_weight = np.full(m, doctrine.own_agenda_at_table)
     return d
