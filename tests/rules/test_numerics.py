@@ -69,3 +69,16 @@ def test_influence_from_issue_major_agendas_equals_the_row_form_bit_for_bit(k):
         flat_num = vec._distance_and_heard(agenda, eps, s, d, weight[: s.size])[1] \
             if k < vec.SEQUENTIAL_ROW_SUM else num
         assert same_bits(flat_num, num)
+
+
+def test_org_sums_per_column_equal_the_cell_bincount_bit_for_bit():
+    from diplomacy_sim.domain import people as vec
+
+    rng = np.random.default_rng(7)
+    for n, m, k in ((43, 4, 5), (1000, 12, 3), (5000, 30, 7)):
+        values, org, weight = rng.random((n, k)), rng.integers(0, m, n), rng.random(n)
+        num, den = vec.org_sums(values, org, weight, m)
+        cell = (org[:, None] * k + np.arange(k)).ravel()
+        flat = np.bincount(cell, weights=(weight[:, None] * values).ravel(), minlength=m * k)
+        assert same_bits(num, flat.reshape(m, k))
+        assert same_bits(den, np.bincount(org, weights=weight, minlength=m))

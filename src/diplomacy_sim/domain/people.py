@@ -207,10 +207,12 @@ def org_sums(values: F, org: I, weight: F, m: int) -> tuple[F, F]:
     den = np.bincount(org, weights=weight, minlength=m)
     if values.ndim == 1:
         return np.bincount(org, weights=weight * values, minlength=m), den
-    k = values.shape[1]
-    cell = (org[:, None] * k + np.arange(k)).ravel()
-    flat = np.bincount(cell, weights=(weight[:, None] * values).ravel(), minlength=m * k)
-    return flat.reshape(m, k), den
+    # one weighted bincount per column: each (organisation, issue) sum adds the same
+    # products in the same (people) order as one bincount over (organisation, issue) cells
+    out = np.empty((m, values.shape[1]))
+    for i in range(values.shape[1]):
+        out[:, i] = np.bincount(org, weights=weight * values[:, i], minlength=m)
+    return out, den
 
 
 def org_pair_sums(src_org: I, dst_org: I, trust: F, m: int) -> tuple[F, F]:
