@@ -25,6 +25,7 @@ from diplomacy_sim.scenario.schema import (
     Parameters,
     Scenario,
 )
+from diplomacy_sim.shipped import shipped_dir
 from diplomacy_sim.untrusted import (
     InputRefused,
     cut,
@@ -35,7 +36,8 @@ from diplomacy_sim.untrusted import (
     yaml_problem,
 )
 
-SCENARIO_DIR = Path(__file__).resolve().parents[3] / "scenarios"
+SCENARIO_DIR = shipped_dir("scenarios")
+"""The shipped scenarios (package data in a wheel, ``scenarios/`` in a checkout)."""
 
 
 class ScenarioError(ValueError):
