@@ -77,7 +77,7 @@ def _expected(experiments, specs) -> dict[str, np.ndarray]:
 def test_experiments_equal_api_run_bit_for_bit(evaluator: str) -> None:
     m = ema.ema_model(PLACE, steps=STEPS)
     unc, lev = ema.parameter_specs(PLACE)
-    with ema._quiet_import():
+    with ema.quiet():
         make = (ew.SequentialEvaluator(m) if evaluator == "sequential"
                 else ew.MultiprocessingEvaluator(m, n_processes=2))
         with make as ev:
@@ -100,7 +100,7 @@ def test_both_evaluators_give_the_same_outcomes_for_the_same_points() -> None:
     scenarios = [ew.Sample(seed=s, trust__loss_ratio=r) for s, r in ((1, 1.5), (2, 4.0))]
     policies = [ew.Sample(doctrine=d) for d in ("command", "diplomacy")]
     runs = {}
-    with ema._quiet_import():
+    with ema.quiet():
         for kind in ("sequential", "multiprocessing"):
             ev = (ew.SequentialEvaluator(m) if kind == "sequential"
                   else ew.MultiprocessingEvaluator(m, n_processes=2))
@@ -122,7 +122,7 @@ def test_results_go_on_to_emas_feature_scoring() -> None:
     m = ema.ema_model(PLACE, steps=STEPS,
                       uncertainties=["seed", "parameters.trust.loss_ratio",
                                      "parameters.influence.openness"], levers=["doctrine"])
-    with ema._quiet_import(), ew.SequentialEvaluator(m) as ev:
+    with ema.quiet(), ew.SequentialEvaluator(m) as ev:
         experiments, outcomes = ev.perform_experiments(
             scenarios=8, policies=2, uncertainty_sampling_kwargs={"rng": 3},
             lever_sampling_kwargs={"rng": 4})

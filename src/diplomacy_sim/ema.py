@@ -55,8 +55,11 @@ LEVER_PATHS = ("parameters.encounters.board_cadence", "parameters.encounters.wor
 LEFT_OUT_PREFIXES = ("parameters.doctrines.", "parameters.moves.")
 LEFT_OUT_PATHS = ("steps",)
 _QUIET = (("ignore", "ipyparallel not installed", UserWarning),
-          ("ignore", "altair based interactive inspection", ImportWarning))
-"""Import-time notices of EMA about optional back-ends this project does not use."""
+          ("ignore", "altair based interactive inspection", ImportWarning),
+          ("ignore", "The inplace keyword in DataFrame", DeprecationWarning))
+"""EMA's import-time notices about optional back-ends this project does not use, and
+pandas 3.1's deprecation notice for the ``inplace=`` EMA 3.0 still passes (PRIM); a
+``Pandas4Warning`` is a ``DeprecationWarning``."""
 
 Role = Literal["lever", "uncertainty", "left out"]
 
@@ -66,7 +69,7 @@ class MissingExtra(ImportError):
 
 
 @contextmanager
-def _quiet_import() -> Iterator[None]:
+def quiet() -> Iterator[None]:
     with warnings.catch_warnings():
         for action, message, category in _QUIET:
             warnings.filterwarnings(action, message=message, category=category)
@@ -77,7 +80,7 @@ def require_ema() -> Any:
     """``ema_workbench``, imported (its optional-back-end notices silenced), or
     :class:`MissingExtra` naming the extra to install."""
     try:
-        with _quiet_import():
+        with quiet():
             import ema_workbench
             import ema_workbench.analysis  # prim and feature_scoring load with it
     except ImportError as exc:
@@ -205,7 +208,7 @@ def ema_model(base: str = "integrated_discharge", *, name: str | None = None,
     """
     ew = require_ema()
     unc, lev = parameter_specs(base, uncertainties=uncertainties, levers=levers)
-    with _quiet_import():
+    with quiet():
         model = ew.Model(name or _identifier(base), function=run_point)
         model.uncertainties = [_ema_parameter(ew, p) for p in unc]
         model.levers = [_ema_parameter(ew, p) for p in lev]
@@ -235,7 +238,7 @@ def feature_scores(experiments: Any, outcomes: dict[str, Any], **kwargs: Any) ->
     columns (scenario, policy, model) are not factors and are dropped.
     """
     require_ema()
-    with _quiet_import():
+    with quiet():
         from ema_workbench.analysis import feature_scoring
 
     x = experiments.drop(columns=[c for c in FEATURE_COLUMNS_DROPPED if c in experiments])
