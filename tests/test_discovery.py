@@ -59,7 +59,7 @@ def test_run_cases_follow_the_condition() -> None:
 
 
 # --------------------------------------------------------------------------- PRIM
-def _planted(n: int = 3000, seed: int = 11) -> tuple[pd.DataFrame, np.ndarray]:
+def _planted(n: int = 2000, seed: int = 11) -> tuple[pd.DataFrame, np.ndarray]:
     rng = np.random.default_rng(seed)
     x = pd.DataFrame({
         "a": rng.uniform(0, 1, n), "b": rng.uniform(0, 10, n), "c": rng.uniform(-1, 1, n),
