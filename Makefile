@@ -16,7 +16,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found: install it with 'pyenv install 3.12'"; exit 1; }
 	@test -x $(PY) || $(PYTHON312) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e ".[dev,dashboard,batch]"
+	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e ".[dev,dashboard,batch,ema]"
 	@touch $(STAMP)
 
 # Solara's front-end files served offline from the venv (idempotent, instant when done).

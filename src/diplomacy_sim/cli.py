@@ -338,11 +338,25 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
               help="Report folder (default: RESULTS/report).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
               show_default=True)
-def analyse(results: str, out: str | None, fmt: str) -> None:
+@click.option("--discover", default=None, metavar="CONDITION",
+              help='Scenario discovery (PRIM, needs the `ema` extra): the conditions under '
+                   'which CONDITION holds, e.g. "integration < 0.2", "mean_trust >= 0.4 and '
+                   'strain > 0.3", "winner == diplomacy" or "winner by user_outcome == '
+                   'command".')
+def analyse(results: str, out: str | None, fmt: str, discover: str | None) -> None:
     """Write a report (Markdown or HTML with PNG figures) on a sweep's RESULTS folder."""
     from diplomacy_sim.analysis.report import provenance_problems, write_report
 
-    path = write_report(results, out=out, fmt=fmt)
+    if discover is not None:
+        from diplomacy_sim.analysis.discovery import parse
+        from diplomacy_sim.ema import MissingExtra, require_ema
+
+        parse(discover)  # a bad condition: exit 2, naming what is allowed
+        try:
+            require_ema()
+        except MissingExtra as exc:
+            raise ScenarioError("--discover", [str(exc) + "."]) from None
+    path = write_report(results, out=out, fmt=fmt, discover=discover)
     for problem in provenance_problems(results):
         click.echo(f"warning: {problem}", err=True)
     click.echo(f"wrote {path}")

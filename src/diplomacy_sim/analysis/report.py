@@ -324,9 +324,21 @@ def provenance_problems(folder: str | Path, manifest: dict[str, Any] | None = No
                     here=Provenance.here())
 
 
-def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "md") -> Path:
-    """Write ``report.md`` (or ``report.html``) and its PNG figures; return the report path."""
+def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "md",
+                 discover: str | None = None) -> Path:
+    """Write ``report.md`` (or ``report.html``) and its PNG figures; return the report path.
+
+    ``discover``: a condition for scenario discovery (PRIM, :mod:`.discovery`), e.g.
+    ``"integration < 0.2"`` or ``"winner == diplomacy"``; checked before anything is written.
+    """
+    found = None
+    if discover is not None:
+        from diplomacy_sim.analysis import discovery
+
+        discovery.parse(discover)  # a bad condition is refused before any work
     res = load_results(folder)
+    if discover is not None:
+        found = discovery.discover(res, discover)
     folder = Path(folder)
     out = Path(out) if out is not None else folder / "report"
     out.mkdir(parents=True, exist_ok=True)
@@ -426,6 +438,9 @@ def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "
             figure_sensitivity(table, method, f"{method} indices: {group}", out / name)
             doc.img(name, f"sensitivity indices, {group}")
 
+    if found is not None:
+        _discovery_section(doc, found, out)
+
     if fmt == "html":
         path = out / "report.html"
         path.write_text(doc.html(title))
@@ -433,6 +448,44 @@ def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "
         path = out / "report.md"
         path.write_text(doc.markdown())
     return path
+
+
+def _discovery_section(doc: _Doc, found: Any, out: Path) -> None:
+    from diplomacy_sim.analysis import discovery
+
+    doc.h(2, "Scenario discovery (PRIM)")
+    q = found.query
+    what = (f"cells (one combination of the other factors and one replication) where "
+            f"`{q.winner.doctrine}` {'does not win' if q.winner.negate else 'wins'}: strictly "
+            f"the best `{q.winner.by}` of the doctrines "
+            f"({'lowest' if q.winner.by in discovery.LOWER_IS_BETTER else 'highest'} is best)"
+            if q.winner is not None else "runs meet it")
+    doc.p(f"Condition `{q.text}`: {found.cases} of {found.n} {what}. PRIM (EMA Workbench, "
+          f"peeling alpha 0.05, minimum mass 0.05) searched the factors "
+          f"{', '.join(f'`{f}`' for f in found.factors) or '(none)'}. Coverage is the share "
+          f"of all cases inside a box, density the share of the box that are cases, mass the "
+          f"share of all {found.unit}s in it. Each box is the point of its peeling trajectory "
+          f"with the best balance of coverage and density (their harmonic mean), and each "
+          f"later box is sought among the {found.unit}s outside the earlier ones.")
+    if found.note:
+        doc.p(f"No box: {found.note}")
+        return
+    doc.table(pd.DataFrame([{"box": b.index, "coverage": b.coverage, "density": b.density,
+                             "mass": b.mass, "runs in box" if found.unit == "run"
+                             else "cells in box": b.n, "cases in box": b.k,
+                             "restricted dimensions": len(b.restricted)}
+                            for b in found.boxes]))
+    names = dict(discovery.figures(found, out))
+    for b in found.boxes:
+        doc.h(3, f"Box {b.index}")
+        if b.restricted:
+            doc.table(pd.DataFrame([{"dimension": r["dimension"], "bounds": r["bounds"],
+                                     "quasi-p": r["qp"]} for r in b.restricted]))
+        else:
+            doc.p("It restricts no dimension.")
+        for name, alt in names.items():
+            if name.startswith(f"discovery_box{b.index}_"):
+                doc.img(name, alt)
 
 
 __all__ = ["Results", "bases_of", "by_factor", "load_results", "mean_ci", "sensitivity",

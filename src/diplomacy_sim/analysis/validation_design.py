@@ -20,9 +20,11 @@ from typing import Any
 import yaml
 
 from diplomacy_sim.scenario.loader import SCENARIO_DIR, load_scenario
+from diplomacy_sim.shipped import shipped_dir
 
-EXPERIMENT_DIR = Path(__file__).resolve().parents[3] / "experiments" / "validation"
-"""The shipped validation experiments and the pre-registration (in a source checkout)."""
+EXPERIMENT_DIR = shipped_dir("experiments") / "validation"
+"""The shipped validation experiments and the pre-registration (written in a source checkout
+by ``--write-experiments``; read-only package data in an installed wheel)."""
 PREREGISTRATION = EXPERIMENT_DIR / "preregistration.yaml"
 HEADER = ("# Written by `diplomacy-sim validate-patterns --write-experiments` from\n"
           "# experiments/validation/preregistration.yaml and scenarios/{place}.yaml: do not edit\n"

@@ -43,9 +43,11 @@ from diplomacy_sim.scenario.schema import (
     Shock,
     tunable_parameters,
 )
+from diplomacy_sim.shipped import shipped_dir
 from diplomacy_sim.untrusted import short
 
-EXPERIMENT_DIR = Path(__file__).resolve().parents[3] / "experiments"
+EXPERIMENT_DIR = shipped_dir("experiments")
+"""The shipped experiments (package data in a wheel, ``experiments/`` in a checkout)."""
 
 Scalar = bool | int | float | str
 

@@ -47,6 +47,7 @@ from diplomacy_sim.domain.state import (
 from diplomacy_sim.model.agents import make_agents
 from diplomacy_sim.model.build import build_state
 from diplomacy_sim.model.context import StepContext
+from diplomacy_sim.model.mesa_surface import MesaSurface
 from diplomacy_sim.rng import streams
 from diplomacy_sim.scenario import schema
 
@@ -61,7 +62,7 @@ DEFAULT_COST = float(schema.InitiativeSpec.model_fields["cost"].default)
 """Initiatives of this cost progress at ``delivery.progress_rate``; bigger ones slower."""
 
 
-class DiplomacyModel(mesa.Model):
+class DiplomacyModel(MesaSurface, mesa.Model):
     """A place where organisations and people negotiate agendas under shocks.
 
     Args:

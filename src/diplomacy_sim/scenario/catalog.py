@@ -9,12 +9,13 @@ test suite).
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 from diplomacy_sim.scenario.errors import ScenarioError
+from diplomacy_sim.shipped import shipped_dir
 from diplomacy_sim.untrusted import load_yaml, read_bounded_file
 
-SCENARIO_DIR = Path(__file__).resolve().parents[3] / "scenarios"
+SCENARIO_DIR = shipped_dir("scenarios")
+"""The shipped scenarios (package data in a wheel, ``scenarios/`` in a checkout)."""
 
 
 def list_scenarios() -> list[tuple[str, str, str]]:
