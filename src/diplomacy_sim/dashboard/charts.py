@@ -181,7 +181,7 @@ def line_chart(
         placed.append((lx, line, item))
         lx += iw + 8 * t
     legend_h = round(15 * t) * (line + 1)
-    h = round(150 + 62 * (t - 1)) + legend_h - round(15 * t)
+    h = round(150 + 90 * (t - 1)) + legend_h - round(15 * t)
     bottom = round(16 * t) + legend_h
     pw, ph = w - left - right, h - top - bottom
     # the time axis grows with the run (in quarters of a year) so early weeks are readable
@@ -210,7 +210,9 @@ def line_chart(
         return _polyline(xs, ys), xs[-1], ys[-1]
 
     def tick(v: float) -> str:
-        return f"{v:,.0f}" if is_count and ymax >= 10 else f"{v:g}"
+        if is_count and ymax >= 10:
+            return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+        return f"{v:g}"
 
     last = rows[-1][name] if rows else None
     label = escape(title or TITLES.get(name, name.replace("_", " ").capitalize()))
