@@ -82,6 +82,26 @@ def _on_kernel_start() -> Callable[[], None]:
 
 solara.lab.on_kernel_start(_on_kernel_start)
 
+_PNG_WARM = threading.Event()
+
+
+def warm_png_export() -> None:
+    """Import matplotlib once per server process, in the background, when the first page
+    opens: the first "Charts (PNG)" download then costs the drawing only (well under 1 s)
+    instead of the import on top (benchmarks/bench_png.py)."""
+    if _PNG_WARM.is_set():
+        return
+    _PNG_WARM.set()
+
+    def load() -> None:
+        import importlib
+
+        for name in ("matplotlib.figure", "matplotlib.backends.backend_agg"):
+            importlib.import_module(name)
+
+    threading.Thread(target=load, name="warm-png-export", daemon=True).start()
+
+
 SPEEDS = (1, 2, 4, 8)  # weeks per second when playing
 DEFAULT_SPEED = 2
 STAGES_LIVE = ("delivering", "live")
@@ -797,6 +817,7 @@ def Dashboard(initial: Setup, url_message: str | None = None, presentation: bool
         marked_week=solara.use_reactive(cast_week()),
     )
     live = solara.use_memo(lambda: made, [])  # the same object every render
+    solara.use_effect(warm_png_export, [])
     present = live.presentation.value
     solara.Style(LAYOUT_CSS + (PRESENTATION_CSS if present else ""))
     with solara.Row(gap="0", classes=["explorer"] + (["presentation-mode"] if present else []),
