@@ -314,3 +314,34 @@ def test_the_role_view_says_what_its_noise_means_for_the_one_signal_rule() -> No
     assert "exactly" in quiet and "±" not in quiet
     assert np.isclose(float(re.search(r"±([\d.]+)", unescape(components.signal_noise_html(
         0.2, SIGNALS))).group(1)), round(norm.ppf(0.95) * 0.2, 2))  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------------- marked week
+def test_the_charts_draw_the_marked_week_of_the_page_and_clear_it_on_reset() -> None:
+    made: list[app.LiveState] = []
+    orig = app.LiveState
+
+    def spy(*a, **k):  # type: ignore[no-untyped-def]
+        made.append(orig(*a, **k))
+        return made[-1]
+
+    app.LiveState = spy  # type: ignore[misc,assignment]
+    try:
+        rc, _ = _render()
+    finally:
+        app.LiveState = orig  # type: ignore[misc]
+    try:
+        live = made[0]
+        for _ in range(3):
+            _click(rc, "Step")
+        assert 'class="week-mark"' not in _html(rc)
+        live.marked_week.value = 1  # what clicking an event of week 2 sets
+        html = _html(rc)
+        assert html.count('<g class="week-mark" data-week="1">') == 3  # every chart
+        assert "marked week" in html  # and its legend says so
+        _click(rc, "Go to the balcony")
+        assert _html(rc).count('<g class="week-mark" data-week="1">') == 9
+        _click(rc, "Reset")
+        assert live.marked_week.value is None and 'class="week-mark"' not in _html(rc)
+    finally:
+        rc.close()
