@@ -345,3 +345,40 @@ def test_the_charts_draw_the_marked_week_of_the_page_and_clear_it_on_reset() -> 
         assert live.marked_week.value is None and 'class="week-mark"' not in _html(rc)
     finally:
         rc.close()
+
+
+# --------------------------------------------------------------------------- PNG export
+def _colours(png: bytes) -> set[tuple[int, int, int]]:
+    import io
+
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    return set(img.get_flattened_data())
+
+
+def _near(colours: set[tuple[int, int, int]], hex_colour: str, tol: int = 12) -> bool:
+    want = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return any(all(abs(c - w) <= tol for c, w in zip(col, want, strict=True))
+               for col in colours)
+
+
+def test_the_png_has_every_chart_and_draws_shocks_the_counterfactual_and_the_marked_week():
+    import io
+
+    from PIL import Image
+
+    names = ("integration", "avoidable_admissions", "delayed_discharges")
+    base = [dict(r, integration=r["integration"] / 2) for r in ROWS]
+    png = charts.charts_png(names, ROWS, base, 156, [(20, "Budget cut: City Council")],
+                            "Title", marked=30)
+    img = Image.open(io.BytesIO(png))
+    assert img.format == "PNG" and img.size == (3 * charts.PNG_CELL[0],
+                                                44 + charts.PNG_CELL[1] + 40)
+    full = _colours(png)
+    for colour in (charts.RUN_COLOUR, charts.BASELINE_COLOUR, charts.SHOCK_COLOUR,
+                   charts.MARK_COLOUR):
+        assert _near(full, colour), colour
+    bare = _colours(charts.charts_png(names, ROWS, None, 156))
+    assert _near(bare, charts.RUN_COLOUR)
+    assert not _near(bare, charts.SHOCK_COLOUR) and not _near(bare, charts.MARK_COLOUR)
