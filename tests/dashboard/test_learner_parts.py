@@ -382,3 +382,12 @@ def test_the_png_has_every_chart_and_draws_shocks_the_counterfactual_and_the_mar
     bare = _colours(charts.charts_png(names, ROWS, None, 156))
     assert _near(bare, charts.RUN_COLOUR)
     assert not _near(bare, charts.SHOCK_COLOUR) and not _near(bare, charts.MARK_COLOUR)
+
+
+def test_the_rooms_person_card_uses_the_same_glossary_tooltips() -> None:
+    from diplomacy_sim.dashboard.room_html import person_html
+
+    html = person_html({"anxiety": 0.3, "strain": 0.1, "ties": [],
+                        "beliefs": dict.fromkeys(BELIEFS, 0.5)})
+    for key in ("anxiety", "strain", *BELIEFS):
+        assert f'data-term="{key}"' in html, key

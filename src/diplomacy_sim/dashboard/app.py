@@ -388,7 +388,7 @@ def Charts(live: LiveState) -> None:
                                           font_px=18 if present else 13)
             week = session.week
         min_width = 330 if present else (230 if balcony else 200)
-        return chart_grid_html(svgs, week, len(marks), min_width=min_width) + extra
+        return chart_grid_html(svgs, week, len(marks), min_width=min_width, fit=True) + extra
 
     html = solara.use_memo(draw, [session.model, v, balcony, person, marked, present])
     solara.HTML(tag="div", unsafe_innerHTML=html)

@@ -60,11 +60,12 @@ def outcome_charts(
 
 
 def chart_grid_html(svgs: Sequence[str], week: int, n_shocks: int, note: str = "",
-                    min_width: int = 260, note_px: int = 12) -> str:
-    """The charts in a responsive grid; ``data-week``/``data-shocks`` are for tests."""
+                    min_width: int = 260, note_px: int = 12, fit: bool = False) -> str:
+    """The charts in a responsive grid; ``data-week``/``data-shocks`` are for tests.
+    ``fit``: a few charts stretch to fill the row instead of leaving empty columns."""
     cells = "".join(f'<div style="min-width:0">{s}</div>' for s in svgs)
     html = (f'<div class="charts" data-week="{week}" data-shocks="{n_shocks}" '
-            'style="display:grid;grid-template-columns:repeat(auto-fill,'
+            f'style="display:grid;grid-template-columns:repeat({"auto-fit" if fit else "auto-fill"},'
             f'minmax({min_width}px,1fr));gap:8px">{cells}</div>')
     if note:
         html += f'<div style="font-size:{note_px}px;color:#607d8b">{escape(note)}</div>'
