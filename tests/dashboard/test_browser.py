@@ -27,6 +27,8 @@ class Tab:
     def step(self, week: int) -> None:
         self.button("Step").click()
         self.page.locator(f'.charts[data-week="{week}"]').wait_for()
+        # the week and the charts are separate islands, redrawn one after the other
+        self.page.locator(".week-indicator", has_text=f"Week {week} of").wait_for()
 
     def open_panel(self) -> None:
         """Unfold the set-up, shock and export panel (folded away at first)."""

@@ -722,6 +722,8 @@ PRESENTATION_CSS = """
 .presentation-mode, .presentation-mode *:not(svg):not(svg *) { font-size: 20px !important; }
 .presentation-mode .week-indicator { font-size: 34px !important; }
 .presentation-mode .page-title, .presentation-mode .page-title * { font-size: 22px !important; }
+.presentation-mode .v-card__title, .presentation-mode .v-card__title * {
+  font-size: 28px !important; }
 .presentation-mode .narrative { line-height: 1.35; }
 .presentation-mode .v-btn { height: 40px !important; }
 .presentation-mode .v-btn .v-icon { font-size: 24px !important; }
