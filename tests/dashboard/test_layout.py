@@ -208,3 +208,18 @@ def test_the_projector_screenshots(browser: Any, dashboard_url: str, artifacts: 
         assert p.errors == []
     finally:
         p.close()
+
+
+def test_finding_a_person_by_typing_part_of_a_job(laptop: Page) -> None:
+    search = laptop.page.locator(".person-search input")
+    search.fill("social worker")
+    laptop.page.locator(".picker-count", has_text="match").wait_for()  # searched on the server
+    laptop.page.locator(".person-picker .v-select__slot").click()
+    options = laptop.page.locator(".v-menu__content .v-list-item__title")
+    options.first.wait_for()
+    texts = options.all_inner_texts()
+    headers = laptop.page.locator(".v-menu__content .v-subheader").all_inner_texts()
+    assert texts and all("Social Worker" in t for t in texts[1:])  # [0]: the current person
+    assert headers and all("·" in h for h in headers[1:])  # "Organisation · role" groups
+    options.nth(len(texts) - 1).click()
+    laptop.page.locator(".person-card", has_text=texts[-1].split(",")[0]).wait_for()
