@@ -387,7 +387,7 @@ def Charts(live: LiveState) -> None:
                 extra = signal_noise_html(session.model.params.affect.signal_noise, names,
                                           font_px=18 if present else 13)
             week = session.week
-        min_width = 330 if present else (230 if balcony else 200)
+        min_width = 330 if present else (245 if balcony else 200)  # 3 across at 1280 and 1600
         return chart_grid_html(svgs, week, len(marks), min_width=min_width, fit=True) + extra
 
     html = solara.use_memo(draw, [session.model, v, balcony, person, marked, present])
