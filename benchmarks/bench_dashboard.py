@@ -4,7 +4,7 @@ Measures (medians; every wait has a hard timeout, and a phase that fails or time
 reported as such instead of hanging the run):
 - page ready: navigation to the first "Week 0 of N" with the charts drawn, fresh context;
 - Step round-trip: click Step until the charts and the network show the new week, timed
-  inside the page (performance.now + MutationObserver), balcony view (all 7 charts and the
+  inside the page (performance.now + MutationObserver), balcony view (all 9 charts and the
   whole network), on the default scenario and on a 500-person one (``?people=500``);
 - N concurrent sessions (default 20) on one server process, all playing at the default
   speed, each its own seed (and every other one its own doctrine): the weeks each session
@@ -89,7 +89,7 @@ async def open_page(browser: Any, url: str) -> tuple[Any, Any, float]:
 
 async def balcony(page: Any) -> None:
     await page.get_by_role("button", name="Go to the balcony").click(timeout=30_000)
-    await page.locator("svg.chart").nth(6).wait_for(timeout=30_000)
+    await page.locator("svg.chart").nth(8).wait_for(timeout=30_000)
 
 
 async def week_of(page: Any) -> int:
@@ -375,7 +375,7 @@ def report(res: dict[str, Any]) -> str:
         "Debian Chromium driven by Playwright against one `solara run --production` server "
         f"process on loopback; {cpu} cores, Python {platform.python_version()}. Step "
         "round-trip = click Step until the charts and the network show the new week, timed "
-        "inside the page, in the balcony view (all 7 charts and the whole network).",
+        "inside the page, in the balcony view (all 9 charts and the whole network).",
         "",
         "| measure | median | p95 | target |",
         "|---|---|---|---|",

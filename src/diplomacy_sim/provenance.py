@@ -33,11 +33,13 @@ from typing import Any
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 NOT_MODEL = ("dashboard/", "analysis/", "room/", "cli.py", "__main__.py", "provenance.py",
-             "batch/store.py")
+             "batch/store.py", "names.py")
 """Parts of the package that keep, read or show results but never change them (a path, or
 a folder ending in ``/``, relative to the package). ``room/`` drives a model through the
 moves of ``model/moves.py`` (which are fingerprinted) but is never on a batch run's path;
-a training session checks its own replays with per-round digests."""
+a training session checks its own replays with per-round digests. ``names.py`` gives people
+display names and job titles from its own SeedSequence (a spawn key no stream uses); no
+number of a run reads it."""
 NUMERIC_PACKAGES = ("python", "numpy", "scipy", "mesa")
 """Versions that can change a run's numbers (random streams, linear algebra, scheduling)."""
 SHORT = 12

@@ -27,6 +27,13 @@ class Tab:
     def step(self, week: int) -> None:
         self.button("Step").click()
         self.page.locator(f'.charts[data-week="{week}"]').wait_for()
+        # the week and the charts are separate islands, redrawn one after the other
+        self.page.locator(".week-indicator", has_text=f"Week {week} of").wait_for()
+
+    def open_panel(self) -> None:
+        """Unfold the set-up, shock and export panel (folded away at first)."""
+        self.button("Set-up & shocks").click()
+        self.page.locator(".setup-panel:not(.folded)").wait_for()
 
     def week_text(self) -> str:
         return str(self.page.locator(".week-indicator").inner_text())
@@ -58,14 +65,15 @@ def test_shock_shows_in_narrative_and_charts_and_screenshot(tab: Tab, artifacts:
     tab.page.locator("svg.chart").nth(6).wait_for()
     for w in range(1, 5):
         tab.step(w)
+    tab.open_panel()
     tab.button("Inject now").click()  # the default: a budget cut
     tab.page.get_by_text("injected: it lands at the start of week 5").wait_for()
     tab.page.locator('.charts[data-shocks="1"]').wait_for()
-    assert tab.page.locator("svg.chart .shock-mark").count() == 7
+    assert tab.page.locator("svg.chart .shock-mark").count() == 9
     tab.button("Run to end").click()
     tab.page.get_by_text("Week 156 of 156").wait_for()
     tab.page.locator("svg.chart polyline.baseline").first.wait_for()
-    assert tab.page.locator("svg.chart .shock-mark").count() == 7
+    assert tab.page.locator("svg.chart .shock-mark").count() == 9
     # the narrative: back to the week the shock landed (step through a fresh run)
     tab.button("Reset").click()
     tab.page.get_by_text("Week 0 of 156").wait_for()
@@ -83,6 +91,7 @@ def test_shock_shows_in_narrative_and_charts_and_screenshot(tab: Tab, artifacts:
 
 def test_reset_applies_a_changed_parameter(tab: Tab) -> None:
     tab.step(1)
+    tab.open_panel()
     tab.page.get_by_role("button", name="▸ Run").click()
     field = tab.page.get_by_label("Horizon of the run")
     field.fill("52")
@@ -104,6 +113,7 @@ def test_reset_applies_a_changed_parameter(tab: Tab) -> None:
 
 
 def test_bad_seed_shows_a_message_and_the_page_keeps_working(tab: Tab) -> None:
+    tab.open_panel()
     seed = tab.page.get_by_label("Seed (empty: the scenario's own)")
     seed.fill("abc")
     seed.press("Enter")
@@ -123,6 +133,7 @@ def test_two_browser_contexts_stay_isolated(browser: Any, dashboard_url: str) ->
         assert a.week_text().startswith("Week 3 of")
         assert b.week_text().startswith("Week 0 of")
         assert b.page.locator("svg.chart").count() == 3  # b is still in a role
+        b.open_panel()
         seed = b.page.get_by_label("Seed (empty: the scenario's own)")
         seed.fill("5")
         seed.press("Enter")
@@ -167,6 +178,7 @@ def test_downloads(tab: Tab, tmp_path: Any) -> None:
 
     for w in range(1, 4):
         tab.step(w)
+    tab.open_panel()
     df = pd.read_csv(io.StringIO(_download(tab, "Timeseries (CSV)").decode()))
     assert len(df) == 3
     lines = _download(tab, "Events (JSONL)").decode().splitlines()
@@ -183,10 +195,11 @@ def test_downloads(tab: Tab, tmp_path: Any) -> None:
 def test_people_url_parameter_and_field(browser: Any, dashboard_url: str) -> None:
     t = Tab(browser, dashboard_url + "?people=60")
     try:
+        t.open_panel()
         field = t.page.get_by_label("People (empty: the scenario's own size)")
         assert field.input_value() == "60"
         t.button("Go to the balcony").click()
-        t.page.locator("svg.chart").nth(6).wait_for()
+        t.page.locator("svg.chart").nth(8).wait_for()
         # the balcony's network is redrawn in its own render context, after the charts: wait
         # for it to show every one of the 60 people rather than counting at once
         t.page.wait_for_function(

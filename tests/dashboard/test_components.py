@@ -101,7 +101,10 @@ def test_perspective_switch(page) -> None:
     assert person_view.count('class="chart"') == 3 and "(as seen)" in person_view
     _click(rc, "Go to the balcony")
     balcony = chart_html()
-    assert balcony.count('class="chart"') == 7 and "Pluralism" in balcony
+    # every outcome: the seven shares and the two counts
+    assert balcony.count('class="chart"') == 9 and "Pluralism" in balcony
+    assert 'data-outcome="avoidable_admissions"' in balcony
+    assert 'data-outcome="delayed_discharges"' in balcony
     _click(rc, "Back to my role")
     assert chart_html().count('class="chart"') == 3
 

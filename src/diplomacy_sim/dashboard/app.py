@@ -26,12 +26,18 @@ from solara.alias import rv
 
 from diplomacy_sim.dashboard import charts, room_pages
 from diplomacy_sim.dashboard.components import (
+    GlossaryPanel,
     Island,
+    PersonPicker,
     ShockForm,
     chart_grid_html,
+    chart_terms_html,
     narrative_html,
     outcome_charts,
+    signal_noise_html,
 )
+from diplomacy_sim.dashboard.glossary import GLOSSARY, term_html
+from diplomacy_sim.dashboard.people import people_index
 from diplomacy_sim.dashboard.session import (
     Session,
     Setup,
@@ -75,6 +81,26 @@ def _on_kernel_start() -> Callable[[], None]:
 
 
 solara.lab.on_kernel_start(_on_kernel_start)
+
+_PNG_WARM = threading.Event()
+
+
+def warm_png_export() -> None:
+    """Load Pillow and the PNG's fonts once per server process, in the background, when the
+    first page opens: the first "Charts (PNG)" download then costs the drawing only
+    (benchmarks/bench_png.py)."""
+    if _PNG_WARM.is_set():
+        return
+    _PNG_WARM.set()
+
+    def load() -> None:
+        for px in (22, 24, 26, 32, 34):  # the sizes charts_png draws with (supersampled)
+            charts._font(px)
+        charts._font(32, True)
+        charts._font(34, True)
+
+    threading.Thread(target=load, name="warm-png-export", daemon=True).start()
+
 
 SPEEDS = (1, 2, 4, 8)  # weeks per second when playing
 DEFAULT_SPEED = 2
@@ -126,6 +152,12 @@ class LiveState:
     pending: solara.Reactive[Setup]
     running: solara.Reactive[Setup]
     notice: solara.Reactive[str | None]
+    presentation: solara.Reactive[bool] = field(  # large type for a projector
+        default_factory=lambda: solara.reactive(False))
+    panel_open: solara.Reactive[bool] = field(  # the set-up, shock and export panel unfolded
+        default_factory=lambda: solara.reactive(False))
+    marked_week: solara.Reactive[int | None] = field(  # 0-based model week marked on charts
+        default_factory=lambda: solara.reactive(cast_week()))
     busy: threading.Lock = field(default_factory=threading.Lock)
 
     def advanced(self) -> None:
@@ -172,7 +204,8 @@ def WeekIndicator(live: LiveState) -> None:
 
 @solara.component
 def Controls(live: LiveState) -> None:
-    """The buttons: re-rendered when playing, done or the set-up changes, never on a Step."""
+    """The buttons: re-rendered when playing, done or the set-up changes, never on a Step.
+    One compact row (icon and a short word each), so they fit beside the week."""
     session, playing = live.session, live.playing
     is_playing, done = playing.value, live.done.value
 
@@ -198,6 +231,7 @@ def Controls(live: LiveState) -> None:
             live.notice.value = None
             if live.person.value >= session.model.state.people.n:
                 live.person.value = session.default_person()
+            live.marked_week.value = None
             live.running.value = session.setup
             live.epoch.value += 1
             live.advanced()
@@ -209,20 +243,56 @@ def Controls(live: LiveState) -> None:
     solara.use_thread(loop, dependencies=[is_playing, live.speed.value],
                       intrusive_cancel=False)
 
-    solara.Button("Step", on_click=step, disabled=done or is_playing, color="primary",
-                  icon_name="mdi-step-forward")
-    if is_playing:
-        solara.Button("Pause", on_click=lambda: playing.set(False), icon_name="mdi-pause")
-    else:
-        solara.Button("Play", on_click=lambda: playing.set(True), disabled=done,
-                      icon_name="mdi-play")
-    solara.Button("Run to end", on_click=run_to_end, disabled=done,
-                  icon_name="mdi-skip-forward")
-    solara.Button("Reset", on_click=reset, icon_name="mdi-restore",
-                  color="warning" if live.pending.value != live.running.value else None)
-    with solara.Row(style={"align-items": "center", "margin-left": "12px"}):
-        solara.Text("Play speed (weeks per second, applies now):")
-        solara.ToggleButtonsSingle(value=live.speed, values=list(SPEEDS))
+    compact = {"small": True, "classes": ["control"]}
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="6px",
+                    classes=["controls"]):
+        solara.Button("Step", on_click=step, disabled=done or is_playing, color="primary",
+                      icon_name="mdi-step-forward", **compact)
+        if is_playing:
+            solara.Button("Pause", on_click=lambda: playing.set(False), icon_name="mdi-pause",
+                          **compact)
+        else:
+            solara.Button("Play", on_click=lambda: playing.set(True), disabled=done,
+                          icon_name="mdi-play", **compact)
+        solara.Button("Run to end", on_click=run_to_end, disabled=done,
+                      icon_name="mdi-skip-forward", **compact)
+        solara.Button("Reset", on_click=reset, icon_name="mdi-restore",
+                      color="warning" if live.pending.value != live.running.value else None,
+                      **compact)
+        with solara.Row(style={"align-items": "center"}, gap="4px", classes=["speed"]):
+            solara.Text("Speed, weeks/s:", style={"font-size": "13px"})
+            solara.ToggleButtonsSingle(value=live.speed, values=list(SPEEDS), dense=True)
+
+
+@solara.component
+def ViewToggles(live: LiveState) -> None:
+    """Balcony or role, the set-up panel, presentation mode and the glossary."""
+    balcony, panel, present = live.balcony, live.panel_open, live.presentation
+
+    def toggle_presentation() -> None:
+        present.set(not present.value)
+        if present.value:
+            panel.set(False)
+
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="6px",
+                    classes=["view-toggles"]):
+        if balcony.value:
+            solara.Button("Back to my role", on_click=lambda: balcony.set(False), small=True,
+                          outlined=True, icon_name="mdi-account")
+        else:
+            solara.Button("Go to the balcony", on_click=lambda: balcony.set(True), small=True,
+                          outlined=True, icon_name="mdi-binoculars")
+        if not present.value:
+            solara.Button("Hide set-up" if panel.value else "Set-up & shocks",
+                          on_click=lambda: panel.set(not panel.value), small=True,
+                          outlined=not panel.value, color="primary" if panel.value else None,
+                          icon_name="mdi-tune", classes=["panel-toggle"])
+        solara.Button("Leave presentation" if present.value else "Presentation",
+                      on_click=toggle_presentation, small=True, outlined=True,
+                      icon_name="mdi-projector-screen", classes=["presentation-toggle"])
+        solara.HTML(tag="a", unsafe_innerHTML="Glossary",
+                    attributes={"href": "#glossary", "class": "glossary-link"},
+                    style={"font-size": "14px"})
 
 
 @solara.component
@@ -239,13 +309,40 @@ def Notices(live: LiveState) -> None:
 def Header(live: LiveState) -> None:
     _ = live.epoch.value
     solara.HTML(tag="div", unsafe_innerHTML=(
-        f'<div style="font-size:14px;color:#546e7a">{escape(live.session.model.spec.title)} · '
-        f'{("balcony view" if live.balcony.value else "seeing as one person")}</div>'))
+        f'<div class="page-title" style="font-size:14px;color:#546e7a">'
+        f'<b style="color:#263238">System diplomacy</b> · '
+        f'{escape(live.session.model.spec.title)} · '
+        f'{("balcony view: everything, exactly" if live.balcony.value else "seeing as one person")}'
+        '</div>'))
 
 
 # --------------------------------------------------------------------------- charts
 def _shock_marks(session: Session) -> list[tuple[int, str]]:
-    return [(int(s["at"]), humanise(str(s["kind"]))) for s in session.injected]
+    """(week, label) of each injected shock: its kind and the organisations it hit."""
+    o = session.model.state.orgs
+    names = dict(zip(o.ids, o.names, strict=True))
+    return [(int(s["at"]), charts.shock_label(s, names)) for s in session.injected]
+
+
+def chart_names(session: Session, presentation: bool = False) -> tuple[str, ...]:
+    """The balcony's charts: the shares, then the counts (the four a room talks about first
+    in presentation mode)."""
+    rows = session.model.rows
+    counts = tuple(k for k in charts.COUNT_OUTCOMES if not rows or k in rows[0])
+    names = session.outcome_names() + counts
+    if presentation:
+        first = ("integration", "trust", "user_outcome", "engagement")
+        names = tuple(k for k in first if k in names) + tuple(k for k in names
+                                                               if k not in first)
+    return names
+
+
+CHART_WIDTH = 250
+"""The explorer's charts are drawn 250 units wide: about their cell's width in pixels at
+three across a 1280 px laptop screen, so the lettering shows near its nominal size."""
+PRESENTATION_TEXT_SCALE = 1.5
+"""Chart lettering in presentation mode: 11-unit ticks become 16.5 units, which at two
+charts across the charts' column of a 1280 px screen is over 18 px."""
 
 
 def _view(live: LiveState) -> tuple[Session, int, bool, int]:
@@ -256,8 +353,13 @@ def _view(live: LiveState) -> tuple[Session, int, bool, int]:
 @solara.component
 def Charts(live: LiveState) -> None:
     session, v, balcony, person = _view(live)
+    marked, present = live.marked_week.value, live.presentation.value
 
     def draw() -> str:
+        from diplomacy_sim.model.views import SIGNALS
+
+        scale = PRESENTATION_TEXT_SCALE if present else 1.1
+        width = 300 if present else CHART_WIDTH
         with session.lock:
             marks = _shock_marks(session)
             cache = session.chart_cache
@@ -266,24 +368,29 @@ def Charts(live: LiveState) -> None:
                 # twice (it would be hidden under the blue line, and doubles what is sent)
                 rows = session.model.rows
                 base = session.baseline_rows() if session.injected else None
-                names = session.outcome_names()
-                svgs = outcome_charts(names, rows, base, session.horizon, marks, cache=cache)
-                note = ("Blue: this run. Grey (once the trainer injects a shock): the same "
-                        "scenario and seed without the injected shocks. Red marks: injected "
-                        "shocks.")
+                names = chart_names(session, present)
+                svgs = outcome_charts(names, rows, base, session.horizon, marks, cache=cache,
+                                      marked=marked, text_scale=scale, width=width)
+                extra = "" if present else chart_terms_html(names)
             else:
                 sig = session.person_signals(person)
+                names = tuple(k for k in SIGNALS if not sig or k in sig[0])
                 svgs = [charts.line_chart(k, sig, None, session.horizon, marks,
                                           title=f"{charts.TITLES[k]} (as seen)",
                                           colour="#6a1b9a", cache=cache,
-                                          series=(("seen", person), None))
-                        for k in ("integration", "trust", "user_outcome")]
-                note = ("What this person perceives: noisy signals of how the place is doing. "
-                        "Switch to the balcony to see everything.")
+                                          series=(("seen", person), None), marked=marked,
+                                          text_scale=scale, width=width,
+                                          labels=("as this person sees it", ""),
+                                          tooltip=GLOSSARY["signal"].short + " "
+                                          + GLOSSARY[k].short)
+                        for k in names]
+                extra = signal_noise_html(session.model.params.affect.signal_noise, names,
+                                          font_px=18 if present else 13)
             week = session.week
-        return chart_grid_html(svgs, week, len(marks), note)
+        min_width = 330 if present else (245 if balcony else 200)  # 3 across at 1280 and 1600
+        return chart_grid_html(svgs, week, len(marks), min_width=min_width, fit=True) + extra
 
-    html = solara.use_memo(draw, [session.model, v, balcony, person])
+    html = solara.use_memo(draw, [session.model, v, balcony, person, marked, present])
     solara.HTML(tag="div", unsafe_innerHTML=html)
 
 
@@ -319,18 +426,20 @@ def _org_card_html(org: Any, colour: str) -> str:
     )
     live = org.initiatives(stages=tuple(_stage(s) for s in STAGES_LIVE))
     status = ("abolished" if not org.alive else
-              "at the table" if org.engaged else "gone cold (not attending)")
+              term_html("at_the_table", "at the table") if org.engaged else
+              term_html("at_the_table", "gone cold (not attending)"))
     status_colour = "#2e7d32" if org.alive and org.engaged else "#c62828"
     return (
         f'<div class="org-card" style="border-left:5px solid {colour};padding:6px 10px;'
         'background:#fafafa;border-radius:4px;min-width:0">'
         f'<div style="font-weight:600;font-size:15px">{escape(org.name)}</div>'
-        f'<div style="font-size:12px;color:{status_colour}">{org.kind.capitalize()} · '
+        f'<div style="font-size:12px;color:{status_colour}">{escape(org.kind.capitalize())} · '
         f'{status}</div>'
-        f'<div style="font-size:12px">Budget £{org.budget:,.1f}m a year '
+        f'<div style="font-size:12px">{term_html("budget")} £{org.budget:,.1f}m a year '
         f'(free for joint work £{org.discretionary_budget:,.1f}m)</div>'
-        f'<div style="font-size:12px;margin-top:4px;font-weight:600">Agenda</div>{bars}'
-        f'<div style="font-size:12px;margin-top:4px"><b>Live initiatives:</b> '
+        f'<div style="font-size:12px;margin-top:4px;font-weight:600">'
+        f'{term_html("priorities", "Agenda")}</div>{bars}'
+        f'<div style="font-size:12px;margin-top:4px"><b>{term_html("initiatives")}:</b> '
         f'{escape(", ".join(live)) if live else "none yet"}</div></div>'
     )
 
@@ -364,20 +473,26 @@ def OrgCards(live: LiveState) -> None:
 
 def _person_html(session: Session, person: int) -> str:
     from diplomacy_sim.model.views import person_view
+    from diplomacy_sim.names import person_name, person_title
 
-    pv = person_view(session.model, person)
+    m = session.model
+    pv = person_view(m, person)
     agenda = sorted(pv["agenda"].items(), key=lambda kv: -kv[1])[:3]
-    beliefs = ", ".join(f"{humanise(k).lower()} {v:.2f}" for k, v in pv["beliefs"].items())
+    beliefs = ", ".join(f"{term_html(k, GLOSSARY[k].name.removeprefix('Belief: '))} {v:.2f}"
+                        for k, v in pv["beliefs"].items())
+    org = m.organisations[int(m.state.people.org[person])].name
     return (
         '<div class="person-card" style="border-left:5px solid #6a1b9a;padding:6px 10px;'
         'background:#f3e5f5;border-radius:4px">'
-        f'<div style="font-weight:600;font-size:15px">You: {escape(pv["role"])} at '
-        f'{escape(session.model.organisations[int(session.model.state.people.org[person])].name)}'
-        '</div>'
-        f'<div style="font-size:12px">Your priorities: '
+        f'<div style="font-weight:600;font-size:15px">You: {escape(person_name(m, person))}'
+        f'</div><div style="font-size:13px">{escape(person_title(m, person))} '
+        f'({escape(humanise(pv["role"]).lower())}) at {escape(org)}</div>'
+        f'<div style="font-size:12px">{term_html("priorities", "Your priorities")}: '
         f'{escape(", ".join(f"{humanise(k)} {w:.2f}" for k, w in agenda))}</div>'
-        f'<div style="font-size:12px">Anxiety {pv["anxiety"]:.2f} · strain {pv["strain"]:.2f} '
-        f'· {len(pv["ties"])} ties</div><div style="font-size:12px">Beliefs: {beliefs}</div>'
+        f'<div style="font-size:12px">{term_html("anxiety")} {pv["anxiety"]:.2f} · '
+        f'{term_html("strain", "strain")} {pv["strain"]:.2f} · '
+        f'{len(pv["ties"])} {term_html("ties", "ties")}</div>'
+        f'<div style="font-size:12px">Beliefs: {beliefs}</div>'
         "</div>"
     )
 
@@ -419,28 +534,23 @@ def Narrative(live: LiveState) -> None:
 # --------------------------------------------------------------------------- perspective
 @solara.component
 def PerspectivePanel(live: LiveState) -> None:
+    """Whose eyes: in a role, find a person by name, job, role or organisation (searched
+    on the server, a bounded list grouped by organisation and role)."""
     session, epoch, balcony, person = live.session, live.epoch, live.balcony, live.person
-    choices = solara.use_memo(session.people_choices, [epoch.value])
+    entries = solara.use_memo(lambda: people_index(session.model), [epoch.value])
+    valid = {e.index for e in entries}
 
     def choose_person(i: Any) -> None:
         # from the page: one of this run's people, by the one integer parser
-        value, err = parse_int(i, 0, len(choices) - 1, "a person")
-        if err is None and value is not None:
+        value, err = parse_int(i, 0, session.model.state.people.n - 1, "a person")
+        if err is None and value is not None and value in valid:
             person.set(value)
-    solara.Markdown("**Perspective** (applies now)")
+
     if balcony.value:
-        solara.Info("Balcony: you see everything — all outcomes, every organisation, every "
-                    "event.", dense=True)
-        solara.Button("Back to my role", on_click=lambda: balcony.set(False), text=True,
-                      icon_name="mdi-account")
+        solara.Text("Balcony: every outcome exactly, every organisation, every event.",
+                    style={"font-size": "13px", "color": "#455a64"})
     else:
-        rv.Select(label="See as", items=[{"text": t, "value": i} for i, t in choices],
-                  v_model=person.value, on_v_model=choose_person, dense=True,
-                  hide_details=True)
-        solara.Text("You see only what this person could: their ties, their organisation, "
-                    "noisy signals.", style={"font-size": "12px"})
-        solara.Button("Go to the balcony", on_click=lambda: balcony.set(True), outlined=True,
-                      icon_name="mdi-binoculars")
+        PersonPicker(entries, person.value, choose_person)
 
 
 # --------------------------------------------------------------------------- set-up
@@ -590,8 +700,9 @@ def ExportPanel(live: LiveState) -> None:
             rows, base = list(session.model.rows), list(session.baseline_rows())
             marks = _shock_marks(session)
             title = f"{session.model.spec.title} — seed {session.model.seed}, week {session.week}"
-        return charts.charts_png(session.outcome_names(), rows, base, session.horizon, marks,
-                                 title)
+            names = chart_names(session)
+        return charts.charts_png(names, rows, base if session.injected else None,
+                                 session.horizon, marks, title, marked=live.marked_week.value)
 
     name = session.model.spec.name
     solara.Markdown("**Export** (for the debrief)")
@@ -607,35 +718,90 @@ def ExportPanel(live: LiveState) -> None:
 
 
 # --------------------------------------------------------------------------- page
+PRESENTATION_CSS = """
+.presentation-mode, .presentation-mode *:not(svg):not(svg *) { font-size: 20px !important; }
+.presentation-mode .week-indicator { font-size: 34px !important; }
+.presentation-mode .page-title, .presentation-mode .page-title * { font-size: 22px !important; }
+.presentation-mode .v-card__title, .presentation-mode .v-card__title * {
+  font-size: 28px !important; }
+.presentation-mode .narrative { line-height: 1.35; }
+.presentation-mode .v-btn { height: 40px !important; }
+.presentation-mode .v-btn .v-icon { font-size: 24px !important; }
+"""
+"""Presentation mode's type: every text of the page at 20 px or more (the charts' SVG
+lettering is scaled by :data:`PRESENTATION_TEXT_SCALE`)."""
+LAYOUT_CSS = """
+.explorer .setup-panel.folded { display: none !important; }
+.explorer .control.v-btn { padding: 0 8px !important; }
+.explorer .person-picker .v-input { margin-top: 0; padding-top: 0; }
+.explorer a.term:hover { color: #1565c0 !important; }
+"""
+
+
+@solara.component
+def SetupDrawer(live: LiveState) -> None:
+    """The forms a trainer uses now and then — shocks, set-up, export — folded away until
+    asked for (always mounted, so a fold keeps what was typed)."""
+    shown = live.panel_open.value and not live.presentation.value
+    with solara.Column(classes=["setup-panel"] + ([] if shown else ["folded"]), gap="6px",
+                       style={"width": "360px", "min-width": "360px",
+            "max-height": "calc(100vh - 16px)", "overflow-y": "auto", "padding": "6px 10px",
+            "border-right": "1px solid #cfd8dc", "background": "#fbfcfd",
+            "position": "sticky", "top": "0"}):
+        ShockPanel(live)
+        rv.Divider()
+        SetupPanel(live.pending)
+        rv.Divider()
+        ExportPanel(live)
+
+
 @solara.component
 def Main(live: LiveState) -> None:
-    """The live view: the parts a Step changes are islands (see :class:`Island`)."""
-    balcony = live.balcony.value
-    with solara.Column(style={"padding": "4px 12px"}):
-        Header(live)
+    """The live view: the parts a Step changes are islands (see :class:`Island`).
+
+    Laid out for a 13-inch laptop first: one compact bar (week, buttons, views), then the
+    charts beside "What happened" and the network, so the first 1280×720 screen holds the
+    week, the controls, the charts and the newest events. Presentation mode keeps only the
+    bar, the charts and "What happened", side by side, in large type."""
+    balcony, present = live.balcony.value, live.presentation.value
+    with solara.Column(style={"padding": "4px 12px", "min-width": "0", "flex": "1"}, gap="4px"):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "6px"}):
             Island(lambda: WeekIndicator(live))
             Controls(live)
+            solara.HTML(tag="span", style={"flex": "1"})
+            ViewToggles(live)
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "12px"}):
+            Header(live)
+            if not present:
+                PerspectivePanel(live)
         Notices(live)
-        with solara.Columns([3, 2]):
-            with solara.Column():
+        columns = ("minmax(0,3fr) minmax(0,2fr)" if present else
+                   "minmax(0,1.65fr) minmax(0,1fr)")
+        with solara.Div(style={"display": "grid", "grid-template-columns": columns,
+                               "gap": "12px", "align-items": "start"}):
+            with solara.Column(gap="8px", style={"min-width": "0"}):
                 Island(lambda: Charts(live))
-                Island(lambda: OrgCards(live))
-            with solara.Column():
-                with solara.Card("Trust network" + ("" if balcony else " (this person's ties)"),
-                                 margin=0):
-                    Island(lambda: Network(live))
-                with solara.Card("What happened", margin=0):
+                if not present:
+                    Island(lambda: OrgCards(live))
+            with solara.Column(gap="8px", style={"min-width": "0"}):
+                with solara.Card("What happened", margin=0, classes=["what-happened"]):
                     Island(lambda: Narrative(live))
+                if not present:
+                    with solara.Card("Trust network" + ("" if balcony else
+                                                        " (this person's ties)"), margin=0):
+                        Island(lambda: Network(live))
+        with solara.Card("Glossary", margin=0, classes=["glossary-card"]):
+            GlossaryPanel(font_px=20 if present else 14)
 
 
 @solara.component
-def Dashboard(initial: Setup, url_message: str | None = None) -> None:
+def Dashboard(initial: Setup, url_message: str | None = None, presentation: bool = False
+              ) -> None:
     """The whole dashboard for one session (the model is made here, per session)."""
     session = solara.use_memo(lambda: Session(initial), [])
     # the initial values, fixed at the first render (use_reactive re-applies a changed one)
-    person0, setup0, msg0 = solara.use_memo(
-        lambda: (session.default_person(), session.setup, url_message), [])
+    person0, setup0, msg0, present0 = solara.use_memo(
+        lambda: (session.default_person(), session.setup, url_message, presentation), [])
     made = LiveState(
         session=session,
         version=solara.use_reactive(0),
@@ -643,33 +809,59 @@ def Dashboard(initial: Setup, url_message: str | None = None) -> None:
         done=solara.use_reactive(False),
         playing=solara.use_reactive(False),
         speed=solara.use_reactive(DEFAULT_SPEED),
-        balcony=solara.use_reactive(False),
+        balcony=solara.use_reactive(present0),
         person=solara.use_reactive(person0),
         pending=solara.use_reactive(setup0),
         running=solara.use_reactive(setup0),
         notice=solara.use_reactive(msg0),
+        presentation=solara.use_reactive(present0),
+        panel_open=solara.use_reactive(False),
+        marked_week=solara.use_reactive(cast_week()),
     )
     live = solara.use_memo(lambda: made, [])  # the same object every render
+    solara.use_effect(warm_png_export, [])
+    present = live.presentation.value
+    solara.Style(LAYOUT_CSS + (PRESENTATION_CSS if present else ""))
+    with solara.Row(gap="0", classes=["explorer"] + (["presentation-mode"] if present else []),
+                    style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
+        SetupDrawer(live)
+        Main(live)
 
-    with solara.Sidebar():
-        PerspectivePanel(live)
-        rv.Divider()
-        ShockPanel(live)
-        rv.Divider()
-        SetupPanel(live.pending)
-        rv.Divider()
-        ExportPanel(live)
 
-    Main(live)
+def cast_week() -> int | None:
+    return None
+
+
+PRESENT_VALUES = {"1": True, "true": True, "yes": True, "on": True,
+                  "0": False, "false": False, "no": False, "off": False}
+
+
+def presentation_from_url(search: str | None) -> tuple[bool, str | None]:
+    """``?present=1`` opens in presentation mode; anything but 1/0, true/false, yes/no,
+    on/off is ignored with a message (the value comes from the URL)."""
+    q = parse_qs(search or "")
+    if "present" not in q:
+        return False, None
+    raw = q["present"][-1]
+    value = PRESENT_VALUES.get(raw.strip().lower()[:8]) if len(raw) <= 8 else None
+    if value is None:
+        return False, "Link ignored in part: “present” must be 1 or 0."
+    return value, None
 
 
 @solara.component
 def Page() -> None:
     """The explorer at ``/``: one learner, one model."""
     router = solara.use_router()
-    initial, msg = solara.use_memo(lambda: _setup_from_url(router.search), [])
+    initial, msg, present = solara.use_memo(lambda: _page_args(router.search), [])
     solara.Title("System diplomacy")
-    solara.AppLayout(children=[Dashboard(initial, msg)], navigation=False, title="System diplomacy")
+    Dashboard(initial, msg, present)
+
+
+def _page_args(search: str | None) -> tuple[Setup, str | None, bool]:
+    setup, msg = _setup_from_url(search)
+    present, pmsg = presentation_from_url(search)
+    return setup, "; ".join(m for m in (msg, pmsg) if m) or None, present
 
 
 @solara.component

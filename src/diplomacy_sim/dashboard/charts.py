@@ -1,5 +1,6 @@
 """Light drawing: inline SVG for the page (built in well under a millisecond per chart, no
-front-end library to serve), and matplotlib PNG only when a trainer downloads the charts."""
+front-end library to serve), and a PNG drawn with Pillow when a trainer downloads the
+charts (a whole run in about a tenth of a second)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,77 @@ ROLE_RADIUS = {"executive": 7.0, "councillor": 6.0, "enabler": 5.5, "manager": 4
 TITLES = {
     "integration": "Integration", "trust": "Trust", "pluralism": "Pluralism",
     "engagement": "Engagement", "user_outcome": "User outcome", "strain": "Strain",
-    "avoidance": "Avoidance",
+    "avoidance": "Avoidance", "avoidable_admissions": "Avoidable admissions",
+    "delayed_discharges": "Delayed discharges",
 }
+
+
+COUNT_OUTCOMES: tuple[str, ...] = ("avoidable_admissions", "delayed_discharges")
+"""Outcomes that are counts of people (their own y scale), not shares on 0..1."""
+UNITS = {
+    "integration": "share of joint work (0–1)", "trust": "trust (0–1)",
+    "pluralism": "diversity of agendas (0–1)", "engagement": "share of organisations (0–1)",
+    "user_outcome": "share of need met (0–1)", "strain": "leaders' strain (0–1)",
+    "avoidance": "share of meetings (0–1)", "avoidable_admissions": "people per week",
+    "delayed_discharges": "people waiting",
+}
+"""The y axis of each chart, in words (the glossary's units, shortened to fit)."""
+MARK_COLOUR = "#ef6c00"
+"""The week marked by clicking an event."""
 
 
 def _polyline(xs: Sequence[float], ys: Sequence[float]) -> str:
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^k at or above ``x`` (a count axis's top; 1 for 0)."""
+    if not np.isfinite(x) or x <= 0:
+        return 1.0
+    k = 10.0 ** np.floor(np.log10(x))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if m * k >= x * (1 - 1e-12):
+            return float(m * k)
+    return float(10 * k)  # pragma: no cover - the loop ends at 10
+
+
+def shock_label(shock: Any, org_names: Any = None) -> str:
+    """A shock in words: its kind and the organisations (or issue) it hit, e.g.
+    "Budget cut: Northgate Hospital, City Council". ``org_names`` maps ids to names."""
+    names = org_names or {}
+    kind = str(shock.get("kind", "shock")).replace("_", " ").capitalize()
+    targets = list(shock.get("organisations") or [])
+    if shock.get("organisation"):
+        targets.append(shock["organisation"])
+    who = ", ".join(str(names.get(t, t)) for t in targets)
+    if shock.get("mode"):
+        kind = f"{kind} ({shock['mode']})"
+    if shock.get("into"):
+        who += f" into {names.get(shock['into'], shock['into'])}"
+    if shock.get("label"):
+        return f"{shock['label']}: {who}" if who else str(shock["label"])
+    return f"{kind}: {who}" if who else kind
+
+
+def stack_marks(xs: Sequence[float], widths: Sequence[float], gap: float = 4.0,
+                lanes: int = 3) -> list[int]:
+    """The lane (0 = top row) of each mark's label so that labels in one lane do not
+    overlap: each label (x to x + width) goes in the first lane free at its x, in order of
+    x; when every lane is taken it goes where its overlap is least (the lane freed first)."""
+    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    ends = [-np.inf] * max(lanes, 1)
+    out = [0] * len(xs)
+    for i in order:
+        free = [k for k, e in enumerate(ends) if e + gap <= xs[i]]
+        k = free[0] if free else int(np.argmin(ends))
+        out[i] = k
+        ends[k] = xs[i] + widths[i]
+    return out
+
+
+def text_width(text: str, font: float) -> float:
+    """A label's width in SVG units (average glyph of a sans font: 0.55 em)."""
+    return 0.55 * font * len(text)
 
 
 class PolylineCache:
@@ -36,14 +102,15 @@ class PolylineCache:
     new week's points (rows are append-only while a model runs; clear on Reset)."""
 
     def __init__(self) -> None:
-        self._d: dict[Any, tuple[int, list[str], float, float]] = {}
+        self._d: dict[Any, tuple[Any, list[str], float, float]] = {}
 
     def clear(self) -> None:
         self._d.clear()
 
-    def points(self, key: Any, rows: Sequence[dict[str, float]], name: str, span: int,
+    def points(self, key: Any, rows: Sequence[dict[str, float]], name: str, span: Any,
                sx: Any, sy: Any) -> tuple[str, float, float]:
-        """(points, last x, last y) of ``rows[name]`` for the chart geometry ``span``."""
+        """(points, last x, last y) of ``rows[name]`` for the chart geometry ``span`` (any
+        value that changes when the axes do)."""
         got = self._d.get((key, name))
         if got is None or got[0] != span or len(got[1]) > len(rows):
             parts: list[str] = []
@@ -69,68 +136,143 @@ def line_chart(
     series: tuple[Any, Any] = ("run", "baseline"),
     others: Sequence[tuple[Sequence[dict[str, float]], str]] = (),
     text_scale: float = 1.0,
+    labels: tuple[str, str] = ("this run", "without injected shocks"),
+    marked: int | None = None,
+    tooltip: str = "",
+    unit: str | None = None,
+    width: int = 300,
 ) -> str:
-    """A small-multiple SVG chart of one 0..1 outcome over the weeks.
+    """A small-multiple SVG chart of one outcome over the weeks.
 
+    Shares are drawn on 0..1; counts (:data:`COUNT_OUTCOMES`) on 0 to a round number above
+    the largest value shown. The y axis says its unit (``unit``, default :data:`UNITS`), the
+    chart's legend names every line drawn (``labels``: the run's and the grey line's), shock
+    marks carry their label (stacked in lanes when close; the whole text on hover), and
+    ``marked`` (a 0-based model week, e.g. of a clicked event) is drawn as an orange line.
     ``cache`` (optional) keeps the formatted points of the series named by ``series`` (the
     run's key, the baseline's key) between calls. ``others``: more runs drawn dashed, as
     (rows, colour), e.g. the session a training room branched from. ``text_scale`` enlarges
-    the lettering (and the margins that hold it), e.g. for a projector.
+    the lettering (and the margins that hold it), e.g. for a projector. ``tooltip``: the
+    title's hover text (e.g. the glossary's). ``width``: the drawing's width in SVG units
+    (the chart fills its cell, so a width near the cell's pixels keeps the lettering at its
+    nominal size: 11 units for ticks, 13 for the title).
     """
     t = text_scale
-    w, h = 300, round(130 + 40 * (t - 1))
-    left, right, top, bottom = round(30 * t), 8, round(22 * t), round(18 * t)
-    big, small = f"{13 * t:g}", f"{9 * t:g}"
+    big_f, small_f = 13 * t, 11 * t
+    big, small = f"{big_f:g}", f"{small_f:g}"
+    is_count = name in COUNT_OUTCOMES
+    w = int(width)
+    left = round((34 if is_count else 28) * t)
+    right, top = 8, round(36 * t)
+    # the legend (every line this chart draws), laid out first: it may take two lines
+    items = [(colour, "", labels[0])]
+    if baseline:
+        items.append((BASELINE_COLOUR, "", labels[1]))
+    if any(o for o, _ in others):
+        items.append((others[0][1], "5,3", "earlier branch"))
+    if shocks:
+        items.append((SHOCK_COLOUR, "3,2", "shock"))
+    if marked is not None:
+        items.append((MARK_COLOUR, "", "marked week"))
+    placed, lx, line = [], 4.0, 0
+    for item in items:
+        iw = 15 * t + text_width(item[2], small_f)
+        if lx > 4.0 and lx + iw > w - right:
+            lx, line = 4.0, line + 1
+        placed.append((lx, line, item))
+        lx += iw + 8 * t
+    legend_h = round(15 * t) * (line + 1)
+    h = round(150 + 90 * (t - 1)) + legend_h - round(15 * t)
+    bottom = round(16 * t) + legend_h
     pw, ph = w - left - right, h - top - bottom
     # the time axis grows with the run (in quarters of a year) so early weeks are readable
     longest = max([len(rows), *(len(o) for o, _ in others)])
     span = min(horizon, max(26, -(-int(longest * 1.2) // 13) * 13))
+    week = len(rows)
+    shown_base = baseline[: max(week, 1)] if baseline else None
+    if is_count:
+        seen = [r[name] for r in rows] + [r[name] for r in (shown_base or [])] + [
+            r[name] for o, _ in others for r in o]
+        ymax = nice_ceiling(max(seen, default=0.0))
+    else:
+        ymax = 1.0
 
-    def sx(week: float) -> float:
-        return left + pw * min(week, span) / max(span, 1)
+    def sx(wk: float) -> float:
+        return left + pw * min(wk, span) / max(span, 1)
 
     def sy(v: float) -> float:
-        return top + ph * (1.0 - min(max(v, 0.0), 1.0))
+        return top + ph * (1.0 - min(max(v / ymax, 0.0), 1.0))
 
     def points(key: Any, rs: Sequence[dict[str, float]]) -> tuple[str, float, float]:
         if cache is not None and key is not None:
-            return cache.points(key, rs, name, span, sx, sy)
+            return cache.points(key, rs, name, (span, ymax), sx, sy)
         xs = [sx(r["step"] + 1) for r in rs]
         ys = [sy(r[name]) for r in rs]
         return _polyline(xs, ys), xs[-1], ys[-1]
 
-    week = len(rows)
+    def tick(v: float) -> str:
+        if is_count and ymax >= 10:
+            return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+        return f"{v:g}"
+
     last = rows[-1][name] if rows else None
-    label = escape(title or TITLES.get(name, name))
-    value = f"{last:.2f}" if last is not None else "–"
+    label = escape(title or TITLES.get(name, name.replace("_", " ").capitalize()))
+    value = ("–" if last is None else f"{last:,.0f}" if is_count else f"{last:.2f}")
+    unit_text = escape(unit if unit is not None else UNITS.get(name, ""))
+    hover = f"<title>{escape(tooltip)}</title>" if tooltip else ""
     parts = [
         f'<svg class="chart" data-outcome="{name}" data-week="{week}" viewBox="0 0 {w} {h}" '
         f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label} chart, week {week}" '
         'style="width:100%;height:auto;font-family:Roboto,Arial,sans-serif">',
-        f'<text x="{left}" y="{14 * t:g}" font-size="{big}" font-weight="600" '
-        f'fill="#263238">{label}</text>',
+        f'<text class="chart-title" x="4" y="{14 * t:g}" font-size="{big}" font-weight="600" '
+        f'fill="#263238">{hover}{label}</text>',
         f'<text x="{w - right}" y="{14 * t:g}" font-size="{big}" text-anchor="end" '
         f'fill="{colour}" font-weight="600">{value}</text>',
+        f'<text class="y-unit" x="4" y="{28 * t:g}" font-size="{small}" fill="#546e7a">'
+        f'{unit_text}</text>',
     ]
-    for v in (0.0, 0.5, 1.0):
+    for v in (0.0, 0.5 * ymax, ymax):
         y = sy(v)
         parts.append(f'<line x1="{left}" x2="{w - right}" y1="{y:.1f}" y2="{y:.1f}" '
                      'stroke="#eceff1" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 4}" y="{y + 3 * t:.1f}" font-size="{small}" '
-                     f'text-anchor="end" fill="#78909c">{v:g}</text>')
-    parts.append(f'<text x="{left}" y="{h - 4}" font-size="{small}" fill="#78909c">0</text>')
-    parts.append(f'<text x="{w - right}" y="{h - 4}" font-size="{small}" text-anchor="end" '
-                 f'fill="#78909c">week {span}</text>')
-    for at, text in shocks:
-        x = sx(at)
+        parts.append(f'<text class="tick" x="{left - 3}" y="{y + 4 * t:.1f}" '
+                     f'font-size="{small}" text-anchor="end" fill="#546e7a">{tick(v)}</text>')
+    axis_y = top + ph + small_f + 1
+    parts.append(f'<text class="tick" x="{left}" y="{axis_y:.1f}" font-size="{small}" '
+                 'fill="#546e7a">week 0</text>')
+    parts.append(f'<text class="tick" x="{w - right}" y="{axis_y:.1f}" font-size="{small}" '
+                 f'text-anchor="end" fill="#546e7a">week {span}</text>')
+    # shock marks: a dashed line each; the labels in up to three lanes at the top of the plot
+    texts = [str(txt) for _, txt in shocks]
+    xs = [sx(at) for at, _ in shocks]
+    def fit(txt: str, x: float) -> str:  # to the chart's right edge (at least 40% of it)
+        room = max(w - right - x - 2, pw * 0.4)
+        if text_width(txt, small_f) <= room:
+            return txt
+        return txt[: max(int(room / (0.55 * small_f)) - 1, 3)] + "…"
+
+    short = [fit(txt, x) for txt, x in zip(texts, xs, strict=True)]
+    lanes = stack_marks(xs, [text_width(s, small_f) + 6 for s in short])
+    for x, txt, s, lane in zip(xs, texts, short, lanes, strict=True):
+        ly = top + 2 + (lane + 1) * (small_f + 2)
+        lw = text_width(s, small_f)
+        lx = min(x + 2, w - right - lw)  # kept inside the chart; the line shows the week
         parts.append(
-            f'<g class="shock-mark"><line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + ph}" '
+            f'<g class="shock-mark" data-lane="{lane}"><title>{escape(txt)}</title>'
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + ph}" '
             f'stroke="{SHOCK_COLOUR}" stroke-width="1.5" stroke-dasharray="3,2"/>'
-            f'<path d="M{x - 4:.1f},{top} L{x + 4:.1f},{top} L{x:.1f},{top + 6}" '
-            f'fill="{SHOCK_COLOUR}"><title>{escape(text)}</title></path></g>'
+            f'<rect x="{lx - 1:.1f}" y="{ly - small_f + 1:.1f}" width="{lw + 2:.1f}" '
+            f'height="{small_f + 1:.1f}" fill="white" fill-opacity="0.8"/>'
+            f'<text class="shock-label" x="{lx:.1f}" y="{ly:.1f}" font-size="{small}" '
+            f'fill="{SHOCK_COLOUR}">{escape(s)}</text></g>'
         )
-    if baseline:
-        pts, _, _ = points(series[1], baseline[: max(week, 1)])
+    if marked is not None:
+        x = sx(marked + 1)
+        parts.append(f'<g class="week-mark" data-week="{marked}"><title>Marked: week '
+                     f'{marked + 1}</title><line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" '
+                     f'y2="{top + ph}" stroke="{MARK_COLOUR}" stroke-width="2.5"/></g>')
+    if shown_base:
+        pts, _, _ = points(series[1], shown_base)
         parts.append(f'<polyline class="baseline" points="{pts}" fill="none" '
                      f'stroke="{BASELINE_COLOUR}" stroke-width="1.5" stroke-opacity="0.6"/>')
     for other, other_colour in others:
@@ -143,6 +285,15 @@ def line_chart(
         parts.append(f'<polyline class="run" points="{pts}" fill="none" '
                      f'stroke="{colour}" stroke-width="2"/>')
         parts.append(f'<circle cx="{x_last:.1f}" cy="{y_last:.1f}" r="2.5" fill="{colour}"/>')
+    legend = []
+    for lx, line, (c, dash, text) in placed:
+        ly = h - legend_h + round(15 * t) * (line + 1) - 4
+        legend.append(f'<line x1="{lx:.1f}" x2="{lx + 12 * t:.1f}" y1="{ly - 4 * t:.1f}" '
+                      f'y2="{ly - 4 * t:.1f}" stroke="{c}" stroke-width="2"'
+                      + (f' stroke-dasharray="{dash}"' if dash else "") + "/>"
+                      f'<text x="{lx + 15 * t:.1f}" y="{ly:.1f}" font-size="{small}" '
+                      f'fill="#37474f">{escape(text)}</text>')
+    parts.append(f'<g class="legend">{"".join(legend)}</g>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -320,6 +471,30 @@ def legend_html(model: Any) -> str:
 
 
 # --------------------------------------------------------------------------- PNG export
+@lru_cache(maxsize=32)
+def _font(px: int, bold: bool = False) -> Any:
+    """DejaVu Sans at ``px`` pixels (the TrueType files matplotlib ships; found without
+    importing it), else Pillow's own scalable default font."""
+    import importlib.util
+    import os
+
+    from PIL import ImageFont
+
+    spec = importlib.util.find_spec("matplotlib")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = os.path.join(folder, "mpl-data", "fonts", "ttf",
+                            "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+        if os.path.exists(path):
+            return ImageFont.truetype(path, px)
+    return ImageFont.load_default(px)  # pragma: no cover - matplotlib is a dependency
+
+
+PNG_CELL = (430, 270)
+"""One chart of the PNG, in pixels (three across)."""
+PNG_SUPERSAMPLE = 2
+"""Drawn at twice the size and scaled down: smooth lines without a vector renderer."""
+
+
 def charts_png(
     names: Sequence[str],
     rows: Sequence[dict[str, float]],
@@ -327,33 +502,117 @@ def charts_png(
     horizon: int,
     shocks: Sequence[tuple[int, str]] = (),
     title: str = "",
+    marked: int | None = None,
+    labels: tuple[str, str] = ("this run", "without injected shocks"),
 ) -> bytes:
-    """The outcome charts as one PNG (matplotlib, Agg; only on download)."""
-    from matplotlib.figure import Figure
+    """The outcome charts as one PNG for a debrief: the same outcomes, units, legend,
+    labelled (and stacked) shock marks and marked week as the page's charts.
 
-    cols = 4
-    nrows = (len(names) + cols - 1) // cols
-    fig = Figure(figsize=(4 * cols, 2.8 * nrows), dpi=110, layout="constrained")
-    axes = fig.subplots(nrows, cols, squeeze=False).ravel()
-    x = [r["step"] + 1 for r in rows]
-    for ax, name in zip(axes, names, strict=False):
-        if baseline:
-            bl = baseline[: len(rows)]
-            ax.plot([r["step"] + 1 for r in bl], [r[name] for r in bl], color=BASELINE_COLOUR,
-                    lw=1.5, alpha=0.7, label="without injected shocks")
-        ax.plot(x, [r[name] for r in rows], color=RUN_COLOUR, lw=2, label="this run")
-        for at, _text in shocks:
-            ax.axvline(at, color=SHOCK_COLOUR, ls="--", lw=1.2)
-        ax.set_title(TITLES.get(name, name))
-        ax.set_xlim(0, horizon)
-        ax.set_ylim(0, 1)
-        ax.set_xlabel("week")
-    for ax in axes[len(names):]:
-        ax.set_visible(False)
-    if names:
-        axes[0].legend(loc="lower left", fontsize=8)
+    Drawn directly with Pillow (lines, text, a fixed grid of three charts across) at twice
+    the size and scaled down, so a whole run takes a few tens of milliseconds instead of
+    the seconds a plotting library's figure takes (benchmarks/bench_png.py)."""
+    from PIL import Image, ImageDraw
+
+    k = PNG_SUPERSAMPLE
+    cols = 3
+    cw, ch = PNG_CELL
+    nrows = max((len(names) + cols - 1) // cols, 1)
+    head, foot = (44 if title else 12), 40
+    width, height = cols * cw, head + nrows * ch + foot
+    img = Image.new("RGB", (width * k, height * k), "white")
+    d = ImageDraw.Draw(img)
+
+    def font(px: int, bold: bool = False) -> Any:
+        return _font(px * k, bold)
+
+    def text(x: float, y: float, s: str, px: int, fill: str, anchor: str = "la",
+             bold: bool = False) -> None:
+        d.text((x * k, y * k), s, font=font(px, bold), fill=fill, anchor=anchor)
+
+    def length(s: str, px: int) -> float:
+        return float(font(px).getlength(s)) / k
+
+    def vline(x: float, y0: float, y1: float, colour: str, w: float, dash: float = 0) -> None:
+        if not dash:
+            d.line([(x * k, y0 * k), (x * k, y1 * k)], fill=colour, width=round(w * k))
+            return
+        y = y0
+        while y < y1:
+            d.line([(x * k, y * k), (x * k, min(y + dash, y1) * k)], fill=colour,
+                   width=round(w * k))
+            y += 2 * dash
+
     if title:
-        fig.suptitle(title)
+        text(width / 2, 14, title, 17, "#263238", "ma", bold=True)
+    step = 52 if horizon > 104 else 13 if horizon <= 52 else 26
+    shown_base = list(baseline[: len(rows)]) if baseline else []
+    for n, name in enumerate(names):
+        ox, oy = (n % cols) * cw, head + (n // cols) * ch
+        left, right, top, bottom = ox + 54, ox + cw - 16, oy + 50, oy + ch - 30
+        values = [r[name] for r in rows]
+        base_values = [r[name] for r in shown_base]
+        is_count = name in COUNT_OUTCOMES
+        ymax = nice_ceiling(max([*values, *base_values], default=0.0)) if is_count else 1.0
+
+        def sx(week: float, left: float = left, right: float = right) -> float:
+            return left + (right - left) * min(max(week, 0), horizon) / max(horizon, 1)
+
+        def sy(v: float, top: float = top, bottom: float = bottom, ymax: float = ymax
+               ) -> float:
+            return bottom - (bottom - top) * min(max(v / ymax, 0.0), 1.0)
+
+        text(ox + 12, oy + 8, TITLES.get(name, name), 16, "#263238", bold=True)
+        if values:
+            text(ox + cw - 16, oy + 8, f"{values[-1]:,.0f}" if is_count else
+                 f"{values[-1]:.2f}", 16, RUN_COLOUR, "ra", bold=True)
+        text(ox + 12, oy + 29, UNITS.get(name, ""), 12, "#546e7a")
+        for v in (0.0, ymax / 2, ymax):
+            y = sy(v)
+            d.line([(left * k, y * k), (right * k, y * k)], fill="#e0e6ea", width=k)
+            label = (f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}") if is_count \
+                else f"{v:g}"
+            text(left - 6, y, label, 12, "#546e7a", "rm")
+        for wk in range(0, horizon + 1, step):
+            text(sx(wk), bottom + 5, f"{wk}", 12, "#546e7a", "ma")
+        d.line([(left * k, bottom * k), (right * k, bottom * k)], fill="#90a4ae", width=k)
+        xs = [sx(at) for at, _ in shocks]
+        short = [t if length(t, 11) <= right - x - 4 else
+                 t[: max(int((right - x - 4) / 6.2) - 1, 3)] + "…"
+                 for (_, t), x in zip(shocks, xs, strict=True)]
+        lanes = stack_marks(xs, [length(t, 11) + 6 for t in short])
+        for x in xs:
+            vline(x, top, bottom, SHOCK_COLOUR, 1.5, dash=4)
+        if marked is not None:
+            vline(sx(marked + 1), top, bottom, MARK_COLOUR, 2.5)
+        for series, colour, w in ((shown_base, BASELINE_COLOUR, 2.0), (rows, RUN_COLOUR, 2.6)):
+            pts = [(sx(r["step"] + 1) * k, sy(r[name]) * k) for r in series]
+            if len(pts) > 1:
+                d.line(pts, fill=colour, width=round(w * k), joint="curve")
+        for x, t, lane in zip(xs, short, lanes, strict=True):  # labels over the lines
+            ly = top + 2 + lane * 14
+            d.rectangle([((x + 2) * k, ly * k), ((x + 4 + length(t, 11)) * k, (ly + 13) * k)],
+                        fill="white")
+            text(x + 3, ly, t, 11, SHOCK_COLOUR)
+    # one legend for the page: every line the charts draw
+    items = [(RUN_COLOUR, 0.0, labels[0])]
+    if shown_base:
+        items.append((BASELINE_COLOUR, 0.0, labels[1]))
+    if shocks:
+        items.append((SHOCK_COLOUR, 4.0, "shock (red label: kind and organisation)"))
+    if marked is not None:
+        items.append((MARK_COLOUR, 0.0, "marked week"))
+    items_w = sum(30 + length(t, 13) + 24 for _, _, t in items)
+    x, y = (width - items_w) / 2, height - foot / 2
+    for colour, dash, label in items:
+        if dash:
+            for x0 in range(int(x), int(x + 24), 8):
+                d.line([(x0 * k, y * k), ((x0 + 4) * k, y * k)], fill=colour, width=3 * k)
+        else:
+            d.line([(x * k, y * k), ((x + 24) * k, y * k)], fill=colour, width=3 * k)
+        text(x + 30, y, label, 13, "#37474f", "lm")
+        x += 30 + length(label, 13) + 24
+    text(width - 12, height - 14, "x axis: week", 11, "#78909c", "rm")
+    out = img.resize((width, height), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    out.save(buf, format="PNG", compress_level=6)
     return buf.getvalue()

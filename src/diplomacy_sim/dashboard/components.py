@@ -15,6 +15,13 @@ import solara
 from solara.alias import rv
 
 from diplomacy_sim.dashboard import charts
+from diplomacy_sim.dashboard.glossary import GLOSSARY, glossary_html, term_html
+from diplomacy_sim.dashboard.people import (
+    MAX_QUERY,
+    PersonEntry,
+    grouped_items,
+    search_people,
+)
 from diplomacy_sim.dashboard.session import (
     SHOCK_CLASSES,
     SHOCK_KINDS,
@@ -38,22 +45,100 @@ def outcome_charts(
     shocks: Sequence[tuple[int, str]] = (),
     cache: charts.PolylineCache | None = None,
     series: tuple[Any, Any] = ("run", "baseline"),
+    marked: int | None = None,
+    text_scale: float = 1.0,
+    labels: tuple[str, str] = ("this run", "without injected shocks"),
+    width: int = 300,
 ) -> list[str]:
-    """One SVG line chart per outcome, with the counterfactual in grey and shocks in red."""
-    return [charts.line_chart(k, rows, baseline, horizon, shocks, cache=cache, series=series)
+    """One SVG line chart per outcome, with the counterfactual in grey, shocks in red
+    (labelled), the marked week in orange and the glossary's words on hover."""
+    return [charts.line_chart(k, rows, baseline, horizon, shocks, cache=cache, series=series,
+                              marked=marked, text_scale=text_scale, labels=labels,
+                              width=width,
+                              tooltip=GLOSSARY[k].short if k in GLOSSARY else "")
             for k in names]
 
 
 def chart_grid_html(svgs: Sequence[str], week: int, n_shocks: int, note: str = "",
-                    min_width: int = 260, note_px: int = 12) -> str:
-    """The charts in a responsive grid; ``data-week``/``data-shocks`` are for tests."""
+                    min_width: int = 260, note_px: int = 12, fit: bool = False) -> str:
+    """The charts in a responsive grid; ``data-week``/``data-shocks`` are for tests.
+    ``fit``: a few charts stretch to fill the row instead of leaving empty columns."""
     cells = "".join(f'<div style="min-width:0">{s}</div>' for s in svgs)
     html = (f'<div class="charts" data-week="{week}" data-shocks="{n_shocks}" '
-            'style="display:grid;grid-template-columns:repeat(auto-fill,'
+            f'style="display:grid;grid-template-columns:repeat({"auto-fit" if fit else "auto-fill"},'
             f'minmax({min_width}px,1fr));gap:8px">{cells}</div>')
     if note:
         html += f'<div style="font-size:{note_px}px;color:#607d8b">{escape(note)}</div>'
     return html
+
+
+def chart_terms_html(names: Sequence[str], font_px: int = 12) -> str:
+    """A line of the charted terms, each with its tooltip and a link to the glossary."""
+    links = " · ".join(term_html(k) for k in names if k in GLOSSARY)
+    return (f'<div class="chart-terms" style="font-size:{font_px}px;color:#455a64">'
+            f'What the charts measure (hover, or click for the glossary): {links}</div>')
+
+
+# --------------------------------------------------------------------------- glossary
+@solara.component
+def GlossaryPanel(keys: Sequence[str] | None = None, font_px: int = 14) -> None:
+    """The glossary for a learner: every term, its unit and its source idea (the targets of
+    every tooltip link on the page)."""
+    solara.HTML(tag="div", unsafe_innerHTML=glossary_html(keys, font_px))
+
+
+# --------------------------------------------------------------------------- role view
+def signal_noise_html(noise: float, names: Sequence[str], font_px: int = 12) -> str:
+    """What the role view's noise means, in words, for the noise of the one signal rule
+    (:func:`diplomacy_sim.model.views.signals_seen`: the true value plus normal noise of
+    ``affect.signal_noise``, kept in 0..1): nine weeks in ten the figure is within the
+    central 90% interval of that noise."""
+    from scipy.stats import norm
+
+    half = float(norm.interval(0.9, loc=0.0, scale=noise)[1]) if noise > 0 else 0.0
+    what = ", ".join(GLOSSARY[k].name.lower() if k in GLOSSARY else k for k in names)
+    text = (f"You see {what} through your own contacts, not the true figures. Each week's "
+            f"estimate is fresh: nine weeks in ten it is within ±{half:.2f} of the true value, "
+            "so jumps from week to week are mostly noise; near 0 or 1 it is cut at the end of "
+            "the scale. The balcony shows the true values.") if noise > 0 else (
+        f"You see {what} exactly (this scenario's signals have no noise).")
+    return (f'<div class="noise-note" style="font-size:{font_px}px;color:#455a64">'
+            f'{term_html("signal", "As seen")}: {escape(text)}</div>')
+
+
+@solara.component
+def PersonPicker(entries: Sequence[PersonEntry], value: int,
+                 on_value: Callable[[int], None], label: str = "See as") -> None:
+    """Find a person: type part of a name, job title, role or organisation; the server sends
+    back at most :data:`people.MAX_RESULTS` matches, grouped by organisation and role. Only
+    a person of ``entries`` is ever chosen (the page's value is checked here)."""
+    query, set_query = solara.use_state("")
+    by_index = solara.use_memo(lambda: {e.index: e for e in entries}, [entries])
+    hits, total = search_people(list(entries), query)
+    items = grouped_items(hits, by_index.get(value))
+
+    def choose(v: Any) -> None:
+        if isinstance(v, int) and not isinstance(v, bool) and v in by_index:
+            on_value(v)
+
+    with solara.Row(gap="10px", classes=["person-picker"],
+                    style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.InputText("Find a person: name, job, role, organisation", value=query,
+                         on_value=lambda t: set_query(str(t)[:MAX_QUERY]),
+                         continuous_update=True, classes=["person-search"], dense=True,
+                         hide_details=True, style={"width": "250px", "flex": "none"})
+        rv.Select(label=label, items=items, v_model=value if value in by_index else None,
+                  on_v_model=choose, dense=True, hide_details=True,
+                  menu_props={"maxHeight": 420}, style_="width:300px;flex:none")
+        shown = len(hits)
+        if query.strip():
+            count = (f"{total} match{'' if total == 1 else 'es'}; showing {shown}"
+                     + (" — type more to narrow it down" if total > shown else ""))
+        else:
+            count = f"{total} people" + (f"; showing the first {shown} — type to search"
+                                         if total > shown else "")
+        solara.Text(count, classes=["picker-count"],
+                    style={"font-size": "12px", "color": "#546e7a"})
 
 
 # --------------------------------------------------------------------------- narrative

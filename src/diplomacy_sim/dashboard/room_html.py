@@ -12,6 +12,7 @@ from typing import Any
 
 from diplomacy_sim.dashboard import charts
 from diplomacy_sim.dashboard.components import chart_grid_html, event_item_html
+from diplomacy_sim.dashboard.glossary import GLOSSARY, term_html
 from diplomacy_sim.dashboard.session import humanise
 
 SCREEN_OUTCOMES = ("integration", "trust", "user_outcome", "engagement")
@@ -60,10 +61,13 @@ def qr_img_html(url: str, px: int = 180) -> str:
 
 
 # --------------------------------------------------------------------------- private view
-def _bar(label: str, w: float, colour: str) -> str:
+def _bar(label: str, w: float, colour: str, term: bool = False) -> str:
+    """A labelled bar; with ``term``, the label is its glossary tooltip link."""
+    name = (term_html(label, GLOSSARY[label].name.removeprefix("Belief: "))
+            if term and label in GLOSSARY else e(humanise(label)))
     return (f'<div style="display:flex;align-items:center;font-size:14px">'
             f'<span style="width:230px;overflow:hidden;white-space:nowrap;text-overflow:ellipsis">'
-            f'{e(humanise(label))}'
+            f'{name}'
             f'</span><span style="display:inline-block;height:9px;width:{100 * max(min(w, 1), 0):.0f}px;'
             f'background:{colour};opacity:.75"></span><span style="margin-left:6px">{w:.2f}</span>'
             "</div>")
@@ -104,7 +108,8 @@ def organisation_html(org: Mapping[str, Any]) -> str:
 def person_html(person: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
     """The participant's own person: ties, beliefs, anxiety, strain, signals."""
     names = names or {}
-    beliefs = "".join(_bar(k, float(v), "#6a1b9a") for k, v in dict(person.get("beliefs", {})).items())
+    beliefs = "".join(_bar(k, float(v), "#6a1b9a", term=True)
+                      for k, v in dict(person.get("beliefs", {})).items())
     ties = sorted(person.get("ties", []), key=lambda t: -float(t.get("trust", 0)))
     tie_rows = "".join(
         f'<tr><td>{e(humanise(str(t.get("role", ""))))}</td>'
@@ -118,8 +123,9 @@ def person_html(person: Mapping[str, Any], names: Mapping[str, str] | None = Non
     return (f'<div class="person-card" style="border-left:6px solid #6a1b9a;padding:8px 12px;'
             f'background:#f8f1fb;border-radius:4px">'
             f'<div style="font-weight:600;font-size:18px">You</div>'
-            f'<div style="font-size:15px">Anxiety <b>{float(person.get("anxiety", 0)):.2f}</b> · '
-            f'strain <b>{float(person.get("strain", 0)):.2f}</b></div>'
+            f'<div style="font-size:15px">{term_html("anxiety")} '
+            f'<b>{float(person.get("anxiety", 0)):.2f}</b> · {term_html("strain", "strain")} '
+            f'<b>{float(person.get("strain", 0)):.2f}</b></div>'
             f'<div style="font-size:14px;margin-top:6px;font-weight:600">Beliefs</div>{beliefs}'
             + (f'<div style="font-size:14px;margin-top:6px;font-weight:600">What you sense of the '
                f'place (noisy)</div><div style="font-size:14px">{sig}</div>' if sig else "")

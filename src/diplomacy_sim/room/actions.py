@@ -82,9 +82,13 @@ def person_words(model: Any, i: int) -> str:
 
 
 def person_label(model: Any, i: int) -> str:
+    """E.g. "Priya Okafor, Discharge Lead — manager from Northgate Hospital (#12)": the
+    seeded name and title the explorer shows too (:mod:`diplomacy_sim.names`)."""
+    from diplomacy_sim.names import person_name, person_title
+
     w = person_words(model, i)
     w = w[w.index(" ") + 1:]
-    return f"{w[0].upper()}{w[1:]} (#{i})"
+    return f"{person_name(model, i)}, {person_title(model, i)} — {w} (#{i})"
 
 
 def reachable_people(model: Any, role: RoleSpec, roles: Sequence[RoleSpec]
