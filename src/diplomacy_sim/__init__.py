@@ -4,7 +4,7 @@ Quick start::
 
     import diplomacy_sim as ds
     result = ds.run("integrated_discharge", seed=1)
-    result.timeseries.plot(x="step", y=["integration", "trust"])
+    result.timeseries.plot(x="week", y=["integration", "trust"])
 """
 
 __version__ = "0.1.0"

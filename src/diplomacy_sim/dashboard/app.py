@@ -27,9 +27,12 @@ from solara.alias import rv
 from diplomacy_sim.dashboard import charts, room_pages
 from diplomacy_sim.dashboard.components import (
     Island,
+    NarrativeList,
     ShockForm,
     chart_grid_html,
-    narrative_html,
+    filter_events,
+    merge_repeats,
+    narrative_entries,
     outcome_charts,
 )
 from diplomacy_sim.dashboard.session import (
@@ -45,6 +48,7 @@ from diplomacy_sim.dashboard.session import (
     scenario_catalogue,
     scenario_values,
 )
+from diplomacy_sim.domain.events import week_number
 from diplomacy_sim.scenario.loader import ScenarioError
 from diplomacy_sim.scenario.schema import DOCTRINES
 from diplomacy_sim.untrusted import parse_int
@@ -126,6 +130,7 @@ class LiveState:
     pending: solara.Reactive[Setup]
     running: solara.Reactive[Setup]
     notice: solara.Reactive[str | None]
+    marked_week: solara.Reactive[int | None]  # 0-based model week marked on the charts
     busy: threading.Lock = field(default_factory=threading.Lock)
 
     def advanced(self) -> None:
@@ -196,6 +201,7 @@ def Controls(live: LiveState) -> None:
                 live.notice.value = "Not reset: " + "; ".join(exc.problems)
                 return
             live.notice.value = None
+            live.marked_week.value = None  # the mark was a week of the run before
             if live.person.value >= session.model.state.people.n:
                 live.person.value = session.default_person()
             live.running.value = session.setup
@@ -227,7 +233,18 @@ def Controls(live: LiveState) -> None:
 
 @solara.component
 def Notices(live: LiveState) -> None:
-    changes = live.pending.value.describe_changes(live.running.value)
+    pending = live.pending.value
+    seen = solara.use_ref(pending)
+
+    def clear_stale_notice() -> None:
+        # "Not reset: ..." or "Link ignored in part: ..." was about the set-up as it was:
+        # once the set-up changes, it no longer applies
+        if seen.current != pending:
+            seen.current = pending
+            live.notice.value = None
+
+    solara.use_effect(clear_stale_notice, [pending])
+    changes = pending.describe_changes(live.running.value)
     if changes:
         solara.Warning("Changed, not yet applied — press Reset to start again with: "
                        + "; ".join(changes), dense=True, classes=["pending-changes"])
@@ -256,6 +273,7 @@ def _view(live: LiveState) -> tuple[Session, int, bool, int]:
 @solara.component
 def Charts(live: LiveState) -> None:
     session, v, balcony, person = _view(live)
+    marked = live.marked_week.value  # explorer2: the week clicked in the narrative
 
     def draw() -> str:
         with session.lock:
@@ -281,9 +299,9 @@ def Charts(live: LiveState) -> None:
                 note = ("What this person perceives: noisy signals of how the place is doing. "
                         "Switch to the balcony to see everything.")
             week = session.week
-        return chart_grid_html(svgs, week, len(marks), note)
+        return chart_grid_html(svgs, week, len(marks), note, marked=marked)
 
-    html = solara.use_memo(draw, [session.model, v, balcony, person])
+    html = solara.use_memo(draw, [session.model, v, balcony, person, marked])
     solara.HTML(tag="div", unsafe_innerHTML=html)
 
 
@@ -383,37 +401,80 @@ def _person_html(session: Session, person: int) -> str:
 
 
 # --------------------------------------------------------------------------- narrative
+NARRATIVE_PAGE = 40
+"""Entries the narrative shows at first (newest first); "Show older" adds as many again."""
+
+
 @solara.component
 def Narrative(live: LiveState) -> None:
+    """What happened: the whole history (repeats merged), filtered by organisation and kind;
+    clicking an entry marks its week on the charts (``live.marked_week``)."""
     session, v, balcony, person = _view(live)
+    org, set_org = solara.use_state("")
+    kind, set_kind = solara.use_state("")
+    shown, set_shown = solara.use_state(NARRATIVE_PAGE)
+    marked = live.marked_week.value
 
-    def draw() -> str:
+    def read() -> tuple[list[dict[str, Any]], int, list[tuple[str, str]], list[str]]:
         with session.lock:
             m = session.model
-            week = m.week
-            last = week - 1
-            if balcony:  # newest first: this week's, then the 12 before (not the whole log)
-                now, earlier = [], []
-                for ev in reversed(m.events):
-                    if ev.step == last:
-                        now.append(ev.to_dict())
-                    elif ev.step < last:
-                        earlier.append(ev.to_dict())
-                        if len(earlier) == 12:
-                            break
+            if balcony:
+                events = [e.to_dict() for e in m.events]
             else:
                 from diplomacy_sim.model.views import person_view
 
-                events = person_view(m, person)["events"][-200:]
-                now = [e for e in events if e["step"] == last][::-1]
-                earlier = [e for e in events if e["step"] < last][::-1][:12]
+                events = person_view(m, person)["events"]
+            so = m.state.orgs
+            orgs = [(so.ids[i], so.names[i]) for i in range(so.m)]
+            return events, m.week, orgs, sorted({e["kind"] for e in events})
 
-        head = (f"This week (week {last + 1})" if last >= 0 else "Nothing has happened yet")
-        return narrative_html(head, now, earlier, week,
-                              "Nothing notable this week." if last >= 0 else "")
+    events, week, orgs, kinds = solara.use_memo(read, [session.model, v, balcony, person])
+    org_ids = {i for i, _ in orgs}
+    chosen_org = org if org in org_ids else None  # the page's value: only an offered one
+    chosen_kind = kind if kind in kinds else None
+    entries = solara.use_memo(
+        lambda: narrative_entries(merge_repeats(filter_events(events, chosen_org,
+                                                               chosen_kind))),
+        [events, chosen_org, chosen_kind])
 
-    html = solara.use_memo(draw, [session.model, v, balcony, person])
-    solara.HTML(tag="div", unsafe_innerHTML=html)
+    def choose(setter: Callable[[str], None], allowed: set[str]) -> Callable[[Any], None]:
+        def pick(value: Any) -> None:
+            setter(value if isinstance(value, str) and value in allowed else "")
+            set_shown(NARRATIVE_PAGE)
+        return pick
+
+    def mark(data: Any) -> None:
+        # from the page: a week of this run only (0-based model step), by the one parser
+        step = data.get("step") if isinstance(data, dict) else None
+        value, err = parse_int(step, 0, max(session.horizon - 1, 0), "a week")
+        if err is None and value is not None:
+            live.marked_week.value = None if live.marked_week.value == value else value
+
+    last = week - 1
+    head = (f"Up to week {week_number(last)}: {len(entries)} entries"
+            + (", newest first" if entries else "")) if last >= 0 else "Nothing has happened yet"
+    with solara.Row(style={"gap": "6px", "flex-wrap": "wrap"}):
+        rv.Select(label="Organisation", v_model=chosen_org or "", dense=True,
+                  hide_details=True, style_="max-width:220px", class_="narrative-org",
+                  items=[{"text": "All organisations", "value": ""}]
+                  + [{"text": n, "value": i} for i, n in orgs],
+                  on_v_model=choose(set_org, org_ids))
+        rv.Select(label="Kind", v_model=chosen_kind or "", dense=True, hide_details=True,
+                  style_="max-width:200px", class_="narrative-kind",
+                  items=[{"text": "All kinds", "value": ""}]
+                  + [{"text": humanise(k), "value": k} for k in kinds],
+                  on_v_model=choose(set_kind, set(kinds)))
+    if marked is not None:
+        with solara.Row(style={"align-items": "center"}):
+            solara.Text(f"Marked on the charts: week {week_number(marked)}",
+                        classes=["marked-week"], style={"font-size": "13px"})
+            solara.Button("Clear the mark", text=True, on_click=lambda: live.marked_week.set(None))
+    NarrativeList(entries=entries[:shown], head=head,
+                  empty="Nothing notable so far." if last >= 0 else "", week=week,
+                  marked=marked, event_mark=mark)
+    if len(entries) > shown:
+        solara.Button(f"Show older ({len(entries) - shown} more)", text=True,
+                      on_click=lambda: set_shown(shown + NARRATIVE_PAGE))
 
 
 # --------------------------------------------------------------------------- perspective
@@ -464,6 +525,10 @@ def ParamField(info: Any, value: Any, on_value: Any) -> None:
 
 
 def cast_none() -> str | None:
+    return None
+
+
+def cast_none_int() -> int | None:
     return None
 
 
@@ -571,13 +636,17 @@ def ShockPanel(live: LiveState) -> None:
     issues = list(zip(m.state.issue_ids, m.state.issue_labels, strict=True))
 
     def inject(shock: dict[str, Any], when: str) -> str:
-        session.inject(shock)  # raises ScenarioError with the problems
+        # the page's values are untrusted: the model validates the shock again, by the
+        # same registry rules the form offered its choices from (raises ScenarioError)
+        session.inject(shock)
         version.value += 1
         return (f"{humanise(shock['kind'])} injected: it lands at the start of week "
-                f"{session.week + 1}. It is marked in red on the charts.")
+                f"{week_number(session.week)}. It is marked in red on the charts.")
 
     solara.Markdown("**Trainer: inject a shock** (applies now)")
-    ShockForm(orgs, issues, inject, disabled=live.done.value, context=live.epoch.value)
+    # a message belongs to this run and this scenario: Reset or another scenario clears it
+    ShockForm(orgs, issues, inject, disabled=live.done.value,
+              context=(live.epoch.value, live.pending.value.scenario))
 
 
 # --------------------------------------------------------------------------- export
@@ -648,6 +717,7 @@ def Dashboard(initial: Setup, url_message: str | None = None) -> None:
         pending=solara.use_reactive(setup0),
         running=solara.use_reactive(setup0),
         notice=solara.use_reactive(msg0),
+        marked_week=solara.use_reactive(cast_none_int()),
     )
     live = solara.use_memo(lambda: made, [])  # the same object every render
 
