@@ -85,6 +85,19 @@ DEFAULT_SPEED = 2
 STAGES_LIVE = ("delivering", "live")
 
 
+def _shared_from_url(search: str | None) -> tuple[Any, str | None]:
+    """The whole set-up a ``?setup=`` link carries (:mod:`sharing`), or (None, message)."""
+    from diplomacy_sim.dashboard import sharing
+
+    q = {k: v[-1] for k, v in parse_qs(search or "").items()}
+    if "setup" not in q:
+        return None, None
+    try:
+        return sharing.parse_link(q["setup"]), None
+    except sharing.SetupRefused as exc:
+        return None, "Link not restored: " + "; ".join(exc.problems)
+
+
 def _setup_from_url(search: str | None) -> tuple[Setup, str | None]:
     """?scenario=&seed=&people=&doctrine= (for links and benchmarks); bad values are ignored
     with a message."""
@@ -249,7 +262,10 @@ def Notices(live: LiveState) -> None:
         solara.Warning("Changed, not yet applied — press Reset to start again with: "
                        + "; ".join(changes), dense=True, classes=["pending-changes"])
     if live.notice.value:
-        solara.Error(live.notice.value, dense=True)
+        if live.notice.value.startswith("Set-up restored"):
+            solara.Success(live.notice.value, dense=True, classes=["setup-restored"])
+        else:
+            solara.Error(live.notice.value, dense=True, classes=["page-notice"])
 
 
 @solara.component
@@ -673,6 +689,85 @@ def ExportPanel(live: LiveState) -> None:
                             label="Scenario + seed (YAML)", mime_type="text/yaml")
         solara.FileDownload(png, filename=f"{name}_charts.png", label="Charts (PNG)",
                             mime_type="image/png")
+    SharePanel(live)
+
+
+@solara.component
+def SharePanel(live: LiveState) -> None:
+    """A link and a file that restore this whole set-up (parameters, shocks and week), and
+    the upload of such a file (read as content only: its name is never used)."""
+    from diplomacy_sim.dashboard import sharing
+
+    session = live.session
+    link, set_link = solara.use_state(cast_none())
+    message, set_message = solara.use_state(cast_none())
+    failed, set_failed = solara.use_state(False)
+    epoch = live.epoch.value
+
+    def clear() -> None:
+        set_link(None)
+        set_message(None)
+
+    solara.use_effect(clear, [epoch])  # about the run before a Reset
+
+    def make_link() -> None:
+        with session.lock:
+            set_link("?" + sharing.setup_query(sharing.setup_document(session)))
+            set_message(None)
+
+    def restore_from(shared: Any) -> None:
+        live.playing.value = False
+        with live.busy:
+            try:
+                sharing.restore(session, shared)
+            except ScenarioError as exc:
+                set_failed(True)
+                set_message("Not restored: " + "; ".join(exc.problems))
+                return
+            live.running.value = session.setup
+            live.pending.value = session.setup
+            live.marked_week.value = None
+            if live.person.value >= session.model.state.people.n:
+                live.person.value = session.default_person()
+            live.epoch.value += 1
+            live.advanced()
+        set_failed(False)
+        set_message(sharing.describe(shared))
+
+    def on_file(info: Any) -> None:
+        size = int(info.get("size", 0)) if isinstance(info, dict) else 0
+        if size > sharing.MAX_DOCUMENT_BYTES:
+            set_failed(True)
+            set_message(f"Not restored: the file has {size:,} bytes; allowed: at most "
+                        f"{sharing.MAX_DOCUMENT_BYTES:,}.")
+            return
+        raw = info["file_obj"].read(sharing.MAX_DOCUMENT_BYTES + 1)
+        try:
+            shared = sharing.parse_file(raw)
+        except sharing.SetupRefused as exc:
+            set_failed(True)
+            set_message("Not restored: " + "; ".join(exc.problems))
+            return
+        restore_from(shared)
+
+    solara.Markdown("**Share this set-up** (parameters, shocks and week)")
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):
+        solara.Button("Make a link", on_click=make_link, icon_name="mdi-link",
+                      outlined=True)
+        solara.FileDownload(lambda: sharing.setup_yaml(session),
+                            filename=f"{session.model.spec.name}_setup.yaml",
+                            label="Setup file (YAML)", mime_type="text/yaml")
+    if link:
+        # only base64url characters after "?setup=": safe in an attribute as it is
+        solara.HTML(tag="div", unsafe_innerHTML=(
+            f'<a class="share-link" href="{escape(link)}" style="font-size:12px">Link to '
+            f'this set-up at week {session.week}</a> <span style="font-size:12px;'
+            'color:#607d8b">(right-click → copy the link address)</span>'))
+    solara.FileDrop(label="Drop a setup file here to restore it", on_file=on_file,
+                    lazy=True)
+    if message:
+        (solara.Error if failed else solara.Success)(message, dense=True,
+                                                     classes=["share-result"])
 
 
 # --------------------------------------------------------------------------- page
@@ -699,9 +794,18 @@ def Main(live: LiveState) -> None:
 
 
 @solara.component
-def Dashboard(initial: Setup, url_message: str | None = None) -> None:
-    """The whole dashboard for one session (the model is made here, per session)."""
-    session = solara.use_memo(lambda: Session(initial), [])
+def Dashboard(initial: Setup, url_message: str | None = None, shared: Any = None) -> None:
+    """The whole dashboard for one session (the model is made here, per session); ``shared``
+    (a validated :class:`sharing.SharedSetup`) is restored: set-up, shocks and week."""
+    def make() -> Session:
+        made = Session(initial)
+        if shared is not None:
+            from diplomacy_sim.dashboard import sharing
+
+            sharing.restore(made, shared)
+        return made
+
+    session = solara.use_memo(make, [])
     # the initial values, fixed at the first render (use_reactive re-applies a changed one)
     person0, setup0, msg0 = solara.use_memo(
         lambda: (session.default_person(), session.setup, url_message), [])
@@ -709,7 +813,7 @@ def Dashboard(initial: Setup, url_message: str | None = None) -> None:
         session=session,
         version=solara.use_reactive(0),
         epoch=solara.use_reactive(0),
-        done=solara.use_reactive(False),
+        done=solara.use_reactive(session.model.done),
         playing=solara.use_reactive(False),
         speed=solara.use_reactive(DEFAULT_SPEED),
         balcony=solara.use_reactive(False),
@@ -737,9 +841,20 @@ def Dashboard(initial: Setup, url_message: str | None = None) -> None:
 def Page() -> None:
     """The explorer at ``/``: one learner, one model."""
     router = solara.use_router()
-    initial, msg = solara.use_memo(lambda: _setup_from_url(router.search), [])
+
+    def from_url() -> tuple[Setup, str | None, Any]:
+        shared, problem = _shared_from_url(router.search)
+        if shared is not None:
+            from diplomacy_sim.dashboard import sharing
+
+            return shared.setup, sharing.describe(shared), shared
+        initial, msg = _setup_from_url(router.search)
+        return initial, problem or msg, None
+
+    initial, msg, shared = solara.use_memo(from_url, [])
     solara.Title("System diplomacy")
-    solara.AppLayout(children=[Dashboard(initial, msg)], navigation=False, title="System diplomacy")
+    solara.AppLayout(children=[Dashboard(initial, msg, shared)], navigation=False,
+                     title="System diplomacy")
 
 
 @solara.component
