@@ -165,3 +165,57 @@ def test_every_tunable_parameter_can_be_shared():
            "parameters": {i.path: i.default for i in parameter_controls()}}
     shared = sharing.parse_document(doc)
     assert {p for p, _ in shared.setup.overrides} == paths
+
+
+class _File:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.reads = data, []
+
+    def read(self, n: int) -> bytes:
+        self.reads.append(n)
+        return self.data[:n]
+
+
+def test_an_uploaded_file_is_read_as_content_only_and_its_size_checked_first():
+    good = sharing.setup_yaml(_session(*SETUPS[1])).encode()
+    f = _File(good)
+    shared = sharing.read_upload({"name": "../../etc/passwd", "size": len(good), "file_obj": f})
+    assert shared.week == 6 and shared.setup.seed == 7, "the name is never used"
+    assert f.reads == [sharing.MAX_DOCUMENT_BYTES + 1]
+    big = _File(b"x")
+    with pytest.raises(sharing.SetupRefused, match="allowed: at most 64,000"):
+        sharing.read_upload({"name": "a.yaml", "size": 10**9, "file_obj": big})
+    assert big.reads == [], "a file too large is refused before it is read"
+    with pytest.raises(sharing.SetupRefused, match="not a file"):
+        sharing.read_upload("a.yaml")
+
+
+def test_the_share_panel_makes_the_link_of_this_moment_and_forgets_it_on_reset():
+    import ipyvuetify as v
+    import solara
+
+    from diplomacy_sim.dashboard import app
+
+    _, rc = solara.render(solara.AppLayout(children=[app.Dashboard(Setup(seed=5))]),
+                          handle_error=False)
+    try:
+        def click(text: str) -> None:
+            (b,) = [b for b in rc.find(v.Btn).widgets
+                    if text in [c for c in b.children if isinstance(c, str)]]
+            b.click()
+
+        def links() -> list[str]:
+            return [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+                    if "share-link" in (w.unsafe_innerHTML or "")]
+
+        click("Step")
+        click("Step")
+        click("Make a link")
+        (html,) = links()
+        query = html.split('href="?')[1].split('"')[0]
+        shared = sharing.parse_link(query.removeprefix("setup="))
+        assert shared.week == 2 and shared.setup.seed == 5
+        click("Reset")
+        assert links() == []
+    finally:
+        rc.close()

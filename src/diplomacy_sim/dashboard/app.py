@@ -548,6 +548,14 @@ def cast_none_int() -> int | None:
     return None
 
 
+def cast_pair() -> tuple[int, str] | None:
+    return None
+
+
+def cast_note() -> tuple[int, bool, str] | None:
+    return None
+
+
 @solara.component
 def ParamGroup(group: str, infos: list[Any], scenario: str, pending: solara.Reactive[Setup]
                ) -> None:
@@ -699,21 +707,14 @@ def SharePanel(live: LiveState) -> None:
     from diplomacy_sim.dashboard import sharing
 
     session = live.session
-    link, set_link = solara.use_state(cast_none())
-    message, set_message = solara.use_state(cast_none())
-    failed, set_failed = solara.use_state(False)
     epoch = live.epoch.value
-
-    def clear() -> None:
-        set_link(None)
-        set_message(None)
-
-    solara.use_effect(clear, [epoch])  # about the run before a Reset
+    # the link and the message belong to one run: a Reset or a restore makes a new one
+    link, set_link = solara.use_state(cast_pair())
+    message, set_message = solara.use_state(cast_note())
 
     def make_link() -> None:
         with session.lock:
-            set_link("?" + sharing.setup_query(sharing.setup_document(session)))
-            set_message(None)
+            set_link((epoch, "?" + sharing.setup_query(sharing.setup_document(session))))
 
     def restore_from(shared: Any) -> None:
         live.playing.value = False
@@ -721,8 +722,7 @@ def SharePanel(live: LiveState) -> None:
             try:
                 sharing.restore(session, shared)
             except ScenarioError as exc:
-                set_failed(True)
-                set_message("Not restored: " + "; ".join(exc.problems))
+                set_message((epoch, True, "Not restored: " + "; ".join(exc.problems)))
                 return
             live.running.value = session.setup
             live.pending.value = session.setup
@@ -730,23 +730,14 @@ def SharePanel(live: LiveState) -> None:
             if live.person.value >= session.model.state.people.n:
                 live.person.value = session.default_person()
             live.epoch.value += 1
+            set_message((live.epoch.value, False, sharing.describe(shared)))
             live.advanced()
-        set_failed(False)
-        set_message(sharing.describe(shared))
 
     def on_file(info: Any) -> None:
-        size = int(info.get("size", 0)) if isinstance(info, dict) else 0
-        if size > sharing.MAX_DOCUMENT_BYTES:
-            set_failed(True)
-            set_message(f"Not restored: the file has {size:,} bytes; allowed: at most "
-                        f"{sharing.MAX_DOCUMENT_BYTES:,}.")
-            return
-        raw = info["file_obj"].read(sharing.MAX_DOCUMENT_BYTES + 1)
         try:
-            shared = sharing.parse_file(raw)
+            shared = sharing.read_upload(info)
         except sharing.SetupRefused as exc:
-            set_failed(True)
-            set_message("Not restored: " + "; ".join(exc.problems))
+            set_message((epoch, True, "Not restored: " + "; ".join(exc.problems)))
             return
         restore_from(shared)
 
@@ -757,17 +748,17 @@ def SharePanel(live: LiveState) -> None:
         solara.FileDownload(lambda: sharing.setup_yaml(session),
                             filename=f"{session.model.spec.name}_setup.yaml",
                             label="Setup file (YAML)", mime_type="text/yaml")
-    if link:
-        # only base64url characters after "?setup=": safe in an attribute as it is
+    if link is not None and link[0] == epoch:
+        # only base64url characters after "?setup=" (and escaped all the same)
         solara.HTML(tag="div", unsafe_innerHTML=(
-            f'<a class="share-link" href="{escape(link)}" style="font-size:12px">Link to '
+            f'<a class="share-link" href="{escape(link[1])}" style="font-size:12px">Link to '
             f'this set-up at week {session.week}</a> <span style="font-size:12px;'
             'color:#607d8b">(right-click → copy the link address)</span>'))
     solara.FileDrop(label="Drop a setup file here to restore it", on_file=on_file,
                     lazy=True)
-    if message:
-        (solara.Error if failed else solara.Success)(message, dense=True,
-                                                     classes=["share-result"])
+    if message is not None and message[0] == epoch:
+        (solara.Error if message[1] else solara.Success)(message[2], dense=True,
+                                                         classes=["share-result"])
 
 
 # --------------------------------------------------------------------------- page

@@ -251,6 +251,20 @@ def _int_text(value: Any) -> str:
     return "not a number" if isinstance(value, bool | float | dict | list) else str(value)
 
 
+def read_upload(info: Any) -> SharedSetup:
+    """A setup file dropped on the page (Solara's ``FileInfo``): read as content only (its
+    name is never used), its size checked before anything is read."""
+    size = info.get("size") if isinstance(info, dict) else None
+    if not isinstance(size, int) or size < 0:
+        raise SetupRefused(["setup file: not a file; allowed: a setup file saved by the "
+                            "Share panel."])
+    if size > MAX_DOCUMENT_BYTES:
+        raise SetupRefused([f"setup file: {size:,} bytes; allowed: at most "
+                            f"{MAX_DOCUMENT_BYTES:,}."])
+    raw = info["file_obj"].read(MAX_DOCUMENT_BYTES + 1)
+    return parse_file(raw if isinstance(raw, bytes) else b"")
+
+
 def parse_link(value: Any) -> SharedSetup:
     return parse_document(decode_link(value), "link")
 
