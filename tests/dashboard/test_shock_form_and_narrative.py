@@ -231,3 +231,22 @@ def test_one_shock_has_one_week_in_the_file_the_page_and_the_cli(tmp_path):
     assert entry["when"] == f"Week {election['week']}"
     ts = (out / "timeseries.csv").read_text().splitlines()
     assert ts[0].startswith("week,") and ts[1].startswith("1,") and ts[-1].startswith("45,")
+
+
+def test_agreeing_to_disagree_is_explained_by_what_differed_between_the_parties():
+    import numpy as np
+
+    from diplomacy_sim.domain.events import agree_to_disagree_cause
+
+    labels = ["Discharge", "Housing", "Prevention"]
+    advances = np.array([0.5, 0.5, 0.0])
+    apart = agree_to_disagree_cause(["Hospital", "Council", "Charity"],
+                                    np.array([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3],
+                                              [0.1, 0.5, 0.4]]), advances, labels)
+    assert apart == ("The parties agreed to disagree, each signing up for its own reason: "
+                     "Hospital for Discharge; Council and Charity for Housing.")
+    alike = agree_to_disagree_cause(["Hospital", "Council"],
+                                    np.array([[0.8, 0.1, 0.1], [0.4, 0.3, 0.3]]), advances,
+                                    labels)
+    assert alike == ("The parties agreed to disagree: all signed up for Discharge, but value "
+                     "it unequally (Hospital most, 80% of its agenda against 40%).")
