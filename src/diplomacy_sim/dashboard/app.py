@@ -434,17 +434,25 @@ def Narrative(live: LiveState) -> None:
     def read() -> tuple[list[dict[str, Any]], int, list[tuple[str, str]], list[str]]:
         with session.lock:
             m = session.model
-            if balcony:
-                events = [e.to_dict() for e in m.events]
+            if balcony:  # the log only grows: convert only the new events (cleared on Reset)
+                cache = session.event_dicts
+                if len(cache) > len(m.events):
+                    cache.clear()
+                cache.extend(e.to_dict() for e in m.events[len(cache):])
+                events = list(cache)
             else:
                 from diplomacy_sim.model.views import person_view
 
                 events = person_view(m, person)["events"]
             so = m.state.orgs
-            orgs = [(so.ids[i], so.names[i]) for i in range(so.m)]
-            return events, m.week, orgs, sorted({e["kind"] for e in events})
+            orgs = tuple((so.ids[i], so.names[i]) for i in range(so.m))
+            return events, m.week, orgs, tuple(sorted({e["kind"] for e in events}))
 
     events, week, orgs, kinds = solara.use_memo(read, [session.model, v, balcony, person])
+    org_items = solara.use_memo(lambda: [{"text": "All organisations", "value": ""}]
+                                + [{"text": n, "value": i} for i, n in orgs], [orgs])
+    kind_items = solara.use_memo(lambda: [{"text": "All kinds", "value": ""}]
+                                 + [{"text": humanise(k), "value": k} for k in kinds], [kinds])
     org_ids = {i for i, _ in orgs}
     chosen_org = org if org in org_ids else None  # the page's value: only an offered one
     chosen_kind = kind if kind in kinds else None
@@ -472,13 +480,11 @@ def Narrative(live: LiveState) -> None:
     with solara.Row(style={"gap": "6px", "flex-wrap": "wrap"}):
         rv.Select(label="Organisation", v_model=chosen_org or "", dense=True,
                   hide_details=True, style_="max-width:220px", class_="narrative-org",
-                  items=[{"text": "All organisations", "value": ""}]
-                  + [{"text": n, "value": i} for i, n in orgs],
+                  items=org_items,
                   on_v_model=choose(set_org, org_ids))
         rv.Select(label="Kind", v_model=chosen_kind or "", dense=True, hide_details=True,
                   style_="max-width:200px", class_="narrative-kind",
-                  items=[{"text": "All kinds", "value": ""}]
-                  + [{"text": humanise(k), "value": k} for k in kinds],
+                  items=kind_items,
                   on_v_model=choose(set_kind, set(kinds)))
     if marked is not None:
         with solara.Row(style={"align-items": "center"}):

@@ -346,6 +346,8 @@ class Session:
     network_cache: NetworkCache = field(init=False, default_factory=NetworkCache, repr=False)
     _signals: dict[int, list[dict[str, float]]] = field(init=False, default_factory=dict,
                                                        repr=False)
+    event_dicts: list[dict[str, Any]] = field(init=False, default_factory=list, repr=False)
+    """The model's events as dicts, converted once each (the narrative's; cleared on Reset)."""
 
     def __post_init__(self) -> None:
         self.reset(self.setup)
@@ -362,6 +364,7 @@ class Session:
             self.shared = None
             self.injected = []
             self._signals = {}
+            self.event_dicts.clear()
             self.chart_cache.clear()
             self.network_cache.clear()
 
