@@ -7,6 +7,7 @@ repeat the run bit for bit, and nothing else.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 
 import diplomacy_sim as ds
 from diplomacy_sim.cli import main
+from diplomacy_sim.domain.outcomes import OUTCOME_TERMS
 from diplomacy_sim.scenario.loader import SCENARIO_DIR, load_scenario
 
 SHIPPED = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
@@ -108,6 +110,7 @@ def _run_args(out: Path) -> list[str]:
         "run", str(SMALL), "--seed", "11", "--steps", "45", "--doctrine", "command",
         "--people", "24", "--set", "parameters.trust.loss_ratio=3",
         "--set", "organisations.harbour_police.budget=45", "--out", str(out), "--quiet",
+        "--json",
     ]
 
 
@@ -128,7 +131,9 @@ def test_run_writes_the_run_folder_and_the_summary(tmp_path):
     assert len(ts) == 45
     pd.testing.assert_frame_equal(pd.read_csv(out / "timeseries.csv"), ts, check_exact=False)
     events = [json.loads(x) for x in (out / "events.jsonl").read_text().splitlines()]
-    assert any(e["kind"] == "election" for e in events), "the week-40 election happened"
+    elections = [e for e in events if e["kind"] == "election"]
+    assert elections and elections[0]["week"] == 41, "the election at: 40 happened in week 41"
+    assert list(ts["week"]) == list(range(1, 46)), "weeks are numbered 1.. in every file"
 
     spec = load_scenario(out / "scenario.yaml")
     assert spec.seed == 11 and spec.steps == 45 and spec.doctrine == "command"
@@ -140,7 +145,7 @@ def test_run_writes_the_run_folder_and_the_summary(tmp_path):
 def test_the_written_scenario_repeats_the_run_bit_for_bit(tmp_path):
     first, again = tmp_path / "first", tmp_path / "again"
     assert invoke(*_run_args(first)).exit_code == 0
-    result = invoke("run", first / "scenario.yaml", "--out", again, "--quiet")
+    result = invoke("run", first / "scenario.yaml", "--out", again, "--quiet", "--json")
     assert result.exit_code == 0, result.output
     assert (first / "timeseries.csv").read_bytes() == (again / "timeseries.csv").read_bytes()
     assert (first / "events.jsonl").read_bytes() == (again / "events.jsonl").read_bytes()
@@ -153,10 +158,26 @@ def test_the_written_scenario_repeats_the_run_bit_for_bit(tmp_path):
 
 
 def test_run_without_out_prints_the_summary_only(tmp_path):
-    result = invoke("run", "safeguarding_hub", "--steps", "5", "--quiet")
+    result = invoke("run", "safeguarding_hub", "--steps", "5", "--quiet", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["steps"] == 5
     assert list(tmp_path.iterdir()) == []
+
+
+def test_run_prints_a_rounded_table_of_named_outcomes_with_units_and_the_shock_weeks():
+    result = invoke("run", "safeguarding_hub", "--steps", "45", "--quiet")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "safeguarding_hub" in text and "45 weeks" in text
+    summary = ds.run("safeguarding_hub", steps=45).summary
+    for key, (label, unit) in OUTCOME_TERMS.items():
+        line = next(x for x in text.splitlines() if x.startswith(label + " "))
+        digits = 1 if "people" in unit else 2
+        assert f"{summary[key]:.{digits}f}" in line and unit in line, line
+    assert not re.search(r"\d\.\d{4,}", text), "figures are rounded for reading"
+    assert "week 41 election" in text, "the election at: 40 is week 41, as in the files"
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(text)
 
 
 # --------------------------------------------------------------------------- as a real process

@@ -216,7 +216,7 @@ def test_productive_width_at_zero_is_refused_and_its_lower_bound_runs():
 
     low = scenario_from_dict(with_value(("parameters", "affect", "productive_width"), 0.01))
     ts = ds.run(low.model_copy(update={"steps": 8}), seed=1).timeseries
-    assert ts.drop(columns="step").notna().all().all()
+    assert ts.drop(columns="week").notna().all().all()
 
 
 # --------------------------------------------------------------------------- the horizon
@@ -347,8 +347,12 @@ def test_a_lead_must_be_a_party():
 def test_a_merge_needs_the_organisation_kept():
     data = base()
     data["shocks"][0].update(mode="merge", organisations=["city_council", "shelter_link"])
-    problems = refused(data)
-    assert problems == ["field `shocks[0].into`: a merge needs `into`, the organisation kept."]
+    (problem,) = refused(data)
+    assert problem.startswith("field `shocks[0].into`: a merge needs `into`, the organisation "
+                              "kept; ")
+    assert "no organisation here can absorb city_council, shelter_link" in problem, \
+        "the only local-government body is among those merged: nothing can keep them"
+    assert "a local government body absorbs local government or voluntary bodies" in problem
     data["shocks"][0]["into"] = "city_council"
     scenario_from_dict(data)
 

@@ -38,7 +38,7 @@ def test_any_allowed_parameters_keep_outcomes_in_range(discharge, overrides, see
     model.run_to_end()
     ts = ds.api.timeseries(model)
     assert len(ts) == 100
-    assert np.isfinite(ts.drop(columns="step").to_numpy()).all()
+    assert np.isfinite(ts.drop(columns="week").to_numpy()).all()
     for name in UNIT_OUTCOMES:
         assert ts[name].between(0.0, 1.0).all(), name
     p, t = model.state.people, model.state.ties

@@ -50,7 +50,7 @@ def test_a_parameter_at_its_exact_bound_keeps_every_outcome_in_range(discharge, 
     model.run_to_end()
     ts = ds.api.timeseries(model)
     assert len(ts) == STEPS
-    assert np.isfinite(ts.drop(columns="step").to_numpy()).all()
+    assert np.isfinite(ts.drop(columns="week").to_numpy()).all()
     for name in UNIT_OUTCOMES:
         assert ts[name].between(0.0, 1.0).all(), name
     assert (ts["avoidable_admissions"] >= 0).all() and (ts["delayed_discharges"] >= 0).all()

@@ -56,7 +56,7 @@ def test_a_shipped_scenario_validates_and_runs_a_few_weeks(name, shipped):
     result = ds.run(spec, seed=1, steps=6)
     assert len(result.timeseries) == 6
     assert result.summary["people"] == spec.n_people
-    assert np.isfinite(result.timeseries.drop(columns="step").to_numpy()).all()
+    assert np.isfinite(result.timeseries.drop(columns="week").to_numpy()).all()
 
 
 @pytest.mark.parametrize("name", SHIPPED)

@@ -124,6 +124,15 @@ def test_an_alias_bomb_is_refused_quickly_whatever_field_it_sits_in(tmp_path_fac
     assert f"at most {MAX_NODES:,}" in msg and "aliases" in msg
 
 
+@pytest.mark.parametrize("anchor", ["&a [*a]", "&a [1, [2, *a]]", "&a {x: *a}",
+                                    "&a {x: [{y: *a}]}"])
+def test_an_alias_inside_its_own_anchor_is_refused_at_once(tmp_path, anchor):
+    """`&a [*a]` contains itself: written out it never ends (it once ate all memory)."""
+    text = SMALL.read_text().rstrip() + f"\nextra: {anchor}\n"
+    (msg,) = timed(lambda: problems(write(tmp_path, text)), 3.0)
+    assert "inside its own anchor" in msg and "line" in msg
+
+
 def test_a_few_aliases_are_still_fine(tmp_path):
     data = SMALL.read_text()
     text = data.replace("title:", "title: &t", 1).rstrip() + "\n"

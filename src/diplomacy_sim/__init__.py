@@ -4,7 +4,7 @@ Quick start::
 
     import diplomacy_sim as ds
     result = ds.run("integrated_discharge", seed=1)
-    result.timeseries.plot(x="step", y=["integration", "trust"])
+    result.timeseries.plot(x="week", y=["integration", "trust"])
 
 Importing the package imports nothing heavy: the public names below are loaded on first
 use (PEP 562 module ``__getattr__``), so ``diplomacy-sim --help`` and ``list`` start fast.

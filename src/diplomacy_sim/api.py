@@ -14,6 +14,7 @@ import pandas as pd
 from diplomacy_sim import __version__
 from diplomacy_sim.atomic import atomic_write as atomic_write  # re-exported
 from diplomacy_sim.atomic import check_writable, refuse_foreign, replace_folder
+from diplomacy_sim.domain.events import FIRST_WEEK
 from diplomacy_sim.domain.outcomes import OUTCOMES
 from diplomacy_sim.model.model import DiplomacyModel, Engine
 from diplomacy_sim.scenario.loader import load_scenario, resolve_path, resolved_dict
@@ -89,7 +90,7 @@ def summarise(model: DiplomacyModel) -> dict[str, Any]:
         "scenario": model.spec.name,
         "doctrine": model.spec.doctrine,
         "seed": model.seed,
-        "steps": model.week,
+        "steps": model.week,  # weeks run: also the number of the last week (week_number)
         "people": model.state.people.n,
         "version": __version__,
         **final,
@@ -99,8 +100,11 @@ def summarise(model: DiplomacyModel) -> dict[str, Any]:
 
 
 def timeseries(model: DiplomacyModel) -> pd.DataFrame:
+    """One row per week run: ``week`` numbered as people read it (1, 2, ...:
+    :func:`~diplomacy_sim.domain.events.week_number` of the model's 0-based step), then the
+    outcomes measured at the end of that week."""
     df = pd.DataFrame.from_records(model.rows, columns=["step", *OUTCOMES])
-    df["step"] = df["step"].astype("int64")
+    df.insert(0, "week", df.pop("step").astype("int64") + FIRST_WEEK)
     return df
 
 
@@ -108,7 +112,7 @@ def result_of(model: DiplomacyModel) -> RunResult:
     return RunResult(
         timeseries=timeseries(model),
         summary=summarise(model),
-        events=[e.to_dict() for e in model.events],
+        events=[e.record() for e in model.events],
         scenario=resolved_dict(model.spec),
     )
 

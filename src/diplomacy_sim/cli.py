@@ -146,14 +146,18 @@ def validate(files: tuple[str, ...]) -> None:
               help="Folder to write the run to.")
 @click.option("--engine", type=click.Choice(["vectorised", "reference"]), default="vectorised")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the summary as JSON (every figure unrounded) instead of a table.")
 def run(
     scenario: str, seed: int | None, steps: int | None, doctrine: str | None,
     people: int | None, sets: tuple[str, ...], out: str | None, engine: str, quiet: bool,
+    as_json: bool,
 ) -> None:
-    """Run SCENARIO (a file or a shipped name) and print its summary."""
+    """Run SCENARIO (a file or a shipped name) and print a summary table (--json: JSON)."""
     from tqdm import tqdm
 
     from diplomacy_sim import api
+    from diplomacy_sim.domain.events import week_number
     from diplomacy_sim.scenario.loader import load_scenario, parse_override
 
     if out:
@@ -171,7 +175,8 @@ def run(
         # scenario.yaml written with the run is valid and repeats it exactly.
         later = [sh for sh in spec.shocks if sh.at >= steps]
         if later:
-            click.echo(f"note: {len(later)} scheduled shock(s) from week {steps} on fall "
+            click.echo(f"note: {len(later)} scheduled shock(s) from week "
+                       f"{week_number(steps)} on fall "
                        f"after the {steps}-week run and are left out.", err=True)
         spec = spec.model_copy(
             update={"steps": steps, "shocks": [sh for sh in spec.shocks if sh.at < steps]}
@@ -187,7 +192,45 @@ def run(
         api.write_result(result, Path(out))
         click.echo(f"wrote {out}/ (timeseries.parquet, timeseries.csv, events.jsonl, "
                    "summary.json, scenario.yaml)", err=True)
-    click.echo(json.dumps(result.summary, indent=2))
+    if as_json:
+        click.echo(json.dumps(result.summary, indent=2))
+    else:
+        click.echo(summary_table(result.summary, result.events))
+
+
+def summary_table(summary: dict[str, Any], events: list[dict[str, Any]]) -> str:
+    """A run's summary for people: each outcome at the last week and on average, rounded,
+    with its unit; the shocks by week (numbered as everywhere: ``domain.events.week_number``,
+    already in each event's ``week``)."""
+    from diplomacy_sim.domain.outcomes import OUTCOME_TERMS
+    from diplomacy_sim.domain.shocks import SHOCK_KINDS
+
+    weeks = int(summary["steps"])
+    head = (f"{summary['scenario']} · doctrine {summary['doctrine']} · seed {summary['seed']} · "
+            f"{summary['people']:,} people · {weeks} weeks")
+    rows = [("Outcome", f"Week {weeks}", "Mean", "Unit")]
+    for key, (label, unit) in OUTCOME_TERMS.items():
+        if key not in summary:
+            continue
+        digits = 1 if "people" in unit else 2
+        rows.append((label, f"{summary[key]:.{digits}f}",
+                     f"{summary['mean'][key]:.{digits}f}", unit))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [head, ""]
+    for j, r in enumerate(rows):
+        lines.append("  ".join([r[0].ljust(widths[0]), r[1].rjust(widths[1]),
+                                r[2].rjust(widths[2]), r[3]]).rstrip())
+        if j == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    # one entry per shock: a budget cut's knock-on events share its week and kind
+    shocks = list(dict.fromkeys(
+        f"week {e['week']} {SHOCK_KINDS[e['kind']].label.lower()}"
+        + (" (injected)" if e.get("injected") else "")
+        for e in events if e["kind"] in SHOCK_KINDS))
+    lines.append("")
+    lines.append(f"{summary['events']:,} events; shocks: " + ("; ".join(shocks) or "none"))
+    lines.append("(--json prints every figure unrounded; --out writes the files)")
+    return "\n".join(lines)
 
 
 def _db_option(f: Any) -> Any:

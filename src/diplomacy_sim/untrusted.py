@@ -186,11 +186,16 @@ BoundedLoader.add_constructor("tag:yaml.org,2002:float", BoundedLoader.construct
 def _check_expanded_size(root: Any) -> None:
     """Count nodes as if every alias were written out (memoised: linear in the file)."""
     size: dict[int, int] = {}
+    open_: set[int] = set()  # nodes whose children are being counted (the path from root)
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
         if id(node) in size:
             continue
+        if not children_done and id(node) in open_:  # `&a [*a]`: it contains itself
+            raise yaml.constructor.ConstructorError(
+                None, None, "an alias `*name` inside its own anchor's value (it would repeat "
+                "without end); allowed: aliases of values defined before", node.start_mark)
         kids: list[Any]
         if isinstance(node, yaml.MappingNode):
             kids = [x for kv in node.value for x in kv]
@@ -207,6 +212,7 @@ def _check_expanded_size(root: Any) -> None:
                     f"expands to more than {MAX_NODES:,} values (aliases `*name` repeat "
                     f"their anchor's value); allowed: at most {MAX_NODES:,}", node.start_mark)
             continue
+        open_.add(id(node))
         stack.append((node, True))
         stack.extend((k, False) for k in kids if id(k) not in size)
 

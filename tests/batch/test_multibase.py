@@ -154,7 +154,7 @@ def test_repeat_command_repeats_a_run_of_the_second_base_bit_for_bit(multi_sweep
     argv = shlex.split(row["repeat_command"])
     assert argv[:2] == ["diplomacy-sim", "run"] and argv[2].endswith("icb_merger.yaml")
     assert "vale_county_council" in row["repeat_command"]
-    res = CliRunner().invoke(main, [*argv[1:], "--quiet"])
+    res = CliRunner().invoke(main, [*argv[1:], "--quiet", "--json"])
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
     assert summary["seed"] == row["seed"] and summary["doctrine"] == row["doctrine"]

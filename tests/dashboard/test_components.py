@@ -167,7 +167,7 @@ def test_play_advances_and_pause_stops(page) -> None:
 def test_play_loop_skips_ticks_while_busy_and_stops_at_once() -> None:
     session = Session(Setup())
     live = app.LiveState(session, *(solara.reactive(x) for x in (
-        0, 0, False, True, 8, True, 0, session.setup, session.setup, None)))
+        0, 0, False, True, 8, True, 0, session.setup, session.setup, None, None)))
     cancel = threading.Event()
     live.busy.acquire()  # a Step of the learner's is on its way
     t = threading.Thread(target=app.play_loop, args=(live, cancel, 8))

@@ -68,19 +68,23 @@ def test_a_merge_offers_only_organisations_that_can_absorb_the_chosen_ones():
         shock_select(rc).v_model = "reorganisation"
         rc.find(v.Select, label="Mode").widget.v_model = "merge"
         orgs = {o.id: o.kind for o in session.spec.organisations}
-        for absorbed in orgs:
+        mergeable = [i["value"] for i in rc.find(v.Select, label="Organisations").widget.items]
+        assert mergeable == [a for a in orgs if any(
+            o != a and can_merge(orgs[a], orgs[o]) for o in orgs)], \
+            "only organisations something here can absorb (no hospital: nothing absorbs it)"
+        assert "northgate_hospital" not in mergeable
+        for absorbed in mergeable:
             rc.find(v.Select, label="Organisations").widget.v_model = [absorbed]
-            into = rc.find(v.Select, label="Into (optional)").widget
+            into = rc.find(v.Select, label="Into (the organisation kept)").widget
             offered = [i["value"] for i in into.items]
             assert absorbed not in offered
             assert offered == [o for o in orgs if o != absorbed
                                and can_merge(orgs[absorbed], orgs[o])]
-            if offered:
-                assert into.v_model == offered[0]  # a valid default, never "needs `into`"
-                before = len(session.injected)
-                _click(rc, "Inject now")
-                assert len(session.injected) == before + 1, result_text(rc)
-                session.reset()
+            assert offered and into.v_model == offered[0]  # valid, never "needs `into`"
+            before = len(session.injected)
+            _click(rc, "Inject now")
+            assert len(session.injected) == before + 1, result_text(rc)
+            session.reset()
     finally:
         rc.close()
 

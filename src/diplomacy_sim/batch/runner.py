@@ -42,6 +42,7 @@ from diplomacy_sim.batch.design import (
 )
 from diplomacy_sim.batch.experiment import LoadedExperiment, load_experiment
 from diplomacy_sim.batch.store import ResultStore
+from diplomacy_sim.domain.events import step_of_week
 from diplomacy_sim.domain.outcomes import OUTCOMES
 from diplomacy_sim.scenario.loader import ScenarioError
 
@@ -118,7 +119,10 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
             ts["replication"] += [run.replication] * n
             ts["doctrine"] += [row["doctrine"]] * n
             ts["shock_regime"] += [run.shock_regime or "base"] * n
-            for col in ("step", *OUTCOMES):
+            # the sweep store keeps the model's 0-based step (the analyses' time axis);
+            # a run's own files number weeks from 1 (domain.events.week_number)
+            ts["step"] += [step_of_week(w) for w in df["week"].tolist()]
+            for col in OUTCOMES:
                 ts[col] += df[col].tolist()
     return ChunkResult(rows=rows, timeseries=ts)
 

@@ -28,11 +28,14 @@ from diplomacy_sim.dashboard import charts, room_pages
 from diplomacy_sim.dashboard.components import (
     GlossaryPanel,
     Island,
+    NarrativeList,
     PersonPicker,
     ShockForm,
     chart_grid_html,
     chart_terms_html,
-    narrative_html,
+    filter_events,
+    merge_repeats,
+    narrative_entries,
     outcome_charts,
     signal_noise_html,
 )
@@ -51,6 +54,7 @@ from diplomacy_sim.dashboard.session import (
     scenario_catalogue,
     scenario_values,
 )
+from diplomacy_sim.domain.events import week_number
 from diplomacy_sim.scenario.loader import ScenarioError
 from diplomacy_sim.scenario.schema import DOCTRINES
 from diplomacy_sim.untrusted import parse_int
@@ -105,6 +109,19 @@ def warm_png_export() -> None:
 SPEEDS = (1, 2, 4, 8)  # weeks per second when playing
 DEFAULT_SPEED = 2
 STAGES_LIVE = ("delivering", "live")
+
+
+def _shared_from_url(search: str | None) -> tuple[Any, str | None]:
+    """The whole set-up a ``?setup=`` link carries (:mod:`sharing`), or (None, message)."""
+    from diplomacy_sim.dashboard import sharing
+
+    q = {k: v[-1] for k, v in parse_qs(search or "").items()}
+    if "setup" not in q:
+        return None, None
+    try:
+        return sharing.parse_link(q["setup"]), None
+    except sharing.SetupRefused as exc:
+        return None, "Link not restored: " + "; ".join(exc.problems)
 
 
 def _setup_from_url(search: str | None) -> tuple[Setup, str | None]:
@@ -229,9 +246,9 @@ def Controls(live: LiveState) -> None:
                 live.notice.value = "Not reset: " + "; ".join(exc.problems)
                 return
             live.notice.value = None
+            live.marked_week.value = None  # the mark was a week of the run before
             if live.person.value >= session.model.state.people.n:
                 live.person.value = session.default_person()
-            live.marked_week.value = None
             live.running.value = session.setup
             live.epoch.value += 1
             live.advanced()
@@ -297,12 +314,26 @@ def ViewToggles(live: LiveState) -> None:
 
 @solara.component
 def Notices(live: LiveState) -> None:
-    changes = live.pending.value.describe_changes(live.running.value)
+    pending = live.pending.value
+    seen = solara.use_ref(pending)
+
+    def clear_stale_notice() -> None:
+        # "Not reset: ..." or "Link ignored in part: ..." was about the set-up as it was:
+        # once the set-up changes, it no longer applies
+        if seen.current != pending:
+            seen.current = pending
+            live.notice.value = None
+
+    solara.use_effect(clear_stale_notice, [pending])
+    changes = pending.describe_changes(live.running.value)
     if changes:
         solara.Warning("Changed, not yet applied — press Reset to start again with: "
                        + "; ".join(changes), dense=True, classes=["pending-changes"])
     if live.notice.value:
-        solara.Error(live.notice.value, dense=True)
+        if live.notice.value.startswith("Set-up restored"):
+            solara.Success(live.notice.value, dense=True, classes=["setup-restored"])
+        else:
+            solara.Error(live.notice.value, dense=True, classes=["page-notice"])
 
 
 @solara.component
@@ -388,7 +419,8 @@ def Charts(live: LiveState) -> None:
                                           font_px=18 if present else 13)
             week = session.week
         min_width = 330 if present else (245 if balcony else 200)  # 3 across at 1280 and 1600
-        return chart_grid_html(svgs, week, len(marks), min_width=min_width, fit=True) + extra
+        return (chart_grid_html(svgs, week, len(marks), min_width=min_width, fit=True,
+                                marked=marked) + extra)
 
     html = solara.use_memo(draw, [session.model, v, balcony, person, marked, present])
     solara.HTML(tag="div", unsafe_innerHTML=html)
@@ -498,37 +530,86 @@ def _person_html(session: Session, person: int) -> str:
 
 
 # --------------------------------------------------------------------------- narrative
+NARRATIVE_PAGE = 40
+"""Entries the narrative shows at first (newest first); "Show older" adds as many again."""
+
+
 @solara.component
 def Narrative(live: LiveState) -> None:
+    """What happened: the whole history (repeats merged), filtered by organisation and kind;
+    clicking an entry marks its week on the charts (``live.marked_week``)."""
     session, v, balcony, person = _view(live)
+    org, set_org = solara.use_state("")
+    kind, set_kind = solara.use_state("")
+    shown, set_shown = solara.use_state(NARRATIVE_PAGE)
+    marked = live.marked_week.value
 
-    def draw() -> str:
+    def read() -> tuple[list[dict[str, Any]], int, list[tuple[str, str]], list[str]]:
         with session.lock:
             m = session.model
-            week = m.week
-            last = week - 1
-            if balcony:  # newest first: this week's, then the 12 before (not the whole log)
-                now, earlier = [], []
-                for ev in reversed(m.events):
-                    if ev.step == last:
-                        now.append(ev.to_dict())
-                    elif ev.step < last:
-                        earlier.append(ev.to_dict())
-                        if len(earlier) == 12:
-                            break
+            if balcony:  # the log only grows: convert only the new events (cleared on Reset)
+                cache = session.event_dicts
+                if len(cache) > len(m.events):
+                    cache.clear()
+                cache.extend(e.to_dict() for e in m.events[len(cache):])
+                events = list(cache)
             else:
                 from diplomacy_sim.model.views import person_view
 
-                events = person_view(m, person)["events"][-200:]
-                now = [e for e in events if e["step"] == last][::-1]
-                earlier = [e for e in events if e["step"] < last][::-1][:12]
+                events = person_view(m, person)["events"]
+            so = m.state.orgs
+            orgs = tuple((so.ids[i], so.names[i]) for i in range(so.m))
+            return events, m.week, orgs, tuple(sorted({e["kind"] for e in events}))
 
-        head = (f"This week (week {last + 1})" if last >= 0 else "Nothing has happened yet")
-        return narrative_html(head, now, earlier, week,
-                              "Nothing notable this week." if last >= 0 else "")
+    events, week, orgs, kinds = solara.use_memo(read, [session.model, v, balcony, person])
+    org_items = solara.use_memo(lambda: [{"text": "All organisations", "value": ""}]
+                                + [{"text": n, "value": i} for i, n in orgs], [orgs])
+    kind_items = solara.use_memo(lambda: [{"text": "All kinds", "value": ""}]
+                                 + [{"text": humanise(k), "value": k} for k in kinds], [kinds])
+    org_ids = {i for i, _ in orgs}
+    chosen_org = org if org in org_ids else None  # the page's value: only an offered one
+    chosen_kind = kind if kind in kinds else None
+    entries = solara.use_memo(
+        lambda: narrative_entries(merge_repeats(filter_events(events, chosen_org,
+                                                               chosen_kind))),
+        [events, chosen_org, chosen_kind])
 
-    html = solara.use_memo(draw, [session.model, v, balcony, person])
-    solara.HTML(tag="div", unsafe_innerHTML=html)
+    def choose(setter: Callable[[str], None], allowed: set[str]) -> Callable[[Any], None]:
+        def pick(value: Any) -> None:
+            setter(value if isinstance(value, str) and value in allowed else "")
+            set_shown(NARRATIVE_PAGE)
+        return pick
+
+    def mark(data: Any) -> None:
+        # from the page: a week of this run only (0-based model step), by the one parser
+        step = data.get("step") if isinstance(data, dict) else None
+        value, err = parse_int(step, 0, max(session.horizon - 1, 0), "a week")
+        if err is None and value is not None:
+            live.marked_week.value = None if live.marked_week.value == value else value
+
+    last = week - 1
+    head = (f"Up to week {week_number(last)}: {len(entries)} entries"
+            + (", newest first" if entries else "")) if last >= 0 else "Nothing has happened yet"
+    with solara.Row(style={"gap": "6px", "flex-wrap": "wrap"}):
+        rv.Select(label="Organisation", v_model=chosen_org or "", dense=True,
+                  hide_details=True, style_="max-width:220px", class_="narrative-org",
+                  items=org_items,
+                  on_v_model=choose(set_org, org_ids))
+        rv.Select(label="Kind", v_model=chosen_kind or "", dense=True, hide_details=True,
+                  style_="max-width:200px", class_="narrative-kind",
+                  items=kind_items,
+                  on_v_model=choose(set_kind, set(kinds)))
+    if marked is not None:
+        with solara.Row(style={"align-items": "center"}):
+            solara.Text(f"Marked on the charts: week {week_number(marked)}",
+                        classes=["marked-week"], style={"font-size": "13px"})
+            solara.Button("Clear the mark", text=True, on_click=lambda: live.marked_week.set(None))
+    NarrativeList(entries=entries[:shown], head=head,
+                  empty="Nothing notable so far." if last >= 0 else "", week=week,
+                  marked=marked, event_mark=mark)
+    if len(entries) > shown:
+        solara.Button(f"Show older ({len(entries) - shown} more)", text=True,
+                      on_click=lambda: set_shown(shown + NARRATIVE_PAGE))
 
 
 # --------------------------------------------------------------------------- perspective
@@ -574,6 +655,14 @@ def ParamField(info: Any, value: Any, on_value: Any) -> None:
 
 
 def cast_none() -> str | None:
+    return None
+
+
+def cast_pair() -> tuple[int, str] | None:
+    return None
+
+
+def cast_note() -> tuple[int, bool, str] | None:
     return None
 
 
@@ -681,13 +770,17 @@ def ShockPanel(live: LiveState) -> None:
     issues = list(zip(m.state.issue_ids, m.state.issue_labels, strict=True))
 
     def inject(shock: dict[str, Any], when: str) -> str:
-        session.inject(shock)  # raises ScenarioError with the problems
+        # the page's values are untrusted: the model validates the shock again, by the
+        # same registry rules the form offered its choices from (raises ScenarioError)
+        session.inject(shock)
         version.value += 1
         return (f"{humanise(shock['kind'])} injected: it lands at the start of week "
-                f"{session.week + 1}. It is marked in red on the charts.")
+                f"{week_number(session.week)}. It is marked in red on the charts.")
 
     solara.Markdown("**Trainer: inject a shock** (applies now)")
-    ShockForm(orgs, issues, inject, disabled=live.done.value, context=live.epoch.value)
+    # a message belongs to this run and this scenario: Reset or another scenario clears it
+    ShockForm(orgs, issues, inject, disabled=live.done.value,
+              context=(live.epoch.value, live.pending.value.scenario))
 
 
 # --------------------------------------------------------------------------- export
@@ -715,6 +808,68 @@ def ExportPanel(live: LiveState) -> None:
                             label="Scenario + seed (YAML)", mime_type="text/yaml")
         solara.FileDownload(png, filename=f"{name}_charts.png", label="Charts (PNG)",
                             mime_type="image/png")
+    SharePanel(live)
+
+
+@solara.component
+def SharePanel(live: LiveState) -> None:
+    """A link and a file that restore this whole set-up (parameters, shocks and week), and
+    the upload of such a file (read as content only: its name is never used)."""
+    from diplomacy_sim.dashboard import sharing
+
+    session = live.session
+    epoch = live.epoch.value
+    # the link and the message belong to one run: a Reset or a restore makes a new one
+    link, set_link = solara.use_state(cast_pair())
+    message, set_message = solara.use_state(cast_note())
+
+    def make_link() -> None:
+        with session.lock:
+            set_link((epoch, "?" + sharing.setup_query(sharing.setup_document(session))))
+
+    def restore_from(shared: Any) -> None:
+        live.playing.value = False
+        with live.busy:
+            try:
+                sharing.restore(session, shared)
+            except ScenarioError as exc:
+                set_message((epoch, True, "Not restored: " + "; ".join(exc.problems)))
+                return
+            live.running.value = session.setup
+            live.pending.value = session.setup
+            live.marked_week.value = None
+            if live.person.value >= session.model.state.people.n:
+                live.person.value = session.default_person()
+            live.epoch.value += 1
+            set_message((live.epoch.value, False, sharing.describe(shared)))
+            live.advanced()
+
+    def on_file(info: Any) -> None:
+        try:
+            shared = sharing.read_upload(info)
+        except sharing.SetupRefused as exc:
+            set_message((epoch, True, "Not restored: " + "; ".join(exc.problems)))
+            return
+        restore_from(shared)
+
+    solara.Markdown("**Share this set-up** (parameters, shocks and week)")
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):
+        solara.Button("Make a link", on_click=make_link, icon_name="mdi-link",
+                      outlined=True)
+        solara.FileDownload(lambda: sharing.setup_yaml(session),
+                            filename=f"{session.model.spec.name}_setup.yaml",
+                            label="Setup file (YAML)", mime_type="text/yaml")
+    if link is not None and link[0] == epoch:
+        # only base64url characters after "?setup=" (and escaped all the same)
+        solara.HTML(tag="div", unsafe_innerHTML=(
+            f'<a class="share-link" href="{escape(link[1])}" style="font-size:12px">Link to '
+            f'this set-up at week {session.week}</a> <span style="font-size:12px;'
+            'color:#607d8b">(right-click → copy the link address)</span>'))
+    solara.FileDrop(label="Drop a setup file here to restore it", on_file=on_file,
+                    lazy=True)
+    if message is not None and message[0] == epoch:
+        (solara.Error if message[1] else solara.Success)(message[2], dense=True,
+                                                         classes=["share-result"])
 
 
 # --------------------------------------------------------------------------- page
@@ -795,10 +950,19 @@ def Main(live: LiveState) -> None:
 
 
 @solara.component
-def Dashboard(initial: Setup, url_message: str | None = None, presentation: bool = False
-              ) -> None:
-    """The whole dashboard for one session (the model is made here, per session)."""
-    session = solara.use_memo(lambda: Session(initial), [])
+def Dashboard(initial: Setup, url_message: str | None = None, presentation: bool = False,
+              shared: Any = None) -> None:
+    """The whole dashboard for one session (the model is made here, per session); ``shared``
+    (a validated :class:`sharing.SharedSetup`) is restored: set-up, shocks and week."""
+    def make() -> Session:
+        made = Session(initial)
+        if shared is not None:
+            from diplomacy_sim.dashboard import sharing
+
+            sharing.restore(made, shared)
+        return made
+
+    session = solara.use_memo(make, [])
     # the initial values, fixed at the first render (use_reactive re-applies a changed one)
     person0, setup0, msg0, present0 = solara.use_memo(
         lambda: (session.default_person(), session.setup, url_message, presentation), [])
@@ -806,7 +970,7 @@ def Dashboard(initial: Setup, url_message: str | None = None, presentation: bool
         session=session,
         version=solara.use_reactive(0),
         epoch=solara.use_reactive(0),
-        done=solara.use_reactive(False),
+        done=solara.use_reactive(session.model.done),
         playing=solara.use_reactive(False),
         speed=solara.use_reactive(DEFAULT_SPEED),
         balcony=solara.use_reactive(present0),
@@ -853,15 +1017,22 @@ def presentation_from_url(search: str | None) -> tuple[bool, str | None]:
 def Page() -> None:
     """The explorer at ``/``: one learner, one model."""
     router = solara.use_router()
-    initial, msg, present = solara.use_memo(lambda: _page_args(router.search), [])
+
+    def from_url() -> tuple[Setup, str | None, bool, Any]:
+        present, pmsg = presentation_from_url(router.search)
+        shared, problem = _shared_from_url(router.search)
+        if shared is not None:
+            from diplomacy_sim.dashboard import sharing
+
+            setup, msg = shared.setup, sharing.describe(shared)
+        else:
+            setup, msg = _setup_from_url(router.search)
+            msg = problem or msg
+        return setup, "; ".join(m for m in (msg, pmsg) if m) or None, present, shared
+
+    initial, msg, present, shared = solara.use_memo(from_url, [])
     solara.Title("System diplomacy")
-    Dashboard(initial, msg, present)
-
-
-def _page_args(search: str | None) -> tuple[Setup, str | None, bool]:
-    setup, msg = _setup_from_url(search)
-    present, pmsg = presentation_from_url(search)
-    return setup, "; ".join(m for m in (msg, pmsg) if m) or None, present
+    Dashboard(initial, msg, present, shared)
 
 
 @solara.component

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import ipyvuetify
@@ -30,9 +31,12 @@ from diplomacy_sim.dashboard.session import (
     humanise,
     parse_number,
     shock_default,
+    shock_field_shown,
     shock_fields,
+    shock_hint,
     shock_targets,
 )
+from diplomacy_sim.domain.events import week_number
 from diplomacy_sim.scenario.loader import ScenarioError
 
 
@@ -60,11 +64,14 @@ def outcome_charts(
 
 
 def chart_grid_html(svgs: Sequence[str], week: int, n_shocks: int, note: str = "",
-                    min_width: int = 260, note_px: int = 12, fit: bool = False) -> str:
-    """The charts in a responsive grid; ``data-week``/``data-shocks`` are for tests.
+                    min_width: int = 260, note_px: int = 12, fit: bool = False,
+                    marked: int | None = None) -> str:
+    """The charts in a responsive grid; ``data-week``/``data-shocks``/``data-marked-week``
+    (the 0-based week marked from the narrative) are for tests.
     ``fit``: a few charts stretch to fill the row instead of leaving empty columns."""
     cells = "".join(f'<div style="min-width:0">{s}</div>' for s in svgs)
-    html = (f'<div class="charts" data-week="{week}" data-shocks="{n_shocks}" '
+    mark = "" if marked is None else f' data-marked-week="{int(marked)}"'
+    html = (f'<div class="charts" data-week="{week}" data-shocks="{n_shocks}"{mark} '
             f'style="display:grid;grid-template-columns:repeat({"auto-fit" if fit else "auto-fill"},'
             f'minmax({min_width}px,1fr));gap:8px">{cells}</div>')
     if note:
@@ -150,7 +157,7 @@ def event_item_html(e: Mapping[str, Any], font_px: int = 14,
            if e.get("injected") and injected_tag else "")
     small = max(font_px - 2, 12)
     return (f'<li class="event" style="margin-bottom:4px;font-size:{font_px}px">'
-            f'<span style="color:#78909c">Week {int(e["step"]) + 1}:</span> '
+            f'<span style="color:#78909c">Week {week_number(int(e["step"]))}:</span> '
             f'{escape(str(e["text"]))}{tag}<br><span style="font-size:{small}px;'
             f'color:#546e7a">Why: {escape(str(e.get("cause", "")))}</span></li>')
 
@@ -175,6 +182,77 @@ def narrative_html(head: str, now: Sequence[Mapping[str, Any]],
             + "</div>")
 
 
+# --------------------------------------------------------------------------- the whole history
+MERGE_WITHIN_WEEKS = 13
+"""Repeats of one event (same kind and words) at most this many weeks apart — a quarter —
+are one entry of the narrative ("3 times, weeks 40–48")."""
+
+
+def merge_repeats(events: Sequence[Mapping[str, Any]],
+                  within: int = MERGE_WITHIN_WEEKS) -> list[dict[str, Any]]:
+    """The events (oldest first, as the model logs them) with repeats merged: an event with
+    the same kind, text and actors as an earlier entry, at most ``within`` weeks after that
+    entry's latest occurrence, joins it. Each entry keeps its first ``step`` (0-based), its
+    ``last`` step, its ``count``, and the latest ``cause`` (the reason as it stands now)."""
+    out: list[dict[str, Any]] = []
+    open_: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for e in events:
+        step = int(e["step"])
+        key = (e["kind"], e["text"], tuple(e.get("actors", ())), bool(e.get("injected")))
+        entry = open_.get(key)
+        if entry is not None and step - entry["last"] <= within:
+            entry["last"] = step
+            entry["count"] += 1
+            entry["cause"] = e.get("cause", "")
+            continue
+        entry = {**dict(e), "step": step, "last": step, "count": 1,
+                 "actors": list(e.get("actors", ()))}
+        open_[key] = entry
+        out.append(entry)
+    return out
+
+
+def filter_events(events: Sequence[Mapping[str, Any]], organisation: str | None = None,
+                  kind: str | None = None) -> list[Mapping[str, Any]]:
+    """The events naming ``organisation`` among their actors, of ``kind`` (None: any)."""
+    return [e for e in events
+            if (organisation is None or organisation in e.get("actors", ()))
+            and (kind is None or e["kind"] == kind)]
+
+
+def when_text(entry: Mapping[str, Any]) -> str:
+    """"Week 47", or for a merged entry "Weeks 40–48 (3 times)" (:func:`week_number`)."""
+    first, last = week_number(int(entry["step"])), week_number(int(entry.get("last",
+                                                                             entry["step"])))
+    n = int(entry.get("count", 1))
+    if n == 1:
+        return f"Week {first}"
+    span = f"Week {first}" if first == last else f"Weeks {first}–{last}"
+    return f"{span} ({n} times)"
+
+
+def narrative_entries(entries: Sequence[Mapping[str, Any]],
+                      tag_of: Callable[[Mapping[str, Any]], str] | None = None
+                      ) -> list[dict[str, Any]]:
+    """The merged entries, newest first, as plain values for the narrative's template (text
+    only: the template interpolates, so nothing is HTML)."""
+    out = []
+    for j, e in enumerate(reversed(entries)):
+        tag = (tag_of(e) if tag_of else "[injected by the trainer]") if e.get("injected") \
+            else ""
+        out.append({"key": f"{len(entries) - j}", "step": int(e["step"]),
+                    "when": when_text(e), "text": str(e["text"]),
+                    "cause": str(e.get("cause", "")), "tag": tag})
+    return out
+
+
+@solara.component_vue(str(Path(__file__).parent / "vue" / "narrative.vue"))
+def NarrativeList(entries: list[dict[str, Any]], head: str, empty: str, week: int,
+                  marked: int | None, font: int = 14,
+                  event_mark: Callable[[dict[str, Any]], None] | None = None) -> None:
+    """The narrative's list; ``event_mark({"step"})`` when an entry is clicked."""
+
+
 # --------------------------------------------------------------------------- shock form
 def _none() -> str | None:
     return None
@@ -182,6 +260,9 @@ def _none() -> str | None:
 
 def _empty() -> dict[str, Any]:
     return {}
+
+
+_MISSING: Any = object()
 
 
 @solara.component
@@ -217,42 +298,38 @@ def ShockForm(
 
     solara.use_effect(clear_on_new_context, [context, kind])
 
-    def options(f: ShockField) -> list[dict[str, str]]:
+    def options(f: ShockField, so_far: dict[str, Any]) -> list[dict[str, str]]:
         if f.source == "literal":
             return [{"text": humanise(o), "value": o} for o in f.options]
         if f.source == "issues":
             return [{"text": t, "value": v} for v, t in issues]
-        return [{"text": t, "value": v} for v, t in shock_targets(kind, f, org_list, chosen())]
+        return [{"text": t, "value": v} for v, t in shock_targets(kind, f, org_list, so_far)]
 
-    def chosen() -> dict[str, Any]:
-        """The values set so far (for the fields other fields depend on)."""
-        out = {f.name: values.get(f.name, shock_default(kind, f)) for f in fields
-               if f.name != "into"}
-        if out.get("organisations") is None:
-            src = shock_targets(kind, next(f for f in fields if f.name == "organisations"),
-                                org_list, {}) if any(f.name == "organisations" for f in fields) \
-                else []
-            out["organisations"] = [src[0][0]] if src else []
+    def resolve() -> dict[str, Any]:
+        """Every field's value now, in the schema's order: what was set, kept only while the
+        registry's rules still allow it (the choices of one field depend on those before
+        it), else the default — the registry's, the schema's, or the first choice allowed."""
+        out: dict[str, Any] = {}
+        for f in fields:
+            opts = None if f.kind == "number" else options(f, out)
+            allowed = {o["value"] for o in opts or []}
+            v = values.get(f.name, _MISSING)
+            if v is not _MISSING and f.source == "organisations":
+                v = [x for x in v if x in allowed] if isinstance(v, list) else (
+                    v if v in allowed else _MISSING)
+                if f.name == "into" and v is None and out.get("mode") == "merge":
+                    v = _MISSING  # a merge must keep one: back to the first allowed
+            if v is _MISSING:
+                v = shock_default(kind, f)
+                if v is None and opts is not None:
+                    first = opts[0]["value"] if opts else None
+                    v = ([first] if first is not None else []) if f.kind == "choices" else (
+                        (first if out.get("mode") == "merge" else None)
+                        if f.kind == "optional_choice" else first)
+            out[f.name] = v
         return out
 
-    def current(f: ShockField) -> Any:
-        if f.name in values:
-            v = values[f.name]
-            if f.source == "organisations":  # keep only what the rules still allow
-                allowed = {o["value"] for o in options(f)}
-                v = [x for x in v if x in allowed] if isinstance(v, list) else (
-                    v if v in allowed else None)
-            return v
-        default = shock_default(kind, f)
-        if default is not None:
-            return default
-        opts = options(f)
-        if f.kind == "choices":
-            return [opts[0]["value"]] if opts else []
-        if f.kind == "optional_choice":
-            mode = chosen().get("mode")
-            return opts[0]["value"] if mode == "merge" and opts else None
-        return opts[0]["value"] if opts else None
+    now = resolve()
 
     def set_value(name: str, v: Any) -> None:
         set_values({**values, name: v})
@@ -263,7 +340,9 @@ def ShockForm(
         shock: dict[str, Any] = {"kind": kind}
         errs: dict[str, str] = {}
         for f in fields:
-            v = current(f)
+            if not shock_field_shown(f, now):
+                continue
+            v = now[f.name]
             if f.kind == "number":
                 parsed, err = parse_number(v, f.info)  # type: ignore[arg-type]
                 if err:
@@ -301,19 +380,28 @@ def ShockForm(
                                     for k in SHOCK_CLASSES],
               v_model=kind, on_v_model=choose_kind, dense=True, hide_details=True)
     for f in fields:
+        if not shock_field_shown(f, now):
+            continue
         if f.kind == "number":
             info = f.info
             hint = (f"{format_number(info.low, info.type)}–"  # type: ignore[union-attr]
                     f"{format_number(info.high, info.type)} {info.unit}")  # type: ignore[union-attr]
-            solara.InputText(label=f.label, value=str(current(f)),
+            solara.InputText(label=f.label, value=str(now[f.name]),
                              on_value=lambda t, n=f.name: set_value(n, t),
                              error=errors.get(f.name, False), message=errors.get(f.name, hint),
                              dense=True, continuous_update=True).key(f"{kind}:{f.name}")
         else:
-            rv.Select(label=f.label, items=options(f), v_model=current(f),
-                      multiple=f.kind == "choices", clearable=f.kind == "optional_choice",
+            required = f.name == "into" and now.get("mode") == "merge"
+            rv.Select(label="Into (the organisation kept)" if required else f.label,
+                      items=options(f, now), v_model=now[f.name],
+                      multiple=f.kind == "choices",
+                      clearable=f.kind == "optional_choice" and not required,
                       on_v_model=lambda v, n=f.name: set_value(n, v), dense=True,
                       hide_details=True).key(f"{kind}:{f.name}")
+    hint = shock_hint(kind, now, org_list)
+    if hint:
+        solara.Text(hint, classes=["shock-hint"], style={"font-size": "12px",
+                                                         "color": "#455a64"})
     with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):
         for label, moment in when:
             solara.Button(label, on_click=lambda m=moment: inject(m), color="error",

@@ -14,6 +14,7 @@ from diplomacy_sim.dashboard import charts
 from diplomacy_sim.dashboard.components import chart_grid_html, event_item_html
 from diplomacy_sim.dashboard.glossary import GLOSSARY, term_html
 from diplomacy_sim.dashboard.session import humanise
+from diplomacy_sim.domain.events import week_number
 
 SCREEN_OUTCOMES = ("integration", "trust", "user_outcome", "engagement")
 """The projector's charts: the outcomes a room talks about (four fit a 1280×720 wall)."""
@@ -179,7 +180,7 @@ def screen_html(view: Mapping[str, Any], title: str) -> str:
     story = "".join(f'<li style="margin-bottom:6px">{e(s)}</li>'
                     for s in view.get("narrative", [])[:6])
     story = story or '<li style="color:#78909c">The first round has not been played yet.</li>'
-    shocks = "".join(f'<li><span style="color:#c62828">■</span> week {w}: {e(t)}</li>'
+    shocks = "".join(f'<li><span style="color:#c62828">■</span> week {week_number(w)}: {e(t)}</li>'
                      for w, t in marks[-4:])
     return (f'<div class="screen" data-week="{int(view.get("week", 0))}" style="font-size:22px;'
             'padding:8px 18px;font-family:Roboto,Arial,sans-serif">'

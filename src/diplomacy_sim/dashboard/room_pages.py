@@ -27,6 +27,7 @@ from solara.alias import rv
 from diplomacy_sim.dashboard import room_html
 from diplomacy_sim.dashboard.components import ShockForm, narrative_html
 from diplomacy_sim.dashboard.room_push import BrowserStore, safe_origin, use_room_view
+from diplomacy_sim.domain.events import week_number
 
 TRAINER_SLOT = "diplomacy_sim.room.trainer"
 PARTICIPANT_SLOT = "diplomacy_sim.room.participant"
@@ -337,7 +338,7 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
                       context=(room.round, room.status))
             later = [s for s in fv.get("shocks", []) if int(s.get("week", 0)) > int(room.week)]
             if later:
-                solara.Text("Coming: " + "; ".join(f"{s.get('label')} (week {s.get('week')})"
+                solara.Text("Coming: " + "; ".join(f"{s.get('label')} (week {week_number(s.get('week', 0))})"
                                                    for s in later))
     solara.Markdown("### The balcony: the whole system")
     ConsoleCharts(room, screen, fv)
@@ -971,7 +972,7 @@ def _timeline_html(timeline: list[Any], labels: dict[str, str]) -> str:
             for m in r.get("moves", []))
         shocks = "".join(f'<li style="color:#c62828">Shock: {escape(_label(x))}</li>'
                          for x in r.get("shocks", []))
-        events = "".join(f'<li style="color:#455a64">Week {int(ev.get("step", 0)) + 1}: '
+        events = "".join(f'<li style="color:#455a64">Week {week_number(int(ev.get("step", 0)))}: '
                          f'{escape(str(ev.get("text", "")))}</li>'
                          for ev in r.get("events", [])[:10])
         weeks = (f' · weeks {int(r["start_week"]) + 1}–{int(r["end_week"])}'
@@ -994,7 +995,7 @@ def _label(x: Any) -> str:
     if isinstance(x, dict):
         return str(x.get("label") or x.get("text") or x.get("kind", ""))
     if isinstance(x, (list, tuple)) and len(x) == 2:
-        return f"{x[1]} (week {x[0]})"
+        return f"{x[1]} (week {week_number(int(x[0]))})"
     return str(x)
 
 

@@ -26,7 +26,12 @@ import numpy as np
 
 from diplomacy_sim.dashboard.charts import NetworkCache, PolylineCache
 from diplomacy_sim.domain.outcomes import UNIT_OUTCOMES
-from diplomacy_sim.domain.shocks import SHOCK_KINDS, can_merge
+from diplomacy_sim.domain.shocks import (
+    SHOCK_KINDS,
+    merge_partners,
+    merge_rule_text,
+    mergeable,
+)
 from diplomacy_sim.model.model import DiplomacyModel
 from diplomacy_sim.model.views import signals_seen
 from diplomacy_sim.scenario import schema
@@ -176,19 +181,42 @@ def shock_default(kind: str, f: ShockField) -> Any:
 
 def shock_targets(kind: str, f: ShockField, orgs: list[tuple[str, str, str]],
                   values: dict[str, Any]) -> list[tuple[str, str]]:
-    """(id, name) of the organisations a field may name, by the registry's rules.
+    """(id, name) of the organisations a field may name, by the registry's rules
+    (:func:`domain.shocks.shock_target_problems` checks the same rules again on submit).
 
     ``orgs`` holds (id, name, kind) of the organisations still alive; ``values`` the other
-    fields as set so far (for ``into``: only organisations that can absorb those chosen).
+    fields as set so far. For a merge, ``organisations`` offers only those some other
+    organisation can absorb (:func:`domain.shocks.mergeable`) and ``into`` only those that
+    can absorb every one chosen (:func:`domain.shocks.merge_partners`).
     """
     reg = SHOCK_KINDS[kind]
-    out = [(i, n) for i, n, k in orgs if reg.applies_to(k)]
+    kinds = {i: k for i, _, k in orgs if reg.applies_to(k)}
+    names = {i: n for i, n, _ in orgs}
+    merge = values.get("mode") == "merge"
     if f.name == "into":
-        kinds = {i: k for i, _, k in orgs}
         chosen = [o for o in (values.get("organisations") or []) if o in kinds]
-        out = [(i, n) for i, n in out if i not in chosen
-               and all(can_merge(kinds[o], kinds[i]) for o in chosen)]
-    return out
+        ids = merge_partners(kinds, chosen) if merge else [i for i in kinds if i not in chosen]
+    elif f.name == "organisations" and merge:
+        ids = mergeable(kinds)
+    else:
+        ids = list(kinds)
+    return [(i, names[i]) for i in ids]
+
+
+def shock_field_shown(f: ShockField, values: dict[str, Any]) -> bool:
+    """Whether the form shows (and sends) a field: a restructure keeps every organisation,
+    so it has no ``into``."""
+    return not (f.name == "into" and values.get("mode") == "restructure")
+
+
+def shock_hint(kind: str, values: dict[str, Any], orgs: list[tuple[str, str, str]]) -> str:
+    """The rule behind the choices, in words, where the choices are limited by it."""
+    if values.get("mode") != "merge":
+        return ""
+    reg = SHOCK_KINDS[kind]
+    if not mergeable({i: k for i, _, k in orgs if reg.applies_to(k)}):
+        return "No merge is possible between the organisations here. " + merge_rule_text()
+    return merge_rule_text()
 
 
 @cache
@@ -318,6 +346,8 @@ class Session:
     network_cache: NetworkCache = field(init=False, default_factory=NetworkCache, repr=False)
     _signals: dict[int, list[dict[str, float]]] = field(init=False, default_factory=dict,
                                                        repr=False)
+    event_dicts: list[dict[str, Any]] = field(init=False, default_factory=list, repr=False)
+    """The model's events as dicts, converted once each (the narrative's; cleared on Reset)."""
 
     def __post_init__(self) -> None:
         self.reset(self.setup)
@@ -334,6 +364,7 @@ class Session:
             self.shared = None
             self.injected = []
             self._signals = {}
+            self.event_dicts.clear()
             self.chart_cache.clear()
             self.network_cache.clear()
 

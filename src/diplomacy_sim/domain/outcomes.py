@@ -33,6 +33,19 @@ UNIT_OUTCOMES: tuple[str, ...] = tuple(o for o in OUTCOMES if o not in (
     "avoidable_admissions", "delayed_discharges"))
 """Outcomes on a 0..1 scale."""
 
+OUTCOME_TERMS: dict[str, tuple[str, str]] = {
+    "integration": ("Integration", "share of joint work delivering, 0-1"),
+    "trust": ("Trust", "mean trust across organisations, 0-1"),
+    "pluralism": ("Pluralism", "diversity of agendas at the table, 0-1 (0.9 at the start)"),
+    "engagement": ("Engagement", "share of organisations at the table, 0-1"),
+    "user_outcome": ("User outcome", "share of need met, 0-1"),
+    "avoidable_admissions": ("Avoidable admissions", "people per week"),
+    "delayed_discharges": ("Delayed discharges", "people waiting"),
+    "strain": ("Strain", "mean strain of leaders, 0-1"),
+    "avoidance": ("Avoidance", "share of meetings unproductive, 0-1"),
+}
+"""Each outcome's name and unit in words (the CLI's summary table; docs/model.md §7.7)."""
+
 ACTIVE = sv.ACTIVE
 PLURALISM_AT_START = 0.9
 """Where the starting diversity sits on the pluralism scale (a unit of measurement)."""

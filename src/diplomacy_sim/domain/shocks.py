@@ -11,7 +11,7 @@ merge with what), the model (dispatch), the CLI and the dashboard all read it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -337,6 +337,11 @@ within their sector and may bring a charity in-house; a charity absorbs only cha
 (a hospital cannot be merged into a charity). Any other sector absorbs only itself."""
 
 
+SECTOR_WORDS: Mapping[str, str] = {"nhs": "NHS", "local_government": "local government",
+                                   "voluntary": "voluntary"}
+"""The sectors in words (messages and the dashboard's hints)."""
+
+
 def sector_of(kind: str) -> str:
     return SECTORS.get(kind, kind)
 
@@ -434,10 +439,43 @@ def apply_shock(state: SystemState, shock: Any, ctx: ShockContext) -> list[Event
     return SHOCK_KINDS[shock.kind].apply(state, shock, ctx)
 
 
+def merge_partners(kinds: Mapping[str, str], absorbed: Sequence[str]) -> list[str]:
+    """The organisations (ids, in ``kinds``' order) that may absorb every one of ``absorbed``
+    in a merge, by :func:`can_merge`; ``kinds`` maps id to kind (the living organisations)."""
+    chosen = [a for a in absorbed if a in kinds]
+    return [i for i, k in kinds.items()
+            if i not in chosen and all(can_merge(kinds[a], k) for a in chosen)]
+
+
+def mergeable(kinds: Mapping[str, str]) -> list[str]:
+    """The organisations that some other organisation of ``kinds`` could absorb."""
+    return [i for i in kinds if merge_partners(kinds, [i])]
+
+
+def merge_rule_text() -> str:
+    """The merge rule in words (read from :data:`ABSORBS`, never restated)."""
+    def word(sector: str) -> str:
+        return SECTOR_WORDS.get(sector, sector.replace("_", " "))
+
+    def names(sectors: frozenset[str]) -> str:
+        words = [word(s) for s in sorted(sectors)]
+        return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+    def article(w: str) -> str:  # "an NHS body": initials read by their letter names
+        return "an" if w[0] in "AEIOUaeiou" or (w.isupper() and w[0] in "FHLMNRSX") else "a"
+
+    parts = [f"{article(word(sector))} {word(sector)} body "
+             f"absorbs {names(takes)} bodies" for sector, takes in ABSORBS.items()]
+    return ("A merge keeps one organisation (`into`) and folds the others into it: "
+            + "; ".join(parts) + "; any other kind absorbs only its own kind.")
+
+
 def shock_target_problems(shock: Any, kinds: Mapping[str, str]) -> list[tuple[str, str]]:
     """(field, problem) for organisations this shock may not hit, or merge it may not make.
 
-    ``kinds`` maps organisation id to its kind. Unknown ids are left to the reference check.
+    The one check of the registry's rules, wherever a shock comes from (a scenario file, an
+    experiment, an injection from a page): ``kinds`` maps organisation id to its kind.
+    Unknown ids are left to the reference check.
     """
     kind = SHOCK_KINDS[shock.kind]
     out: list[tuple[str, str]] = []
@@ -449,8 +487,18 @@ def shock_target_problems(shock: Any, kinds: Mapping[str, str]) -> list[tuple[st
                 where = f"{fname}[{j}]" if isinstance(value, list) else fname
                 out.append((where, f"`{oid}` is a {kinds[oid]}; a {kind.label.lower()} "
                             f"does not apply to the {sector_of(kinds[oid])} sector"))
-    if getattr(shock, "mode", None) == "merge" and getattr(shock, "into", None) in kinds:
-        into = shock.into
+    mode = getattr(shock, "mode", None)
+    into: str | None = getattr(shock, "into", None)
+    if mode == "merge" and into is None:
+        can = merge_partners(kinds, shock.organisations)
+        out.append(("into", "a merge needs `into`, the organisation kept" + (
+            "; allowed here: " + ", ".join(can) if can else
+            "; no organisation here can absorb " + ", ".join(shock.organisations)
+            + ". " + merge_rule_text().rstrip("."))))
+    elif mode == "restructure" and into is not None:
+        out.append(("into", "a restructure keeps every organisation; `into` is only for a "
+                    "merge or an abolition: leave it out"))
+    if mode == "merge" and into is not None and into in kinds:
         for j, oid in enumerate(shock.organisations):
             if oid in kinds and oid != into and not can_merge(kinds[oid], kinds[into]):
                 out.append((f"organisations[{j}]",

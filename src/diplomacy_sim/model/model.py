@@ -34,7 +34,7 @@ from diplomacy_sim.domain import outcomes as oc
 from diplomacy_sim.domain import people as vectorised_rules
 from diplomacy_sim.domain import reference as reference_rules
 from diplomacy_sim.domain import shocks as sk
-from diplomacy_sim.domain.events import Event
+from diplomacy_sim.domain.events import Event, agree_to_disagree_cause
 from diplomacy_sim.domain.numerics import mean, mean_rows, nonzero
 from diplomacy_sim.domain.state import (
     LEADER_MASK_BY_ROLE,
@@ -494,7 +494,9 @@ class DiplomacyModel(MesaSurface, mesa.Model):
             cause = (f"Led by {o.names[lead]}" + (" with a national mandate" if mandated else "")
                      + "; the others complied.")
         elif atd:
-            cause = "The parties agreed to disagree: each signed up for its own reasons."
+            cause = agree_to_disagree_cause(
+                [o.names[j] for j in parties], o.agenda[parties], ini.advances[q],
+                self.state.issue_labels)
         else:
             cause = "The parties found a split of the costs each could accept."
         self.events.append(Event(

@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from diplomacy_sim.domain.events import week_number
 from diplomacy_sim.room.debrief import GAP_OUTCOMES, debrief_data, round_of
 from diplomacy_sim.room.errors import PermissionDenied
 
@@ -147,7 +148,7 @@ def pack_html(room: Room, key: str | None = None, *, trusted: bool = False,
         for e in rec["events"]:
             if e["kind"] in ("went_cold", "came_back", "live", "abandoned", "agreed",
                              "broken_promise", "slipped", "leadership_turnover") or e["injected"]:
-                h.append(f"<li class='muted'>Week {_e(e['step'])}: {_e(e['text'])} "
+                h.append(f"<li class='muted'>Week {week_number(e['step'])}: {_e(e['text'])} "
                          f"{_e(e['cause'])}</li>")
         h.append("</ul>")
     h.append("<h2>Decision logs</h2>")
@@ -207,7 +208,7 @@ def events_csv(room: Room) -> str:
     for rec in room.timeline:
         for run, evs in (("session", rec["events"]), ("autopilot", rec["cf_events"])):
             for e in evs:
-                rows.append([run, round_of(room, e["step"]), e["step"], e["kind"], e["text"],
+                rows.append([run, round_of(room, e["step"]), week_number(e["step"]), e["kind"], e["text"],
                              e["cause"], " ".join(e["actors"]), e["injected"]])
     return _csv(["run", "round", "week", "kind", "text", "cause", "actors", "injected"], rows)
 

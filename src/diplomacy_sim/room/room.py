@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from diplomacy_sim.domain.events import week_number
 from diplomacy_sim.domain.outcomes import OUTCOMES
 from diplomacy_sim.model import views
 from diplomacy_sim.model.model import DiplomacyModel
@@ -853,11 +854,11 @@ def narrative(rec: Mapping[str, Any]) -> list[str]:
         out.append(f"Participants made {ok} move{'s' if ok != 1 else ''}"
                    + (f" ({len(moves) - ok} did not happen)." if ok < len(moves) else "."))
     for s in rec["shocks"]:
-        out.append(f"Shock in week {s['week']}: {s['label']}.")
+        out.append(f"Shock in week {week_number(s['week'])}: {s['label']}.")
     seen = set()
     for e in rec["events"]:
         if e["kind"] in NOTABLE or (e["injected"] and e["kind"] != "move"):
             if e["text"] not in seen:
                 seen.add(e["text"])
-                out.append(f"Week {e['step']}: {e['text']}")
+                out.append(f"Week {week_number(e['step'])}: {e['text']}")
     return out[:6]

@@ -272,8 +272,6 @@ def cross_reference_problems(s: Scenario) -> list[str]:
         ref(f"{base}.organisation", getattr(sh, "organisation", None), org_ids, "organisation")
         ref(f"{base}.into", getattr(sh, "into", None), org_ids, "organisation")
         ref(f"{base}.issue", getattr(sh, "issue", None), issue_ids, "issue")
-        if getattr(sh, "mode", None) == "merge" and getattr(sh, "into", None) is None:
-            problems.append(f"field `{base}.into`: a merge needs `into`, the organisation kept.")
         for where, problem in shock_target_problems(sh, org_kinds):
             problems.append(f"field `{base}.{where}`: {problem}.")
     return problems

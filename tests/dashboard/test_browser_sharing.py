@@ -1,0 +1,118 @@
+"""End to end at 1280×720 (a 13-inch laptop): the shock panel's defaults, its messages, the
+narrative's link to the charts, and a shared link restoring a whole set-up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from diplomacy_sim.dashboard import sharing
+from diplomacy_sim.dashboard.session import Session, Setup
+
+pytestmark = pytest.mark.browser
+
+
+class Laptop:
+    """One browser context at 1280×720 on the dashboard, recording page errors."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1280, "height": 720})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(url)
+        self.page.locator(".week-indicator").wait_for(timeout=30_000)
+
+    def button(self, name: str) -> Any:
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    def step(self, week: int) -> None:
+        self.button("Step").click()
+        self.page.locator(f'.charts[data-week="{week}"]').wait_for()
+
+    def choose(self, label: str, option: str) -> None:
+        self.page.locator(".v-select", has=self.page.get_by_text(label, exact=True)
+                          ).first.click()
+        self.page.locator(".menuable__content__active .v-list-item",
+                          has_text=option).first.click()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def laptop(browser: Any, dashboard_url: str) -> Iterator[Laptop]:
+    t = Laptop(browser, dashboard_url)
+    yield t
+    assert t.errors == []
+    t.close()
+
+
+def test_the_default_reorganisation_applies_and_reset_clears_the_message(laptop: Laptop,
+                                                                         artifacts: Any):
+    laptop.step(1)
+    laptop.choose("Shock", "Reorganisation")
+    laptop.button("Inject now").click()
+    result = laptop.page.locator(".shock-result")
+    result.get_by_text("Reorganisation injected: it lands at the start of week 2").wait_for()
+    laptop.page.locator('.charts[data-shocks="1"]').wait_for()
+    laptop.choose("Mode", "Merge")  # the defaults of a merge are valid too
+    laptop.page.get_by_text("A merge keeps one organisation").wait_for()
+    laptop.button("Inject now").click()
+    laptop.page.locator('.charts[data-shocks="2"]').wait_for()
+    assert "injected" in result.inner_text()
+    laptop.page.screenshot(path=str(artifacts / "explorer2_shock_panel_1280x720.png"))
+    laptop.button("Reset").click()
+    laptop.page.locator('.charts[data-week="0"][data-shocks="0"]').wait_for()
+    result.wait_for(state="detached")
+
+
+def test_clicking_an_event_marks_its_week_on_the_charts(laptop: Laptop, artifacts: Any):
+    laptop.button("Go to the balcony").click()
+    laptop.button("Run to end").click()
+    laptop.page.get_by_text("Week 156 of 156").wait_for(timeout=60_000)
+    events = laptop.page.locator(".narrative li.event")
+    events.first.wait_for()
+    assert events.count() > 13, "the whole history, not the last 13 events"
+    target = events.nth(3)
+    step = target.get_attribute("data-step")
+    when = target.inner_text().split(":")[0]
+    target.click()
+    laptop.page.locator(f'.charts[data-marked-week="{step}"], '
+                        f'svg.chart .week-mark[data-week="{step}"]').first.wait_for()
+    week = int(step) + 1  # type: ignore[arg-type]
+    laptop.page.get_by_text(f"Marked on the charts: week {week}").wait_for()
+    assert when.startswith("Week") and str(week) in when
+    laptop.page.screenshot(path=str(artifacts / "explorer2_marked_week_1280x720.png"))
+
+
+def test_a_shared_link_restores_parameters_shocks_and_week(browser: Any, dashboard_url: str):
+    made = Session(Setup(seed=7, overrides=(("parameters.trust.loss_ratio", 3.0),)))
+    for _ in range(4):
+        made.step()
+    made.inject({"kind": "budget_cut", "organisations": ["city_council"], "fraction": 0.3,
+                 "intensity": 0.3})
+    for _ in range(5):
+        made.step()
+    query = sharing.setup_query(sharing.setup_document(made))
+    t = Laptop(browser, dashboard_url + "?" + query)
+    try:
+        t.page.get_by_text("Set-up restored").wait_for()
+        assert t.page.locator(".week-indicator").inner_text().startswith("Week 9 of 156")
+        t.page.locator('.charts[data-week="9"][data-shocks="1"]').wait_for()
+        assert t.page.get_by_label("Seed (empty: the scenario's own)").input_value() == "7"
+        t.page.get_by_role("button", name="▸ Trust").click()
+        field = t.page.get_by_label("How much faster broken promises destroy trust than kept "
+                                    "build it")
+        assert field.input_value() == "3"
+        # the page makes the same link again, and a broken link says what is wrong
+        t.button("Make a link").click()
+        href = t.page.locator("a.share-link").get_attribute("href")
+        assert href == "?" + query
+        t.page.goto(dashboard_url + "?setup=abc%3Cscript%3E")
+        t.page.get_by_text("Link not restored: link `setup`: not a set-up link").wait_for()
+        assert t.errors == []
+    finally:
+        t.close()
