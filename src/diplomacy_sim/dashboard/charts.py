@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from diplomacy_sim.domain.events import week_number
 from diplomacy_sim.domain.state import ROLE_INDEX
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
@@ -269,7 +270,7 @@ def line_chart(
     if marked is not None:
         x = sx(marked + 1)
         parts.append(f'<g class="week-mark" data-week="{marked}"><title>Marked: week '
-                     f'{marked + 1}</title><line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" '
+                     f'{week_number(marked)}</title><line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" '
                      f'y2="{top + ph}" stroke="{MARK_COLOUR}" stroke-width="2.5"/></g>')
     if shown_base:
         pts, _, _ = points(series[1], shown_base)
