@@ -27,47 +27,36 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "dashboard"))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from bench_dashboard import (  # noqa: E402
+from _common import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    cpu_seconds,
+    free_port,
+    replace_section,
+    start_server,
+    stop_server,
+)
+from bench_dashboard import (
     HIDE_CSS,
     STEP_JS,
     balcony,
-    cpu_seconds,
     descendants_cpu_seconds,
     med,
     pct,
     set_hidden,
-    week_of,
 )
-
-from conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 
 PORTS = range(8790, 8800)
 """The only ports this benchmark uses (loopback)."""
 TOTAL_LIMIT_S = 900.0
 OPEN_LIMIT_S = 150.0
 """A page not rendered by then counts as failed (the target is 10 s)."""
-
-
-def free_port_in_range() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise SystemExit("no free port in 8790-8799")
 
 
 def rss_mb(pid: int) -> float:
@@ -104,37 +93,41 @@ async def open_one(browser: Any, url: str) -> tuple[Any, Any, float]:
 
 
 INJECT_JS = r"""
-async (timeoutMs) => {
+async ([week, timeoutMs]) => {
   // a DOM click: the page may be hidden (no layout), which a pointer click needs
   const btn = [...document.querySelectorAll('button')]
       .find(b => b.innerText.trim().toUpperCase() === 'INJECT NOW'
                  || b.textContent.trim().toUpperCase() === 'INJECT NOW');
   if (!btn) throw new Error('no Inject button');
-  const week = parseInt(document.querySelector('.week-indicator').textContent
-                        .trim().split(/\s+/)[1]) + 1;
+  // `week`: the week the shock lands, from the caller, who knows the week its last Step
+  // confirmed (charts and network). Not read from the week indicator: that is its own
+  // render context and may still show an earlier week (see STEP_JS).
+  const lands = new RegExp(`week ${week}(?!\\d)`);
   const done = () => [...document.querySelectorAll('.shock-result')]
-      .some(e => e.textContent.includes(`week ${week}`));
+      .some(e => lands.test(e.textContent));
   await new Promise((resolve, reject) => {
     const obs = new MutationObserver(() => { if (done()) { obs.disconnect(); resolve(); } });
-    obs.observe(document.body, {subtree: true, childList: true, characterData: true});
-    setTimeout(() => { obs.disconnect(); reject(new Error('injection not confirmed')); },
-               timeoutMs);
+    obs.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                characterData: true});
+    setTimeout(() => { obs.disconnect(); reject(new Error(`injection for week ${week} not `
+                                                          + 'confirmed')); }, timeoutMs);
     btn.click();
   });
 }
 """
 
 
-async def inject(page: Any) -> None:
-    await page.evaluate(INJECT_JS, 30_000)
+async def charts_week(page: Any) -> int:
+    """The week the charts show (what a confirmed Step waits for)."""
+    return int(await page.locator(".charts").first.get_attribute("data-week", timeout=30_000))
 
 
 async def stepper(page: Any, steps: int) -> list[float]:
     out = []
-    week = await week_of(page)
+    week = await charts_week(page)
     for k in range(steps):
         if k % 5 == 4:
-            await inject(page)
+            await page.evaluate(INJECT_JS, [week + 1, 30_000])
         week += 1
         out.append(await page.evaluate(STEP_JS, [week, 30_000]) / 1000)
     return out
@@ -248,15 +241,6 @@ def report(res: dict[str, Any], n: int, steps: int) -> str:
     return "\n".join(lines)
 
 
-def write_readme(section: str) -> None:
-    path = ROOT / "benchmarks" / "README.md"
-    text = path.read_text()
-    pattern = re.compile(r"(?ms)^## Soak\n.*?(?=^## |\Z)")
-    text = pattern.sub(lambda _m: section + "\n", text) if pattern.search(text) else \
-        text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessions", type=int, default=20)
@@ -271,7 +255,7 @@ def main() -> None:
 
     cull = os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", KERNEL_CULL_TIMEOUT)
     cull_s = float(parse_int(cull.rstrip("s"), 1, 3600, "seconds")[0] or 60)
-    port = free_port_in_range()
+    port = free_port(PORTS)
     proc = start_server(port, env={"PYTHONPATH": str(ROOT / "src")})
     try:
         res = asyncio.run(asyncio.wait_for(
@@ -288,7 +272,7 @@ def main() -> None:
                and isinstance(v[0], float) else v) for k, v in res.items()
            if k != "rss_samples_after_close"})
     if not args.no_readme:
-        write_readme(section)
+        replace_section("## Soak", section)
 
 
 if __name__ == "__main__":

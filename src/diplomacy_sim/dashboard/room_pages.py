@@ -17,6 +17,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -93,32 +94,54 @@ def _empty_list() -> list[Any]:
     return []
 
 
+@dataclass(frozen=True)
+class StoredCredential:
+    """A page's (code, secret) for the room, kept in this browser's localStorage (by
+    :class:`BrowserStore`): the trainer's key on ``/room``, a participant's token on
+    ``/join``. ``stored`` is the value to write to the store (None: leave it as it is)."""
+
+    loaded: bool
+    cred: tuple[str, str] | None
+    stored: str | None
+    set_loaded: Callable[[bool], None]
+    set_cred: Callable[[tuple[str, str] | None], None]
+    set_stored: Callable[[str | None], None]
+
+    def remember(self, code: str, secret: str) -> None:
+        self.set_cred((code, secret))
+        self.set_stored(f"{code}:{secret}")
+
+    def forget(self) -> None:
+        self.set_cred(None)
+        self.set_stored("")
+
+
+def use_stored_credential() -> StoredCredential:
+    """The state of a page that holds a :class:`StoredCredential` (a hook: call it at the
+    top of the page component, every render)."""
+    loaded, set_loaded = solara.use_state(False)
+    cred, set_cred = solara.use_state(_none())
+    stored, set_stored = solara.use_state(_none())
+    return StoredCredential(loaded, cred, stored, set_loaded, set_cred, set_stored)
+
+
 # =========================================================================== trainer
 @solara.component
 def TrainerPage() -> None:
     """``/room``: a new session, or this browser's running one (its key is in localStorage)."""
-    loaded, set_loaded = solara.use_state(False)
-    cred, set_cred = solara.use_state(_none())
-    stored, set_stored = solara.use_state(_none())
+    store = use_stored_credential()
+    loaded, cred, created, forget = store.loaded, store.cred, store.remember, store.forget
     origin, set_origin = solara.use_state(_none())
 
     def on_loaded(data: dict[str, Any]) -> None:
         set_origin(safe_origin((data or {}).get("origin")))
         parsed = parse_stored((data or {}).get("value"))
         if parsed is not None and registry().get(parsed[0]) is not None:
-            set_cred(parsed)
-        set_loaded(True)
-
-    def created(code: str, key: str) -> None:
-        set_cred((code, key))
-        set_stored(f"{code}:{key}")
-
-    def forget() -> None:
-        set_cred(None)
-        set_stored("")
+            store.set_cred(parsed)
+        store.set_loaded(True)
 
     solara.Title("Training room — trainer")
-    BrowserStore(slot=TRAINER_SLOT, stored=stored, event_loaded=on_loaded)
+    BrowserStore(slot=TRAINER_SLOT, stored=store.stored, event_loaded=on_loaded)
     with solara.Column(style={"padding": "8px 16px", "max-width": "1500px"}):
         if not loaded:
             solara.Text("Loading…")
@@ -475,9 +498,8 @@ def JoinPage() -> None:
     """``/join``: code and name, then a role, then the participant's own view."""
     router = solara.use_router()
     initial = solara.use_memo(lambda: _code_from_search(router.search), [])
-    loaded, set_loaded = solara.use_state(False)
-    cred, set_cred = solara.use_state(_none())
-    stored, set_stored = solara.use_state(_none())
+    store = use_stored_credential()
+    loaded, cred, joined, leave = store.loaded, store.cred, store.remember, store.forget
     known, set_known = solara.use_state(_none())  # this browser's token, for a branch
 
     def on_loaded(data: dict[str, Any]) -> None:
@@ -487,21 +509,14 @@ def JoinPage() -> None:
             code = initial or parsed[0]  # a join link for another session (a branch) wins
             room = registry().get(code)
             if room is not None and _me(room, parsed[1]) is not None:
-                set_cred((room.code, parsed[1]))
                 if code != parsed[0]:
-                    set_stored(f"{room.code}:{parsed[1]}")
-        set_loaded(True)
-
-    def joined(code: str, token: str) -> None:
-        set_cred((code, token))
-        set_stored(f"{code}:{token}")
-
-    def leave() -> None:
-        set_cred(None)
-        set_stored("")
+                    store.remember(room.code, parsed[1])
+                else:
+                    store.set_cred((room.code, parsed[1]))
+        store.set_loaded(True)
 
     solara.Title("Training room")
-    BrowserStore(slot=PARTICIPANT_SLOT, stored=stored, event_loaded=on_loaded)
+    BrowserStore(slot=PARTICIPANT_SLOT, stored=store.stored, event_loaded=on_loaded)
     with solara.Column(style={"padding": "8px 16px", "max-width": "1500px"}):
         if not loaded:
             solara.Text("Loading…")
