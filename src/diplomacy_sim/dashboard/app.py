@@ -26,6 +26,7 @@ from solara.alias import rv
 
 from diplomacy_sim.dashboard import charts, room_pages
 from diplomacy_sim.dashboard.components import (
+    Heading,
     Island,
     ShockForm,
     chart_grid_html,
@@ -427,7 +428,7 @@ def PerspectivePanel(live: LiveState) -> None:
         value, err = parse_int(i, 0, len(choices) - 1, "a person")
         if err is None and value is not None:
             person.set(value)
-    solara.Markdown("**Perspective** (applies now)")
+    Heading("Perspective", "(applies now)")
     if balcony.value:
         solara.Info("Balcony: you see everything — all outcomes, every organisation, every "
                     "event.", dense=True)
@@ -526,7 +527,7 @@ def SetupPanel(pending: solara.Reactive[Setup]) -> None:
         pending.value = Setup(scenario=name, doctrine=setup.doctrine, seed=setup.seed,
                               people=setup.people)
 
-    solara.Markdown("**Set-up** (applies when you press Reset)")
+    Heading("Set-up", "(applies when you press Reset)")
     rv.Select(label="Scenario", items=[{"text": t, "value": n} for n, t, _ in catalogue],
               v_model=setup.scenario, on_v_model=on_scenario, dense=True, hide_details=True)
     if scenario_error:
@@ -576,7 +577,7 @@ def ShockPanel(live: LiveState) -> None:
         return (f"{humanise(shock['kind'])} injected: it lands at the start of week "
                 f"{session.week + 1}. It is marked in red on the charts.")
 
-    solara.Markdown("**Trainer: inject a shock** (applies now)")
+    Heading("Trainer: inject a shock", "(applies now)")
     ShockForm(orgs, issues, inject, disabled=live.done.value, context=live.epoch.value)
 
 
@@ -594,7 +595,7 @@ def ExportPanel(live: LiveState) -> None:
                                  title)
 
     name = session.model.spec.name
-    solara.Markdown("**Export** (for the debrief)")
+    Heading("Export", "(for the debrief)")
     with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):
         solara.FileDownload(session.timeseries_csv, filename=f"{name}_timeseries.csv",
                             label="Timeseries (CSV)", mime_type="text/csv")

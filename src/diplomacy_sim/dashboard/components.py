@@ -238,6 +238,16 @@ def ShockForm(
                                                      classes=["shock-result"])
 
 
+# --------------------------------------------------------------------------- headings
+@solara.component
+def Heading(title: str, note: str = "") -> None:
+    """A panel's bold title and a plain note, as text nodes (never HTML). Not
+    ``solara.Markdown``: its front end loads mermaid and KaTeX (about 1 MB compressed, 4 MB
+    of JavaScript to parse) into every page that shows one, for four bold labels."""
+    rv.Html(tag="div", class_="panel-heading", style_="margin:4px 0",
+            children=[rv.Html(tag="b", children=[title])] + ([f" {note}"] if note else []))
+
+
 # --------------------------------------------------------------------------- islands
 @solara.component
 def Island(make: Callable[[], solara.Element]) -> None:
