@@ -33,24 +33,30 @@ import platform
 import random
 import re
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "dashboard"))
-
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, stop_server  # noqa: E402
+from _common import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    cpu_seconds,
+    free_port,
+    replace_section,
+    start_server,
+    stop_server,
+)
 
 STEP_JS = r"""
 async ([_, timeoutMs]) => {
   const btn = [...document.querySelectorAll('button')]
       .find(b => b.innerText.trim().toUpperCase() === 'STEP');
   if (!btn) throw new Error('no Step button');
-  // the week shown when clicking (a play tick may have landed since the caller looked)
-  const week = parseInt(document.querySelector('.week-indicator').textContent
-                        .trim().split(/\s+/)[1]) + 1;
+  // the week the charts show when clicking (a play tick may have landed since the caller
+  // looked), plus one. Not the week indicator: it is its own render context, and under load
+  // its update can arrive after the charts' (up to two Steps late), so a week read from it
+  // names a week the charts already show and the Step would be timed as instantaneous
+  const week = parseInt(document.querySelector('.charts').dataset.week) + 1;
   const done = () => document.querySelector(`.charts[data-week="${week}"]`) &&
       document.querySelector(`svg.network[data-week="${week}"]`);
   const t0 = performance.now();
@@ -142,12 +148,6 @@ async def pause(page: Any, timeout_s: float = 30.0) -> float:
 async def play(page: Any) -> None:
     await page.get_by_role("button", name="Play", exact=True).click(timeout=30_000)
     await page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def descendants_cpu_seconds(root: int, name: str) -> float:
@@ -427,14 +427,7 @@ def report(res: dict[str, Any]) -> str:
 
 
 def write_readme(section: str) -> None:
-    path = ROOT / "benchmarks" / "README.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(r"(?ms)^## Dashboard\n.*?(?=^## |\Z)")
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    replace_section("## Dashboard", section)
 
 
 def main() -> None:

@@ -31,22 +31,24 @@ import json
 import os
 import platform
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from _common import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    cpu_seconds,
+    free_port,
+    replace_section,
+    start_server,
+    stop_server,
+)
+
 PORTS = range(8785, 8790)
 SCENARIO = "devolution_reorganisation"  # 20 roles: 10 open for 10 participants
 ROOMS, PARTICIPANTS = 3, 10
@@ -100,17 +102,6 @@ async ([week, timeoutMs]) => {
 """
 
 
-def free_room_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8785-8789")
-
-
 def prepare(db: Path, rounds: int) -> list[dict[str, Any]]:
     """Three sessions with ten participants in ten roles each, written to ``db``."""
     from diplomacy_sim.room import RoomRegistry
@@ -134,43 +125,6 @@ def prepare(db: Path, rounds: int) -> list[dict[str, Any]]:
         out.append({"code": room.code, "key": key, "people": people})
     reg.close()
     return out
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its children so far (from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return sum(int(x) for x in fields[11:15]) / ticks
-
-
-def start_server(port: int, db: Path, log: Path) -> subprocess.Popen[bytes]:
-    sys.path.insert(0, str(ROOT / "src"))
-    from diplomacy_sim.dashboard.server import server_env, solara_command
-
-    with log.open("ab") as out:
-        proc = subprocess.Popen(solara_command("127.0.0.1", port), env=server_env(db),
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("server did not start in 60 s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def stats(xs: list[float]) -> dict[str, float]:
@@ -215,8 +169,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         t0 = time.perf_counter()
         sessions = prepare(db, args.rounds)
         result["prepare_s"] = time.perf_counter() - t0
-        port = free_room_port()
-        server = start_server(port, db, log)
+        port = free_port(PORTS)
+        server = start_server(port, db=db, log=log)
         base = f"http://127.0.0.1:{port}"
         try:
             async with async_playwright() as p:
@@ -226,7 +180,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 finally:
                     await browser.close()
         finally:
-            stop(server)
+            stop_server(server)
             result["server_log_errors"] = sum(
                 1 for line in log.read_text(errors="replace").splitlines()
                 if line.startswith("ERROR"))
@@ -408,19 +362,10 @@ def main() -> int:
             f"{'met' if ok_submit else 'MISSED'}; close {'met' if ok_close else 'MISSED'}.\n")
     print(text)
     if not args.no_readme:
-        readme = ROOT / "benchmarks" / "README.md"
-        body = readme.read_text()
-        head = "## Training room (browsers)"
-        block = (f"{head}\n\n`.venv/bin/python benchmarks/bench_room.py`: 36 real browser "
-                 "sessions on one server (see the script's docstring for what is timed "
-                 "and how). " + text)
-        if head in body:
-            start = body.index(head)
-            end = body.find("\n## ", start + len(head))
-            body = body[:start] + block + (body[end:] if end >= 0 else "")
-        else:
-            body = body.rstrip("\n") + "\n\n" + block
-        readme.write_text(body)
+        replace_section("## Training room (browsers)", (
+            "## Training room (browsers)\n\n`.venv/bin/python benchmarks/bench_room.py`: 36 "
+            "real browser sessions on one server (see the script's docstring for what is "
+            "timed and how). " + text))
     return 0 if ok_submit and ok_close and checks else 1
 
 

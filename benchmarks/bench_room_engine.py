@@ -25,7 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import replace_section
+
 TARGET_CLOSE = 1.0
 SCENARIOS = ("integrated_discharge", "devolution_reorganisation")
 
@@ -90,20 +91,11 @@ def main() -> int:
             f"\n\nTarget: close <= {TARGET_CLOSE:g} s: {'met' if ok else 'MISSED'}\n")
     print(text)
     if not args.no_readme:
-        readme = ROOT / "benchmarks" / "README.md"
-        body = readme.read_text()
-        head = "## Room engine"
-        block = (f"{head}\n\n`.venv/bin/python benchmarks/bench_room_engine.py`: the training "
-                 "room's server-side work without a browser (closing a round with its "
-                 "counterfactual, checking a participant's moves, rebuilding rooms from the log "
-                 "on restart). " + text)
-        if head in body:
-            start = body.index(head)
-            end = body.find("\n## ", start + len(head))
-            body = body[:start] + block + (body[end:] if end >= 0 else "")
-        else:
-            body = body.rstrip("\n") + "\n\n" + block
-        readme.write_text(body)
+        replace_section("## Room engine", (
+            "## Room engine\n\n`.venv/bin/python benchmarks/bench_room_engine.py`: the "
+            "training room's server-side work without a browser (closing a round with its "
+            "counterfactual, checking a participant's moves, rebuilding rooms from the log on "
+            "restart). " + text))
     return 0 if ok else 1
 
 

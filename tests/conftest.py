@@ -11,6 +11,7 @@ from hypothesis import settings
 
 from diplomacy_sim.scenario.loader import load_scenario
 from diplomacy_sim.scenario.schema import Scenario
+from serving import CHROMIUM, CHROMIUM_ARGS
 
 # Property tests are derandomised: the examples come from a fixed seed derived from each
 # test, so a test's verdict does not depend on luck and a failure reproduces anywhere (the
@@ -28,10 +29,6 @@ def discharge() -> Scenario:
     return load_scenario("integrated_discharge")
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Never a traceback: every subcommand of the CLI, each given a set of bad arguments.
 
-The subcommands are read from the click group, so a new one is covered the day it is added.
+The subcommands are read from the click group, walking its subgroups (``room list``, ``room
+export``, ...), so a new one is covered the day it is added.
 Every positional argument and every option is given each bad value in turn (the others get
 good values): the command must end with exit code 0 (the value was acceptable after all) or
 2 (a clear message), never 1 with a traceback, and quickly.
@@ -61,9 +62,22 @@ def good_positional(name: str, p: dict[str, Path]) -> str:
 QUIET = {"run": ["--quiet", "--steps", "2"], "sweep": ["--quiet", "--workers", "0"]}
 
 
+def leaf_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    """Every command a user can run, by its full name (``"room export"``)."""
+    out: list[tuple[str, click.Command]] = []
+    for name, cmd in sorted(group.commands.items()):
+        full = f"{prefix}{name}"
+        if isinstance(cmd, click.Group):
+            out.append((full, cmd))  # the group alone, with bad options
+            out += leaf_commands(cmd, full + " ")
+        else:
+            out.append((full, cmd))
+    return out
+
+
 def cases(p: dict[str, Path]) -> list[tuple[str, list[str]]]:
     out = []
-    for name, cmd in sorted(main.commands.items()):
+    for name, cmd in leaf_commands(main):
         positionals = [x for x in cmd.params if isinstance(x, click.Argument)]
         options = [x for x in cmd.params if isinstance(x, click.Option) and not x.is_flag
                    and x.name != "help"]
@@ -92,20 +106,27 @@ def no_server(monkeypatch):
 
 
 def test_every_subcommand_is_covered():
-    assert {"list", "validate", "run", "dashboard", "sweep", "analyse"} <= set(main.commands)
+    names = {name for name, _ in leaf_commands(main)}
+    assert {"list", "validate", "run", "dashboard", "sweep", "analyse", "shocks",
+            "validate-patterns", "room", "room list", "room key", "room export"} <= names
+    covered = {name for name, _ in cases({k: Path("/x") for k in
+                                          ("tmp", "fifo", "big", "afile", "empty", "exp")})}
+    assert covered == names
 
 
 def test_no_subcommand_gives_a_traceback_for_bad_arguments(places, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a bad --out such as "-" or "nan" is a relative folder
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the default room database
+    monkeypatch.delenv("DIPLOMACY_SIM_ROOM_DB", raising=False)
     runner = CliRunner()
     failures = []
     all_cases = cases(places)
     assert len(all_cases) > 500
     for n, (name, args) in enumerate(all_cases):
-        if name in ("run", "sweep") and "--out" not in args:
+        if name in ("run", "sweep", "room export") and "--out" not in args:
             args = [*args, "--out", str(tmp_path / f"out{n}")]
         t0 = time.perf_counter()
-        r = runner.invoke(main, [name, *args], catch_exceptions=True)
+        r = runner.invoke(main, [*name.split(), *args], catch_exceptions=True)
         took = time.perf_counter() - t0
         text = r.output
         crashed = r.exception is not None and not isinstance(r.exception, SystemExit)

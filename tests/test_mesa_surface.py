@@ -61,8 +61,8 @@ def test_model_frame_equals_the_timeseries_exactly() -> None:
     frame = m.datacollector.get_model_vars_dataframe()
     ts = api.timeseries(m)
     assert list(frame.columns) == list(OUTCOMES)
-    assert list(frame.index) == ts["step"].tolist() == list(range(m.horizon))
-    pd.testing.assert_frame_equal(frame, ts.set_index("step")[list(OUTCOMES)],
+    assert list(frame.index) == ts["week"].tolist() == list(range(1, m.horizon + 1))
+    pd.testing.assert_frame_equal(frame, ts.set_index("week")[list(OUTCOMES)],
                                   check_names=False, check_index_type=False, rtol=0, atol=0)
 
 
@@ -76,7 +76,7 @@ def test_the_collector_is_filled_from_the_record_not_by_the_step() -> None:
     m.run_to_end()
     assert m.datacollector is dc  # made once, kept, caught up on read
     pd.testing.assert_frame_equal(dc.get_model_vars_dataframe(),
-                                  api.timeseries(m).set_index("step")[list(OUTCOMES)],
+                                  api.timeseries(m).set_index("week")[list(OUTCOMES)],
                                   check_names=False, check_index_type=False, rtol=0, atol=0)
 
 
@@ -87,13 +87,13 @@ def test_agent_frames_hold_each_weeks_state_when_collected_after_each_step() -> 
     while not m.done:
         m.step()
         m.datacollector.collect(m)
-        week = m.week - 1
+        week = m.week  # the week just run, as numbered everywhere (week_number(m.week - 1))
         seen[week] = {a.unique_id: (a.anxiety, a.strain, a.active) for a in m.people_agents}
         budgets[week] = {a.unique_id: a.budget for a in m.organisations}
     agents = m.datacollector.get_agent_vars_dataframe()
     assert list(agents.columns) == list(AGENT_VARIABLES)
     assert agents.index.names == ["Step", "AgentID"]
-    assert sorted(set(agents.index.get_level_values("Step"))) == list(range(8))
+    assert sorted(set(agents.index.get_level_values("Step"))) == list(range(1, 9))
     assert len(agents) == 8 * len(m.agents)
     people = m.datacollector.get_agenttype_vars_dataframe(Person)
     orgs = m.datacollector.get_agenttype_vars_dataframe(Organisation)
@@ -106,8 +106,8 @@ def test_agent_frames_hold_each_weeks_state_when_collected_after_each_step() -> 
         for uid, budget in budgets[week].items():
             assert orgs.loc[(week, uid), "budget"] == budget
     person = m.people_agents[0]
-    assert agents.loc[(7, person.unique_id), "kind"] == person.role
-    assert agents.loc[(7, person.unique_id), "organisation"] == person.organisation.key
+    assert agents.loc[(8, person.unique_id), "kind"] == person.role
+    assert agents.loc[(8, person.unique_id), "organisation"] == person.organisation.key
 
 
 def test_an_agent_frame_read_after_a_run_is_the_last_week() -> None:
@@ -115,9 +115,9 @@ def test_an_agent_frame_read_after_a_run_is_the_last_week() -> None:
     assert m.datacollector.get_agent_vars_dataframe().empty  # nothing measured yet
     m.run_to_end()
     agents = m.datacollector.get_agent_vars_dataframe()
-    assert set(agents.index.get_level_values("Step")) == {4}
+    assert set(agents.index.get_level_values("Step")) == {5}
     assert np.array_equal(
-        agents.xs(4, level="Step").loc[[a.unique_id for a in m.people_agents], "active"]
+        agents.xs(5, level="Step").loc[[a.unique_id for a in m.people_agents], "active"]
         .to_numpy(dtype=bool), m.state.people.active)
 
 

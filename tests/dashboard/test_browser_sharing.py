@@ -32,6 +32,11 @@ class Laptop:
         self.button("Step").click()
         self.page.locator(f'.charts[data-week="{week}"]').wait_for()
 
+    def open_panel(self) -> None:
+        """Unfold the set-up, shock and export panel (folded away at first)."""
+        self.button("Set-up & shocks").click()
+        self.page.locator(".setup-panel:not(.folded)").wait_for()
+
     def choose(self, label: str, option: str) -> None:
         self.page.locator(".v-select", has=self.page.get_by_text(label, exact=True)
                           ).first.click()
@@ -53,6 +58,7 @@ def laptop(browser: Any, dashboard_url: str) -> Iterator[Laptop]:
 def test_the_default_reorganisation_applies_and_reset_clears_the_message(laptop: Laptop,
                                                                          artifacts: Any):
     laptop.step(1)
+    laptop.open_panel()
     laptop.choose("Shock", "Reorganisation")
     laptop.button("Inject now").click()
     result = laptop.page.locator(".shock-result")
@@ -102,6 +108,7 @@ def test_a_shared_link_restores_parameters_shocks_and_week(browser: Any, dashboa
         t.page.get_by_text("Set-up restored").wait_for()
         assert t.page.locator(".week-indicator").inner_text().startswith("Week 9 of 156")
         t.page.locator('.charts[data-week="9"][data-shocks="1"]').wait_for()
+        t.open_panel()
         assert t.page.get_by_label("Seed (empty: the scenario's own)").input_value() == "7"
         t.page.get_by_role("button", name="▸ Trust").click()
         field = t.page.get_by_label("How much faster broken promises destroy trust than kept "

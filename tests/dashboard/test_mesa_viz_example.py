@@ -62,7 +62,7 @@ def test_solaraviz_steps_the_model_and_plots_its_record():
     _button(rc, "Step").click()
     assert model.steps == model.week == 2
     frame = model.datacollector.get_model_vars_dataframe()
-    assert frame.equals(api.timeseries(model).set_index("step")[list(OUTCOMES)]
+    assert frame.equals(api.timeseries(model).set_index("week")[list(OUTCOMES)]
                         .rename_axis(None))
     plots = rc.find(ipywidgets.Image).widgets  # Mesa's stock matplotlib plot components
     assert len(plots) == len(ex.components)

@@ -4,35 +4,22 @@ database (it can be killed and started again on the same file), Debian Chromium,
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from serving import free_port, kill_server, start_server, stop_server
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"  # ignored by git
 PORTS = range(8785, 8790)  # this project's room tests and benchmark use these only
 VIEWPORT = {"width": 1280, "height": 720}
 
 
 def room_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+    return free_port(PORTS)
 
 
 class RoomServer:
@@ -44,38 +31,16 @@ class RoomServer:
         self.url = f"http://127.0.0.1:{port}"
 
     def start(self) -> None:
-        from diplomacy_sim.dashboard.server import server_env, solara_command
-
-        with self.log.open("ab") as out:  # the child keeps its own copy of the descriptor
-            self.proc = subprocess.Popen(solara_command("127.0.0.1", self.port),
-                                         env=server_env(self.db), stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log}")
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("the dashboard server did not start in 60 s")
+        self.proc = start_server(self.port, db=self.db, log=self.log)
 
     def kill(self) -> None:
         """The server dies at once (SIGKILL), as when a laptop's lid closes on it."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, 9)
-            self.proc.wait()
+        if self.proc is not None:
+            kill_server(self.proc)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, 15)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        if self.proc is not None:
+            stop_server(self.proc)
 
 
 @pytest.fixture(scope="module")

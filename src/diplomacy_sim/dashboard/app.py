@@ -27,6 +27,7 @@ from solara.alias import rv
 from diplomacy_sim.dashboard import charts, room_pages
 from diplomacy_sim.dashboard.components import (
     GlossaryPanel,
+    Heading,
     Island,
     NarrativeList,
     PersonPicker,
@@ -725,7 +726,7 @@ def SetupPanel(pending: solara.Reactive[Setup]) -> None:
         pending.value = Setup(scenario=name, doctrine=setup.doctrine, seed=setup.seed,
                               people=setup.people)
 
-    solara.Markdown("**Set-up** (applies when you press Reset)")
+    Heading("Set-up", "(applies when you press Reset)")
     rv.Select(label="Scenario", items=[{"text": t, "value": n} for n, t, _ in catalogue],
               v_model=setup.scenario, on_v_model=on_scenario, dense=True, hide_details=True)
     if scenario_error:
@@ -777,7 +778,7 @@ def ShockPanel(live: LiveState) -> None:
         return (f"{humanise(shock['kind'])} injected: it lands at the start of week "
                 f"{week_number(session.week)}. It is marked in red on the charts.")
 
-    solara.Markdown("**Trainer: inject a shock** (applies now)")
+    Heading("Trainer: inject a shock", "(applies now)")
     # a message belongs to this run and this scenario: Reset or another scenario clears it
     ShockForm(orgs, issues, inject, disabled=live.done.value,
               context=(live.epoch.value, live.pending.value.scenario))
@@ -798,7 +799,7 @@ def ExportPanel(live: LiveState) -> None:
                                  session.horizon, marks, title, marked=live.marked_week.value)
 
     name = session.model.spec.name
-    solara.Markdown("**Export** (for the debrief)")
+    Heading("Export", "(for the debrief)")
     with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):
         solara.FileDownload(session.timeseries_csv, filename=f"{name}_timeseries.csv",
                             label="Timeseries (CSV)", mime_type="text/csv")
@@ -852,7 +853,7 @@ def SharePanel(live: LiveState) -> None:
             return
         restore_from(shared)
 
-    solara.Markdown("**Share this set-up** (parameters, shocks and week)")
+    Heading("Share this set-up", "(parameters, shocks and week)")
     with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):
         solara.Button("Make a link", on_click=make_link, icon_name="mdi-link",
                       outlined=True)

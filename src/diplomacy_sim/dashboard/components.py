@@ -411,6 +411,21 @@ def ShockForm(
                                                      classes=["shock-result"])
 
 
+# --------------------------------------------------------------------------- headings
+@solara.component
+def Heading(title: str, note: str = "", level: int | None = None) -> None:
+    """A panel's bold title and a plain note, or (``level`` 2-4) a page heading, as text
+    nodes (never HTML). Not ``solara.Markdown``: its front end loads mermaid and KaTeX
+    (about 1 MB compressed, 4 MB of JavaScript to parse) into every page that shows one,
+    for a few labels."""
+    if level is not None:
+        rv.Html(tag=f"h{min(max(int(level), 2), 4)}", class_="panel-heading",
+                children=[title] + ([f" {note}"] if note else []))
+        return
+    rv.Html(tag="div", class_="panel-heading", style_="margin:4px 0",
+            children=[rv.Html(tag="b", children=[title])] + ([f" {note}"] if note else []))
+
+
 # --------------------------------------------------------------------------- islands
 @solara.component
 def Island(make: Callable[[], solara.Element]) -> None:

@@ -17,6 +17,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ import solara
 from solara.alias import rv
 
 from diplomacy_sim.dashboard import room_html
-from diplomacy_sim.dashboard.components import ShockForm, narrative_html
+from diplomacy_sim.dashboard.components import Heading, ShockForm, narrative_html
 from diplomacy_sim.dashboard.room_push import BrowserStore, safe_origin, use_room_view
 from diplomacy_sim.domain.events import week_number
 
@@ -94,32 +95,54 @@ def _empty_list() -> list[Any]:
     return []
 
 
+@dataclass(frozen=True)
+class StoredCredential:
+    """A page's (code, secret) for the room, kept in this browser's localStorage (by
+    :class:`BrowserStore`): the trainer's key on ``/room``, a participant's token on
+    ``/join``. ``stored`` is the value to write to the store (None: leave it as it is)."""
+
+    loaded: bool
+    cred: tuple[str, str] | None
+    stored: str | None
+    set_loaded: Callable[[bool], None]
+    set_cred: Callable[[tuple[str, str] | None], None]
+    set_stored: Callable[[str | None], None]
+
+    def remember(self, code: str, secret: str) -> None:
+        self.set_cred((code, secret))
+        self.set_stored(f"{code}:{secret}")
+
+    def forget(self) -> None:
+        self.set_cred(None)
+        self.set_stored("")
+
+
+def use_stored_credential() -> StoredCredential:
+    """The state of a page that holds a :class:`StoredCredential` (a hook: call it at the
+    top of the page component, every render)."""
+    loaded, set_loaded = solara.use_state(False)
+    cred, set_cred = solara.use_state(_none())
+    stored, set_stored = solara.use_state(_none())
+    return StoredCredential(loaded, cred, stored, set_loaded, set_cred, set_stored)
+
+
 # =========================================================================== trainer
 @solara.component
 def TrainerPage() -> None:
     """``/room``: a new session, or this browser's running one (its key is in localStorage)."""
-    loaded, set_loaded = solara.use_state(False)
-    cred, set_cred = solara.use_state(_none())
-    stored, set_stored = solara.use_state(_none())
+    store = use_stored_credential()
+    loaded, cred, created, forget = store.loaded, store.cred, store.remember, store.forget
     origin, set_origin = solara.use_state(_none())
 
     def on_loaded(data: dict[str, Any]) -> None:
         set_origin(safe_origin((data or {}).get("origin")))
         parsed = parse_stored((data or {}).get("value"))
         if parsed is not None and registry().get(parsed[0]) is not None:
-            set_cred(parsed)
-        set_loaded(True)
-
-    def created(code: str, key: str) -> None:
-        set_cred((code, key))
-        set_stored(f"{code}:{key}")
-
-    def forget() -> None:
-        set_cred(None)
-        set_stored("")
+            store.set_cred(parsed)
+        store.set_loaded(True)
 
     solara.Title("Training room — trainer")
-    BrowserStore(slot=TRAINER_SLOT, stored=stored, event_loaded=on_loaded)
+    BrowserStore(slot=TRAINER_SLOT, stored=store.stored, event_loaded=on_loaded)
     with solara.Column(style={"padding": "8px 16px", "max-width": "1500px"}):
         if not loaded:
             solara.Text("Loading…")
@@ -185,7 +208,7 @@ def NewSession(on_created: Callable[[str, str], None]) -> None:
             return
         on_created(room.code, key)
 
-    solara.Markdown("## Training room: a new session")
+    Heading("Training room: a new session", level=2)
     with solara.Row(style={"flex-wrap": "wrap", "gap": "16px", "align-items": "start"}):
         with solara.Column(style={"min-width": "360px", "max-width": "520px"}):
             rv.Select(label="Scenario", items=[{"text": t, "value": nm} for nm, t in scenarios],
@@ -238,7 +261,7 @@ def ResumeSession(on_resumed: Callable[[str, str], None]) -> None:
             return
         on_resumed(room.code, k)
 
-    solara.Markdown("#### Or resume a session on this browser")
+    Heading("Or resume a session on this browser", level=4)
     with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
         with solara.Div(style={"width": "180px"}):
             solara.InputText("Session code", value=code, on_value=set_code,
@@ -324,11 +347,11 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
                     message[1], dense=True, classes=["console-message"])
     with solara.Row(style={"flex-wrap": "wrap", "gap": "24px", "align-items": "start"}):
         with solara.Column(style={"min-width": "520px", "flex": "2"}):
-            solara.Markdown("### Roles, who has joined and their moves")
+            Heading("Roles, who has joined and their moves", level=3)
             html(_submissions_html(snap["roles"], fv))
             Reassign(room, key, fv, act)
         with solara.Column(style={"min-width": "340px", "flex": "1"}):
-            solara.Markdown("### Inject a shock")
+            Heading("Inject a shock", level=3)
             orgs, issues = _shock_choices(room, fv)
             ShockForm(orgs, issues,
                       lambda shock, when: _inject(room, key, shock, when),
@@ -340,7 +363,7 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
             if later:
                 solara.Text("Coming: " + "; ".join(f"{s.get('label')} (week {week_number(s.get('week', 0))})"
                                                    for s in later))
-    solara.Markdown("### The balcony: the whole system")
+    Heading("The balcony: the whole system", level=3)
     ConsoleCharts(room, screen, fv)
     with solara.Row():
         solara.Button("Forget this session on this browser", on_click=forget, text=True)
@@ -476,9 +499,8 @@ def JoinPage() -> None:
     """``/join``: code and name, then a role, then the participant's own view."""
     router = solara.use_router()
     initial = solara.use_memo(lambda: _code_from_search(router.search), [])
-    loaded, set_loaded = solara.use_state(False)
-    cred, set_cred = solara.use_state(_none())
-    stored, set_stored = solara.use_state(_none())
+    store = use_stored_credential()
+    loaded, cred, joined, leave = store.loaded, store.cred, store.remember, store.forget
     known, set_known = solara.use_state(_none())  # this browser's token, for a branch
 
     def on_loaded(data: dict[str, Any]) -> None:
@@ -488,21 +510,14 @@ def JoinPage() -> None:
             code = initial or parsed[0]  # a join link for another session (a branch) wins
             room = registry().get(code)
             if room is not None and _me(room, parsed[1]) is not None:
-                set_cred((room.code, parsed[1]))
                 if code != parsed[0]:
-                    set_stored(f"{room.code}:{parsed[1]}")
-        set_loaded(True)
-
-    def joined(code: str, token: str) -> None:
-        set_cred((code, token))
-        set_stored(f"{code}:{token}")
-
-    def leave() -> None:
-        set_cred(None)
-        set_stored("")
+                    store.remember(room.code, parsed[1])
+                else:
+                    store.set_cred((room.code, parsed[1]))
+        store.set_loaded(True)
 
     solara.Title("Training room")
-    BrowserStore(slot=PARTICIPANT_SLOT, stored=stored, event_loaded=on_loaded)
+    BrowserStore(slot=PARTICIPANT_SLOT, stored=store.stored, event_loaded=on_loaded)
     with solara.Column(style={"padding": "8px 16px", "max-width": "1500px"}):
         if not loaded:
             solara.Text("Loading…")
@@ -561,7 +576,7 @@ def JoinForm(initial: str, on_joined: Callable[[str, str], None], known: str | N
             return
         on_joined(room.code, token)
 
-    solara.Markdown("## Join a training session")
+    Heading("Join a training session", level=2)
     with solara.Column(style={"max-width": "420px"}):
         solara.InputText("Join code", value=code, on_value=set_code, continuous_update=True)
         solara.InputText("Your name", value=name, on_value=set_name, continuous_update=True)
@@ -656,17 +671,17 @@ def PrivateView(room: Any, token: str, snap: dict[str, Any]) -> None:
         with solara.Column(style={"min-width": "420px", "flex": "1.3"}):
             MoveForm(room, token, catalogue, pv)
             MessageForm(room, token, pv, roles)
-            solara.Markdown("#### What you heard this round")
+            Heading("What you heard this round", level=4)
             since = int(pv.get("week", 0)) - int(room.weeks_per_round)
             html(room_html.heard_html(pv.get("person", {}).get("events", []), since))
-            solara.Markdown("#### Messages")
+            Heading("Messages", level=4)
             html(room_html.messages_html(messages))
             if snap.get("debrief_open"):
                 solara.Button("Open the debrief", color="secondary", icon_name="mdi-school",
                               on_click=lambda: router.push(f"/room/{room.code}/debrief"))
             balcony = pv.get("balcony")
             if balcony:
-                solara.Markdown("#### The balcony (until the next round)")
+                Heading("The balcony (until the next round)", level=4)
                 html(_balcony_html(balcony))
 
 
@@ -766,8 +781,8 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
                            "until the trainer closes the round."))
 
     played = pv.get("status") in ("closed", "ended")
-    solara.Markdown(f"#### Your moves in round {int(pv.get('round', 0))} (played)" if played
-                    else "#### Your moves this round")
+    Heading(f"Your moves in round {int(pv.get('round', 0))} (played)" if played
+            else "Your moves this round", level=4)
     html(f'<div class="points" style="font-size:16px">Action points: <b>{used}</b> of '
          f'{budget} planned</div>')
     for i, m in enumerate(draft):
@@ -928,7 +943,7 @@ def Debrief(room: Any, key: str | None, token: str | None,
          f' · code {escape(room.code)}'
          + (f' · branched from {escape(str(room.parent[0]))} at round {int(room.parent[1])}'
             if getattr(room, "parent", None) else "") + "</div>")
-    solara.Markdown("### What happened, beside the autopilot")
+    Heading("What happened, beside the autopilot", level=3)
     html(room_html.outcome_panel_html(
         rows, base, marks, horizon, int(room.week), others=others,
         note="Blue: this session. Grey: the counterfactual (every role played by the "
@@ -936,12 +951,12 @@ def Debrief(room: Any, key: str | None, token: str | None,
              + (" Dashed: the session this one branched from." if others else "")))
     html('<div class="gap" style="font-size:18px;margin:8px 0">'
          + "".join(f"<p>{escape(str(s))}</p>" for s in d.get("gap", [])) + "</div>")
-    solara.Markdown("### Timeline")
+    Heading("Timeline", level=3)
     labels = {r.id: r.button for r in room.roles()}
     html(_timeline_html(d.get("timeline", []), labels))
-    solara.Markdown("### Decision logs")
+    Heading("Decision logs", level=3)
     html(_logs_html(d.get("decision_logs", {})))
-    solara.Markdown("### Kolb: what happened, why, what would you do differently")
+    Heading("Kolb: what happened, why, what would you do differently", level=3)
     html(_kolb_html(d.get("kolb", [])))
     if d.get("trainer"):
         solara.Checkbox(label="Participants may read the debrief",
@@ -1050,7 +1065,7 @@ def Replay(room: Any, key: str, on_branch: Callable[[str, str], None], router: A
         on_branch(new_room.code, new_key)
         set_made(new_room.code)
 
-    solara.Markdown("### Replay from a round")
+    Heading("Replay from a round", level=3)
     with solara.Row(style={"align-items": "center", "gap": "8px"}):
         with solara.Div(style={"width": "260px"}):
             solara.InputText(f"Round to replay from (1–{played})", value=k, on_value=set_k,
@@ -1080,7 +1095,7 @@ def Export(room: Any, key: str) -> None:
                     z.write(p, arcname=Path(p).name)
         return buf.getvalue()
 
-    solara.Markdown("### The debrief pack")
+    Heading("The debrief pack", level=3)
     solara.FileDownload(pack, filename=f"debrief_{room.code}.zip",
                         label="Download the debrief pack (HTML + CSV, zip)",
                         mime_type="application/zip")

@@ -20,9 +20,11 @@ Mesa users reach for three things on a model, and each is the model's own record
   examples, to have every week — and, for the current week, whenever an agent frame is
   asked for.
 
-Frames: ``get_model_vars_dataframe()`` has one column per outcome and the 0-based week as
-its index (what ``api.timeseries`` calls ``step``); ``get_agent_vars_dataframe()`` is
-indexed by (``Step``, ``AgentID``) with the same week numbering, and
+Frames: ``get_model_vars_dataframe()`` has one column per outcome and the week as its
+index, numbered as everywhere else (:func:`~diplomacy_sim.domain.events.week_number`: 1, 2,
+..., ``api.timeseries``'s ``week``, which is also Mesa's ``model.steps`` when the row was
+collected); ``get_agent_vars_dataframe()`` is indexed by (``Step``, ``AgentID``) with the
+same week numbering, and
 ``get_agenttype_vars_dataframe(Organisation | Person)`` gives each kind's own variables.
 Nothing here changes a run's numbers: it only reads.
 """
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from diplomacy_sim.domain.events import week_number
 from diplomacy_sim.domain.outcomes import OUTCOMES
 from diplomacy_sim.domain.state import ROLE_NAMES
 from diplomacy_sim.model.agents import BELIEFS, Organisation, Person
@@ -74,7 +77,7 @@ class RecordCollector(mesa.DataCollector):
         """Copy in the outcome rows recorded since the last call (cheap; idempotent)."""
         rows = self._model.rows
         for row in rows[self._rows_copied:]:
-            self._collection_steps.append(int(row["step"]))
+            self._collection_steps.append(week_number(int(row["step"])))
             for k in OUTCOMES:
                 self.model_vars[k].append(row[k])
         self._rows_copied = len(rows)
@@ -88,8 +91,10 @@ class RecordCollector(mesa.DataCollector):
     def _snapshot(self) -> None:
         """The organisations and people as they stand after the last week measured (none
         before the first step: the record starts with week 0's outcome row)."""
-        week = self._model.steps - 1
-        if week < 0 or week in self._agent_records:
+        if self._model.steps < 1:
+            return
+        week = week_number(self._model.steps - 1)
+        if week in self._agent_records:
             return
         m = self._model
         o, p = m.state.orgs, m.state.people
@@ -122,7 +127,7 @@ class RecordCollector(mesa.DataCollector):
 
     # ------------------------------------------------------------------ frames
     def get_model_vars_dataframe(self) -> Any:
-        """One column per outcome, indexed by the 0-based week (``api.timeseries``'s step)."""
+        """One column per outcome, indexed by the week (``api.timeseries``'s ``week``)."""
         self.sync()
         df = super().get_model_vars_dataframe()
         df.index = list(self._collection_steps)
