@@ -307,8 +307,6 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
           chunk_seconds: float, retry_failed: bool, accept_code_change: bool,
           allow_large: bool, quiet: bool) -> None:
     """Run (or resume) the EXPERIMENT file's runs into --out, in parallel."""
-    from diplomacy_sim.batch.runner import sweep as run_sweep
-
     if scheduler is not None and not _SCHEDULER.fullmatch(scheduler):
         raise ScenarioError("--scheduler", [
             f"`{cut(scheduler, 60)}` is not a Dask scheduler address; allowed: "
@@ -316,6 +314,12 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
     if workers is not None and scheduler is not None:
         raise ScenarioError("--workers", ["give --workers or --scheduler, not both "
                                           "(a Dask cluster has its own workers)."])
+    if workers != 0 and scheduler is None:  # a local pool: its server imports the model
+        from diplomacy_sim.batch import forkserver  # while this process imports the runner
+
+        forkserver.start_early()
+    from diplomacy_sim.batch.runner import sweep as run_sweep
+
     try:
         done = run_sweep(experiment, out, workers=workers, scheduler=scheduler,
                          progress=not quiet, chunk_seconds=chunk_seconds,

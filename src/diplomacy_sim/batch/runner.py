@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from diplomacy_sim.batch import forkserver
 from diplomacy_sim.batch.design import (
     Design,
     RunSpec,
@@ -142,9 +143,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     ``forkserver`` rather than ``fork``: forking a process that runs threads (progress bar,
     Dask) is unsafe, and ``spawn`` would re-import numpy, pandas and Mesa in every worker.
     """
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["diplomacy_sim.batch.runner", "diplomacy_sim.api"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=forkserver.context())
     # Start the server and the workers now, on a thread: starting the first worker waits
     # until the server has imported the model (about a second), and the caller meanwhile
     # estimates, builds the design and opens the store. A later submit waits for the
