@@ -98,7 +98,7 @@ def list_cmd() -> None:
 @main.command("shocks")
 def shocks_cmd() -> None:
     """List the shock kinds a scenario may schedule, with their fields (from the registry)."""
-    from diplomacy_sim.domain.shocks import SHOCK_KINDS
+    from diplomacy_sim.domain.shock_kinds import SHOCK_KINDS
     from diplomacy_sim.scenario.schema import SHOCK_CLASSES
 
     for name, kind in SHOCK_KINDS.items():

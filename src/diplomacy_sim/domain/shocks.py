@@ -2,23 +2,28 @@
 
 Each function changes the state in place and returns the events it caused, in plain words.
 
-:data:`SHOCK_KINDS` is the one registry of shock kinds: each kind's name, words for people,
-the fields that name organisations, which organisations it may hit, whether a trainer may
-inject it, the defaults the dashboard's panel starts from, and the rule that applies it.
-The schema (its discriminated union must match), the loader (what may hit whom, what may
-merge with what), the model (dispatch), the CLI and the dashboard all read it.
+The registry of shock kinds (:data:`SHOCK_KINDS`: names, words, which organisations a kind
+may hit, what may merge into what, and the name of each kind's rule here) is in
+:mod:`diplomacy_sim.domain.shock_kinds`, which needs no numpy, so validating a scenario does
+not import the rules; it is re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from diplomacy_sim.domain.events import Event
 from diplomacy_sim.domain.network import board_ties_for
+from diplomacy_sim.domain.shock_kinds import ABSORBS as ABSORBS  # the registry, re-exported
+from diplomacy_sim.domain.shock_kinds import SECTORS as SECTORS
+from diplomacy_sim.domain.shock_kinds import SHOCK_KINDS as SHOCK_KINDS
+from diplomacy_sim.domain.shock_kinds import ShockKind as ShockKind
+from diplomacy_sim.domain.shock_kinds import can_merge as can_merge
+from diplomacy_sim.domain.shock_kinds import sector_of as sector_of
+from diplomacy_sim.domain.shock_kinds import shock_target_problems as shock_target_problems
 from diplomacy_sim.domain.state import (
     ROLE_INDEX,
     TABLE_MASK_BY_ROLE,
@@ -316,37 +321,7 @@ def election(
     )]
 
 
-# --------------------------------------------------------------------------- the registry
-SECTORS: Mapping[str, str] = {
-    "hospital": "nhs", "mental_health_trust": "nhs", "health": "nhs", "gp_federation": "nhs",
-    "icb": "nhs",
-    "council": "local_government", "district_council": "local_government",
-    "combined_authority": "local_government",
-    "charity": "voluntary",
-}
-"""Organisation kinds by sector; any other kind (police, school, a scenario's own) is a
-sector of its own."""
-
-ABSORBS: Mapping[str, frozenset[str]] = {
-    "nhs": frozenset({"nhs", "voluntary"}),
-    "local_government": frozenset({"local_government", "voluntary"}),
-    "voluntary": frozenset({"voluntary"}),
-}
-"""Which sectors an organisation of a sector can absorb in a merge: statutory bodies merge
-within their sector and may bring a charity in-house; a charity absorbs only charities
-(a hospital cannot be merged into a charity). Any other sector absorbs only itself."""
-
-
-def sector_of(kind: str) -> str:
-    return SECTORS.get(kind, kind)
-
-
-def can_merge(absorbed_kind: str, into_kind: str) -> bool:
-    """Whether an organisation of ``absorbed_kind`` can be merged into one of ``into_kind``."""
-    into = sector_of(into_kind)
-    return sector_of(absorbed_kind) in ABSORBS.get(into, frozenset({into}))
-
-
+# --------------------------------------------------------------------------- dispatch
 @dataclass(frozen=True)
 class ShockContext:
     """What a shock rule needs besides the state and the shock: passed by the model."""
@@ -356,29 +331,6 @@ class ShockContext:
     step: int
     trust_new: float
     injected: bool
-
-
-@dataclass(frozen=True)
-class ShockKind:
-    """One kind of shock, as every layer sees it."""
-
-    name: str
-    label: str
-    summary: str
-    apply: Callable[[SystemState, Any, ShockContext], list[Event]]
-    org_fields: tuple[str, ...] = ()
-    """Fields naming organisations it hits (a list or a single id)."""
-    excluded_sectors: frozenset[str] = frozenset()
-    """Sectors of organisation it may not hit."""
-    injectable: bool = True
-    """A trainer may inject it from the dashboard (elections are scheduled, not injected)."""
-    panel_defaults: Mapping[str, Any] = field(default_factory=dict)
-    """Field values the dashboard's panel starts from (where the schema has no default)."""
-    reshapes_people: bool = False
-    """Moves people between organisations (the model refreshes its masks after it)."""
-
-    def applies_to(self, org_kind: str) -> bool:
-        return sector_of(org_kind) not in self.excluded_sectors
 
 
 def _reorganise(state: SystemState, spec: Any, c: ShockContext) -> list[Event]:
@@ -406,56 +358,6 @@ def _election(state: SystemState, spec: Any, c: ShockContext) -> list[Event]:
     return election(state, spec, c.rng, c.step, c.trust_new, c.injected)
 
 
-SHOCK_KINDS: Mapping[str, ShockKind] = {k.name: k for k in (
-    ShockKind("reorganisation", "Reorganisation",
-              "Organisations merge, are abolished or restructure: ties cut, people leave.",
-              _reorganise, org_fields=("organisations", "into"),
-              panel_defaults={"mode": "restructure"}, reshapes_people=True),
-    ShockKind("budget_cut", "Budget cut",
-              "A share of the budget goes; statutory duties come first.",
-              _budget_cut, org_fields=("organisations",)),
-    ShockKind("demand_surge", "Demand surge", "Demand rises for some weeks (winter).",
-              _demand_surge),
-    ShockKind("leadership_turnover", "Leadership turnover",
-              "A chief executive leaves; the successor has no relationships yet.",
-              _leadership_turnover, org_fields=("organisation",)),
-    ShockKind("national_mandate", "National mandate",
-              "A national mandate puts one issue at the top of statutory bodies' agendas.",
-              _national_mandate, org_fields=("organisations",),
-              excluded_sectors=frozenset({"voluntary"})),
-    ShockKind("election", "Election", "Local elections replace a share of councillors.",
-              _election, injectable=False),
-)}
-"""Every shock kind, by name (the order is the order menus show)."""
-
-
 def apply_shock(state: SystemState, shock: Any, ctx: ShockContext) -> list[Event]:
     """Apply a validated shock by its kind's rule."""
     return SHOCK_KINDS[shock.kind].apply(state, shock, ctx)
-
-
-def shock_target_problems(shock: Any, kinds: Mapping[str, str]) -> list[tuple[str, str]]:
-    """(field, problem) for organisations this shock may not hit, or merge it may not make.
-
-    ``kinds`` maps organisation id to its kind. Unknown ids are left to the reference check.
-    """
-    kind = SHOCK_KINDS[shock.kind]
-    out: list[tuple[str, str]] = []
-    for fname in kind.org_fields:
-        value = getattr(shock, fname, None)
-        ids = value if isinstance(value, list) else [value] if value is not None else []
-        for j, oid in enumerate(ids):
-            if oid in kinds and not kind.applies_to(kinds[oid]):
-                where = f"{fname}[{j}]" if isinstance(value, list) else fname
-                out.append((where, f"`{oid}` is a {kinds[oid]}; a {kind.label.lower()} "
-                            f"does not apply to the {sector_of(kinds[oid])} sector"))
-    if getattr(shock, "mode", None) == "merge" and getattr(shock, "into", None) in kinds:
-        into = shock.into
-        for j, oid in enumerate(shock.organisations):
-            if oid in kinds and oid != into and not can_merge(kinds[oid], kinds[into]):
-                out.append((f"organisations[{j}]",
-                            f"`{oid}` (a {kinds[oid]}) cannot be merged into `{into}` (a "
-                            f"{kinds[into]}); a {sector_of(kinds[into])} body absorbs only: "
-                            + ", ".join(sorted(ABSORBS.get(sector_of(kinds[into]),
-                                                           {sector_of(kinds[into])})))))
-    return out
