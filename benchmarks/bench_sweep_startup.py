@@ -8,9 +8,9 @@ and times, from just before the process starts:
 * **first run begins**: the first stored summary part's file time minus that part's run
   durations (its runs ran back to back in one worker just before the part was written);
 * **first result written**: the first summary part's file time;
-* **total**: the process's exit; CPU = user + system of the process and its children that
-  were waited for (the forkserver's workers are its children, not ours, so the CPU column is
-  the parent's and the forkserver's).
+* **total**: the process's exit; CPU = user + system of the CLI process alone (its fork
+  server and the workers forked from it are not waited for by it, so their CPU is not in
+  the column).
 
 Nothing in the code under test is instrumented: the figures come from the files a sweep
 writes, so the same script measures any checkout. ``--base-src DIR`` (e.g. ``git archive
@@ -80,7 +80,7 @@ def main() -> None:
     print(f"`diplomacy-sim sweep {args.experiment}`, {args.repeats} rotating rounds, "
           f"1-minute load average {load0:.1f} -> {load1:.1f} (2 cores)\n")
     print("| code | workers | first run begins s | first result written s | total wall s "
-          "| CPU s (parent + forkserver) |")
+          "| CPU s (the CLI process) |")
     print("|---|---:|---:|---:|---:|---:|")
     for (name, w), rows in res.items():
         med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
