@@ -58,7 +58,27 @@ def test_cli_start_up_help_and_list_need_neither_numpy_nor_the_schema(args):
 def test_validate_needs_the_schema_but_not_the_model_or_its_libraries():
     loaded = loaded_after(cli("validate", str(SMALL)))
     assert "pydantic" in loaded  # it does validate
-    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+    assert not loaded & {*HEAVY, "numpy"}, loaded & {*HEAVY, "numpy"}
+
+
+@pytest.mark.parametrize("args", [("validate", str(SMALL)), ("shocks",)],
+                         ids=["validate", "shocks"])
+def test_the_shock_registry_is_read_without_its_rules(args):
+    code = cli(*args) + "\nprint('RULES=' + str('diplomacy_sim.domain.shocks' in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", _PROBE.format(code=code)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "RULES=False" in done.stdout.splitlines()
+
+
+def test_every_shock_kind_s_rule_is_a_named_function_of_the_domain_rules():
+    from diplomacy_sim.domain import shock_kinds, shocks
+
+    assert shocks.SHOCK_KINDS is shock_kinds.SHOCK_KINDS  # one registry, re-exported
+    for kind in shock_kinds.SHOCK_KINDS.values():
+        rule = kind.apply
+        assert callable(rule) and rule.__name__ == kind.rule, kind.name
+        assert rule.__module__ == shock_kinds.RULES_MODULE == shocks.__name__, kind.name
 
 
 def test_every_public_name_is_loaded_on_first_use_and_is_the_module_s_own():

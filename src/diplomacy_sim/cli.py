@@ -98,7 +98,7 @@ def list_cmd() -> None:
 @main.command("shocks")
 def shocks_cmd() -> None:
     """List the shock kinds a scenario may schedule, with their fields (from the registry)."""
-    from diplomacy_sim.domain.shocks import SHOCK_KINDS
+    from diplomacy_sim.domain.shock_kinds import SHOCK_KINDS
     from diplomacy_sim.scenario.schema import SHOCK_CLASSES
 
     for name, kind in SHOCK_KINDS.items():
@@ -350,8 +350,6 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
           chunk_seconds: float, retry_failed: bool, accept_code_change: bool,
           allow_large: bool, quiet: bool) -> None:
     """Run (or resume) the EXPERIMENT file's runs into --out, in parallel."""
-    from diplomacy_sim.batch.runner import sweep as run_sweep
-
     if scheduler is not None and not _SCHEDULER.fullmatch(scheduler):
         raise ScenarioError("--scheduler", [
             f"`{cut(scheduler, 60)}` is not a Dask scheduler address; allowed: "
@@ -359,6 +357,12 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
     if workers is not None and scheduler is not None:
         raise ScenarioError("--workers", ["give --workers or --scheduler, not both "
                                           "(a Dask cluster has its own workers)."])
+    if workers != 0 and scheduler is None:  # a local pool: its server imports the model
+        from diplomacy_sim.batch import forkserver  # while this process imports the runner
+
+        forkserver.start_early()
+    from diplomacy_sim.batch.runner import sweep as run_sweep
+
     try:
         done = run_sweep(experiment, out, workers=workers, scheduler=scheduler,
                          progress=not quiet, chunk_seconds=chunk_seconds,

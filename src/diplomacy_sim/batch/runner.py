@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from diplomacy_sim.batch import forkserver
 from diplomacy_sim.batch.design import (
     Design,
     RunSpec,
@@ -146,9 +147,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     ``forkserver`` rather than ``fork``: forking a process that runs threads (progress bar,
     Dask) is unsafe, and ``spawn`` would re-import numpy, pandas and Mesa in every worker.
     """
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["diplomacy_sim.batch.runner", "diplomacy_sim.api"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=forkserver.context())
     # Start the server and the workers now, on a thread: starting the first worker waits
     # until the server has imported the model (about a second), and the caller meanwhile
     # estimates, builds the design and opens the store. A later submit waits for the
@@ -246,6 +245,22 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
+def _announce_estimate(announce: Callable[[str], None], exp: LoadedExperiment, n_runs: int,
+                       nworkers: int, seconds: float) -> None:
+    announce(f"{exp.spec.name}: {n_runs:,} runs, about {_duration(seconds)} on "
+             f"{nworkers} worker(s) (estimated from one short timed run).")
+
+
+def _estimate_result(estimate: Future[float], exp: LoadedExperiment, n_runs: int,
+                     nworkers: int) -> float:
+    """The pool's estimate; if its worker died (the pool is then rebuilt when the runs are
+    submitted), the same timed run in this process."""
+    try:
+        return estimate.result()
+    except Exception:
+        return estimate_seconds(exp, n_runs, nworkers)
+
+
 def _chunk_size(per_run: float | None, pending: int, workers: int, target: float) -> int:
     if per_run is None:
         return 1
@@ -298,16 +313,26 @@ def sweep(
     early = executor is None and scheduler is None and workers != 0 and not problem
     if early:
         backend = _Backend("process", workers or os.cpu_count() or 1)
+    estimate: Future[float] | None = None
     try:
-        if announce is not None:  # the estimate first, even for a refused design
-            est = estimate_seconds(exp, n_runs, nworkers)
-            announce(f"{exp.spec.name}: {n_runs:,} runs, about {_duration(est)} on "
-                     f"{nworkers} worker(s) (estimated from one short timed run).")
+        if announce is not None and early:
+            # the timed short run goes to the pool's first worker, which has the model
+            # imported already: this process never imports the model (about 1 CPU s of
+            # Mesa, pandas and scipy) and builds the design and opens the store meanwhile
+            estimate = backend.executor.submit(estimate_seconds, exp, n_runs, nworkers)
+        elif announce is not None:  # the estimate first, even for a refused design
+            _announce_estimate(announce, exp, n_runs, nworkers,
+                               estimate_seconds(exp, n_runs, nworkers))
         if problem:
             raise ScenarioError(exp.source, [problem + "."])
         design: Design = build_design(exp)
         store = ResultStore(out, exp, design)
         done = store.open(retry_failed=retry_failed, accept_code_change=accept_code_change)
+        if estimate is not None and announce is not None:
+            # still the first message, and still before any run starts; the store opened
+            # (its code fingerprint: about 0.3 s) while the worker imported the model
+            _announce_estimate(announce, exp, n_runs, nworkers, _estimate_result(
+                estimate, exp, n_runs, nworkers))
     except BaseException:
         if early:
             backend.shutdown(hard=True)

@@ -2,23 +2,32 @@
 
 Each function changes the state in place and returns the events it caused, in plain words.
 
-:data:`SHOCK_KINDS` is the one registry of shock kinds: each kind's name, words for people,
-the fields that name organisations, which organisations it may hit, whether a trainer may
-inject it, the defaults the dashboard's panel starts from, and the rule that applies it.
-The schema (its discriminated union must match), the loader (what may hit whom, what may
-merge with what), the model (dispatch), the CLI and the dashboard all read it.
+The registry of shock kinds (:data:`SHOCK_KINDS`: names, words, which organisations a kind
+may hit, what may merge into what, and the name of each kind's rule here) is in
+:mod:`diplomacy_sim.domain.shock_kinds`, which needs no numpy, so validating a scenario does
+not import the rules; it is re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from diplomacy_sim.domain.events import Event
 from diplomacy_sim.domain.network import board_ties_for
+from diplomacy_sim.domain.shock_kinds import ABSORBS as ABSORBS  # the registry, re-exported
+from diplomacy_sim.domain.shock_kinds import SECTOR_WORDS as SECTOR_WORDS
+from diplomacy_sim.domain.shock_kinds import SECTORS as SECTORS
+from diplomacy_sim.domain.shock_kinds import SHOCK_KINDS as SHOCK_KINDS
+from diplomacy_sim.domain.shock_kinds import ShockKind as ShockKind
+from diplomacy_sim.domain.shock_kinds import can_merge as can_merge
+from diplomacy_sim.domain.shock_kinds import merge_partners as merge_partners
+from diplomacy_sim.domain.shock_kinds import merge_rule_text as merge_rule_text
+from diplomacy_sim.domain.shock_kinds import mergeable as mergeable
+from diplomacy_sim.domain.shock_kinds import sector_of as sector_of
+from diplomacy_sim.domain.shock_kinds import shock_target_problems as shock_target_problems
 from diplomacy_sim.domain.state import (
     ROLE_INDEX,
     TABLE_MASK_BY_ROLE,
@@ -316,42 +325,7 @@ def election(
     )]
 
 
-# --------------------------------------------------------------------------- the registry
-SECTORS: Mapping[str, str] = {
-    "hospital": "nhs", "mental_health_trust": "nhs", "health": "nhs", "gp_federation": "nhs",
-    "icb": "nhs",
-    "council": "local_government", "district_council": "local_government",
-    "combined_authority": "local_government",
-    "charity": "voluntary",
-}
-"""Organisation kinds by sector; any other kind (police, school, a scenario's own) is a
-sector of its own."""
-
-ABSORBS: Mapping[str, frozenset[str]] = {
-    "nhs": frozenset({"nhs", "voluntary"}),
-    "local_government": frozenset({"local_government", "voluntary"}),
-    "voluntary": frozenset({"voluntary"}),
-}
-"""Which sectors an organisation of a sector can absorb in a merge: statutory bodies merge
-within their sector and may bring a charity in-house; a charity absorbs only charities
-(a hospital cannot be merged into a charity). Any other sector absorbs only itself."""
-
-
-SECTOR_WORDS: Mapping[str, str] = {"nhs": "NHS", "local_government": "local government",
-                                   "voluntary": "voluntary"}
-"""The sectors in words (messages and the dashboard's hints)."""
-
-
-def sector_of(kind: str) -> str:
-    return SECTORS.get(kind, kind)
-
-
-def can_merge(absorbed_kind: str, into_kind: str) -> bool:
-    """Whether an organisation of ``absorbed_kind`` can be merged into one of ``into_kind``."""
-    into = sector_of(into_kind)
-    return sector_of(absorbed_kind) in ABSORBS.get(into, frozenset({into}))
-
-
+# --------------------------------------------------------------------------- dispatch
 @dataclass(frozen=True)
 class ShockContext:
     """What a shock rule needs besides the state and the shock: passed by the model."""
@@ -361,29 +335,6 @@ class ShockContext:
     step: int
     trust_new: float
     injected: bool
-
-
-@dataclass(frozen=True)
-class ShockKind:
-    """One kind of shock, as every layer sees it."""
-
-    name: str
-    label: str
-    summary: str
-    apply: Callable[[SystemState, Any, ShockContext], list[Event]]
-    org_fields: tuple[str, ...] = ()
-    """Fields naming organisations it hits (a list or a single id)."""
-    excluded_sectors: frozenset[str] = frozenset()
-    """Sectors of organisation it may not hit."""
-    injectable: bool = True
-    """A trainer may inject it from the dashboard (elections are scheduled, not injected)."""
-    panel_defaults: Mapping[str, Any] = field(default_factory=dict)
-    """Field values the dashboard's panel starts from (where the schema has no default)."""
-    reshapes_people: bool = False
-    """Moves people between organisations (the model refreshes its masks after it)."""
-
-    def applies_to(self, org_kind: str) -> bool:
-        return sector_of(org_kind) not in self.excluded_sectors
 
 
 def _reorganise(state: SystemState, spec: Any, c: ShockContext) -> list[Event]:
@@ -411,99 +362,6 @@ def _election(state: SystemState, spec: Any, c: ShockContext) -> list[Event]:
     return election(state, spec, c.rng, c.step, c.trust_new, c.injected)
 
 
-SHOCK_KINDS: Mapping[str, ShockKind] = {k.name: k for k in (
-    ShockKind("reorganisation", "Reorganisation",
-              "Organisations merge, are abolished or restructure: ties cut, people leave.",
-              _reorganise, org_fields=("organisations", "into"),
-              panel_defaults={"mode": "restructure"}, reshapes_people=True),
-    ShockKind("budget_cut", "Budget cut",
-              "A share of the budget goes; statutory duties come first.",
-              _budget_cut, org_fields=("organisations",)),
-    ShockKind("demand_surge", "Demand surge", "Demand rises for some weeks (winter).",
-              _demand_surge),
-    ShockKind("leadership_turnover", "Leadership turnover",
-              "A chief executive leaves; the successor has no relationships yet.",
-              _leadership_turnover, org_fields=("organisation",)),
-    ShockKind("national_mandate", "National mandate",
-              "A national mandate puts one issue at the top of statutory bodies' agendas.",
-              _national_mandate, org_fields=("organisations",),
-              excluded_sectors=frozenset({"voluntary"})),
-    ShockKind("election", "Election", "Local elections replace a share of councillors.",
-              _election, injectable=False),
-)}
-"""Every shock kind, by name (the order is the order menus show)."""
-
-
 def apply_shock(state: SystemState, shock: Any, ctx: ShockContext) -> list[Event]:
     """Apply a validated shock by its kind's rule."""
     return SHOCK_KINDS[shock.kind].apply(state, shock, ctx)
-
-
-def merge_partners(kinds: Mapping[str, str], absorbed: Sequence[str]) -> list[str]:
-    """The organisations (ids, in ``kinds``' order) that may absorb every one of ``absorbed``
-    in a merge, by :func:`can_merge`; ``kinds`` maps id to kind (the living organisations)."""
-    chosen = [a for a in absorbed if a in kinds]
-    return [i for i, k in kinds.items()
-            if i not in chosen and all(can_merge(kinds[a], k) for a in chosen)]
-
-
-def mergeable(kinds: Mapping[str, str]) -> list[str]:
-    """The organisations that some other organisation of ``kinds`` could absorb."""
-    return [i for i in kinds if merge_partners(kinds, [i])]
-
-
-def merge_rule_text() -> str:
-    """The merge rule in words (read from :data:`ABSORBS`, never restated)."""
-    def word(sector: str) -> str:
-        return SECTOR_WORDS.get(sector, sector.replace("_", " "))
-
-    def names(sectors: frozenset[str]) -> str:
-        words = [word(s) for s in sorted(sectors)]
-        return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-
-    def article(w: str) -> str:  # "an NHS body": initials read by their letter names
-        return "an" if w[0] in "AEIOUaeiou" or (w.isupper() and w[0] in "FHLMNRSX") else "a"
-
-    parts = [f"{article(word(sector))} {word(sector)} body "
-             f"absorbs {names(takes)} bodies" for sector, takes in ABSORBS.items()]
-    return ("A merge keeps one organisation (`into`) and folds the others into it: "
-            + "; ".join(parts) + "; any other kind absorbs only its own kind.")
-
-
-def shock_target_problems(shock: Any, kinds: Mapping[str, str]) -> list[tuple[str, str]]:
-    """(field, problem) for organisations this shock may not hit, or merge it may not make.
-
-    The one check of the registry's rules, wherever a shock comes from (a scenario file, an
-    experiment, an injection from a page): ``kinds`` maps organisation id to its kind.
-    Unknown ids are left to the reference check.
-    """
-    kind = SHOCK_KINDS[shock.kind]
-    out: list[tuple[str, str]] = []
-    for fname in kind.org_fields:
-        value = getattr(shock, fname, None)
-        ids = value if isinstance(value, list) else [value] if value is not None else []
-        for j, oid in enumerate(ids):
-            if oid in kinds and not kind.applies_to(kinds[oid]):
-                where = f"{fname}[{j}]" if isinstance(value, list) else fname
-                out.append((where, f"`{oid}` is a {kinds[oid]}; a {kind.label.lower()} "
-                            f"does not apply to the {sector_of(kinds[oid])} sector"))
-    mode = getattr(shock, "mode", None)
-    into: str | None = getattr(shock, "into", None)
-    if mode == "merge" and into is None:
-        can = merge_partners(kinds, shock.organisations)
-        out.append(("into", "a merge needs `into`, the organisation kept" + (
-            "; allowed here: " + ", ".join(can) if can else
-            "; no organisation here can absorb " + ", ".join(shock.organisations)
-            + ". " + merge_rule_text().rstrip("."))))
-    elif mode == "restructure" and into is not None:
-        out.append(("into", "a restructure keeps every organisation; `into` is only for a "
-                    "merge or an abolition: leave it out"))
-    if mode == "merge" and into is not None and into in kinds:
-        for j, oid in enumerate(shock.organisations):
-            if oid in kinds and oid != into and not can_merge(kinds[oid], kinds[into]):
-                out.append((f"organisations[{j}]",
-                            f"`{oid}` (a {kinds[oid]}) cannot be merged into `{into}` (a "
-                            f"{kinds[into]}); a {sector_of(kinds[into])} body absorbs only: "
-                            + ", ".join(sorted(ABSORBS.get(sector_of(kinds[into]),
-                                                           {sector_of(kinds[into])})))))
-    return out

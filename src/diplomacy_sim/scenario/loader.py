@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from diplomacy_sim.domain.shocks import shock_target_problems
+from diplomacy_sim.domain.shock_kinds import shock_target_problems
 from diplomacy_sim.scenario.catalog import SCENARIO_DIR, list_scenarios
 from diplomacy_sim.scenario.errors import ScenarioError
 from diplomacy_sim.scenario.schema import (

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from diplomacy_sim.domain import shocks as shock_registry
+from diplomacy_sim.domain import shock_kinds as shock_registry
 from diplomacy_sim.limits import MAX_PEOPLE, MAX_SEED
 
 ROLES: tuple[str, ...] = ("executive", "manager", "frontline", "councillor", "enabler")
@@ -26,7 +26,7 @@ sit at the formal partnership boards; executives, councillors and enablers do.""
 
 DOCTRINES: tuple[str, ...] = ("command", "stewardship", "diplomacy", "fatalism")
 SHOCK_KINDS: tuple[str, ...] = tuple(shock_registry.SHOCK_KINDS)
-"""Shock kinds, from the one registry (``domain.shocks.SHOCK_KINDS``)."""
+"""Shock kinds, from the one registry (``domain.shock_kinds.SHOCK_KINDS``)."""
 SERVICES: tuple[str, ...] = ("admissions", "discharge", "none")
 # MAX_PEOPLE (most people in a scenario, in all) and MAX_SEED live in diplomacy_sim.limits
 
@@ -619,7 +619,7 @@ SHOCK_CLASSES: dict[str, type[_ShockBase]] = {
 if tuple(SHOCK_CLASSES) != SHOCK_KINDS:  # pragma: no cover - a developer's slip, at import
     raise RuntimeError(
         f"the schema's shock classes {tuple(SHOCK_CLASSES)} do not match the registry "
-        f"domain.shocks.SHOCK_KINDS {SHOCK_KINDS}: add the kind to both, in the same order")
+        f"domain.shock_kinds.SHOCK_KINDS {SHOCK_KINDS}: add the kind to both, in the same order")
 
 
 class Scenario(_Strict):

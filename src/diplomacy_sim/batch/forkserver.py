@@ -1,0 +1,33 @@
+"""The local pool's fork server: what it preloads, and starting it as early as possible.
+
+Importing this module is cheap (only :mod:`multiprocessing`), so the CLI can start the
+server before it imports the sweep runner: the server imports the model (Mesa, pandas,
+scipy: about a second) while the CLI imports the runner, reads the experiment and opens the
+store. Every pool worker is forked from the server with the model already imported.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from multiprocessing import forkserver
+from multiprocessing.context import ForkServerContext
+
+PRELOAD = ["diplomacy_sim.batch.runner", "diplomacy_sim.api"]
+"""What a worker needs: :func:`diplomacy_sim.batch.runner.run_chunk` and the model."""
+
+
+def context() -> ForkServerContext:
+    """The ``forkserver`` context, its server preloading :data:`PRELOAD`."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+def start_early() -> None:
+    """Start the server now, without waiting for its imports (a fork and an exec).
+
+    A later :func:`diplomacy_sim.batch.runner.process_pool` reuses it; a process that exits
+    without using it leaves nothing behind (the server exits when its parent does).
+    """
+    context()
+    forkserver.ensure_running()
