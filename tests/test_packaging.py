@@ -114,7 +114,7 @@ def test_the_installed_command_works_from_any_folder(venv: Path, tmp_path: Path)
     for rel in SHIPPED["scenarios"]:
         assert Path(rel).stem in listed
 
-    ran = _run([cli, "run", "integrated_discharge", "--steps", "5", "--quiet"], cwd=work, env=env)
+    ran = _run([cli, "run", "integrated_discharge", "--steps", "5", "--quiet", "--json"], cwd=work, env=env)
     summary = json.loads(ran.stdout)
     assert summary["scenario"] == "integrated_discharge" and summary["steps"] == 5
 
