@@ -1,10 +1,12 @@
-"""Fixtures for the dashboard tests: a Solara server on a free loopback port, and Debian
-Chromium driven by Playwright (never `playwright install`)."""
+"""Fixtures for the dashboard tests: a Solara server on a free loopback port, Debian
+Chromium driven by Playwright (never `playwright install`), and the explorer rendered
+without a browser (``page``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,3 +29,29 @@ def dashboard_url() -> Iterator[str]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def page() -> Iterator[tuple[Any, Any]]:
+    """The explorer on the default set-up, rendered without a browser: (render context, the
+    page's own Session)."""
+    import solara
+
+    from diplomacy_sim.dashboard import app
+    from diplomacy_sim.dashboard.session import Session, Setup
+
+    box: dict[str, Session] = {}
+    orig = app.Session
+
+    def spy(setup: Setup) -> Session:
+        box["s"] = orig(setup)
+        return box["s"]
+
+    app.Session = spy  # type: ignore[misc]
+    try:
+        _, rc = solara.render(solara.AppLayout(children=[app.Dashboard(Setup())]),
+                              handle_error=False)
+        yield rc, box["s"]
+    finally:
+        app.Session = orig  # type: ignore[misc]
+        rc.close()

@@ -6,40 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tabs import Tab
 
 pytestmark = pytest.mark.browser
-
-
-class Tab:
-    """One browser context (one learner) on the dashboard, recording page errors."""
-
-    def __init__(self, browser: Any, url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1600, "height": 1000})
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(url)
-        self.page.get_by_text("Week 0 of").wait_for(timeout=30_000)
-
-    def button(self, name: str) -> Any:
-        return self.page.get_by_role("button", name=name, exact=True)
-
-    def step(self, week: int) -> None:
-        self.button("Step").click()
-        self.page.locator(f'.charts[data-week="{week}"]').wait_for()
-        # the week and the charts are separate islands, redrawn one after the other
-        self.page.locator(".week-indicator", has_text=f"Week {week} of").wait_for()
-
-    def open_panel(self) -> None:
-        """Unfold the set-up, shock and export panel (folded away at first)."""
-        self.button("Set-up & shocks").click()
-        self.page.locator(".setup-panel:not(.folded)").wait_for()
-
-    def week_text(self) -> str:
-        return str(self.page.locator(".week-indicator").inner_text())
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tabs import LAPTOP, Tab
 
 from diplomacy_sim.dashboard import sharing
 from diplomacy_sim.dashboard.session import Session, Setup
@@ -14,48 +15,15 @@ from diplomacy_sim.dashboard.session import Session, Setup
 pytestmark = pytest.mark.browser
 
 
-class Laptop:
-    """One browser context at 1280×720 on the dashboard, recording page errors."""
-
-    def __init__(self, browser: Any, url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 720})
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(url)
-        self.page.locator(".week-indicator").wait_for(timeout=30_000)
-
-    def button(self, name: str) -> Any:
-        return self.page.get_by_role("button", name=name, exact=True)
-
-    def step(self, week: int) -> None:
-        self.button("Step").click()
-        self.page.locator(f'.charts[data-week="{week}"]').wait_for()
-
-    def open_panel(self) -> None:
-        """Unfold the set-up, shock and export panel (folded away at first)."""
-        self.button("Set-up & shocks").click()
-        self.page.locator(".setup-panel:not(.folded)").wait_for()
-
-    def choose(self, label: str, option: str) -> None:
-        self.page.locator(".v-select", has=self.page.get_by_text(label, exact=True)
-                          ).first.click()
-        self.page.locator(".menuable__content__active .v-list-item",
-                          has_text=option).first.click()
-
-    def close(self) -> None:
-        self.context.close()
-
-
 @pytest.fixture
-def laptop(browser: Any, dashboard_url: str) -> Iterator[Laptop]:
-    t = Laptop(browser, dashboard_url)
+def laptop(browser: Any, dashboard_url: str) -> Iterator[Tab]:
+    t = Tab(browser, dashboard_url, LAPTOP)
     yield t
     assert t.errors == []
     t.close()
 
 
-def test_the_default_reorganisation_applies_and_reset_clears_the_message(laptop: Laptop,
+def test_the_default_reorganisation_applies_and_reset_clears_the_message(laptop: Tab,
                                                                          artifacts: Any):
     laptop.step(1)
     laptop.open_panel()
@@ -75,7 +43,7 @@ def test_the_default_reorganisation_applies_and_reset_clears_the_message(laptop:
     result.wait_for(state="detached")
 
 
-def test_clicking_an_event_marks_its_week_on_the_charts(laptop: Laptop, artifacts: Any):
+def test_clicking_an_event_marks_its_week_on_the_charts(laptop: Tab, artifacts: Any):
     laptop.button("Go to the balcony").click()
     laptop.button("Run to end").click()
     laptop.page.get_by_text("Week 156 of 156").wait_for(timeout=60_000)
@@ -103,7 +71,7 @@ def test_a_shared_link_restores_parameters_shocks_and_week(browser: Any, dashboa
     for _ in range(5):
         made.step()
     query = sharing.setup_query(sharing.setup_document(made))
-    t = Laptop(browser, dashboard_url + "?" + query)
+    t = Tab(browser, dashboard_url + "?" + query, LAPTOP, ready_text=None)
     try:
         t.page.get_by_text("Set-up restored").wait_for()
         assert t.page.locator(".week-indicator").inner_text().startswith("Week 9 of 156")

@@ -9,7 +9,6 @@ import threading
 import time
 
 import ipyvuetify as v
-import pytest
 import solara
 
 from diplomacy_sim.dashboard import app
@@ -27,25 +26,6 @@ def _click(rc: solara.test.RenderContext, text: str) -> None:  # type: ignore[na
                                                                if isinstance(c, str)]]
     assert len(buttons) == 1, f"{len(buttons)} buttons named {text!r}"
     buttons[0].click()
-
-
-@pytest.fixture
-def page():
-    box: dict[str, Session] = {}
-    orig = app.Session
-
-    def spy(setup: Setup) -> Session:
-        box["s"] = orig(setup)
-        return box["s"]
-
-    app.Session = spy  # type: ignore[misc]
-    try:
-        el = solara.AppLayout(children=[app.Dashboard(Setup())])
-        _, rc = solara.render(el, handle_error=False)
-        yield rc, box["s"]
-    finally:
-        app.Session = orig  # type: ignore[misc]
-        rc.close()
 
 
 def test_parameter_controls_come_from_the_schema(page) -> None:

@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tabs import LAPTOP, PROJECTOR, Tab
 
 pytestmark = pytest.mark.browser
 
-LAPTOP = {"width": 1280, "height": 720}
-PROJECTOR = {"width": 1600, "height": 1000}
 
 TEXT_SIZES = """() => {
   // every visible text on the page: [effective px, text]; SVG lettering is scaled by
@@ -40,23 +39,8 @@ TEXT_SIZES = """() => {
 }"""
 
 
-class Page:
-    def __init__(self, browser: Any, url: str, viewport: dict[str, int]) -> None:
-        self.context = browser.new_context(viewport=viewport)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(url)
-        self.page.get_by_text("Week 0 of").wait_for(timeout=30_000)
-
-    def button(self, name: str) -> Any:
-        return self.page.get_by_role("button", name=name, exact=True)
-
-    def step(self, weeks: int) -> None:
-        for _ in range(weeks):
-            week = int(self.page.locator(".charts").first.get_attribute("data-week") or 0)
-            self.button("Step").click()
-            self.page.locator(f'.charts[data-week="{week + 1}"]').wait_for()
+class Page(Tab):
+    """A tab at a given screen size, with what the layout tests measure."""
 
     def in_first_screen(self, locator: Any) -> bool:
         box = locator.bounding_box()
@@ -71,9 +55,6 @@ class Page:
         self.page.screenshot(path=str(path))
         print(f"screenshot: {path}")
         return path
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture
@@ -99,7 +80,7 @@ def _holds_the_essentials(p: Page) -> None:
 
 def test_the_first_laptop_screen_holds_the_week_controls_charts_and_newest_events(
         laptop: Page, artifacts: Path) -> None:
-    laptop.step(6)
+    laptop.advance(6)
     assert laptop.page.locator(".setup-panel.folded").count() == 1  # forms folded away
     _holds_the_essentials(laptop)
     laptop.shot(artifacts, "explorer_role_1280x720.png")
@@ -110,7 +91,7 @@ def test_the_first_laptop_screen_holds_the_week_controls_charts_and_newest_event
     laptop.button("Inject now").click()
     laptop.page.get_by_text("injected: it lands").wait_for()
     laptop.button("Hide set-up").click()
-    laptop.step(10)
+    laptop.advance(10)
     laptop.page.locator('.charts[data-shocks="1"]').wait_for()
     _holds_the_essentials(laptop)
     laptop.shot(artifacts, "explorer_balcony_1280x720.png")
@@ -132,7 +113,7 @@ def test_presentation_mode_has_no_text_under_18px_and_puts_charts_beside_events(
     for viewport in (LAPTOP, PROJECTOR):
         p = Page(browser, dashboard_url, viewport)
         try:
-            p.step(3)
+            p.advance(3)
             p.button("Presentation").click()
             p.page.locator(".presentation-mode").wait_for()
             assert p.page.locator(".setup-panel.folded").count() == 1
@@ -141,7 +122,7 @@ def test_presentation_mode_has_no_text_under_18px_and_puts_charts_beside_events(
             assert small == [], f"text under 18 px in a role at {viewport}: {small[:8]}"
             p.button("Go to the balcony").click()
             p.page.locator("svg.chart").nth(8).wait_for()
-            p.step(5)
+            p.advance(5)
             small = [(round(px, 1), t) for px, t in p.page.evaluate(TEXT_SIZES) if px < 18]
             assert small == [], f"text under 18 px at {viewport}: {small[:8]}"
             chart = p.page.locator("svg.chart").first.bounding_box()
@@ -176,7 +157,7 @@ def test_presentation_mode_from_a_link_and_a_bad_flag_is_ignored_with_a_message(
 
 
 def test_a_card_field_has_a_tooltip_and_links_to_its_glossary_entry(laptop: Page) -> None:
-    laptop.step(1)
+    laptop.advance(1)
     term = laptop.page.locator('.person-card a.term[data-term="anxiety"]')
     assert "unsettled" in (term.get_attribute("title") or "")
     entry = laptop.page.locator("#term-anxiety")
@@ -186,13 +167,13 @@ def test_a_card_field_has_a_tooltip_and_links_to_its_glossary_entry(laptop: Page
         "() => { const r = document.getElementById('term-anxiety').getBoundingClientRect();"
         " return r.top >= 0 && r.bottom <= innerHeight; }", timeout=5_000)
     assert "Sue Goss" in entry.inner_text()
-    laptop.step(1)  # the page still works after following the link
+    laptop.advance(1)  # the page still works after following the link
 
 
 def test_the_projector_screenshots(browser: Any, dashboard_url: str, artifacts: Path) -> None:
     p = Page(browser, dashboard_url, PROJECTOR)
     try:
-        p.step(8)
+        p.advance(8)
         _holds_the_essentials(p)
         p.shot(artifacts, "explorer_role_1600x1000.png")
         p.button("Go to the balcony").click()
@@ -202,7 +183,7 @@ def test_the_projector_screenshots(browser: Any, dashboard_url: str, artifacts: 
         p.page.get_by_text("injected: it lands").wait_for()
         p.shot(artifacts, "explorer_balcony_with_panel_1600x1000.png")
         p.button("Hide set-up").click()
-        p.step(30)
+        p.advance(30)
         _holds_the_essentials(p)
         p.shot(artifacts, "explorer_balcony_1600x1000.png")
         assert p.errors == []

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from diplomacy_sim.cli import main
 from diplomacy_sim.dashboard import app, components
 from diplomacy_sim.dashboard.components import filter_events, merge_repeats, when_text
-from diplomacy_sim.dashboard.session import Session, Setup, shock_fields, shock_targets
+from diplomacy_sim.dashboard.session import shock_fields, shock_targets
 from diplomacy_sim.domain.events import week_number
 from diplomacy_sim.domain.shocks import can_merge, merge_rule_text
 from diplomacy_sim.model.model import DiplomacyModel
@@ -82,25 +82,6 @@ def test_a_merge_without_into_names_what_is_allowed_or_why_nothing_is():
 
 
 # --------------------------------------------------------------------------- the form
-@pytest.fixture
-def page():
-    box: dict[str, Session] = {}
-    orig = app.Session
-
-    def spy(setup: Setup) -> Session:
-        box["s"] = orig(setup)
-        return box["s"]
-
-    app.Session = spy  # type: ignore[misc]
-    try:
-        _, rc = solara.render(solara.AppLayout(children=[app.Dashboard(Setup())]),
-                              handle_error=False)
-        yield rc, box["s"]
-    finally:
-        app.Session = orig  # type: ignore[misc]
-        rc.close()
-
-
 def _select(rc, label: str) -> v.Select:
     (s,) = [w for w in rc.find(v.Select).widgets if str(w.label).startswith(label)]
     return s
