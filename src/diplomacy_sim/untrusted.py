@@ -162,20 +162,20 @@ class BoundedLoader(yaml.SafeLoader):
                 seen[key] = key_node
         return super().construct_mapping(node, deep=deep)
 
-    def construct_yaml_int(self, node: Any) -> Any:
+    @staticmethod
+    def _check_number_length(node: Any) -> None:
         if len(node.value) > MAX_NUMBER_CHARS:
             raise yaml.constructor.ConstructorError(
                 None, None,
                 f"a number {len(node.value):,} characters long; allowed: at most "
                 f"{MAX_NUMBER_CHARS} characters", node.start_mark)
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        self._check_number_length(node)
         return super().construct_yaml_int(node)
 
     def construct_yaml_float(self, node: Any) -> Any:
-        if len(node.value) > MAX_NUMBER_CHARS:
-            raise yaml.constructor.ConstructorError(
-                None, None,
-                f"a number {len(node.value):,} characters long; allowed: at most "
-                f"{MAX_NUMBER_CHARS} characters", node.start_mark)
+        self._check_number_length(node)
         return super().construct_yaml_float(node)
 
 
