@@ -14,17 +14,23 @@ from __future__ import annotations
 import numpy as np
 
 from diplomacy_sim.domain.negotiation import benefit
-from diplomacy_sim.domain.numerics import clip, mean, nonzero
+from diplomacy_sim.domain.numerics import add_reduce, clip, mean, nonzero
 from diplomacy_sim.domain.state import F, I
 
 
-def box_agenda(agenda: F, target: I, pressure: F) -> F:
-    """An agenda as its regulator's target presses on it (rows sum to 1)."""
+def box_agenda(agenda: F, target: I, pressure: F, rows: I | None = None,
+               targets: I | None = None) -> F:
+    """An agenda as its regulator's target presses on it (rows sum to 1).
+
+    ``rows`` and ``targets``: the organisations with a target and their targets
+    (``nonzero(target >= 0)``, ``target[rows]``), when the caller keeps them.
+    """
     out = agenda.copy()
-    has = target >= 0
-    rows = nonzero(has)
-    out[rows, target[has]] += pressure[has]
-    return out / out.sum(axis=1, keepdims=True)
+    if rows is None or targets is None:
+        rows = nonzero(target >= 0)
+        targets = target[rows]
+    out[rows, targets] += pressure[rows]
+    return out / add_reduce(out, axis=1, keepdims=True)
 
 
 def commitment(beliefs: F, strain: F) -> F:
