@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 import diplomacy_sim as ds
-from diplomacy_sim.model.structure import PlaceStructure, TieStructure
+from diplomacy_sim.model.structure import TIE_ARRAYS, PlaceStructure, TieStructure
 
 
 def _arrays(obj: object) -> dict[str, object]:
     out = {}
-    for name in type(obj).__slots__:  # type: ignore[attr-defined]
+    names = TIE_ARRAYS if isinstance(obj, TieStructure) else type(obj).__slots__  # type: ignore[attr-defined]
+    for name in names:
         value = getattr(obj, name)
         if isinstance(value, np.ndarray):
             out[name] = value

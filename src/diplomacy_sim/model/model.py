@@ -783,16 +783,16 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         p.beliefs = self.rules.belief_update(p.beliefs, signals, af.belief_rate)
 
     def _update_engagement(self, ctx: StepContext) -> None:
-        st, o, ini, t = self.state, self.state.orgs, self.state.initiatives, self.state.ties
+        st, o, ini = self.state, self.state.orgs, self.state.initiatives
         en, d = self.params.engagement, ctx.decisions
         top = ctx.box_agenda.argmax(axis=1)
         on = WORKED_ON[ini.stage]
         serves = ini.advances[:, top] >= en.serves_threshold  # (q, m): q serves j's priority
         attended = (ini.parties & serves & on[:, None]).any(axis=0)
         o.ignored_weeks = np.where(attended, 0, o.ignored_weeks + 1)
-        inf_met = ctx.met & (t.channel == Channel.INFORMAL)
-        court_from = o.engaged[ctx.src_org] & inf_met
-        courted = np.bincount(ctx.dst_org[court_from], minlength=o.m).astype(float)
+        s = ctx.structure  # informal contacts this week from engaged organisations
+        court_from = ctx.met[s.informal_idx] & o.engaged[s.informal_src_org]
+        courted = np.bincount(s.informal_dst_org[court_from], minlength=o.m).astype(float)
         courted += eg.deliberate_courting(d.court, o.engaged & o.alive, o.m, en.court_contacts)
         draws = self.rngs["negotiation"].random(o.m)
         held = d.held("attend", self.week)

@@ -21,6 +21,7 @@ Two caches with their own keys:
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -84,37 +85,100 @@ class PlaceStructure:
 
 
 class TieStructure:
-    """Tie-level arrays: each tie's organisations, the cross-boundary and channel masks."""
+    """Tie-level arrays: each tie's organisations, the cross-boundary and channel masks.
 
-    __slots__ = ("_by_channel", "_short", "channel", "channel_w", "cross", "cross_dst_org", "cross_idx",
-                 "cross_src_org", "degree", "dst", "dst_org", "formal_dst", "formal_idx",
-                 "formal_src", "front_dst_org", "front_idx", "front_src_org", "informal",
-                 "measured_idx", "place", "src", "src_org")
+    Each is computed when first read (``cached_property``): in a large place the ties change
+    twice a week (turnover, then tie formation) and what is read between those changes is
+    only a few of these (the degrees, then the measured ties).
+    """
 
     def __init__(self, state: SystemState, place: PlaceStructure, channel_w: np.ndarray) -> None:
-        t, org = state.ties, state.people.org
+        t = state.ties
         self.place = place
-        self.channel_w = channel_w[t.channel]  # each tie's influence weight when met
-        self._by_channel: dict[tuple[float, ...], np.ndarray] = {}
+        self._org = state.people.org
+        self._n = state.people.n
+        self._channel_weights = channel_w
         self.src, self.dst, self.channel = t.src, t.dst, t.channel
-        self.src_org, self.dst_org = org[t.src], org[t.dst]
-        self.cross = self.src_org != self.dst_org
-        self.cross_idx = nonzero(self.cross)
-        self.cross_src_org = self.src_org[self.cross_idx]
-        self.cross_dst_org = self.dst_org[self.cross_idx]
-        front = self.cross & (t.channel == Channel.FRONTLINE)
-        self.front_idx = nonzero(front)
-        self.front_src_org = self.src_org[self.front_idx]
-        self.front_dst_org = self.dst_org[self.front_idx]
-        # the ties the trust outcome averages: across a boundary, colleagues' ties excluded
-        self.measured_idx = nonzero(self.cross & (t.channel != Channel.WITHIN))
-        self.formal_idx = nonzero(t.channel == Channel.FORMAL)
-        self.formal_src, self.formal_dst = t.src[self.formal_idx], t.dst[self.formal_idx]
-        self.informal = t.channel == Channel.INFORMAL
-        n = state.people.n
-        self.degree: dict[int, np.ndarray] = {c: np.bincount(t.src[t.channel == c], minlength=n)
-                       for c in (Channel.INFORMAL, Channel.FRONTLINE)}
+        self._by_channel: dict[tuple[float, ...], np.ndarray] = {}
         self._short: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    @cached_property
+    def src_org(self) -> np.ndarray:
+        return self._org[self.src]
+
+    @cached_property
+    def dst_org(self) -> np.ndarray:
+        return self._org[self.dst]
+
+    @cached_property
+    def cross(self) -> np.ndarray:
+        """Whether each tie crosses an organisation's boundary."""
+        return self.src_org != self.dst_org
+
+    @cached_property
+    def cross_idx(self) -> np.ndarray:
+        return nonzero(self.cross)
+
+    @cached_property
+    def cross_src_org(self) -> np.ndarray:
+        return self.src_org[self.cross_idx]
+
+    @cached_property
+    def cross_dst_org(self) -> np.ndarray:
+        return self.dst_org[self.cross_idx]
+
+    @cached_property
+    def front_idx(self) -> np.ndarray:
+        """The cross-boundary frontline ties."""
+        return nonzero(self.cross & (self.channel == Channel.FRONTLINE))
+
+    @cached_property
+    def front_src_org(self) -> np.ndarray:
+        return self.src_org[self.front_idx]
+
+    @cached_property
+    def front_dst_org(self) -> np.ndarray:
+        return self.dst_org[self.front_idx]
+
+    @cached_property
+    def measured_idx(self) -> np.ndarray:
+        """The ties the trust outcome averages: across a boundary, colleagues' excluded."""
+        return nonzero(self.cross & (self.channel != Channel.WITHIN))
+
+    @cached_property
+    def formal_idx(self) -> np.ndarray:
+        return nonzero(self.channel == Channel.FORMAL)
+
+    @cached_property
+    def formal_src(self) -> np.ndarray:
+        return self.src[self.formal_idx]
+
+    @cached_property
+    def formal_dst(self) -> np.ndarray:
+        return self.dst[self.formal_idx]
+
+    @cached_property
+    def informal_idx(self) -> np.ndarray:
+        return nonzero(self.channel == Channel.INFORMAL)
+
+    @cached_property
+    def informal_src_org(self) -> np.ndarray:
+        return self.src_org[self.informal_idx]
+
+    @cached_property
+    def informal_dst_org(self) -> np.ndarray:
+        return self.dst_org[self.informal_idx]
+
+    @cached_property
+    def channel_w(self) -> np.ndarray:
+        """Each tie's influence weight when met."""
+        return self._channel_weights[self.channel]
+
+    @cached_property
+    def degree(self) -> dict[int, np.ndarray]:
+        """Each person's number of informal and frontline ties."""
+        return {c: np.bincount(self.src[self.channel == c], minlength=self._n)
+                for c in (Channel.INFORMAL, Channel.FRONTLINE)}
 
     def by_channel(self, values: tuple[float, ...]) -> np.ndarray:
         """``np.array(values)[channel]``: each tie's value of its channel (kept per values:
@@ -137,3 +201,8 @@ class TieStructure:
         t = state.ties
         return (self.place is place and self.src is t.src and self.dst is t.dst
                 and self.channel is t.channel)
+
+
+TIE_ARRAYS: tuple[str, ...] = tuple(
+    name for name, v in vars(TieStructure).items() if isinstance(v, cached_property))
+"""The names of the arrays a :class:`TieStructure` computes when first read."""
