@@ -106,8 +106,10 @@ def measure(
     meetings: int,
     unproductive: int,
     measured: np.ndarray | None = None,
+    issues: sv.ServiceIssues | None = None,
 ) -> dict[str, float]:
-    """The outcome row for this week (``measured`` as for :func:`cross_trust`)."""
+    """The outcome row for this week (``measured`` as for :func:`cross_trust`, ``issues``
+    for :func:`~diplomacy_sim.domain.services.user_outcome`)."""
     alive = state.orgs.alive
     diversity = mean_pairwise_distance(table_agendas[alive])
     return {
@@ -115,7 +117,7 @@ def measure(
         "trust": cross_trust(state, measured),
         "pluralism": pluralism(diversity, initial_diversity),
         "engagement": float((state.orgs.engaged & alive).sum() / max(int(alive.sum()), 1)),
-        "user_outcome": sv.user_outcome(state),
+        "user_outcome": sv.user_outcome(state, issues),
         "avoidable_admissions": float(state.services.admissions),
         "delayed_discharges": float(state.services.waiting),
         "strain": float(mean(state.people.strain[leader_mask])) if leader_mask.any() else 0.0,

@@ -69,10 +69,11 @@ class CapacityBasis:
     agendas, staff at the start), computed once: :func:`capacity` with a basis is the same
     arithmetic on the same arrays."""
 
-    __slots__ = ("alive", "den", "money", "staff_floor", "staff_known", "w")
+    __slots__ = ("alive", "den", "issues", "money", "staff_floor", "staff_known", "w")
 
     def __init__(self, state: SystemState) -> None:
         o, sv = state.orgs, state.services
+        self.issues = ServiceIssues(state)
         self.alive = o.alive.astype(float)
         self.w = o.agenda * (self.alive * o.budget0)[:, None]
         self.money = np.maximum(o.budget / o.budget0, 0.0)
@@ -119,6 +120,33 @@ def _weighted(state: SystemState, values: F, sel: list[int]) -> float:
     return float((values[sel] * w).sum() / max(float(w.sum()), 1e-12))
 
 
+class IssueWeights:
+    """:func:`_weighted` over one set of issues, its weights and their sum computed once."""
+
+    __slots__ = ("den", "sel", "w")
+
+    def __init__(self, state: SystemState, sel: list[int]) -> None:
+        self.sel = np.array(sel, dtype=np.intp)
+        self.w = state.issue_weight[sel]
+        self.den = max(float(self.w.sum()), 1e-12)
+
+    def of(self, values: F) -> float:
+        return float(add_reduce(values[self.sel] * self.w) / self.den)
+
+
+class ServiceIssues:
+    """The issues the two flows read (admissions, discharge; None if the place has none)
+    and all issues, as :class:`IssueWeights`."""
+
+    __slots__ = ("admissions", "discharge", "every")
+
+    def __init__(self, state: SystemState) -> None:
+        adm, dis = issue_index(state, "admissions"), issue_index(state, "discharge")
+        self.admissions = IssueWeights(state, adm) if adm else None
+        self.discharge = IssueWeights(state, dis) if dis else None
+        self.every = IssueWeights(state, list(range(state.K)))
+
+
 def update(state: SystemState, week: int, s: ServiceParams,
            basis: CapacityBasis | None = None, doer: np.ndarray | None = None) -> None:
     """Advance the services one week (``s`` is the scenario's ServiceParams; ``basis`` and
@@ -131,9 +159,11 @@ def update(state: SystemState, week: int, s: ServiceParams,
     supply = s.base_supply * cap + s.joint_supply * sv.joint
     sv.met = share_met(supply, ratio, s.saturation)
     demand = s.weekly_demand * ratio
-    adm, dis = issue_index(state, "admissions"), issue_index(state, "discharge")
-    f_adm = _weighted(state, sv.met, adm) if adm else user_share(state)
-    f_dis = _weighted(state, sv.met, dis) if dis else user_share(state)
+    issues = ServiceIssues(state) if basis is None else basis.issues
+    every = issues.every.of(sv.met) if issues.admissions is None or issues.discharge is None \
+        else 0.0  # (the user share, read when a flow has no issue of its own)
+    f_adm = every if issues.admissions is None else issues.admissions.of(sv.met)
+    f_dis = every if issues.discharge is None else issues.discharge.of(sv.met)
     sv.admissions = demand * s.admission_rate * (1.0 - f_adm)
     sv.inflow = demand * s.discharge_rate
     sv.waiting = discharge_queue(sv.waiting, sv.inflow, f_dis)
@@ -156,11 +186,15 @@ def user_share(state: SystemState) -> float:
     return _weighted(state, state.services.met, list(range(state.K)))
 
 
-def user_outcome(state: SystemState) -> float:
-    """Issue-weighted share of need met; the discharge issue read from the queue."""
+def user_outcome(state: SystemState, issues: ServiceIssues | None = None) -> float:
+    """Issue-weighted share of need met; the discharge issue read from the queue.
+
+    ``issues``: the place's :class:`ServiceIssues`, when the caller keeps them.
+    """
     sv = state.services
-    met = sv.met.copy()
-    dis = issue_index(state, "discharge")
-    if dis and sv.inflow > 0:
-        met[dis] = sv.inflow / (sv.inflow + sv.waiting)
-    return _weighted(state, met, list(range(state.K)))
+    issues = ServiceIssues(state) if issues is None else issues
+    met = sv.met
+    if issues.discharge is not None and sv.inflow > 0:
+        met = met.copy()
+        met[issues.discharge.sel] = sv.inflow / (sv.inflow + sv.waiting)
+    return issues.every.of(met)

@@ -462,10 +462,17 @@ class DiplomacyModel(MesaSurface, mesa.Model):
                 t.trust[e], dist, eps, np.ones(1, bool), np.array([inf.informal_weight]),
                 tr.encounter_gain, tr.friction)
 
-    def _propose(self, ctx: StepContext, view: ng.TableView) -> None:
+    def _week_view(self, ctx: StepContext) -> ng.TableView:
+        """This week's :meth:`table_view`, built when a phase first needs it (nothing a
+        phase changes before then enters it: proposals change only initiatives)."""
+        if ctx.view is None:
+            ctx.view = self.table_view(ctx.decisions, ctx.present, ctx)
+        return ctx.view
+
+    def _propose(self, ctx: StepContext) -> None:
         ini, o = self.state.initiatives, self.state.orgs
         ng_p, d = self.params.negotiation, ctx.decisions
-        if BUSY[ini.stage].sum() >= self._workstreams():
+        if add_reduce(BUSY[ini.stage]) >= self._workstreams():
             return
         held = d.held("proposal", self.week) & (d.proposal >= 0)
         if held.any():  # a participant's proposal goes on the table as soon as a slot is free
@@ -473,7 +480,7 @@ class DiplomacyModel(MesaSurface, mesa.Model):
             self.put_on_table(int(d.proposal[j]), j, by_participant=True)
             d.held_until["proposal"][j] = 0
             return
-        belief = float(mean(view.belief[o.alive])) if o.alive.any() else 0.0
+        belief = float(mean(self._week_view(ctx).belief[o.alive])) if o.alive.any() else 0.0
         share = float(mean(d.joint_share[o.alive])) if o.alive.any() else 0.0
         drive = ng.proposal_drive(ng_p.proposal_drive, share, ng_p.drive_belief_base, belief,
                                   self.params.authorising.hubris)
@@ -514,15 +521,17 @@ class DiplomacyModel(MesaSurface, mesa.Model):
 
     def _negotiate(self, ctx: StepContext) -> None:
         ini = self.state.initiatives
-        view = self.table_view(ctx.decisions, ctx.present, ctx)
-        ctx.view = view
-        self._propose(ctx, view)
+        self._propose(ctx)
         if not ctx.board_week:
             return
+        negotiating = nonzero(ini.stage == Stage.NEGOTIATING)
+        if negotiating.size == 0:
+            return
+        view = self._week_view(ctx)
         focus = ctx.focus  # the table members' openness this week
         rng = self.rngs["negotiation"]
         terms = self._terms()
-        for q in map(int, nonzero(ini.stage == Stage.NEGOTIATING)):
+        for q in map(int, negotiating):
             parties = nonzero(ini.parties[q])
             present = parties[view.present[parties]]
             ctx.meetings[present] += 1
@@ -623,12 +632,12 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         value = dl.box_agenda(agendas, o.target, o.pressure, place.box_rows, place.box_targets)
         ft = None  # frontline trust between organisations, once work in delivery needs it
         rng = self.rngs["delivery"]
-        for q in map(int, working):
+        efforts = dl.party_efforts(  # nothing below changes what effort depends on
+            value, ini.advances[working], [place.party_list[q] for q in working], commitment,
+            attention, capacity, d.joint_share, dv.value_floor, dv.will_floor,
+        )
+        for q, effort in zip(map(int, working), efforts, strict=True):
             parties = place.party_list[q]
-            effort = dl.party_effort(
-                value, ini.advances[q], parties, commitment, attention, capacity,
-                d.joint_share, dv.value_floor, dv.will_floor,
-            )
             if starting[q]:
                 ini.promised[q] = 0.0
                 ini.promised[q, parties] = dl.promise(effort, dv.min_promise)
@@ -732,7 +741,8 @@ class DiplomacyModel(MesaSurface, mesa.Model):
                 t.trust, ctx.src_org, ctx.dst_org, ctx.verdict, tr.promise_gain, tr.loss_ratio
             )
         self._update_beliefs()
-        disturbance = o.disturbance[p.org] + af.distraction_disturbance * (o.distraction[p.org] > 0)
+        # each person's organisation's disturbance (added per organisation, then gathered)
+        disturbance = (o.disturbance + af.distraction_disturbance * (o.distraction > 0))[p.org]
         p.anxiety = self.rules.anxiety_update(p.anxiety, disturbance, af.anxiety_baseline,
                                               af.anxiety_rate)
         o.disturbance *= 1.0 - af.disturbance_decay
@@ -761,7 +771,8 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         on = WORKED_ON[ini.stage]
         joint = (ini.advances * on[:, None]).sum(axis=0)
         if joint.sum() > 0:
-            shared = np.broadcast_to(joint / joint.sum(), p.agenda.shape)
+            shared = np.empty_like(p.agenda)  # every row the shared agenda
+            shared[...] = joint / add_reduce(joint)
             goals = 1.0 - self.rules.agenda_distance(p.agenda, shared)
         else:
             goals = np.full(p.n, 0.5)
@@ -898,6 +909,7 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         row = oc.measure(
             self.state, self._table_agendas, self.initial_diversity, self._leader_roles,
             meetings, unproductive, self._structure().measured_idx,
+            self._structure().place.capacity.issues,
         )
         row = {"step": float(self.week), **row}
         self.rows.append(row)
