@@ -97,3 +97,60 @@ def test_a_new_leader_gets_at_most_a_boards_worth_of_seats():
     seats = board_ties_for(np.random.default_rng(0), person, org, role, np.ones(3, bool))
     assert seats.size == BOARD_SEATS
     assert len(set(seats.tolist())) == BOARD_SEATS
+
+
+def _naive_append(t, src, dst, trust, channel):
+    """Ties.append spelt out: old ties first, then the new ones in order; the first row of
+    each (src, dst) pair stays; the result sorted by (src, dst)."""
+    s = np.concatenate([t.src, src])
+    d = np.concatenate([t.dst, dst])
+    tr = np.concatenate([t.trust, trust])
+    ch = np.concatenate([t.channel, channel])
+    age = np.concatenate([t.age, np.zeros(src.size, np.int64)])
+    order = np.lexsort((np.arange(s.size), d, s))
+    s, d, tr, ch, age = s[order], d[order], tr[order], ch[order], age[order]
+    first = np.ones(s.size, bool)
+    first[1:] = (s[1:] != s[:-1]) | (d[1:] != d[:-1])
+    return s[first], d[first], tr[first], ch[first], age[first]
+
+
+APPENDED = [1, 5, 64, 65, 500]
+REMOVED = [0, 1, 30, 64, 65, 2000]
+
+
+def test_the_tie_cases_cover_both_ways_of_changing_ties():
+    from diplomacy_sim.domain.state import FEW_CHANGES
+
+    for cases in (APPENDED, REMOVED):
+        assert min(cases) <= FEW_CHANGES < max(cases)
+
+
+@pytest.mark.parametrize("k", APPENDED)
+def test_appending_ties_by_runs_or_by_masks_keeps_the_order_and_the_old_ties(k):
+    org, _, t = draw(seed=k)
+    t.age[:] = np.arange(t.m) % 7
+    rng = np.random.default_rng(k)
+    n = org.size
+    src, dst = rng.integers(0, n, k), rng.integers(0, n, k)
+    dst = np.where(dst == src, (dst + 1) % n, dst)
+    if k > 2:  # some pairs already tied, and a pair twice among the new
+        src[:2], dst[:2] = t.src[[3, 40]], t.dst[[3, 40]]
+        src[-1], dst[-1] = src[-2], dst[-2]
+    trust, channel = rng.random(k), rng.integers(0, 4, k)
+    want = _naive_append(t, src, dst, trust, channel)
+    t.append(src, dst, trust, channel)
+    for name, w in zip(("src", "dst", "trust", "channel", "age"), want, strict=True):
+        got = getattr(t, name)
+        assert got.dtype == w.dtype and np.array_equal(got, w), name
+
+
+@pytest.mark.parametrize("gone", REMOVED)
+def test_keeping_ties_by_runs_or_by_masks_gives_the_same_ties(gone):
+    _, _, t = draw(seed=gone + 1)
+    rng = np.random.default_rng(gone)
+    mask = np.ones(t.m, bool)
+    mask[rng.choice(t.m, gone, replace=False)] = False
+    want = [getattr(t, name)[mask] for name in ("src", "dst", "trust", "channel", "age")]
+    t.keep(mask)
+    for name, w in zip(("src", "dst", "trust", "channel", "age"), want, strict=True):
+        assert np.array_equal(getattr(t, name), w), name

@@ -75,10 +75,16 @@ def test_org_sums_per_column_equal_the_cell_bincount_bit_for_bit():
     from diplomacy_sim.domain import people as vec
 
     rng = np.random.default_rng(7)
-    for n, m, k in ((43, 4, 5), (1000, 12, 3), (5000, 30, 7)):
+    sizes = ((43, 4, 5), (1000, 12, 3), (5000, 30, 7), (2000, 4, 8), (2001, 4, 8))
+    # both of org_sums' ways: below and above its limit for the one bincount over cells
+    assert {n * k <= vec.CELL_SUM_LIMIT for n, _, k in sizes} == {True, False}
+    for n, m, k in sizes:
         values, org, weight = rng.random((n, k)), rng.integers(0, m, n), rng.random(n)
         num, den = vec.org_sums(values, org, weight, m)
         cell = (org[:, None] * k + np.arange(k)).ravel()
         flat = np.bincount(cell, weights=(weight[:, None] * values).ravel(), minlength=m * k)
         assert same_bits(num, flat.reshape(m, k))
+        per_column = np.stack([np.bincount(org, weights=weight * values[:, i], minlength=m)
+                               for i in range(k)], axis=1)
+        assert same_bits(num, per_column)
         assert same_bits(den, np.bincount(org, weights=weight, minlength=m))

@@ -13,18 +13,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from diplomacy_sim.domain.negotiation import benefit
-from diplomacy_sim.domain.numerics import clip, mean, nonzero
+from diplomacy_sim.domain.numerics import add_reduce, clip, mean, nonzero
 from diplomacy_sim.domain.state import F, I
 
 
-def box_agenda(agenda: F, target: I, pressure: F) -> F:
-    """An agenda as its regulator's target presses on it (rows sum to 1)."""
+def box_agenda(agenda: F, target: I, pressure: F, rows: I | None = None,
+               targets: I | None = None) -> F:
+    """An agenda as its regulator's target presses on it (rows sum to 1).
+
+    ``rows`` and ``targets``: the organisations with a target and their targets
+    (``nonzero(target >= 0)``, ``target[rows]``), when the caller keeps them.
+    """
     out = agenda.copy()
-    has = target >= 0
-    rows = nonzero(has)
-    out[rows, target[has]] += pressure[has]
-    return out / out.sum(axis=1, keepdims=True)
+    if rows is None or targets is None:
+        rows = nonzero(target >= 0)
+        targets = target[rows]
+    out[rows, targets] += pressure[rows]
+    return out / add_reduce(out, axis=1, keepdims=True)
 
 
 def commitment(beliefs: F, strain: F) -> F:
@@ -64,10 +69,42 @@ def party_effort(
     ``value_agenda`` is what the organisation's people value now (not what was said at the
     table); ``joint_share`` the share of discretionary capacity it gives to joint work.
     """
-    own_value = clip(value_floor + benefit(value_agenda[parties], advances), 0.0, 1.0)
-    will = will_floor + (1.0 - will_floor) * commitment[parties]
-    e = own_value * will * attention[parties] * capacity[parties] * joint_share[parties]
-    return clip(e, 0.0, 1.0)
+    return party_efforts(value_agenda, advances[None, :], [parties], commitment, attention,
+                         capacity, joint_share, value_floor, will_floor)[0]
+
+
+def party_efforts(
+    value_agenda: F,
+    advances: F,
+    parties: list[I],
+    commitment: F,
+    attention: F,
+    capacity: F,
+    joint_share: F,
+    value_floor: float,
+    will_floor: float,
+) -> list[F]:
+    """:func:`party_effort` of several initiatives (``advances`` a row each, ``parties``
+    an index array each), in one pass over all their parties.
+
+    effort = clip(clip(floor + benefit, 0, 1) x will x attention x capacity x joint share,
+    0, 1), with benefit as :func:`~diplomacy_sim.domain.negotiation.benefit` (each
+    initiative's value to a party's agenda, its top priority counting 1) and will =
+    will_floor + (1 - will_floor) x commitment.
+    """
+    top = np.maximum(np.maximum.reduce(value_agenda, axis=1), 1e-12)
+    everyone = np.concatenate(parties) if len(parties) != 1 else parties[0]
+    served = [value_agenda[ps] @ adv for ps, adv in zip(parties, advances, strict=True)]
+    b = (np.concatenate(served) if len(served) != 1 else served[0]) / top[everyone]
+    own_value = clip(value_floor + b, 0.0, 1.0)
+    will = will_floor + (1.0 - will_floor) * commitment[everyone]
+    e = own_value * will * attention[everyone] * capacity[everyone] * joint_share[everyone]
+    e = clip(e, 0.0, 1.0)
+    out, at = [], 0
+    for ps in parties:
+        out.append(e[at:at + ps.size])
+        at += ps.size
+    return out
 
 
 def progress_increment(

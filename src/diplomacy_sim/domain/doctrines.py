@@ -149,10 +149,11 @@ def proposal_scores(
     if candidates.size == 0 or not alive.any():
         return proposal, score
     system = mean_rows(table_agenda[alive], keepdims=True)
-    sys_value = benefit(system, advances[candidates].T)[0]
+    offered = advances[candidates]  # (c, K)
+    sys_value = benefit(system, offered.T)[0]
     if doctrine.led:
         lead = int(np.argmax(np.where(alive, authority, -1.0)))
-        own = benefit(table_agenda[lead:lead + 1], advances[candidates].T)[0]
+        own = benefit(table_agenda[lead:lead + 1], offered.T)[0]
         mine = parties[candidates, lead]
         pick = nonzero(mine) if mine.any() else np.arange(candidates.size)
         best = pick[np.argmax(own[pick])]
@@ -161,7 +162,7 @@ def proposal_scores(
     if doctrine.attends_to_ignored:
         top = box_agenda.argmax(axis=1)
         neglect = ignored_weeks * alive
-        serves = advances[candidates][:, top] * parties[candidates]  # (c, m)
+        serves = offered[:, top] * parties[candidates]  # (c, m)
         value = (serves * (1.0 + neglect)).max(axis=1)
         best = int(np.lexsort((-sys_value, -value))[0])  # ties broken by system value
     else:

@@ -61,7 +61,7 @@ class Terms:
 
 def benefit(agenda: F, advances: F) -> F:
     """How far an initiative serves each agenda row, scaled so the top priority counts 1."""
-    top = np.maximum(agenda.max(axis=1), 1e-12)
+    top = np.maximum(np.maximum.reduce(agenda, axis=1), 1e-12)  # agenda.max(axis=1)
     return (agenda @ advances) / top
 
 

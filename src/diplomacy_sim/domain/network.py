@@ -109,10 +109,17 @@ def draw_ties(
 
 
 def board_ties_for(
-    rng: np.random.Generator, person: int, org: I, role: I, alive_org: np.ndarray
+    rng: np.random.Generator, person: int, org: I, role: I, alive_org: np.ndarray,
+    seated: np.ndarray | None = None,
 ) -> I:
-    """Table members in other live organisations a newly appointed leader will sit with."""
-    table = np.flatnonzero(TABLE_MASK_BY_ROLE[role] & (org != org[person]) & alive_org[org])
+    """Table members in other live organisations a newly appointed leader will sit with.
+
+    ``seated``: ``TABLE_MASK_BY_ROLE[role] & alive_org[org]`` (everyone who sits at a live
+    organisation's table), when the caller seats several leaders at once.
+    """
+    if seated is None:
+        seated = TABLE_MASK_BY_ROLE[role] & alive_org[org]
+    table = np.flatnonzero(seated & (org != org[person]))
     if table.size > BOARD_SEATS:
         table = np.sort(rng.choice(table, size=BOARD_SEATS, replace=False))
     return table.astype(np.int64)

@@ -18,6 +18,9 @@ except ImportError:  # pragma: no cover  (another numpy layout: the public, slow
     _clip_ufunc = np.clip
 
 _add_reduce: Any = np.add.reduce
+add_reduce: Any = np.add.reduce
+"""``np.add.reduce``: what ``ndarray.sum`` ends in, without its Python wrapper (the same
+reduction: pass ``axis=None`` for the sum of all elements of a 2-D array)."""
 
 
 def clip(a: Any, lo: float, hi: float) -> Any:

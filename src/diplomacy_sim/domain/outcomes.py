@@ -12,7 +12,7 @@ import functools
 import numpy as np
 
 from diplomacy_sim.domain import services as sv
-from diplomacy_sim.domain.numerics import mean
+from diplomacy_sim.domain.numerics import mean, nonzero
 from diplomacy_sim.domain.people import agenda_distance
 from diplomacy_sim.domain.state import Channel, F, SystemState
 
@@ -58,11 +58,16 @@ def integration(state: SystemState) -> float:
     return float((ini.weight * ini.progress * on).sum() / ini.weight.sum())
 
 
-def cross_trust(state: SystemState) -> float:
+def cross_trust(state: SystemState, measured: np.ndarray | None = None) -> float:
+    """Mean trust on the ties across organisations (colleagues' ties excluded).
+
+    ``measured``: the positions of those ties, when the caller keeps them.
+    """
     t = state.ties
-    org = state.people.org
-    cross = (org[t.src] != org[t.dst]) & (t.channel != Channel.WITHIN)
-    return float(mean(t.trust[cross])) if cross.any() else 0.0
+    if measured is None:
+        org = state.people.org
+        measured = nonzero((org[t.src] != org[t.dst]) & (t.channel != Channel.WITHIN))
+    return float(mean(t.trust[measured])) if measured.size else 0.0
 
 
 @functools.lru_cache(maxsize=64)
@@ -100,16 +105,19 @@ def measure(
     leader_mask: np.ndarray,
     meetings: int,
     unproductive: int,
+    measured: np.ndarray | None = None,
+    issues: sv.ServiceIssues | None = None,
 ) -> dict[str, float]:
-    """The outcome row for this week."""
+    """The outcome row for this week (``measured`` as for :func:`cross_trust`, ``issues``
+    for :func:`~diplomacy_sim.domain.services.user_outcome`)."""
     alive = state.orgs.alive
     diversity = mean_pairwise_distance(table_agendas[alive])
     return {
         "integration": integration(state),
-        "trust": cross_trust(state),
+        "trust": cross_trust(state, measured),
         "pluralism": pluralism(diversity, initial_diversity),
         "engagement": float((state.orgs.engaged & alive).sum() / max(int(alive.sum()), 1)),
-        "user_outcome": sv.user_outcome(state),
+        "user_outcome": sv.user_outcome(state, issues),
         "avoidable_admissions": float(state.services.admissions),
         "delayed_discharges": float(state.services.waiting),
         "strain": float(mean(state.people.strain[leader_mask])) if leader_mask.any() else 0.0,

@@ -207,12 +207,22 @@ def org_sums(values: F, org: I, weight: F, m: int) -> tuple[F, F]:
     den = np.bincount(org, weights=weight, minlength=m)
     if values.ndim == 1:
         return np.bincount(org, weights=weight * values, minlength=m), den
-    # one weighted bincount per column: each (organisation, issue) sum adds the same
-    # products in the same (people) order as one bincount over (organisation, issue) cells
-    out = np.empty((m, values.shape[1]))
-    for i in range(values.shape[1]):
+    n, c = values.shape
+    if n * c <= CELL_SUM_LIMIT:  # one weighted bincount over (organisation, column) cells
+        cell = (org[:, None] * c + np.arange(c)).ravel()
+        flat = np.bincount(cell, weights=(weight[:, None] * values).ravel(), minlength=m * c)
+        return flat.reshape(m, c), den
+    # one weighted bincount per column: each (organisation, column) sum adds the same
+    # products in the same (people) order as the bincount over cells above
+    out = np.empty((m, c))
+    for i in range(c):
         out[:, i] = np.bincount(org, weights=weight * values[:, i], minlength=m)
     return out, den
+
+
+CELL_SUM_LIMIT = 16_000
+"""Up to this many values :func:`org_sums` adds them in one bincount over cells; beyond,
+a bincount per column is faster (its index needs no building). The bits are the same."""
 
 
 def org_pair_sums(src_org: I, dst_org: I, trust: F, m: int) -> tuple[F, F]:

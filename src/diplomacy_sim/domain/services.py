@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from diplomacy_sim.domain.numerics import add_reduce
 from diplomacy_sim.domain.state import ROLE_INDEX, F, Stage, SystemState, stage_mask
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def coverage(state: SystemState) -> F:
     """Per issue: the joint work under way on it (reach x progress x advance), summed."""
     ini = state.initiatives
     on = ACTIVE[ini.stage]
-    return ((ini.reach * ini.progress * on)[:, None] * ini.advances).sum(axis=0)
+    return add_reduce((ini.reach * ini.progress * on)[:, None] * ini.advances, axis=0)
 
 
 def lagged_joint(joint: F, target: F, lag: float) -> F:
@@ -51,15 +52,41 @@ def lagged_joint(joint: F, target: F, lag: float) -> F:
     return joint + (target - joint) / lag
 
 
-def staff(state: SystemState, strain_absence: float) -> F:
-    """Staff each organisation has at work: active doers, less absence with strain (m,)."""
+def staff(state: SystemState, strain_absence: float, doer: np.ndarray | None = None) -> F:
+    """Staff each organisation has at work: active doers, less absence with strain (m,).
+
+    ``doer`` is ``DOERS[role] & active``, when the caller already has it.
+    """
     p, m = state.people, state.orgs.m
-    doer = DOERS[p.role] & p.active
+    if doer is None:
+        doer = DOERS[p.role] & p.active
     present = np.bincount(p.org, weights=doer * (1.0 - strain_absence * p.strain), minlength=m)
     return present
 
 
-def capacity(state: SystemState, staff_now: F) -> F:
+class CapacityBasis:
+    """The parts of :func:`capacity` that only a shock changes (alive bodies, budgets,
+    agendas, staff at the start), computed once: :func:`capacity` with a basis is the same
+    arithmetic on the same arrays."""
+
+    __slots__ = ("alive", "den", "issues", "money", "staff_floor", "staff_known", "w")
+
+    def __init__(self, state: SystemState) -> None:
+        o, sv = state.orgs, state.services
+        self.issues = ServiceIssues(state)
+        self.alive = o.alive.astype(float)
+        self.w = o.agenda * (self.alive * o.budget0)[:, None]
+        self.money = np.maximum(o.budget / o.budget0, 0.0)
+        self.staff_known = sv.staff0 > 0
+        self.staff_floor = np.maximum(sv.staff0, 1e-12)
+        self.den = np.maximum((o.agenda * o.budget0[:, None]).sum(axis=0), 1e-12)
+
+
+def capacity_basis(state: SystemState) -> CapacityBasis:
+    return CapacityBasis(state)
+
+
+def capacity(state: SystemState, staff_now: F, basis: CapacityBasis | None = None) -> F:
     """Per issue: share of the original resources for it that remain (budget and staff).
 
     Each organisation's resources for an issue are its budget times its agenda weight on it,
@@ -68,14 +95,10 @@ def capacity(state: SystemState, staff_now: F) -> F:
     its staff at work, each relative to the start, so staff moved in without money (or
     money without staff) add nothing.
     """
-    o, sv = state.orgs, state.services
-    alive = o.alive.astype(float)
-    w = o.agenda * (alive * o.budget0)[:, None]
-    money = np.maximum(o.budget / o.budget0, 0.0)
-    people = np.where(sv.staff0 > 0, staff_now / np.maximum(sv.staff0, 1e-12), 1.0)
-    num = (w * (np.minimum(money, people) * alive)[:, None]).sum(axis=0)
-    den = np.maximum((o.agenda * o.budget0[:, None]).sum(axis=0), 1e-12)
-    return num / den
+    b = CapacityBasis(state) if basis is None else basis
+    people = np.where(b.staff_known, staff_now / b.staff_floor, 1.0)
+    num = add_reduce(b.w * (np.minimum(b.money, people) * b.alive)[:, None], axis=0)
+    return num / b.den
 
 
 def share_met(supply: F, demand_ratio: float, saturation: float) -> F:
@@ -97,19 +120,50 @@ def _weighted(state: SystemState, values: F, sel: list[int]) -> float:
     return float((values[sel] * w).sum() / max(float(w.sum()), 1e-12))
 
 
-def update(state: SystemState, week: int, s: ServiceParams) -> None:
-    """Advance the services one week (``s`` is the scenario's ServiceParams)."""
+class IssueWeights:
+    """:func:`_weighted` over one set of issues, its weights and their sum computed once."""
+
+    __slots__ = ("den", "sel", "w")
+
+    def __init__(self, state: SystemState, sel: list[int]) -> None:
+        self.sel = np.array(sel, dtype=np.intp)
+        self.w = state.issue_weight[sel]
+        self.den = max(float(self.w.sum()), 1e-12)
+
+    def of(self, values: F) -> float:
+        return float(add_reduce(values[self.sel] * self.w) / self.den)
+
+
+class ServiceIssues:
+    """The issues the two flows read (admissions, discharge; None if the place has none)
+    and all issues, as :class:`IssueWeights`."""
+
+    __slots__ = ("admissions", "discharge", "every")
+
+    def __init__(self, state: SystemState) -> None:
+        adm, dis = issue_index(state, "admissions"), issue_index(state, "discharge")
+        self.admissions = IssueWeights(state, adm) if adm else None
+        self.discharge = IssueWeights(state, dis) if dis else None
+        self.every = IssueWeights(state, list(range(state.K)))
+
+
+def update(state: SystemState, week: int, s: ServiceParams,
+           basis: CapacityBasis | None = None, doer: np.ndarray | None = None) -> None:
+    """Advance the services one week (``s`` is the scenario's ServiceParams; ``basis`` and
+    ``doer`` as for :func:`capacity` and :func:`staff`, when the caller keeps them)."""
     sv = state.services
     sv.joint = lagged_joint(sv.joint, coverage(state), s.outcome_lag)
     ratio = sv.demand_multiplier * seasonal_demand(
         week, s.winter_amplitude, s.winter_peak)
-    cap = capacity(state, staff(state, s.strain_absence))
+    cap = capacity(state, staff(state, s.strain_absence, doer), basis)
     supply = s.base_supply * cap + s.joint_supply * sv.joint
     sv.met = share_met(supply, ratio, s.saturation)
     demand = s.weekly_demand * ratio
-    adm, dis = issue_index(state, "admissions"), issue_index(state, "discharge")
-    f_adm = _weighted(state, sv.met, adm) if adm else user_share(state)
-    f_dis = _weighted(state, sv.met, dis) if dis else user_share(state)
+    issues = ServiceIssues(state) if basis is None else basis.issues
+    every = issues.every.of(sv.met) if issues.admissions is None or issues.discharge is None \
+        else 0.0  # (the user share, read when a flow has no issue of its own)
+    f_adm = every if issues.admissions is None else issues.admissions.of(sv.met)
+    f_dis = every if issues.discharge is None else issues.discharge.of(sv.met)
     sv.admissions = demand * s.admission_rate * (1.0 - f_adm)
     sv.inflow = demand * s.discharge_rate
     sv.waiting = discharge_queue(sv.waiting, sv.inflow, f_dis)
@@ -132,11 +186,15 @@ def user_share(state: SystemState) -> float:
     return _weighted(state, state.services.met, list(range(state.K)))
 
 
-def user_outcome(state: SystemState) -> float:
-    """Issue-weighted share of need met; the discharge issue read from the queue."""
+def user_outcome(state: SystemState, issues: ServiceIssues | None = None) -> float:
+    """Issue-weighted share of need met; the discharge issue read from the queue.
+
+    ``issues``: the place's :class:`ServiceIssues`, when the caller keeps them.
+    """
     sv = state.services
-    met = sv.met.copy()
-    dis = issue_index(state, "discharge")
-    if dis and sv.inflow > 0:
-        met[dis] = sv.inflow / (sv.inflow + sv.waiting)
-    return _weighted(state, met, list(range(state.K)))
+    issues = ServiceIssues(state) if issues is None else issues
+    met = sv.met
+    if issues.discharge is not None and sv.inflow > 0:
+        met = met.copy()
+        met[issues.discharge.sel] = sv.inflow / (sv.inflow + sv.waiting)
+    return issues.every.of(met)

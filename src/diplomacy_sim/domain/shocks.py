@@ -91,9 +91,12 @@ def replace_people(
     t.age[colleagues] = 0
     t.keep(~involved | colleagues)
     new_src, new_dst = [], []
+    seated = None  # who sits at a live organisation's table, found once for all newcomers
     for i in slots:
         if TABLE_MASK_BY_ROLE[p.role[i]] and p.active[i]:
-            seats = board_ties_for(rng, int(i), p.org, p.role, state.orgs.alive)
+            if seated is None:
+                seated = TABLE_MASK_BY_ROLE[p.role] & state.orgs.alive[p.org]
+            seats = board_ties_for(rng, int(i), p.org, p.role, state.orgs.alive, seated)
             seats = seats[p.active[seats]]
             new_src.append(np.full(seats.size, i, dtype=np.int64))
             new_dst.append(seats)

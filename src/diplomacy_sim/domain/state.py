@@ -73,6 +73,13 @@ class People:
         return int(self.org.shape[0])
 
 
+TIE_ARRAYS = ("src", "dst", "trust", "channel", "age")
+"""The arrays of :class:`Ties`, one entry per tie each."""
+FEW_CHANGES = 64
+"""Up to this many ties added or removed at once, :class:`Ties` copies the runs of
+unchanged ties between them (a few memcpy calls) instead of a pass of masks."""
+
+
 @dataclass
 class Ties:
     """Directed ties i -> j: i's trust in j. Kept sorted by (src, dst)."""
@@ -88,31 +95,65 @@ class Ties:
         return int(self.src.shape[0])
 
     def keep(self, mask: B) -> None:
-        for name in ("src", "dst", "trust", "channel", "age"):
+        """Keep the ties where ``mask`` is true, in their order (``mask`` may also be an
+        array of positions, as from a sort)."""
+        if mask.dtype == np.bool_:
+            gone = (~mask).nonzero()[0]
+            if gone.size <= FEW_CHANGES:  # copy the runs between the few removed ties
+                if gone.size:
+                    bounds = [0, *(gone + 1).tolist()]
+                    ends = [*gone.tolist(), self.m]
+                    for name in TIE_ARRAYS:
+                        was = getattr(self, name)
+                        setattr(self, name, np.concatenate(
+                            [was[a:b] for a, b in zip(bounds, ends, strict=True)]))
+                return
+        for name in TIE_ARRAYS:
             setattr(self, name, getattr(self, name)[mask])
 
     def append(self, src: I, dst: I, trust: F, channel: I) -> None:
         """Add new ties, keeping the (src, dst) order; a pair already tied keeps its tie."""
         if src.size == 0:
             return
-        width = int(max(self.src.max(initial=0), self.dst.max(initial=0), src.max(), dst.max())) + 1
-        old_keys = self.src * width + self.dst
-        new_keys = src * width + dst
-        first = np.unique(new_keys, return_index=True)[1]  # sorted, first of each pair
-        at = np.searchsorted(old_keys, new_keys[first])  # old keys are sorted: no hashing
-        tied = old_keys[np.minimum(at, old_keys.size - 1)] == new_keys[first] if old_keys.size \
-            else np.zeros(first.size, bool)
+        # the new pairs in (src, dst) order, each pair once (its first row): keys need only
+        # order the new pairs among themselves
+        width = int(max(src.max(), dst.max())) + 1
+        first = np.unique(src * width + dst, return_index=True)[1]
+        s_new, d_new = src[first], dst[first]
+        # where each would go: the run of its src, then its place among that run's dst
+        # (both sorted), which is where its key would go among the old keys
+        lo = np.searchsorted(self.src, s_new, side="left")
+        hi = np.searchsorted(self.src, s_new, side="right")
+        if first.size <= FEW_CHANGES:
+            at = np.array([a + int(np.searchsorted(self.dst[a:b], d))
+                           for a, b, d in zip(lo.tolist(), hi.tolist(), d_new.tolist(),
+                                              strict=True)], dtype=np.int64)
+        else:
+            big = int(max(self.dst.max(initial=0), d_new.max())) + 1
+            at = np.searchsorted(self.src * big + self.dst, s_new * big + d_new)
+        tied = (at < hi) & (self.dst[np.minimum(at, max(self.m - 1, 0))] == d_new) \
+            if self.m else np.zeros(first.size, bool)
         fresh, at = first[~tied], at[~tied]
         if fresh.size == 0:
+            return
+        news = (src[fresh], dst[fresh], trust[fresh], channel[fresh],
+                np.zeros(fresh.size, dtype=np.int64))
+        if fresh.size <= FEW_CHANGES:  # the runs of old ties with the new ones between
+            cuts = [0, *at.tolist(), self.m]
+            for name, new in zip(TIE_ARRAYS, news, strict=True):
+                was = getattr(self, name)
+                new = new.astype(was.dtype, copy=False)
+                pieces = [was[cuts[0]:cuts[1]]]
+                for k in range(fresh.size):
+                    pieces += [new[k:k + 1], was[cuts[k + 1]:cuts[k + 2]]]
+                setattr(self, name, np.concatenate(pieces))
             return
         # one placement for all five arrays (what np.insert would compute five times): ``at``
         # is sorted, so the k-th new tie lands at at[k] + k
         pos = at + np.arange(fresh.size)
         old = np.ones(self.m + fresh.size, dtype=bool)
         old[pos] = False
-        news = (src[fresh], dst[fresh], trust[fresh], channel[fresh],
-                np.zeros(fresh.size, dtype=np.int64))
-        for name, new in zip(("src", "dst", "trust", "channel", "age"), news, strict=True):
+        for name, new in zip(TIE_ARRAYS, news, strict=True):
             was = getattr(self, name)
             out = np.empty(old.size, dtype=was.dtype)
             out[pos] = new

@@ -35,10 +35,9 @@ from diplomacy_sim.domain import people as vectorised_rules
 from diplomacy_sim.domain import reference as reference_rules
 from diplomacy_sim.domain import shocks as sk
 from diplomacy_sim.domain.events import Event, agree_to_disagree_cause
-from diplomacy_sim.domain.numerics import mean, mean_rows, nonzero
+from diplomacy_sim.domain.numerics import add_reduce, mean, mean_rows, nonzero
 from diplomacy_sim.domain.state import (
     LEADER_MASK_BY_ROLE,
-    ROLE_INDEX,
     TABLE_MASK_BY_ROLE,
     Channel,
     Stage,
@@ -48,6 +47,7 @@ from diplomacy_sim.model.agents import make_agents
 from diplomacy_sim.model.build import build_state
 from diplomacy_sim.model.context import StepContext
 from diplomacy_sim.model.mesa_surface import MesaSurface
+from diplomacy_sim.model.structure import PlaceStructure, TieStructure
 from diplomacy_sim.rng import streams
 from diplomacy_sim.scenario import schema
 
@@ -58,6 +58,12 @@ WORKED_ON = stage_mask(Stage.NEGOTIATING, Stage.AGREED, Stage.DELIVERING, Stage.
 """Stages in which an initiative counts as attending to its parties' priorities."""
 BUSY = stage_mask(Stage.NEGOTIATING, Stage.AGREED, Stage.DELIVERING)
 """Stages that occupy a workstream."""
+FREE = stage_mask(Stage.PROPOSED, Stage.ABANDONED)
+"""Stages in which an initiative may be put on the table."""
+FRONTLINE_ONLY = np.ones(0, bool)
+"""``_org_trust``'s channel mask within a step: the frontline ties (kept per structure)."""
+IN_DELIVERY = stage_mask(Stage.DELIVERING, Stage.LIVE)
+"""Stages whose work the delivery phase does each week."""
 DEFAULT_COST = float(schema.InitiativeSpec.model_fields["cost"].default)
 """Initiatives of this cost progress at ``delivery.progress_rate``; bigger ones slower."""
 
@@ -97,6 +103,9 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         for sh in scenario.shocks:
             self._schedule.setdefault(sh.at, []).append(sh)
         self._progress_at_board = np.zeros(self.state.initiatives.q)
+        self._place: PlaceStructure | None = None  # built at the first step, dropped by shocks
+        self._tie_structure: TieStructure | None = None
+        self._table_sums: tuple[np.ndarray, np.ndarray] | None = None  # this week's, see table_view
         self._avoidance = (0, 0)
         t0 = self.state.ties
         self._tie_target = np.stack([  # each post's starting informal and frontline ties
@@ -112,6 +121,13 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         services.start(self.state, self.params.services)
         self.decisions = doctrines.Decisions.empty(self.state.orgs.m)
         self.decisions.attend = self.state.orgs.engaged.copy()
+        inf = self.params.influence
+        self._channel_w = np.array([  # influence weight of a meeting on each channel
+            min(inf.formal_weight * self.doctrine.formal_weight_factor, 1.0),
+            inf.informal_weight,
+            inf.frontline_weight,
+            1.0,
+        ])
         self.organisations, self.people_agents = make_agents(self)
         self.running = True
 
@@ -150,10 +166,10 @@ class DiplomacyModel(MesaSurface, mesa.Model):
             board_week=self.week % self.params.encounters.board_cadence == 0,
             m=self.state.orgs.m,
             decisions=self.decisions,
+            structure=self._structure(),
         )
-        t, org = self.state.ties, self.state.people.org
-        ctx.src_org, ctx.dst_org = org[t.src], org[t.dst]
-        ctx.cross = ctx.src_org != ctx.dst_org
+        s = ctx.structure
+        ctx.src_org, ctx.dst_org, ctx.cross = s.src_org, s.dst_org, s.cross
         self._decide(ctx)
         self._encounters(ctx)
         self._influence(ctx)
@@ -188,7 +204,26 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         events = sk.apply_shock(self.state, shock, ctx)
         if sk.SHOCK_KINDS[shock.kind].reshapes_people:
             self._refresh_people_masks()
+        self.structure_changed()
         return events
+
+    def structure_changed(self) -> None:
+        """Drop what the steps derived from the place's structure (organisations, people,
+        ties, budgets, targets, parties). Shocks call it; code that edits those arrays
+        directly between steps must call it too."""
+        self._place = None
+        self._tie_structure = None
+
+    def _structure(self) -> TieStructure:
+        """The tie and place structure as it stands now (rebuilt only after a change)."""
+        place = self._place
+        if place is None:
+            place = self._place = PlaceStructure(self.state, self._table_roles, self.params,
+                                                 self.doctrine)
+        ts = self._tie_structure
+        if ts is None or not ts.current(self.state, place):
+            ts = self._tie_structure = TieStructure(self.state, place, self._channel_w)
+        return ts
 
     def _refresh_people_masks(self) -> None:
         p = self.state.people
@@ -201,14 +236,16 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         participant's move still holds (the phases below read only these arrays)."""
         o, ini = self.state.orgs, self.state.initiatives
         ng_p = self.params.negotiation
-        alive_parties = ~(ini.parties & ~o.alive[None, :]).any(axis=1) & ini.parties.any(axis=1)
-        ready = (ini.stage == Stage.PROPOSED) | (
-            (ini.stage == Stage.ABANDONED)
+        place = ctx.structure.place
+        stage = ini.stage
+        ready_now = (stage == Stage.PROPOSED) | (
+            (stage == Stage.ABANDONED)
             & (self.week - ini.abandoned_at >= ng_p.repropose_after)
         )
-        cand = nonzero(ready & alive_parties)
+        ready_now &= place.alive_parties
+        cand = nonzero(ready_now)
         own = self._table_agendas  # the table as it stood at the end of last week
-        box = dl.box_agenda(o.agenda, o.target, o.pressure)
+        box = dl.box_agenda(o.agenda, o.target, o.pressure, place.box_rows, place.box_targets)
         proposal, score = doctrines.proposal_scores(
             self.doctrine, ini.advances, ini.parties, cand, own, box, o.alive, o.authority,
             o.ignored_weeks,
@@ -217,14 +254,16 @@ class DiplomacyModel(MesaSurface, mesa.Model):
                                     o.ignored_weeks, proposal, score)
         self.decisions = doctrines.merge(self.decisions, fresh, self.week)
         d = self.decisions
-        ok = (d.proposal >= 0) & o.alive
-        free = (ini.stage == Stage.PROPOSED) | (ini.stage == Stage.ABANDONED)
-        held = d.held("proposal", self.week)
-        # a proposal lapses once its initiative is no longer free (a participant's may
-        # re-table abandoned work before the autopilot would)
-        ready_now = ready & alive_parties
-        ok[ok] = np.where(held[ok], free[d.proposal[ok]], ready_now[d.proposal[ok]])
-        d.proposal = np.where(ok, d.proposal, -1)
+        if not 0 <= d.latest_hold <= self.week:  # a participant's decision may hold
+            ok = (d.proposal >= 0) & o.alive
+            free = FREE[stage]
+            held = d.held("proposal", self.week)
+            # a proposal lapses once its initiative is no longer free (a participant's may
+            # re-table abandoned work before the autopilot would)
+            ok[ok] = np.where(held[ok], free[d.proposal[ok]], ready_now[d.proposal[ok]])
+            d.proposal = np.where(ok, d.proposal, -1)
+        # else every proposal is the autopilot's, made by a live organisation from this
+        # week's candidates (ready now), so none lapses
         ctx.decisions = d
         ctx.present = o.alive & d.attend
         ctx.box_agenda = box
@@ -236,50 +275,48 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         workshop = enc.workshop_cadence > 0 and self.week % enc.workshop_cadence == 0
         informal = eg.informal_use(enc.informal_rate, self.doctrine.informal_factor,
                                       enc.informal_base, auth.risk_tolerance)
-        prob = np.array([
+        prob = (  # chance a tie on each channel is used this week
             1.0 if (ctx.board_week or workshop) else 0.0,
             informal,
             1.0 if workshop else enc.frontline_rate,
             enc.within_rate,
-        ])
-        met = self.rngs["encounters"].random(t.m) < prob[t.channel]
+        )
+        met = self.rngs["encounters"].random(t.m) < ctx.structure.by_channel(prob)
+        # formal ties meet only when both sides sit at the table this week
         at_table = ctx.present[p.org] & p.active
-        formal = t.channel == Channel.FORMAL
-        met &= ~formal | (at_table[t.src] & at_table[t.dst])
+        s = ctx.structure
+        met[s.formal_idx] &= at_table[s.formal_src] & at_table[s.formal_dst]
         ctx.met = met
 
     # ------------------------------------------------------------------ 3. influence
     def _influence(self, ctx: StepContext) -> None:
         st, inf, af = self.state, self.params.influence, self.params.affect
-        t, p, o = st.ties, st.people, st.orgs
-        ctx.channel_w = np.array([
-            min(inf.formal_weight * self.doctrine.formal_weight_factor, 1.0),
-            inf.informal_weight,
-            inf.frontline_weight,
-            1.0,
-        ])
-        eps = p.openness * self.rules.openness_factor(
+        t, p = st.ties, st.people
+        s = ctx.structure
+        place = s.place
+        ctx.channel_w = self._channel_w
+        # openness at this anxiety: the negotiation phase reads the same factor as focus
+        g = ctx.openness = self.rules.openness_factor(
             p.anxiety, af.productive_anxiety, af.productive_width
         )
-        anchoring = np.where(
-            self._table_roles, p.anchoring * self.doctrine.anchoring_factor, p.anchoring
-        )
-        anchoring = self.rules.anxious_anchoring(anchoring, p.anxiety, af.productive_anxiety,
-                                                 inf.anxious_anchoring)
+        eps = p.openness * g
+        anchoring = self.rules.anxious_anchoring(place.anchoring, p.anxiety,
+                                                 af.productive_anxiety, inf.anxious_anchoring)
         anchoring = np.where(p.active, anchoring, 1.0)
         on = nonzero(ctx.met)  # only ties in play this week carry influence
         src, dst = t.src[on], t.dst[on]
-        chw = ctx.channel_w[t.channel[on]]
+        chw = s.channel_w[on]
+        trust_on = t.trust[on]
         new, dist = self.rules.influence(
-            p.agenda, p.anchor, anchoring, eps, src, dst, t.trust[on] * chw, inf.self_weight
+            p.agenda, p.anchor, anchoring, eps, src, dst, trust_on * chw, inf.self_weight
         )
         met_anyone = np.bincount(src, minlength=p.n) > 0
-        pull = inf.identity_pull * o.identity[p.org] * met_anyone
+        pull = place.identity_pull * met_anyone
         pull = np.where(self._table_roles, pull * self.doctrine.anchoring_factor, pull)
-        p.agenda = self.rules.identity_pull(new, o.agenda[p.org], anchoring, pull)
+        p.agenda = self.rules.identity_pull(new, place.org_agenda, anchoring, pull)
         tr = self.params.trust
         t.trust[on] = self.rules.trust_after_encounters(
-            t.trust[on], dist, eps[src], np.ones(on.size, bool), chw, tr.encounter_gain,
+            trust_on, dist, eps[src], np.ones(on.size, bool), chw, tr.encounter_gain,
             tr.friction,
         )
 
@@ -298,6 +335,31 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         num, den = self.rules.org_sums(values, p.org, mask.astype(float), m)
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
+    def _org_means(self, agendas: np.ndarray, columns: tuple[np.ndarray, ...],
+                   weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_org_agenda` and :meth:`_org_mean` of several columns in one pass: the
+        organisations' mean agendas (their official agenda where no one counts) and the
+        means of the columns (0 where no one counts), over the people ``weight`` counts."""
+        p, o = self.state.people, self.state.orgs
+        k = agendas.shape[1]
+        values = np.empty((p.n, k + len(columns)))
+        values[:, :k] = agendas
+        for i, col in enumerate(columns):
+            values[:, k + i] = col
+        num, den = self.rules.org_sums(values, p.org, weight, o.m)
+        has = den > 0
+        means = num / np.where(has, den, 1.0)[:, None]
+        return (np.where(has[:, None], means[:, :k], o.agenda),
+                np.where(has[:, None], means[:, k:], 0.0))
+
+    def _table_means(self, ctx: StepContext) -> tuple[np.ndarray, ...]:
+        """The table members' mean agendas, beliefs that change will happen, skill and
+        focus (openness) per organisation, this week."""
+        p = self.state.people
+        own, cols = self._org_means(p.agenda, (p.beliefs[:, 1], p.skill, ctx.openness),
+                                    ctx.structure.place.table_f)
+        return own, cols[:, 0], cols[:, 1], cols[:, 2]
+
     def _org_agenda(self, mask: np.ndarray) -> np.ndarray:
         p, o = self.state.people, self.state.orgs
         num, den = self.rules.org_sums(p.agenda, p.org, mask.astype(float), o.m)
@@ -313,11 +375,16 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         if ctx is None:
             src_org, dst_org = st.people.org[t.src], st.people.org[t.dst]
             sel = src_org != dst_org
-        else:  # this step's tie organisations (the ties have not changed since it began)
-            src_org, dst_org, sel = ctx.src_org, ctx.dst_org, ctx.cross
-        if channel_mask is not None:
-            sel = sel & channel_mask
-        num, den = self.rules.org_pair_sums(src_org[sel], dst_org[sel], t.trust[sel], m)
+            if channel_mask is not None:
+                sel = sel & channel_mask
+            num, den = self.rules.org_pair_sums(src_org[sel], dst_org[sel], t.trust[sel], m)
+        else:  # this step's ties (they have not changed since it began)
+            s = ctx.structure
+            if channel_mask is None:
+                idx, src_org, dst_org = s.cross_idx, s.cross_src_org, s.cross_dst_org
+            else:  # the only channel asked for: frontline
+                idx, src_org, dst_org = s.front_idx, s.front_src_org, s.front_dst_org
+            num, den = self.rules.org_pair_sums(src_org, dst_org, t.trust[idx], m)
         # organisations with no ties between them are strangers
         default = self.params.trust.new_tie if channel_mask is None else 0.0
         return np.where(den > 0, num / np.maximum(den, 1), default)
@@ -328,18 +395,26 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         """What each organisation brings to the table, given its decisions this week."""
         o, p = self.state.orgs, self.state.people
         d = self.decisions if decisions is None else decisions
-        own = self._org_table_agendas()
+        if ctx is None:
+            own = self._org_table_agendas()
+            belief = self._org_mean(p.beliefs[:, 1], self._table_roles)
+            skill = self._org_mean(p.skill, self._table_roles)
+            box = dl.box_agenda(o.agenda, o.target, o.pressure)
+            disc = o.discretionary()
+        else:  # this week's: one pass over the table members, the box from the decisions
+            own, belief, skill, ctx.focus = self._table_means(ctx)
+            ctx.table_agendas = own
+            box, disc = ctx.box_agenda, ctx.structure.place.discretionary
         system = mean_rows(own[o.alive])
         w = d.own_weight[:, None]
         ng_p, en = self.params.negotiation, self.params.engagement
         return ng.TableView(
             table_agenda=w * own + (1.0 - w) * system,
-            box_agenda=(dl.box_agenda(o.agenda, o.target, o.pressure) if ctx is None
-                        else ctx.box_agenda),  # this week's, from the decisions phase
-            belief=self._org_mean(p.beliefs[:, 1], self._table_roles),
+            box_agenda=box,
+            belief=belief,
             trust=self._org_trust(ctx=ctx),
-            discretionary=o.discretionary(),
-            skill=self._org_mean(p.skill, self._table_roles),
+            discretionary=disc,
+            skill=skill,
             present=(o.alive & d.attend) if present is None else present,
             authority=ng.mandated_authority(o.authority, d.mandate, ng_p.mandate_authority),
             grievance=o.ignored_weeks / en.cold_after,
@@ -387,10 +462,17 @@ class DiplomacyModel(MesaSurface, mesa.Model):
                 t.trust[e], dist, eps, np.ones(1, bool), np.array([inf.informal_weight]),
                 tr.encounter_gain, tr.friction)
 
-    def _propose(self, ctx: StepContext, view: ng.TableView) -> None:
+    def _week_view(self, ctx: StepContext) -> ng.TableView:
+        """This week's :meth:`table_view`, built when a phase first needs it (nothing a
+        phase changes before then enters it: proposals change only initiatives)."""
+        if ctx.view is None:
+            ctx.view = self.table_view(ctx.decisions, ctx.present, ctx)
+        return ctx.view
+
+    def _propose(self, ctx: StepContext) -> None:
         ini, o = self.state.initiatives, self.state.orgs
         ng_p, d = self.params.negotiation, ctx.decisions
-        if BUSY[ini.stage].sum() >= self._workstreams():
+        if add_reduce(BUSY[ini.stage]) >= self._workstreams():
             return
         held = d.held("proposal", self.week) & (d.proposal >= 0)
         if held.any():  # a participant's proposal goes on the table as soon as a slot is free
@@ -398,7 +480,7 @@ class DiplomacyModel(MesaSurface, mesa.Model):
             self.put_on_table(int(d.proposal[j]), j, by_participant=True)
             d.held_until["proposal"][j] = 0
             return
-        belief = float(mean(view.belief[o.alive])) if o.alive.any() else 0.0
+        belief = float(mean(self._week_view(ctx).belief[o.alive])) if o.alive.any() else 0.0
         share = float(mean(d.joint_share[o.alive])) if o.alive.any() else 0.0
         drive = ng.proposal_drive(ng_p.proposal_drive, share, ng_p.drive_belief_base, belief,
                                   self.params.authorising.hubris)
@@ -438,18 +520,18 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         return "Chosen for its value to the whole system."
 
     def _negotiate(self, ctx: StepContext) -> None:
-        ini, p = self.state.initiatives, self.state.people
-        view = self.table_view(ctx.decisions, ctx.present, ctx)
-        ctx.view = view
-        self._propose(ctx, view)
+        ini = self.state.initiatives
+        self._propose(ctx)
         if not ctx.board_week:
             return
-        af = self.params.affect
-        g = self.rules.openness_factor(p.anxiety, af.productive_anxiety, af.productive_width)
-        focus = self._org_mean(g, self._table_roles)
+        negotiating = nonzero(ini.stage == Stage.NEGOTIATING)
+        if negotiating.size == 0:
+            return
+        view = self._week_view(ctx)
+        focus = ctx.focus  # the table members' openness this week
         rng = self.rngs["negotiation"]
         terms = self._terms()
-        for q in map(int, nonzero(ini.stage == Stage.NEGOTIATING)):
+        for q in map(int, negotiating):
             parties = nonzero(ini.parties[q])
             present = parties[view.present[parties]]
             ctx.meetings[present] += 1
@@ -530,29 +612,32 @@ class DiplomacyModel(MesaSurface, mesa.Model):
 
     # ------------------------------------------------------------------ 5. delivery
     def _deliver(self, ctx: StepContext) -> None:
-        st, ini, o, p = self.state, self.state.initiatives, self.state.orgs, self.state.people
+        ini, o, p = self.state.initiatives, self.state.orgs, self.state.people
         dv, auth, d = self.params.delivery, self.params.authorising, ctx.decisions
         starting = (ini.stage == Stage.AGREED) & (ini.agreed_at < self.week)
         ini.stage[starting] = Stage.DELIVERING
-        working = nonzero((ini.stage == Stage.DELIVERING) | (ini.stage == Stage.LIVE))
+        working = nonzero(IN_DELIVERY[ini.stage])
         if working.size == 0:
             return
+        place = ctx.structure.place
         present = ctx.present
-        commitment = self._org_mean(dl.commitment(p.beliefs, p.strain), p.active)
-        load = ini.parties[working].sum(axis=0).astype(float)
-        attention = dl.attention(present, o.distraction > 0, load, dv.distracted_attention)
-        capacity = dl.spare_capacity(o.discretionary(), o.budget0, o.statutory_share)
         # what the people who deliver value now: their own agendas, which their
         # organisation's identity pulls back toward its box week after week
-        value = dl.box_agenda(self._org_agenda(p.active), o.target, o.pressure)
+        agendas, cols = self._org_means(p.agenda, (dl.commitment(p.beliefs, p.strain),),
+                                        place.active_f)
+        commitment = cols[:, 0]
+        load = add_reduce(place.parties[working], axis=0).astype(float)
+        attention = dl.attention(present, o.distraction > 0, load, dv.distracted_attention)
+        capacity = place.spare_capacity
+        value = dl.box_agenda(agendas, o.target, o.pressure, place.box_rows, place.box_targets)
         ft = None  # frontline trust between organisations, once work in delivery needs it
         rng = self.rngs["delivery"]
-        for q in map(int, working):
-            parties = nonzero(ini.parties[q])
-            effort = dl.party_effort(
-                value, ini.advances[q], parties, commitment, attention, capacity,
-                d.joint_share, dv.value_floor, dv.will_floor,
-            )
+        efforts = dl.party_efforts(  # nothing below changes what effort depends on
+            value, ini.advances[working], [place.party_list[q] for q in working], commitment,
+            attention, capacity, d.joint_share, dv.value_floor, dv.will_floor,
+        )
+        for q, effort in zip(map(int, working), efforts, strict=True):
+            parties = place.party_list[q]
             if starting[q]:
                 ini.promised[q] = 0.0
                 ini.promised[q, parties] = dl.promise(effort, dv.min_promise)
@@ -570,9 +655,9 @@ class DiplomacyModel(MesaSurface, mesa.Model):
                     ))
                 continue
             if ft is None:
-                ft = self._org_trust(st.ties.channel == Channel.FRONTLINE, ctx)
+                ft = self._org_trust(FRONTLINE_ONLY, ctx)
             pair = ft[parties[:, None], parties]
-            ftrust = float(pair.sum() / max(parties.size * (parties.size - 1), 1))
+            ftrust = float(add_reduce(pair, axis=None) / max(parties.size * (parties.size - 1), 1))
             inc = dl.progress_increment(
                 effort, ini.shares[q, parties], dv.progress_rate, ftrust, dv.frontline_boost,
                 size=float(ini.cost[q]) / DEFAULT_COST,
@@ -656,7 +741,8 @@ class DiplomacyModel(MesaSurface, mesa.Model):
                 t.trust, ctx.src_org, ctx.dst_org, ctx.verdict, tr.promise_gain, tr.loss_ratio
             )
         self._update_beliefs()
-        disturbance = o.disturbance[p.org] + af.distraction_disturbance * (o.distraction[p.org] > 0)
+        # each person's organisation's disturbance (added per organisation, then gathered)
+        disturbance = (o.disturbance + af.distraction_disturbance * (o.distraction > 0))[p.org]
         p.anxiety = self.rules.anxiety_update(p.anxiety, disturbance, af.anxiety_baseline,
                                               af.anxiety_rate)
         o.disturbance *= 1.0 - af.disturbance_decay
@@ -664,16 +750,18 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         p.strain = self.rules.strain_update(p.strain, unprod, p.anxiety, af.strain_gain,
                                             af.strain_recovery, af.anxiety_strain)
         self._update_engagement(ctx)
-        self._turnover()
+        if self._turnover(ctx.structure.place):
+            ctx.table_agendas = None  # a newcomer's agenda changed the table
         self._form_ties()
         p.tenure += 1
         t.age += 1
         o.distraction = np.maximum(o.distraction - 1, 0)
         svp, auth = self.params.services, self.params.authorising
-        services.update(st, self.week, svp)
-        has = o.target >= 0
-        o.pressure[has] = eg.regulator_pressure(
-            st.services.met[o.target[has]], o.mandate[has], auth.target_pressure,
+        place = ctx.structure.place
+        services.update(st, self.week, svp, place.capacity, place.doers)
+        rows = place.box_rows  # organisations under a regulator's target
+        o.pressure[rows] = eg.regulator_pressure(
+            st.services.met[place.box_targets], o.mandate[rows], auth.target_pressure,
             auth.shortfall_gain)
         o.mandate *= 1.0 - af.disturbance_decay
 
@@ -683,7 +771,8 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         on = WORKED_ON[ini.stage]
         joint = (ini.advances * on[:, None]).sum(axis=0)
         if joint.sum() > 0:
-            shared = np.broadcast_to(joint / joint.sum(), p.agenda.shape)
+            shared = np.empty_like(p.agenda)  # every row the shared agenda
+            shared[...] = joint / add_reduce(joint)
             goals = 1.0 - self.rules.agenda_distance(p.agenda, shared)
         else:
             goals = np.full(p.n, 0.5)
@@ -705,16 +794,16 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         p.beliefs = self.rules.belief_update(p.beliefs, signals, af.belief_rate)
 
     def _update_engagement(self, ctx: StepContext) -> None:
-        st, o, ini, t = self.state, self.state.orgs, self.state.initiatives, self.state.ties
+        st, o, ini = self.state, self.state.orgs, self.state.initiatives
         en, d = self.params.engagement, ctx.decisions
         top = ctx.box_agenda.argmax(axis=1)
         on = WORKED_ON[ini.stage]
         serves = ini.advances[:, top] >= en.serves_threshold  # (q, m): q serves j's priority
         attended = (ini.parties & serves & on[:, None]).any(axis=0)
         o.ignored_weeks = np.where(attended, 0, o.ignored_weeks + 1)
-        inf_met = ctx.met & (t.channel == Channel.INFORMAL)
-        court_from = o.engaged[ctx.src_org] & inf_met
-        courted = np.bincount(ctx.dst_org[court_from], minlength=o.m).astype(float)
+        s = ctx.structure  # informal contacts this week from engaged organisations
+        court_from = ctx.met[s.informal_idx] & o.engaged[s.informal_src_org]
+        courted = np.bincount(s.informal_dst_org[court_from], minlength=o.m).astype(float)
         courted += eg.deliberate_courting(d.court, o.engaged & o.alive, o.m, en.court_contacts)
         draws = self.rngs["negotiation"].random(o.m)
         held = d.held("attend", self.week)
@@ -748,17 +837,19 @@ class DiplomacyModel(MesaSurface, mesa.Model):
                         (o.ids[j],),
                     ))
 
-    def _turnover(self) -> None:
+    def _turnover(self, place: PlaceStructure) -> bool:
+        """Chief executives leave with a hazard rising with their regulator's pressure.
+        Returns whether anyone left (a newcomer then holds the post)."""
         st, p, o = self.state, self.state.people, self.state.orgs
         tv = self.params.turnover
-        execs = nonzero((p.role == ROLE_INDEX["executive"]) & p.active & o.alive[p.org])
+        execs = place.execs  # active executives of live organisations
         if execs.size == 0:
-            return
-        hazard = tv.executive_hazard * (1.0 + tv.pressure_gain * o.pressure[p.org[execs]])
+            return False
+        hazard = tv.executive_hazard * (1.0 + tv.pressure_gain * o.pressure[place.exec_org])
         rng = self.rngs["turnover"]
         leavers = execs[rng.random(execs.size) < hazard]
         if leavers.size == 0:
-            return
+            return False
         weeks = p.tenure[leavers].copy()
         sk.replace_people(st, leavers, rng, self.params.trust.new_tie)
         for i, w in zip(leavers, weeks, strict=True):
@@ -772,6 +863,7 @@ class DiplomacyModel(MesaSurface, mesa.Model):
                 "the successor starts with no relationships.",
                 cause, (o.ids[org],),
             ))
+        return True
 
     def _form_ties(self) -> None:
         """People rebuild lost cross-boundary ties slowly, up to the number their post had.
@@ -779,14 +871,14 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         Someone short of informal (leaders) or frontline ties may, with ``formation_rate`` a
         week, tie up with someone in another organisation who is also short of such ties.
         """
-        p, t, o = self.state.people, self.state.ties, self.state.orgs
+        p, t = self.state.people, self.state.ties
         rate = self.params.trust.formation_rate
         if rate <= 0:
             return
         rng = self.rngs["formation"]
+        s = self._structure()  # the ties after this week's turnover
         for col, channel in enumerate((Channel.INFORMAL, Channel.FRONTLINE)):
-            degree = np.bincount(t.src[t.channel == channel], minlength=p.n)
-            short = nonzero((degree < self._tie_target[:, col]) & p.active & o.alive[p.org])
+            short = s.short_of(channel, self._tie_target[:, col])
             u = rng.random(short.size)
             if short.size < 2:
                 continue
@@ -811,10 +903,13 @@ class DiplomacyModel(MesaSurface, mesa.Model):
         if meetings:  # between boards, avoidance is that of the latest meetings held
             self._avoidance = (meetings, unproductive)
         meetings, unproductive = self._avoidance
-        self._table_agendas = self._org_table_agendas()
+        # the table as negotiation saw it, unless a replacement has changed it since
+        own = ctx.table_agendas
+        self._table_agendas = self._org_table_agendas() if own is None else own
         row = oc.measure(
             self.state, self._table_agendas, self.initial_diversity, self._leader_roles,
-            meetings, unproductive,
+            meetings, unproductive, self._structure().measured_idx,
+            self._structure().place.capacity.issues,
         )
         row = {"step": float(self.week), **row}
         self.rows.append(row)
