@@ -170,6 +170,21 @@ def _ready() -> None:
     """A no-op task: makes the pool start its worker processes."""
 
 
+def _warm_writer() -> None:
+    """Import what the store's first write needs, on a thread, while the first chunks run.
+
+    pyarrow imports pandas the first time it builds a table (about 0.4 CPU s); on the main
+    thread that would hold up the next submissions while the workers sit idle. The main
+    thread only waits on futures meanwhile; if the write comes first, it waits for the
+    same import (the import lock), so nothing runs twice.
+    """
+    try:
+        import pandas  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:  # the write itself reports it
+        pass
+
+
 class _Backend:
     """An executor plus how to rebuild it after a worker died."""
 
@@ -367,6 +382,9 @@ def sweep(
                desc=exp.spec.name, dynamic_ncols=True, smoothing=0.05)
     store.start_session(backend.describe(), backend.workers, len(todo),
                         retried_failed=store.superseded)
+    if backend.kind != "serial" and todo:
+        threading.Thread(target=_warm_writer, daemon=True,
+                         name="diplomacy-sim-warm-writer").start()
     pending: deque[RunSpec] = deque(todo)
     suspects: deque[RunSpec] = deque()
     inflight: dict[Future[ChunkResult], tuple[list[RunSpec], bool]] = {}
