@@ -24,6 +24,19 @@ PROFILE = "ci" if os.environ.get("CI") == "true" else os.environ.get("HYPOTHESIS
 settings.load_profile(PROFILE)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The tests' user cache (the model fingerprint's, provenance.py) is a folder of their
+    own, for this process and every process it starts: nothing is left in the real one."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
 @pytest.fixture(scope="session")
 def discharge() -> Scenario:
     return load_scenario("integrated_discharge")

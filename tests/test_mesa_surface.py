@@ -128,3 +128,60 @@ def test_the_surface_changes_no_number() -> None:
         m.step()
         m.datacollector.collect(m)
     pd.testing.assert_frame_equal(api.timeseries(m), plain.timeseries, rtol=0, atol=0)
+
+
+def _same_run(a: object, b: object) -> None:
+    assert a.rows == b.rows  # type: ignore[attr-defined]
+    assert [e.record() for e in a.events] == [e.record() for e in b.events]  # type: ignore[attr-defined]
+    for name, gen in a.rngs.items():  # type: ignore[attr-defined]
+        if name != "mesa":  # every stream but Mesa's own is left where the run left it
+            assert gen.bit_generator.state == b.rngs[name].bit_generator.state, name  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("scenario", [
+    "integrated_discharge", "austerity_perfect_storm", "devolution_reorganisation",
+    "icb_merger", "national_body_abolition", "safeguarding_hub"])
+def test_the_mesa_free_core_steps_to_the_same_bits_as_the_mesa_model(scenario: str) -> None:
+    import mesa
+
+    from diplomacy_sim.model.mesa_model import DiplomacyModel
+    from diplomacy_sim.model.model import DiplomacyCore
+
+    s = load_scenario(scenario)
+    core, mesa_model = DiplomacyCore(s, seed=7), DiplomacyModel(s, seed=7)
+    assert isinstance(mesa_model, mesa.Model) and isinstance(mesa_model, DiplomacyCore)
+    assert not isinstance(core, mesa.Model) and not hasattr(core, "agents")
+    inject = {"kind": "leadership_turnover", "organisation": s.organisations[0].id}
+    for m in (core, mesa_model):
+        while not m.done:
+            if m.week == 5:
+                m.inject(dict(inject))
+            m.step()
+    _same_run(core, mesa_model)
+    plain = DiplomacyModel(s, seed=7)  # api.run (by name) runs a core: the same result
+    plain.run_to_end()
+    by_name = api.run(scenario, seed=7)
+    assert by_name.summary == api.summarise(plain)
+    pd.testing.assert_frame_equal(by_name.timeseries, api.timeseries(plain), rtol=0, atol=0)
+
+
+def test_the_core_equals_the_mesa_model_on_the_reference_engine_too() -> None:
+    from diplomacy_sim.model.mesa_model import DiplomacyModel
+    from diplomacy_sim.model.model import DiplomacyCore
+
+    s = load_scenario("safeguarding_hub").model_copy(update={"steps": 20})
+    core = DiplomacyCore(s, seed=3, engine="reference")
+    mesa_model = DiplomacyModel(s, seed=3, engine="reference")
+    core.run_to_end()
+    mesa_model.run_to_end()
+    _same_run(core, mesa_model)
+
+
+def test_the_mesa_model_is_reached_through_every_old_path() -> None:
+    import diplomacy_sim as ds
+    from diplomacy_sim.model import mesa_model, model
+
+    assert model.DiplomacyModel is mesa_model.DiplomacyModel is ds.DiplomacyModel
+    assert type(api.build_model(SCENARIO)) is mesa_model.DiplomacyModel
+    with pytest.raises(AttributeError, match="no attribute 'DiplomacyModell'"):
+        model.DiplomacyModell  # noqa: B018

@@ -100,3 +100,52 @@ def test_the_light_listing_agrees_with_the_validated_scenarios():
         s = load_scenario(name)
         assert (s.name, s.title) == (name, title)
         assert s.description.strip().startswith(first.rstrip("."))
+
+
+_WORKER_PROBE = """
+import json
+from diplomacy_sim.batch import runner
+from diplomacy_sim.batch.design import build_design, estimate_seconds
+from diplomacy_sim.batch.experiment import load_experiment
+
+exp = load_experiment("smoke")
+design = build_design(exp)
+chunk = runner.Chunk(
+    base_data={b: exp.base_named(b).data for b in {r.base for r in design.runs}},
+    steps=design.steps, people=exp.spec.people, keep_timeseries=True, runs=design.runs[:2])
+pool = runner.process_pool(1)
+try:
+    assert pool.submit(estimate_seconds, exp, 24, 1).result() > 0
+    done = pool.submit(runner.run_chunk, chunk).result()
+    assert [r["status"] for r in done.rows] == ["ok", "ok"], done.rows
+    assert len(done.timeseries["step"]) == 2 * design.steps
+    # eval is picklable: the worker reports its own modules after the runs
+    worker = pool.submit(eval, "sorted({m.split('.')[0] for m in __import__('sys').modules})")
+    print("WORKER=" + json.dumps(worker.result()))
+finally:
+    pool.shutdown()
+"""
+
+
+def test_a_sweep_worker_runs_without_mesa_pandas_or_pyarrow():
+    """A pool worker (forked from the fork server, after the time estimate and a chunk of
+    runs with their timeseries) has imported neither Mesa nor pandas nor pyarrow: they cost
+    about a second of every sweep's start-up (batch/forkserver.py)."""
+    done = subprocess.run([sys.executable, "-c", _WORKER_PROBE], cwd=ROOT,
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr
+    line = [ln for ln in done.stdout.splitlines() if ln.startswith("WORKER=")][-1]
+    loaded = set(json.loads(line.removeprefix("WORKER=")))
+    assert {"numpy", "pydantic", "diplomacy_sim"} <= loaded  # it did run the model
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_api_run_needs_neither_mesa_nor_pandas_until_a_frame_is_asked_for():
+    code = ("from diplomacy_sim import api\n"
+            "m = api.simulate('safeguarding_hub', steps=5)\n"
+            "s = api.summarise(m)\n"
+            "assert s['steps'] == 5 and not hasattr(m, 'agents')")
+    loaded = loaded_after(code)
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+    loaded = loaded_after(code + "\nimport diplomacy_sim as ds\nds.build_model('safeguarding_hub')")
+    assert "mesa" in loaded  # a Mesa user still gets a real mesa.Model

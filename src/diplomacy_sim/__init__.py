@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 # public name -> module it lives in (loaded on first access)
 _LAZY = {
     "OUTCOMES": "diplomacy_sim.domain.outcomes",
-    "DiplomacyModel": "diplomacy_sim.model.model",
+    "DiplomacyModel": "diplomacy_sim.model.mesa_model",
     "RunResult": "diplomacy_sim.api",
     "ScenarioError": "diplomacy_sim.scenario.errors",
     "build_model": "diplomacy_sim.api",
@@ -48,7 +48,7 @@ __all__ = [
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from diplomacy_sim.api import RunResult, build_model, load_result, run, write_result
     from diplomacy_sim.domain.outcomes import OUTCOMES
-    from diplomacy_sim.model.model import DiplomacyModel
+    from diplomacy_sim.model.mesa_model import DiplomacyModel
     from diplomacy_sim.scenario.catalog import list_scenarios
     from diplomacy_sim.scenario.errors import ScenarioError
     from diplomacy_sim.scenario.loader import load_scenario

@@ -1,4 +1,9 @@
-"""The small public API the CLI, the dashboard and the sweep runner call."""
+"""The small public API the CLI, the dashboard and the sweep runner call.
+
+pandas is imported only where a frame is made or read (:func:`timeseries`,
+:func:`load_result`): a sweep worker calls :func:`simulate` and :func:`summarise`, which
+need neither pandas nor Mesa.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,23 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import numpy as np
 
 from diplomacy_sim import __version__
 from diplomacy_sim.atomic import atomic_write as atomic_write  # re-exported
 from diplomacy_sim.atomic import check_writable, refuse_foreign, replace_folder
 from diplomacy_sim.domain.events import FIRST_WEEK
 from diplomacy_sim.domain.outcomes import OUTCOMES
-from diplomacy_sim.model.model import DiplomacyModel, Engine
+from diplomacy_sim.model.model import DiplomacyCore, Engine
 from diplomacy_sim.scenario.loader import load_scenario, resolve_path, resolved_dict
 from diplomacy_sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from diplomacy_sim.model.mesa_model import DiplomacyModel
 
 
 @dataclass
@@ -75,17 +85,40 @@ def build_model(
     scenario: Scenario | str | Path, seed: int | None = None, engine: Engine = "vectorised",
     **load_kwargs: Any,
 ) -> DiplomacyModel:
-    """A ready-to-step model from a scenario object, a file, or a shipped scenario's name."""
+    """A ready-to-step model (a real ``mesa.Model``) from a scenario object, a file, or a
+    shipped scenario's name."""
+    from diplomacy_sim.model.mesa_model import DiplomacyModel
+
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, **load_kwargs)
     return DiplomacyModel(scenario, seed=seed, engine=engine)
 
 
-def summarise(model: DiplomacyModel) -> dict[str, Any]:
-    """Final and mean value of each outcome, with what is needed to repeat the run."""
-    df = timeseries(model)
-    final = {k: float(df[k].iloc[-1]) for k in OUTCOMES} if len(df) else {}
-    mean = {k: float(df[k].mean()) for k in OUTCOMES} if len(df) else {}
+def column_mean(values: list[Any]) -> float:
+    """The mean of one outcome's weekly values, as ``pandas.Series.mean`` computes it for
+    the timeseries column (same dtype, same summation, NaN skipped), without pandas."""
+    col = np.asarray(values)
+    if col.dtype.kind not in "fiub":
+        raise TypeError(f"an outcome column must be numeric, not {col.dtype}")
+    total_dtype = col.dtype if col.dtype.kind == "f" else np.dtype(np.float64)
+    missing = np.isnan(col) if col.dtype.kind == "f" else None
+    count = col.size
+    if missing is not None and missing.any():
+        col = np.where(missing, 0.0, col)
+        count -= int(missing.sum())
+    total = col.sum(axis=0, dtype=total_dtype)
+    return float(total / total_dtype.type(count)) if count > 0 else float("nan")
+
+
+def summarise(model: DiplomacyCore) -> dict[str, Any]:
+    """Final and mean value of each outcome, with what is needed to repeat the run.
+
+    The same numbers as the final row and the column means of :func:`timeseries`
+    (tests/test_smoke_api.py checks it bit for bit), computed from the record directly.
+    """
+    rows = model.rows
+    final = {k: float(rows[-1][k]) for k in OUTCOMES} if rows else {}
+    mean = {k: column_mean([r[k] for r in rows]) for k in OUTCOMES} if rows else {}
     return {
         "scenario": model.spec.name,
         "doctrine": model.spec.doctrine,
@@ -99,22 +132,49 @@ def summarise(model: DiplomacyModel) -> dict[str, Any]:
     }
 
 
-def timeseries(model: DiplomacyModel) -> pd.DataFrame:
+def timeseries(model: DiplomacyCore) -> pd.DataFrame:
     """One row per week run: ``week`` numbered as people read it (1, 2, ...:
     :func:`~diplomacy_sim.domain.events.week_number` of the model's 0-based step), then the
     outcomes measured at the end of that week."""
+    import pandas as pd
+
     df = pd.DataFrame.from_records(model.rows, columns=["step", *OUTCOMES])
     df.insert(0, "week", df.pop("step").astype("int64") + FIRST_WEEK)
     return df
 
 
-def result_of(model: DiplomacyModel) -> RunResult:
+def result_of(model: DiplomacyCore) -> RunResult:
     return RunResult(
         timeseries=timeseries(model),
         summary=summarise(model),
         events=[e.record() for e in model.events],
         scenario=resolved_dict(model.spec),
     )
+
+
+def simulate(
+    scenario: Scenario | str | Path,
+    seed: int | None = None,
+    steps: int | None = None,
+    engine: Engine = "vectorised",
+    progress: Callable[[int, int], None] | None = None,
+    **load_kwargs: Any,
+) -> DiplomacyCore:
+    """Run a scenario to its horizon (or ``steps``) and return the finished model.
+
+    The run uses the Mesa-free :class:`~diplomacy_sim.model.model.DiplomacyCore`: the same
+    bits as a ``DiplomacyModel`` (:func:`build_model`), without importing Mesa.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = cached_scenario(scenario, **load_kwargs)
+    if steps is not None:
+        scenario = scenario.model_copy(update={"steps": steps})
+    model = DiplomacyCore(scenario, seed=seed, engine=engine)
+    while not model.done:
+        model.step()
+        if progress is not None:
+            progress(model.week, model.horizon)
+    return model
 
 
 def run(
@@ -125,17 +185,10 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     **load_kwargs: Any,
 ) -> RunResult:
-    """Run a scenario to its horizon (or ``steps``) and return the result."""
-    if not isinstance(scenario, Scenario):
-        scenario = cached_scenario(scenario, **load_kwargs)
-    if steps is not None:
-        scenario = scenario.model_copy(update={"steps": steps})
-    model = DiplomacyModel(scenario, seed=seed, engine=engine)
-    while not model.done:
-        model.step()
-        if progress is not None:
-            progress(model.week, model.horizon)
-    return result_of(model)
+    """Run a scenario to its horizon (or ``steps``) and return the result
+    (:func:`simulate`, then :func:`result_of`)."""
+    return result_of(simulate(scenario, seed=seed, steps=steps, engine=engine,
+                              progress=progress, **load_kwargs))
 
 
 RESULT_FILES = ("timeseries.parquet", "timeseries.csv", "events.jsonl", "scenario.yaml",
@@ -180,6 +233,7 @@ def check_result_folder(out: str | Path) -> str | None:
 
 def load_result(path: str | Path) -> RunResult:
     """Read back a run written by :func:`write_result`."""
+    import pandas as pd
     import yaml
 
     path = Path(path)

@@ -16,14 +16,24 @@ folders produced by different model code or numerical packages, a folder resumed
 code change, a folder that predates fingerprints, a folder produced by code other than the
 checkout's, an experiment file whose design changed since it ran. An empty list means the
 results can be combined and quoted as the current model's.
+
+The fingerprint is a pure function of the model files' bytes, the Python that parses them
+and this module's own code, so :func:`model_fingerprint` remembers it per hash of exactly
+those (``$XDG_CACHE_HOME/diplomacy_sim/model_fingerprints.json``, else ``~/.cache/...``):
+hashing the files takes milliseconds, parsing and dumping their syntax trees about 0.3 s
+of every sweep's start-up. A cache that cannot be read or written is ignored.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import json
+import os
 import platform
+import re
 import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -62,21 +72,88 @@ def _model_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.py") if model(p.relative_to(root).as_posix()))
 
 
-def fingerprint(root: str | Path) -> str:
-    """The model fingerprint of the package at ``root`` (sha256 hex)."""
-    root = Path(root)
+def _sources(root: Path) -> list[tuple[str, bytes]]:
+    return [(p.relative_to(root).as_posix(), p.read_bytes()) for p in _model_files(root)]
+
+
+def _fingerprint_of(root: Path, sources: list[tuple[str, bytes]]) -> str:
     h = hashlib.sha256()
-    for path in _model_files(root):
-        tree = _strip_docstrings(ast.parse(path.read_bytes(), filename=str(path)))
-        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+    for rel, data in sources:
+        tree = _strip_docstrings(ast.parse(data, filename=str(root / rel)))
+        h.update(rel.encode() + b"\0")
         h.update(ast.dump(tree).encode() + b"\0")
     return h.hexdigest()
 
 
+def fingerprint(root: str | Path) -> str:
+    """The model fingerprint of the package at ``root`` (sha256 hex)."""
+    root = Path(root)
+    return _fingerprint_of(root, _sources(root))
+
+
+FINGERPRINT_CACHE_SIZE = 32
+"""Fingerprints remembered (the most recent; one per version of the code seen)."""
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def fingerprint_cache_file() -> Path:
+    """Where :func:`model_fingerprint` remembers fingerprints (a user cache, per user)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "diplomacy_sim" / "model_fingerprints.json"
+
+
+def _sources_key(sources: list[tuple[str, bytes]]) -> str:
+    """Everything the fingerprint is a function of: the files' paths and bytes, the
+    Python that parses them, and this module (the method)."""
+    h = hashlib.sha256()
+    for part in (sys.version.encode(), Path(__file__).read_bytes()):
+        h.update(len(part).to_bytes(8, "big") + part)
+    for rel, data in sources:
+        for part in (rel.encode(), data):
+            h.update(len(part).to_bytes(8, "big") + part)
+    return h.hexdigest()
+
+
+def cached_fingerprint(root: str | Path, cache: Path | None) -> str:
+    """:func:`fingerprint`, remembered in ``cache`` (a JSON file) per :func:`_sources_key`.
+
+    The key and a fingerprint computed on a miss come from the same bytes, read once, so a
+    file edited meanwhile cannot pair one version's key with another's fingerprint.
+    """
+    root = Path(root)
+    sources = _sources(root)
+    key = _sources_key(sources)
+    known: dict[str, str] = {}
+    if cache is not None:
+        try:
+            data = json.loads(cache.read_text())
+            known = {k: v for k, v in data.items()
+                     if _HEX64.fullmatch(str(k)) and _HEX64.fullmatch(str(v))}
+        except (OSError, ValueError, AttributeError):
+            known = {}
+    hit = known.get(key)
+    if hit is not None:
+        return hit
+    fp = _fingerprint_of(root, sources)
+    if cache is not None:
+        known.pop(key, None)
+        keep = dict(list(known.items())[-(FINGERPRINT_CACHE_SIZE - 1):])
+        keep[key] = fp
+        try:
+            from diplomacy_sim.atomic import atomic_write
+
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(cache, lambda p: p.write_text(json.dumps(keep, indent=0)))
+        except OSError:
+            pass
+    return fp
+
+
 @cache
 def model_fingerprint() -> str:
-    """The fingerprint of the model code installed here (computed once per process)."""
-    return fingerprint(PACKAGE_ROOT)
+    """The fingerprint of the model code installed here (computed once per process, and
+    remembered across processes in :func:`fingerprint_cache_file`)."""
+    return cached_fingerprint(PACKAGE_ROOT, fingerprint_cache_file())
 
 
 def git_revision() -> str | None:

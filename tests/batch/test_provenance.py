@@ -76,6 +76,59 @@ def test_the_installed_model_has_one_fingerprint_in_every_process():
     assert len(other) == 64
 
 
+def test_a_remembered_fingerprint_is_the_computed_one_and_any_edit_is_computed_again(
+        tmp_path, monkeypatch):
+    from diplomacy_sim import provenance
+
+    pkg = _package(tmp_path / "pkg")
+    cache = tmp_path / "cache" / "fp.json"
+    first = provenance.cached_fingerprint(pkg, cache)
+    assert first == fingerprint(pkg) and cache.exists()  # a miss computes and stores
+    computed: list[int] = []
+    real = provenance._fingerprint_of
+
+    def counting(root: Path, sources: list[tuple[str, bytes]]) -> str:
+        computed.append(1)
+        return real(root, sources)
+
+    monkeypatch.setattr(provenance, "_fingerprint_of", counting)
+    assert provenance.cached_fingerprint(pkg, cache) == first and not computed  # a hit
+    # a rule edited: other bytes, so another key, computed again (and right)
+    rules = pkg / "domain" / "rules.py"
+    rules.write_text(rules.read_text().replace("x * 2", "x * 3"))
+    edited = provenance.cached_fingerprint(pkg, cache)
+    assert len(computed) == 1
+    assert edited == real(pkg, provenance._sources(pkg)) != first
+    # prose edited: another key too (the cache keys bytes), the same fingerprint
+    rules.write_text(rules.read_text().replace("x * 3", "x * 2") + "# a comment\n")
+    assert provenance.cached_fingerprint(pkg, cache) == first and len(computed) == 2
+    # a damaged or foreign cache is ignored (and rewritten); an unwritable one is not used
+    for junk in ("{not json", "[1, 2]", json.dumps({"0" * 64: "not a fingerprint"})):
+        cache.write_text(junk)
+        assert provenance.cached_fingerprint(pkg, cache) == first
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    assert provenance.cached_fingerprint(pkg, blocked / "fp.json") == first
+    # another Python or another method of fingerprinting is another key
+    key = provenance._sources_key(provenance._sources(pkg))
+    monkeypatch.setattr(provenance.sys, "version", "3.99.0 (other)")
+    assert provenance._sources_key(provenance._sources(pkg)) != key
+
+
+def test_the_fingerprint_cache_keeps_only_the_most_recent(tmp_path):
+    from diplomacy_sim import provenance
+
+    cache = tmp_path / "fp.json"
+    pkg = _package(tmp_path / "pkg")
+    rules = pkg / "domain" / "rules.py"
+    for k in range(provenance.FINGERPRINT_CACHE_SIZE + 3):
+        rules.write_text(rules.read_text() + f"# edit {k}\n")
+        provenance.cached_fingerprint(pkg, cache)
+    kept = json.loads(cache.read_text())
+    assert len(kept) == provenance.FINGERPRINT_CACHE_SIZE
+    assert provenance._sources_key(provenance._sources(pkg)) in kept  # the latest is kept
+
+
 # --------------------------------------------------------------------------- the guard
 NUMPY = {"python": "3.12.1", "numpy": "2.5.5", "scipy": "1.18.1", "mesa": "3.5.1"}
 

@@ -116,7 +116,7 @@ def estimate_seconds(exp: LoadedExperiment, runs: int, workers: int) -> float:
     """Wall time of the whole design, from one short timed run of the first base."""
     import time
 
-    from diplomacy_sim.model.model import DiplomacyModel
+    from diplomacy_sim.model.model import DiplomacyCore
     from diplomacy_sim.scenario.loader import scale_people
 
     base = exp.base_named(None).scenario
@@ -126,7 +126,7 @@ def estimate_seconds(exp: LoadedExperiment, runs: int, workers: int) -> float:
     if exp.spec.people is not None:
         scenario = scale_people(scenario, exp.spec.people)
     t0 = time.process_time()
-    model = DiplomacyModel(scenario)
+    model = DiplomacyCore(scenario)  # what a sweep worker runs: no Mesa
     built = time.process_time()
     while not model.done:
         model.step()

@@ -42,8 +42,6 @@ from diplomacy_sim.batch.design import (
     size_problem,
 )
 from diplomacy_sim.batch.experiment import LoadedExperiment, load_experiment
-from diplomacy_sim.batch.store import ResultStore
-from diplomacy_sim.domain.events import step_of_week
 from diplomacy_sim.domain.outcomes import OUTCOMES
 from diplomacy_sim.scenario.loader import ScenarioError
 
@@ -73,6 +71,9 @@ _TS_KEYS = ("run_id", "base", "replication", "doctrine", "shock_regime", "step",
 
 
 def _one(chunk: Chunk, run: RunSpec, worker: str) -> tuple[dict[str, Any], Any]:
+    """One run: its summary row and (when kept) its weekly record, ``model.rows``. The
+    model is the Mesa-free core and nothing here makes a data frame: a worker imports
+    neither Mesa nor pandas (tests/test_startup.py)."""
     from diplomacy_sim import api
     from diplomacy_sim.scenario.loader import apply_overrides, scale_people, scenario_from_dict
 
@@ -89,20 +90,20 @@ def _one(chunk: Chunk, run: RunSpec, worker: str) -> tuple[dict[str, Any], Any]:
         scenario = scenario_from_dict(data, source=f"run {run.run_id}")
         if chunk.people is not None:
             scenario = scale_people(scenario, chunk.people)
-        result = api.run(scenario, seed=run.seed)
+        model = api.simulate(scenario, seed=run.seed)
+        s = api.summarise(model)
     except Exception as exc:
         row = {"run_id": run.run_id, "status": "failed", "worker": worker,
                "error": "".join(traceback.format_exception_only(exc)).strip(),
                "duration_s": time.perf_counter() - t0}
         return row, None
-    s = result.summary
     row = {"run_id": run.run_id, "status": "ok", "error": None, "worker": worker,
            "duration_s": time.perf_counter() - t0, "steps": s["steps"], "people": s["people"],
            "events": s["events"], "doctrine": s["doctrine"]}
     for o in OUTCOMES:
         row[o] = s[o]
         row[f"mean_{o}"] = s["mean"][o]
-    return row, result.timeseries if chunk.keep_timeseries else None
+    return row, model.rows if chunk.keep_timeseries else None
 
 
 def run_chunk(chunk: Chunk) -> ChunkResult:
@@ -111,10 +112,10 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     rows = []
     ts: dict[str, list[Any]] | None = {k: [] for k in _TS_KEYS} if chunk.keep_timeseries else None
     for run in chunk.runs:
-        row, df = _one(chunk, run, worker)
+        row, record = _one(chunk, run, worker)
         rows.append(row)
-        if ts is not None and df is not None:
-            n = len(df)
+        if ts is not None and record is not None:
+            n = len(record)
             ts["run_id"] += [run.run_id] * n
             ts["base"] += [run.base] * n
             ts["replication"] += [run.replication] * n
@@ -122,9 +123,9 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
             ts["shock_regime"] += [run.shock_regime or "base"] * n
             # the sweep store keeps the model's 0-based step (the analyses' time axis);
             # a run's own files number weeks from 1 (domain.events.week_number)
-            ts["step"] += [step_of_week(w) for w in df["week"].tolist()]
+            ts["step"] += [int(r["step"]) for r in record]
             for col in OUTCOMES:
-                ts[col] += df[col].tolist()
+                ts[col] += [float(r[col]) for r in record]
     return ChunkResult(rows=rows, timeseries=ts)
 
 
@@ -167,6 +168,21 @@ def _start_workers(pool: ProcessPoolExecutor, workers: int) -> None:
 
 def _ready() -> None:
     """A no-op task: makes the pool start its worker processes."""
+
+
+def _warm_writer() -> None:
+    """Import what the store's first write needs, on a thread, while the first chunks run.
+
+    pyarrow imports pandas the first time it builds a table (about 0.4 CPU s); on the main
+    thread that would hold up the next submissions while the workers sit idle. The main
+    thread only waits on futures meanwhile; if the write comes first, it waits for the
+    same import (the import lock), so nothing runs twice.
+    """
+    try:
+        import pandas  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:  # the write itself reports it
+        pass
 
 
 class _Backend:
@@ -326,6 +342,8 @@ def sweep(
         if problem:
             raise ScenarioError(exp.source, [problem + "."])
         design: Design = build_design(exp)
+        from diplomacy_sim.batch.store import ResultStore
+
         store = ResultStore(out, exp, design)
         done = store.open(retry_failed=retry_failed, accept_code_change=accept_code_change)
         if estimate is not None and announce is not None:
@@ -364,6 +382,9 @@ def sweep(
                desc=exp.spec.name, dynamic_ncols=True, smoothing=0.05)
     store.start_session(backend.describe(), backend.workers, len(todo),
                         retried_failed=store.superseded)
+    if backend.kind != "serial" and todo:
+        threading.Thread(target=_warm_writer, daemon=True,
+                         name="diplomacy-sim-warm-writer").start()
     pending: deque[RunSpec] = deque(todo)
     suspects: deque[RunSpec] = deque()
     inflight: dict[Future[ChunkResult], tuple[list[RunSpec], bool]] = {}

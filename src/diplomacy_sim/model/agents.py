@@ -15,7 +15,7 @@ import numpy as np
 from diplomacy_sim.domain.state import ROLE_NAMES, Channel, Stage
 
 if TYPE_CHECKING:
-    from diplomacy_sim.model.model import DiplomacyModel
+    from diplomacy_sim.model.mesa_model import DiplomacyModel
 
 BELIEFS = ("goals_are_good", "change_is_possible", "it_will_happen")
 

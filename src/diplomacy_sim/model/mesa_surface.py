@@ -42,7 +42,7 @@ from diplomacy_sim.domain.state import ROLE_NAMES
 from diplomacy_sim.model.agents import BELIEFS, Organisation, Person
 
 if TYPE_CHECKING:
-    from diplomacy_sim.model.model import DiplomacyModel
+    from diplomacy_sim.model.mesa_model import DiplomacyModel
 
 AGENT_VARIABLES = ("kind", "organisation", "active")
 """Variables of every agent: its kind (an organisation's kind, a person's role), the key of

@@ -1,6 +1,6 @@
 """The Mesa model: owns the state arrays, runs the step order, keeps the record.
 
-The order of a step is defined here and only here (:meth:`DiplomacyModel.step`):
+The order of a step is defined here and only here (:meth:`DiplomacyCore.step`):
 
 1. events      scheduled and injected shocks due this week
    decisions   each organisation's decisions for the week: its doctrine's autopilot,
@@ -16,14 +16,22 @@ The order of a step is defined here and only here (:meth:`DiplomacyModel.step`):
 Each phase reads and writes an explicit :class:`~diplomacy_sim.model.context.StepContext`;
 the rules themselves are named functions in ``domain/`` and every constant is a schema
 parameter. This module only orchestrates.
+
+:class:`DiplomacyCore` holds all the state and the step and imports no Mesa: batch runs,
+sweep workers and :func:`diplomacy_sim.api.run` use it, so a worker starts without
+importing Mesa (and with it pandas, scipy.spatial and networkx). :class:`DiplomacyModel`,
+the model Mesa users, the dashboard and the training room get, is the same class plus
+``mesa.Model``, the Mesa surface and the agents (model/mesa_model.py); it is loaded from
+here on first use, so ``from diplomacy_sim.model.model import DiplomacyModel`` still works.
+The two give the same bits: the core never draws from the ``"mesa"`` stream (only
+``mesa.Model`` does), and every other stream is its own generator.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import mesa
 import numpy as np
 
 from diplomacy_sim.domain import delivery as dl
@@ -43,13 +51,14 @@ from diplomacy_sim.domain.state import (
     Stage,
     stage_mask,
 )
-from diplomacy_sim.model.agents import make_agents
 from diplomacy_sim.model.build import build_state
 from diplomacy_sim.model.context import StepContext
-from diplomacy_sim.model.mesa_surface import MesaSurface
 from diplomacy_sim.model.structure import PlaceStructure, TieStructure
 from diplomacy_sim.rng import streams
 from diplomacy_sim.scenario import schema
+
+if TYPE_CHECKING:
+    from diplomacy_sim.model.mesa_model import DiplomacyModel as DiplomacyModel
 
 Engine = Literal["vectorised", "reference"]
 ENGINES: dict[str, ModuleType] = {"vectorised": vectorised_rules, "reference": reference_rules}
@@ -68,8 +77,19 @@ DEFAULT_COST = float(schema.InitiativeSpec.model_fields["cost"].default)
 """Initiatives of this cost progress at ``delivery.progress_rate``; bigger ones slower."""
 
 
-class DiplomacyModel(MesaSurface, mesa.Model):
-    """A place where organisations and people negotiate agendas under shocks.
+def __getattr__(name: str) -> Any:
+    """``DiplomacyModel`` on first use (it imports Mesa; the core does not)."""
+    if name == "DiplomacyModel":
+        from diplomacy_sim.model.mesa_model import DiplomacyModel
+
+        return DiplomacyModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class DiplomacyCore:
+    """A place where organisations and people negotiate agendas under shocks (no Mesa).
+
+    All the state and the step; :class:`DiplomacyModel` adds ``mesa.Model`` and the agents.
 
     Args:
         scenario: a validated :class:`~diplomacy_sim.scenario.schema.Scenario`.
@@ -82,7 +102,7 @@ class DiplomacyModel(MesaSurface, mesa.Model):
     ) -> None:
         seed = scenario.seed if seed is None else int(seed)
         self.rngs = streams(seed)
-        super().__init__(rng=self.rngs["mesa"])
+        self._start_mesa()
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {sorted(ENGINES)}, not {engine!r}")
         self.seed = seed
@@ -128,8 +148,14 @@ class DiplomacyModel(MesaSurface, mesa.Model):
             inf.frontline_weight,
             1.0,
         ])
-        self.organisations, self.people_agents = make_agents(self)
+        self._make_agents()
         self.running = True
+
+    def _start_mesa(self) -> None:
+        """``mesa.Model``'s own start, in :class:`DiplomacyModel`; the core has none."""
+
+    def _make_agents(self) -> None:
+        """The Mesa agents, in :class:`DiplomacyModel`; the core has none."""
 
     # ------------------------------------------------------------------ public API
     def inject(self, shock: Any) -> None:
