@@ -63,6 +63,35 @@ def clean_code(text: Any) -> str | None:
     return codes.normalise(raw) if codes.wellformed(raw) else None
 
 
+def client_id() -> str:
+    """Who is sending codes, for the room's throttle of wrong ones: the network address this
+    page's websocket came from, as the server saw it. Not Solara's session id: that is a
+    cookie, and a client that drops its cookies would get a fresh count with every
+    connection. (Without a websocket, in tests, the session id.)"""
+    try:
+        from solara.server import kernel_context
+
+        context = kernel_context.get_current_context()
+        for ws in list(context.kernel.session.websockets):
+            host = getattr(getattr(getattr(ws, "ws", None), "client", None), "host", None)
+            if isinstance(host, str) and host:
+                return f"address:{host[:100]}"
+    except Exception:  # no kernel context or no websocket: fall back to the session
+        pass
+    return f"session:{solara.get_session_id()}"
+
+
+def find_room(code: Any) -> tuple[Any, str | None]:
+    """The session a code from a URL, a field or this browser's storage names, as
+    ``(room, None)``; ``(None, None)`` if there is none; ``(None, message)`` if this client
+    must wait after too many wrong codes. Every page that could tell a guesser whether a
+    code exists looks it up here, so the registry's throttle counts every wrong code."""
+    try:
+        return registry().find(code, client_id()), None
+    except room_error() as exc:  # Throttled
+        return None, str(exc)
+
+
 def parse_stored(value: Any) -> tuple[str, str] | None:
     """``"CODE:SECRET"`` from localStorage (untrusted) as (code, secret), or None."""
     text = str(value or "")
@@ -80,11 +109,13 @@ def html(text: str, **kw: Any) -> None:
     solara.HTML(tag="div", unsafe_innerHTML=text, **kw)
 
 
-def _int_field(text: str, low: int, high: int, what: str) -> tuple[int | None, str | None]:
-    raw = str(text).strip()
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        return None, f"{what}: enter a whole number from {low} to {high}."
-    return int(raw), None
+def _int_field(text: Any, low: int, high: int, what: str) -> tuple[int | None, str | None]:
+    """A whole number typed into a field of a room page, by the one integer parser
+    (:func:`diplomacy_sim.untrusted.parse_int`: ASCII digits only, length and range checked)."""
+    from diplomacy_sim.untrusted import parse_int
+
+    value, err = parse_int(text, low, high, "a whole number")
+    return (value, None) if err is None else (None, f"{what}: {err}")
 
 
 def _none() -> Any:
@@ -137,8 +168,10 @@ def TrainerPage() -> None:
     def on_loaded(data: dict[str, Any]) -> None:
         set_origin(safe_origin((data or {}).get("origin")))
         parsed = parse_stored((data or {}).get("value"))
-        if parsed is not None and registry().get(parsed[0]) is not None:
-            store.set_cred(parsed)
+        if parsed is not None:
+            room, _ = find_room(parsed[0])
+            if room is not None and room.check_key(parsed[1]):
+                store.set_cred(parsed)
         store.set_loaded(True)
 
     solara.Title("Training room — trainer")
@@ -177,6 +210,17 @@ def NewSession(on_created: Callable[[str, str], None]) -> None:
     chosen, set_chosen = solara.use_state(_none())
     error, set_error = solara.use_state(_none())
     open_now = chosen if chosen is not None else [r.id for r in roles if r.open]
+    scenario_error, set_scenario_error = solara.use_state(_none())
+
+    def choose_scenario(value: Any) -> None:
+        # the value comes from the page: only a catalogue name is taken (checked here, on
+        # the server, before the roles of it are read; it never names a file)
+        if not isinstance(value, str) or value not in names:
+            set_scenario_error("Not a scenario of the catalogue: choose one from the list.")
+            return
+        set_scenario_error(None)
+        set_scenario(value)
+        set_chosen(None)
 
     def create() -> None:
         problems = []
@@ -212,8 +256,9 @@ def NewSession(on_created: Callable[[str, str], None]) -> None:
     with solara.Row(style={"flex-wrap": "wrap", "gap": "16px", "align-items": "start"}):
         with solara.Column(style={"min-width": "360px", "max-width": "520px"}):
             rv.Select(label="Scenario", items=[{"text": t, "value": nm} for nm, t in scenarios],
-                      v_model=scenario, on_v_model=lambda v: (set_scenario(v), set_chosen(None)),
-                      dense=True)
+                      v_model=scenario, on_v_model=choose_scenario, dense=True)
+            if scenario_error:
+                solara.Error(scenario_error, dense=True)
             solara.InputText("Seed (empty: the scenario's own)", value=seed, on_value=set_seed,
                              continuous_update=True)
             rv.Select(label="Autopilot doctrine (plays every role nobody takes)",
@@ -253,11 +298,11 @@ def ResumeSession(on_resumed: Callable[[str, str], None]) -> None:
 
     def resume() -> None:
         c = clean_code(code)
-        k = key.strip()
-        room = registry().get(c) if c else None
+        k = str(key).strip()
+        room, why = find_room(c) if c else (None, None)
         if room is None or not _SECRET.match(k) or not room.check_key(k):
-            set_error("That code and key do not open a session (the key is printed by "
-                      "`diplomacy-sim room key CODE`).")
+            set_error(why or "That code and key do not open a session (the key is printed by "
+                             "`diplomacy-sim room key CODE`).")
             return
         on_resumed(room.code, k)
 
@@ -566,7 +611,7 @@ def JoinForm(initial: str, on_joined: Callable[[str, str], None], known: str | N
             set_error("Type your name (as the others will see it).")
             return
         try:
-            room = registry().join_lookup(c, f"session:{solara.get_session_id()}")
+            room = registry().join_lookup(c, client_id())
             if known and _me(room, known) is not None:
                 on_joined(room.code, known)
                 return
@@ -869,11 +914,11 @@ def MessageForm(room: Any, token: str, pv: dict[str, Any], all_roles: list[Any])
 # =========================================================================== screen
 @solara.component
 def ScreenPage(code: str) -> None:
-    room = registry().get(code)
+    room, why = solara.use_memo(lambda: find_room(code), [code])
     solara.Title(f"Training room {code}")
     BrowserStore(slot="")  # only the "Reconnecting…" banner
     if room is None:
-        solara.Error("No session with that code.")
+        solara.Error(why or "No session with that code.")
     else:
         Screen(room)
 
@@ -893,7 +938,7 @@ def Screen(room: Any) -> None:
 def DebriefPage(code: str) -> None:
     """The debrief: with the trainer's key from this browser, or a participant's token when
     the trainer allows it (both checked by the room)."""
-    room = registry().get(code)
+    room, why = solara.use_memo(lambda: find_room(code), [code])
     trainer, set_trainer = solara.use_state(_none())
     participant, set_participant = solara.use_state(_none())
     t_seen, set_t_seen = solara.use_state(False)
@@ -911,7 +956,7 @@ def DebriefPage(code: str) -> None:
     BrowserStore(slot=PARTICIPANT_SLOT, event_loaded=lambda d: got("p", d))
     with solara.Column(style={"padding": "8px 16px", "max-width": "1500px"}):
         if room is None:
-            solara.Error("No session with that code.")
+            solara.Error(why or "No session with that code.")
         elif not (t_seen and p_seen):
             solara.Text("Loading…")
         else:

@@ -172,20 +172,36 @@ class RoomRegistry:
                     self._rooms[c] = room
             return room
 
+    def find(self, code: Any, client_id: str) -> Room | None:
+        """The session a code from a page names (a URL, a field, a browser's storage), or
+        None. Every page that looks a session up by a code it was sent comes through here,
+        so wrong codes count against the client wherever they are tried (the join form, the
+        projector's and the debrief's addresses, resuming as the trainer): after
+        :data:`codes.FREE_TRIES` wrong ones the client must wait (:class:`Throttled`).
+        ``client_id`` names the client as the server sees it (its address), never by
+        something the client chooses."""
+        return self._lookup(code, client_id, live_only=False)
+
     def join_lookup(self, code: str, client_id: str) -> Room:
         """The live session a participant's code names; wrong codes from one client are
         slowed down (:class:`Throttled`); an ended session's code no longer works."""
+        room = self._lookup(code, client_id, live_only=True)
+        if room is None:
+            raise RoomError("No session with that code: check it with your trainer.")
+        return room
+
+    def _lookup(self, code: Any, client_id: str, live_only: bool) -> Room | None:
         client = str(client_id)[:200]
         wait = self._throttle.wait_left(client)
         if wait > 0:
             raise Throttled(wait)
         c = codes.normalise(code) if isinstance(code, str) else ""
         room = self.get(c) if codes.wellformed(c) else None
-        if room is None or room.status == "ended":
+        if room is None or (live_only and room.status == "ended"):
             delay = self._throttle.failed(client)
             if delay > 0:
                 raise Throttled(delay)
-            raise RoomError("No session with that code: check it with your trainer.")
+            return None
         self._throttle.succeeded(client)
         return room
 

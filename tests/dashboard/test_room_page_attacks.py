@@ -1,0 +1,192 @@
+"""The training room's pages under a hostile or careless browser, without a browser: every
+widget's handler is called with values page JavaScript could send (any JSON value, for any
+widget, hidden or not), and every lookup by a code counts against the client as the server
+sees it. The pages answer with a message, never a traceback."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import ipyvuetify as v
+import pytest
+import solara
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from diplomacy_sim.dashboard import room_pages
+from diplomacy_sim.room import RoomRegistry, codes
+
+# what page JavaScript can put in a number field: Unicode digits (str.isdigit() is True for
+# these, int() refuses some and silently reads others), very long numbers, signs, floats
+NUMBER_TEXTS = ["²", "³", "٣", "١٢", "໒", "１２", "𝟙", "9" * 5000, "1" * 31, "-1", "1.5",
+                "1e3", "0x10", " ", "", "½", "Ⅻ", "13\x00", "13 13"]
+# any JSON value a select's v_model can be set to
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(max_size=30),
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=5), kids,
+                                                              max_size=3),
+    max_leaves=6)
+PAGE = settings(derandomize=True, max_examples=25, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture
+def reg(tmp_path, monkeypatch):
+    r = RoomRegistry(tmp_path / "rooms.sqlite")
+    monkeypatch.setattr(room_pages, "registry", lambda: r)
+    yield r
+    r.close()
+
+
+def _click(rc, text: str) -> None:
+    buttons = [b for b in rc.find(v.Btn).widgets
+               if text in [c for c in b.children if isinstance(c, str)]]
+    assert len(buttons) == 1, f"{len(buttons)} buttons named {text!r}"
+    buttons[0].click()
+
+
+def _errors(rc) -> list[str]:
+    return [str(a.children[0]) for a in rc.find(v.Alert).widgets if a.children]
+
+
+def _field(rc, label: str) -> v.TextField:
+    return rc.find(v.TextField, label=label).widget
+
+
+# --------------------------------------------------------------------------- numbers
+@pytest.mark.parametrize("text", NUMBER_TEXTS)
+@pytest.mark.parametrize(("label", "named"), [("Weeks per round", "Weeks per round"),
+                                              ("Number of rounds", "Rounds")])
+def test_a_new_sessions_number_fields_refuse_any_non_ascii_number_with_a_message(reg, text,
+                                                                                 label, named):
+    made: list[str] = []
+    _, rc = solara.render(room_pages.NewSession(lambda c, k: made.append(c)),
+                          handle_error=False)
+    try:
+        _field(rc, label).v_model = text
+        _click(rc, "New session")
+        assert not made and not reg.live()
+        assert any(named in e and "whole number" in e for e in _errors(rc)), _errors(rc)
+    finally:
+        rc.close()
+
+
+@pytest.mark.parametrize("text", NUMBER_TEXTS)
+def test_the_int_field_uses_the_one_integer_parser(text):
+    value, err = room_pages._int_field(text, 1, 52, "Weeks per round")
+    assert value is None and err.startswith("Weeks per round: ")
+    assert len(err) < 200
+
+
+def test_the_int_field_still_reads_plain_numbers():
+    assert room_pages._int_field(" 13 ", 1, 52, "Weeks") == (13, None)
+    assert room_pages._int_field("53", 1, 52, "Weeks")[0] is None
+
+
+@PAGE
+@given(value=JSON_VALUES)
+def test_a_new_sessions_scenario_select_takes_only_a_catalogue_name(reg, value):
+    _, rc = solara.render(room_pages.NewSession(lambda c, k: None), handle_error=False)
+    try:
+        select = rc.find(v.Select, label="Scenario").widget
+        select.v_model = value  # the page still renders, with the roles of a real scenario
+        assert rc.find(v.Checkbox).widgets
+        names = [n for n, _ in reg.scenario_choices()]
+        if value not in names:
+            assert any("catalogue" in e for e in _errors(rc)), _errors(rc)
+    finally:
+        rc.close()
+
+
+# --------------------------------------------------------------------------- codes
+def _fake_context(monkeypatch, session_id: str, host: str | None) -> None:
+    """The kernel context of a page whose websocket came from ``host``, under a session id
+    the browser chose (its cookie)."""
+    from solara.server import kernel_context
+
+    ws = SimpleNamespace(ws=SimpleNamespace(client=SimpleNamespace(host=host, port=5000)))
+    ctx = SimpleNamespace(session_id=session_id,
+                          kernel=SimpleNamespace(session=SimpleNamespace(websockets=[ws])))
+    monkeypatch.setattr(kernel_context, "get_current_context", lambda: ctx)
+    monkeypatch.setattr(solara, "get_session_id", lambda: session_id)
+
+
+@settings(derandomize=True, max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sessions=st.lists(st.text(min_size=1, max_size=40), min_size=2, max_size=6,
+                         unique=True))
+def test_the_client_is_its_address_not_its_cookie(monkeypatch, sessions):
+    seen = set()
+    for sid in sessions:
+        _fake_context(monkeypatch, sid, "192.168.1.77")
+        seen.add(room_pages.client_id())
+    assert seen == {"address:192.168.1.77"}
+    _fake_context(monkeypatch, sessions[0], "192.168.1.78")
+    assert room_pages.client_id() == "address:192.168.1.78"
+
+
+def test_dropping_the_cookie_does_not_reset_the_count_of_wrong_codes(reg, monkeypatch):
+    room, _ = reg.create("integrated_discharge", seed=1)
+    wrong = "".join(c for c in codes.ALPHABET[: codes.CODE_LENGTH])
+    assert wrong != room.code
+    messages = []
+    for i in range(codes.FREE_TRIES + 3):  # a fresh cookie (session id) for every try
+        _fake_context(monkeypatch, f"fresh-cookie-{i}", "10.0.0.9")
+        _, rc = solara.render(room_pages.JoinForm("", lambda c, t: None), handle_error=False)
+        try:
+            _field(rc, "Join code").v_model = wrong
+            _field(rc, "Your name").v_model = "Mallory"
+            _click(rc, "Join")
+            messages.append(" ".join(_errors(rc)))
+        finally:
+            rc.close()
+    assert all("No session" in m for m in messages[: codes.FREE_TRIES])
+    assert all("Too many wrong codes" in m for m in messages[codes.FREE_TRIES:]), messages
+
+
+@pytest.mark.parametrize("view", ["screen", "debrief"])
+def test_the_projector_and_debrief_addresses_count_wrong_codes_too(reg, monkeypatch, view):
+    """/room/CODE/screen and /room/CODE/debrief tell whether a code exists, so guessing
+    codes there is slowed down exactly as on the join form."""
+    room, _ = reg.create("integrated_discharge", seed=1)
+    _fake_context(monkeypatch, "s", "10.0.0.10")
+    wrong = codes.ALPHABET[-codes.CODE_LENGTH:]
+    assert wrong != room.code
+    shown = []
+    for _ in range(codes.FREE_TRIES + 2):
+        _, rc = solara.render(room_pages.RoomRoute(code=wrong, view=view), handle_error=False)
+        shown.append(" ".join(_errors(rc)))
+        rc.close()
+    assert all("No session" in m for m in shown[: codes.FREE_TRIES])
+    assert all("Too many wrong codes" in m for m in shown[codes.FREE_TRIES:]), shown
+    _fake_context(monkeypatch, "s", "10.0.0.11")  # another laptop is not slowed
+    _, rc = solara.render(room_pages.RoomRoute(code=room.code, view=view), handle_error=False)
+    assert not any("Too many" in e or "No session" in e for e in _errors(rc))
+    rc.close()
+
+
+def test_a_stored_trainer_credential_opens_the_console_only_with_the_right_key(reg,
+                                                                              monkeypatch):
+    """A browser's storage is the page's to write: a code with a made-up key gives the new
+    session form (as a code that does not exist does), never a console of that session."""
+    room, key = reg.create("integrated_discharge", seed=1)
+    _fake_context(monkeypatch, "s", "10.0.0.12")
+    orig = room_pages.BrowserStore
+    for secret, console in ((codes.new_key(), False), (key, True)):
+        loaded: dict = {}
+
+        def spy(slot, stored=None, event_loaded=None, _box=loaded):
+            _box["cb"] = event_loaded
+            return orig(slot=slot, stored=stored, event_loaded=event_loaded)
+
+        monkeypatch.setattr(room_pages, "BrowserStore", spy)
+        _, rc = solara.render(room_pages.TrainerPage(), handle_error=False)
+        try:
+            loaded["cb"]({"value": f"{room.code}:{secret}", "origin": "http://10.0.0.1:8765"})
+            buttons = [c for b in rc.find(v.Btn).widgets for c in b.children
+                       if isinstance(c, str)]
+            assert ("Close round" in buttons) is console, buttons
+            assert ("New session" in buttons) is not console, buttons
+        finally:
+            rc.close()
