@@ -246,7 +246,7 @@ def NewSession(on_created: Callable[[str, str], None]) -> None:
             room, key = reg.create(scenario=scenario, seed=seed_v, autopilot=autopilot or None,
                                    weeks_per_round=w, rounds=n,
                                    open_roles=list(open_now) if roles else None,
-                                   idle_policy=idle)
+                                   idle_policy=idle, client_id=client_id())
         except room_error() as exc:
             set_error(str(exc))
             return
@@ -615,7 +615,7 @@ def JoinForm(initial: str, on_joined: Callable[[str, str], None], known: str | N
             if known and _me(room, known) is not None:
                 on_joined(room.code, known)
                 return
-            token = room.join(name.strip())
+            token = room.join(name.strip(), client=client_id())
         except room_error() as exc:
             set_error(str(exc))
             return
@@ -799,7 +799,12 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
         return f.get("default", f.get("low"))
 
     def add() -> None:
+        from diplomacy_sim.room.actions import MAX_MOVES
+
         if spec is None:
+            return
+        if len(draft) >= MAX_MOVES:  # the draft lives on the server: bounded as the room is
+            set_message(("error", f"At most {MAX_MOVES} moves a round."))
             return
         move: dict[str, Any] = {"kind": kind}
         for f in spec.get("fields", []):
@@ -884,7 +889,7 @@ def MessageForm(room: Any, token: str, pv: dict[str, Any], all_roles: list[Any])
 
     def send() -> None:
         try:
-            room.send_message(token, list(to), text)
+            room.send_message(token, to, text)  # the room checks what the page sent
         except room_error() as exc:
             set_message(("error", str(exc)))
             return

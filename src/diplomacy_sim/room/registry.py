@@ -32,6 +32,12 @@ from diplomacy_sim.room.store import Entry, SessionRecord, Store
 from diplomacy_sim.scenario.schema import DOCTRINES
 
 DB_ENV = "DIPLOMACY_SIM_ROOM_DB"
+MAX_LIVE_SESSIONS = 40
+"""Sessions not yet ended that one server runs at once (each holds two models in memory)."""
+SESSIONS_PER_CLIENT = 4
+"""Sessions not yet ended that one client (a network address) may have started from the
+page: anyone on the room's network can open ``/room``, and must not be able to fill the
+server."""
 
 
 def default_db_path() -> Path:
@@ -49,6 +55,7 @@ class RoomRegistry:
         self._lock = threading.RLock()
         self._rooms: dict[str, Room] = {}
         self._throttle = codes.Throttle()
+        self._started_by: dict[str, str] = {}  # code -> the client that started it (memory only)
         ended = self.store.ended()
         self._known = {s.code for s in self.store.sessions()}
         self.broken: dict[str, str] = {}
@@ -109,13 +116,19 @@ class RoomRegistry:
     # ------------------------------------------------------------------ sessions
     def create(self, scenario: str, seed: int | None = None, autopilot: str | None = None,
                weeks_per_round: int = 13, rounds: int = 8, open_roles: Sequence[str] | None = None,
-               idle_policy: str = "autopilot", **more: Any) -> tuple[Room, str]:
+               idle_policy: str = "autopilot", client_id: str | None = None, **more: Any
+               ) -> tuple[Room, str]:
         """A new session; returns the room and the facilitator key (shown once, to the trainer).
 
         ``scenario`` is a catalogue name (never a path). ``seed`` and ``autopilot`` default
         to the scenario's own; ``open_roles`` to every organisation's leader. ``more`` may set
         ``action_points``, ``costs``, ``balcony_cost``, ``message_cost`` (bounded).
+        ``client_id``: who asks, as the page's server sees it (None: the command line or a
+        test): at most :data:`SESSIONS_PER_CLIENT` of theirs run at once, and at most
+        :data:`MAX_LIVE_SESSIONS` in all.
         """
+        client = None if client_id is None else str(client_id)[:200]
+        self._check_room_for(client)
         if not isinstance(scenario, str):
             raise RoomError(f"Choose a scenario: {', '.join(catalogue_names())}.")
         base = base_scenario(scenario)
@@ -145,14 +158,30 @@ class RoomRegistry:
                 "open_roles": tuple(r.id for r in roles if r.kind == "leader")})
         key = codes.new_key()
         with self._lock:
+            self._check_room_for(client)  # again, under the lock: two pages at once
             code = self._fresh_code()
             self.store.create_session(code, settings.model_dump(mode="json"), codes.hash_secret(key))
+            if client is not None:
+                self._started_by[code] = client
             rec = self.store.session(code)
             assert rec is not None
             room = self._adopt(Room(rec, self.store))
             self._rooms[code] = room
             self._known.add(code)
         return room, key
+
+    def _check_room_for(self, client: str | None) -> None:
+        """Refuse a new session past :data:`MAX_LIVE_SESSIONS`, or past
+        :data:`SESSIONS_PER_CLIENT` started by this client."""
+        with self._lock:
+            live = {r.code for r in self.live()}
+            if len(live) >= MAX_LIVE_SESSIONS:
+                raise RoomError(f"This server already runs {MAX_LIVE_SESSIONS} sessions that "
+                                "have not ended: end one from its console first.")
+            mine = sum(1 for c, who in self._started_by.items() if who == client and c in live)
+            if client is not None and mine >= SESSIONS_PER_CLIENT:
+                raise RoomError(f"This computer has started {SESSIONS_PER_CLIENT} sessions that "
+                                "have not ended: end one from its console first.")
 
     def _fresh_code(self) -> str:
         while True:  # codes are never reused, so an old code never reaches a new session
@@ -231,6 +260,7 @@ class RoomRegistry:
         assert rec is not None
         new_key = codes.new_key()
         with self._lock:
+            self._check_room_for(None)
             new = self._fresh_code()
             self.store.create_session(new, rec.settings, codes.hash_secret(new_key),
                                       parent=parent.code, branch_round=round_k, entries=keep)
