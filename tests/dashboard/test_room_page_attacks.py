@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import ipyvuetify as v
 import pytest
 import solara
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from diplomacy_sim.dashboard import room_pages
@@ -190,3 +190,57 @@ def test_a_stored_trainer_credential_opens_the_console_only_with_the_right_key(r
             assert ("New session" in buttons) is not console, buttons
         finally:
             rc.close()
+
+
+# --------------------------------------------------------------------------- participant
+@pytest.fixture
+def player(reg):
+    room, key = reg.create("integrated_discharge", seed=1)
+    token = room.join("Ana")
+    room.take_role(token, "city_council.leader")
+    room.open_round(key)
+    return room, token
+
+
+def _participant_parts(room, token):
+    return room.private_view(token), room.move_catalogue(token), room.roles()
+
+
+def test_a_participants_draft_of_moves_is_bounded_on_the_server(player):
+    from diplomacy_sim.room.actions import MAX_MOVES
+
+    room, token = player
+    pv, catalogue, _ = _participant_parts(room, token)
+    _, rc = solara.render(room_pages.MoveForm(room, token, catalogue, pv), handle_error=False)
+    try:
+        for _ in range(MAX_MOVES + 20):  # page JavaScript can click as often as it likes
+            _click(rc, "Add move")
+        drafts = rc.find(v.Html, class_="draft-move").widgets or \
+            [w for w in rc.find(solara.widgets.Text).widgets if "draft-move" in
+             (getattr(w, "_dom_classes", ()) or ())]
+        assert any(f"At most {MAX_MOVES} moves" in e for e in _errors(rc)), _errors(rc)
+        assert 0 < len(drafts) <= MAX_MOVES
+    finally:
+        rc.close()
+
+
+@PAGE
+@given(value=JSON_VALUES)
+@example(value=5)
+@example(value=True)
+@example(value=2.5)
+@example(value={"city_council.leader": 1})
+def test_any_recipients_the_message_select_is_given_get_a_message(player, value):
+    room, token = player
+    pv, _, roles = _participant_parts(room, token)
+    _, rc = solara.render(room_pages.MessageForm(room, token, pv, roles), handle_error=False)
+    try:
+        rc.find(v.Select, label="Message to").widget.v_model = value
+        _field(rc, "Message (up to 280 characters)").v_model = "hello"
+        send = [b for b in rc.find(v.Btn).widgets if "Send" in b.children][0]
+        if not send.disabled:
+            send.click()
+            assert _errors(rc) or any("Sent" in str(a.children[0])
+                                      for a in rc.find(v.Alert).widgets)
+    finally:
+        rc.close()

@@ -141,6 +141,20 @@ def test_one_client_cannot_fill_the_server_with_sessions(registry, monkeypatch):
     assert len(registry.live()) == 5
 
 
+def test_ending_each_session_at_once_does_not_give_a_client_endless_sessions(registry):
+    now = [1000.0]
+    registry._clock = lambda: now[0]
+    for _ in range(registry_mod.STARTS_PER_CLIENT_PER_HOUR):
+        room, key = registry.create("integrated_discharge", seed=1, client_id="address:m")
+        room.end(key)
+    with pytest.raises(RoomError, match="in the last hour"):
+        registry.create("integrated_discharge", seed=1, client_id="address:m")
+    registry.create("integrated_discharge", seed=1, client_id="address:n")  # not another's
+    now[0] += 3601.0
+    registry.create("integrated_discharge", seed=1, client_id="address:m")
+    assert len(registry._started_by) <= 3  # what no longer counts is forgotten
+
+
 def test_a_session_takes_a_bounded_number_of_shocks(session):
     room = session.room
     for _ in range(room_mod.SHOCKS_MAX):

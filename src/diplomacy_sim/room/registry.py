@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,9 @@ SESSIONS_PER_CLIENT = 4
 """Sessions not yet ended that one client (a network address) may have started from the
 page: anyone on the room's network can open ``/room``, and must not be able to fill the
 server."""
+STARTS_PER_CLIENT_PER_HOUR = 12
+"""Sessions one client may start in an hour, ended ones included (ending each session at
+once must not give a client an endless supply: every session stays in the database)."""
 
 
 def default_db_path() -> Path:
@@ -55,7 +59,9 @@ class RoomRegistry:
         self._lock = threading.RLock()
         self._rooms: dict[str, Room] = {}
         self._throttle = codes.Throttle()
-        self._started_by: dict[str, str] = {}  # code -> the client that started it (memory only)
+        self._started_by: dict[str, tuple[str, float]] = {}
+        """code -> (the client that started it, when); memory only, never stored."""
+        self._clock = time.monotonic
         ended = self.store.ended()
         self._known = {s.code for s in self.store.sessions()}
         self.broken: dict[str, str] = {}
@@ -162,7 +168,7 @@ class RoomRegistry:
             code = self._fresh_code()
             self.store.create_session(code, settings.model_dump(mode="json"), codes.hash_secret(key))
             if client is not None:
-                self._started_by[code] = client
+                self._started_by[code] = (client, self._clock())
             rec = self.store.session(code)
             assert rec is not None
             room = self._adopt(Room(rec, self.store))
@@ -178,10 +184,21 @@ class RoomRegistry:
             if len(live) >= MAX_LIVE_SESSIONS:
                 raise RoomError(f"This server already runs {MAX_LIVE_SESSIONS} sessions that "
                                 "have not ended: end one from its console first.")
-            mine = sum(1 for c, who in self._started_by.items() if who == client and c in live)
-            if client is not None and mine >= SESSIONS_PER_CLIENT:
+            if client is None:
+                return
+            hour_ago = self._clock() - 3600.0
+            for c, (_, at) in list(self._started_by.items()):  # forget what no longer counts
+                if at < hour_ago and c not in live:
+                    del self._started_by[c]
+            mine = [(c, at) for c, (who, at) in self._started_by.items() if who == client]
+            if sum(1 for c, _ in mine if c in live) >= SESSIONS_PER_CLIENT:
                 raise RoomError(f"This computer has started {SESSIONS_PER_CLIENT} sessions that "
                                 "have not ended: end one from its console first.")
+            recent = sorted(at for _, at in mine if at >= hour_ago)
+            if len(recent) >= STARTS_PER_CLIENT_PER_HOUR:
+                wait = recent[-STARTS_PER_CLIENT_PER_HOUR] + 3600.0 - self._clock()
+                raise RoomError(f"This computer has started {STARTS_PER_CLIENT_PER_HOUR} "
+                                f"sessions in the last hour: wait {wait / 60:.0f} min.")
 
     def _fresh_code(self) -> str:
         while True:  # codes are never reused, so an old code never reaches a new session
