@@ -237,7 +237,7 @@ def test_any_recipients_the_message_select_is_given_get_a_message(player, value)
     try:
         rc.find(v.Select, label="Message to").widget.v_model = value
         _field(rc, "Message (up to 280 characters)").v_model = "hello"
-        send = [b for b in rc.find(v.Btn).widgets if "Send" in b.children][0]
+        send = next(b for b in rc.find(v.Btn).widgets if "Send" in b.children)
         if not send.disabled:
             send.click()
             assert _errors(rc) or any("Sent" in str(a.children[0])
