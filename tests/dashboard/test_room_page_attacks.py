@@ -244,3 +244,69 @@ def test_any_recipients_the_message_select_is_given_get_a_message(player, value)
                                       for a in rc.find(v.Alert).widgets)
     finally:
         rc.close()
+
+
+# --------------------------------------------------------------------------- shock form
+ODD_VALUES = [{"a": 1}, [{"a": 1}], [["northgate_hospital"]], 5, True, None, "", "x" * 5000,
+              ["no_such_org"], 2.5]
+
+
+@pytest.mark.parametrize("kind", ["reorganisation", "budget_cut", "demand_surge",
+                                  "leadership_turnover", "national_mandate"])
+def test_the_shock_forms_selects_take_any_value_and_answer_with_a_message(reg, kind):
+    """The trainer's shock form (the explorer's too): each select set to values it never
+    offers; the form still renders and injecting gives a message."""
+    room, key = reg.create("integrated_discharge", seed=1)
+    orgs, issues = room_pages._shock_choices(room, room.facilitator_view(key))
+    from diplomacy_sim.dashboard.components import ShockForm
+
+    sent: list[dict] = []
+
+    def on_inject(shock, when):
+        sent.append(shock)
+        return room_pages._inject(room, key, shock, when)
+
+    _, rc = solara.render(ShockForm(orgs, issues, on_inject), handle_error=False)
+    try:
+        rc.find(v.Select, label="Shock").widget.v_model = kind
+        _click(rc, "Inject now")  # the defaults
+        labels = [s.label for s in rc.find(v.Select).widgets if s.label != "Shock"]
+        for label in labels:
+            for value in ODD_VALUES:
+                found = rc.find(v.Select, label=label).widgets
+                if not found:  # a field shown only for some values of another (into)
+                    continue
+                found[0].v_model = value
+                _click(rc, "Inject now")
+                shown = [str(a.children[0]) for a in rc.find(v.Alert).widgets if a.children]
+                assert shown and len(shown[-1]) < 3000, (label, value)
+    finally:
+        rc.close()
+    assert sent and len(room.shocks) <= len(sent)
+
+
+# --------------------------------------------------------------------------- browser store
+@pytest.mark.parametrize("page", ["trainer", "join", "debrief"])
+@pytest.mark.parametrize("data", [None, "x", 5, [1, 2], {"value": ["A"]}, {"value": {"a": 1}},
+                                  {"origin": 5, "value": 3}, True])
+def test_what_the_browser_store_sends_is_read_as_untrusted(reg, monkeypatch, page, data):
+    room, _ = reg.create("integrated_discharge", seed=1)
+    _fake_context(monkeypatch, "s", "10.0.0.20")
+    loaded: list = []
+    orig = room_pages.BrowserStore
+
+    def spy(slot, stored=None, event_loaded=None):
+        loaded.append(event_loaded)
+        return orig(slot=slot, stored=stored, event_loaded=event_loaded)
+
+    monkeypatch.setattr(room_pages, "BrowserStore", spy)
+    element = {"trainer": room_pages.TrainerPage(), "join": room_pages.JoinPage(),
+               "debrief": room_pages.RoomRoute(code=room.code, view="debrief")}[page]
+    _, rc = solara.render(element, handle_error=False)
+    try:
+        for cb in [c for c in loaded if c is not None]:
+            cb(data)  # raised AttributeError for anything but a dict or None
+        shown = rc.find(v.Html).widgets + rc.find(v.Alert).widgets + rc.find(v.Btn).widgets
+        assert shown  # still a page (a form, a message or "Loading…")
+    finally:
+        rc.close()

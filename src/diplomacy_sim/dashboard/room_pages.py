@@ -92,6 +92,12 @@ def find_room(code: Any) -> tuple[Any, str | None]:
         return None, str(exc)
 
 
+def loaded_field(data: Any, name: str) -> Any:
+    """A field of what the browser's store sent (``{"value", "origin"}`` from its script;
+    page JavaScript can send any JSON instead): None unless it is there."""
+    return data.get(name) if isinstance(data, dict) else None
+
+
 def parse_stored(value: Any) -> tuple[str, str] | None:
     """``"CODE:SECRET"`` from localStorage (untrusted) as (code, secret), or None."""
     text = str(value or "")
@@ -166,8 +172,8 @@ def TrainerPage() -> None:
     origin, set_origin = solara.use_state(_none())
 
     def on_loaded(data: dict[str, Any]) -> None:
-        set_origin(safe_origin((data or {}).get("origin")))
-        parsed = parse_stored((data or {}).get("value"))
+        set_origin(safe_origin(loaded_field(data, "origin")))
+        parsed = parse_stored(loaded_field(data, "value"))
         if parsed is not None:
             room, _ = find_room(parsed[0])
             if room is not None and room.check_key(parsed[1]):
@@ -549,7 +555,7 @@ def JoinPage() -> None:
     known, set_known = solara.use_state(_none())  # this browser's token, for a branch
 
     def on_loaded(data: dict[str, Any]) -> None:
-        parsed = parse_stored((data or {}).get("value"))
+        parsed = parse_stored(loaded_field(data, "value"))
         if parsed is not None:
             set_known(parsed[1])
             code = initial or parsed[0]  # a join link for another session (a branch) wins
@@ -951,7 +957,7 @@ def DebriefPage(code: str) -> None:
     trainer_store, set_trainer_store = solara.use_state(_none())
 
     def got(which: str, data: dict[str, Any]) -> None:
-        parsed = parse_stored((data or {}).get("value"))
+        parsed = parse_stored(loaded_field(data, "value"))
         if parsed is not None and parsed[0] == code:
             (set_trainer if which == "t" else set_participant)(parsed[1])
         (set_t_seen if which == "t" else set_p_seen)(True)
