@@ -310,3 +310,29 @@ def test_what_the_browser_store_sends_is_read_as_untrusted(reg, monkeypatch, pag
         assert shown  # still a page (a form, a message or "Loading…")
     finally:
         rc.close()
+
+
+@pytest.mark.parametrize(("host", "counted"), [("127.0.0.1", False), ("::1", False),
+                                               ("192.168.1.5", True), ("10.127.0.1", True),
+                                               ("fe80::1", True)])
+def test_per_client_bounds_count_every_machine_but_the_servers_own(monkeypatch, host, counted):
+    _fake_context(monkeypatch, "s", host)
+    assert (room_pages.quota_client() == f"address:{host}") is counted
+    assert room_pages.client_id() == f"address:{host}"  # wrong codes count for everyone
+
+
+def test_a_laptop_on_the_network_joins_at_most_a_few_people(reg, monkeypatch):
+    from diplomacy_sim.room.room import JOINS_PER_CLIENT
+
+    room, _ = reg.create("integrated_discharge", seed=1)
+    _fake_context(monkeypatch, "s", "192.168.1.40")
+    shown = []
+    for i in range(JOINS_PER_CLIENT + 1):
+        _, rc = solara.render(room_pages.JoinForm(room.code, lambda c, t: None),
+                              handle_error=False)
+        _field(rc, "Your name").v_model = f"Mallory {i}"
+        _click(rc, "Join")
+        shown.append(" ".join(_errors(rc)))
+        rc.close()
+    assert shown[:-1] == [""] * JOINS_PER_CLIENT and "already joined" in shown[-1]
+    assert len(room.participants) == JOINS_PER_CLIENT

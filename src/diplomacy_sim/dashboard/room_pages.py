@@ -81,6 +81,17 @@ def client_id() -> str:
     return f"session:{solara.get_session_id()}"
 
 
+def quota_client() -> str | None:
+    """Who a per-client bound (people joined to a session, sessions started) is counted
+    against: :func:`client_id`, except the server's own machine (a loopback address: the
+    trainer's laptop running the server, a demonstration in several tabs), which has none."""
+    who = client_id()
+    host = who.removeprefix("address:")
+    loopback = who.startswith("address:") and (host.startswith("127.") or host in ("::1",
+                                                                                  "localhost"))
+    return None if loopback else who
+
+
 def find_room(code: Any) -> tuple[Any, str | None]:
     """The session a code from a URL, a field or this browser's storage names, as
     ``(room, None)``; ``(None, None)`` if there is none; ``(None, message)`` if this client
@@ -252,7 +263,7 @@ def NewSession(on_created: Callable[[str, str], None]) -> None:
             room, key = reg.create(scenario=scenario, seed=seed_v, autopilot=autopilot or None,
                                    weeks_per_round=w, rounds=n,
                                    open_roles=list(open_now) if roles else None,
-                                   idle_policy=idle, client_id=client_id())
+                                   idle_policy=idle, client_id=quota_client())
         except room_error() as exc:
             set_error(str(exc))
             return
@@ -621,7 +632,7 @@ def JoinForm(initial: str, on_joined: Callable[[str, str], None], known: str | N
             if known and _me(room, known) is not None:
                 on_joined(room.code, known)
                 return
-            token = room.join(name.strip(), client=client_id())
+            token = room.join(name.strip(), client=quota_client())
         except room_error() as exc:
             set_error(str(exc))
             return
