@@ -336,3 +336,64 @@ def test_a_laptop_on_the_network_joins_at_most_a_few_people(reg, monkeypatch):
         rc.close()
     assert shown[:-1] == [""] * JOINS_PER_CLIENT and "already joined" in shown[-1]
     assert len(room.participants) == JOINS_PER_CLIENT
+
+
+# --------------------------------------------------------------------------- open pages
+def _pages_of(monkeypatch, live: dict, host: str):
+    """A server where the kernels in ``live`` exist; each call opens page ``pid`` from
+    ``host``."""
+    from solara.server import kernel_context
+
+    from diplomacy_sim.dashboard import clients
+
+    monkeypatch.setattr(clients, "_pages", {})
+    monkeypatch.setattr(kernel_context, "contexts", live)
+
+    def open_page(pid: str) -> bool:
+        live[pid] = object()
+        ws = SimpleNamespace(ws=SimpleNamespace(client=SimpleNamespace(host=host)))
+        ctx = SimpleNamespace(id=pid, session_id=f"cookie-{pid}",  # a new cookie each time
+                              kernel=SimpleNamespace(session=SimpleNamespace(websockets=[ws])))
+        monkeypatch.setattr(kernel_context, "get_current_context", lambda: ctx)
+        return clients.admit_page()
+    return open_page
+
+
+def test_one_machine_holds_a_bounded_number_of_pages_whatever_its_cookies(monkeypatch):
+    from diplomacy_sim.dashboard.clients import MAX_PAGES_PER_CLIENT
+
+    live: dict = {}
+    open_page = _pages_of(monkeypatch, live, "192.168.1.50")
+    got = [open_page(f"k{i}") for i in range(MAX_PAGES_PER_CLIENT + 5)]
+    assert got == [True] * MAX_PAGES_PER_CLIENT + [False] * 5
+    assert open_page("k0")  # a page already counted (a re-render, a route change) stays
+    for i in range(3):  # tabs closed: Solara dropped their kernels
+        del live[f"k{i}"]
+    assert [open_page(f"new{i}") for i in range(4)] == [True, True, True, False]
+    other = _pages_of(monkeypatch, live, "192.168.1.51")
+    assert other("x")  # another machine is not bounded by this one's pages
+
+
+def test_the_servers_own_machine_may_hold_any_number_of_pages(monkeypatch):
+    from diplomacy_sim.dashboard.clients import MAX_PAGES_PER_CLIENT
+
+    open_page = _pages_of(monkeypatch, {}, "127.0.0.1")
+    assert all(open_page(f"k{i}") for i in range(MAX_PAGES_PER_CLIENT * 2))
+
+
+@pytest.mark.parametrize("route", ["explorer", "room", "join", "screen"])
+def test_a_page_past_the_bound_shows_a_message_and_builds_nothing(reg, monkeypatch, route):
+    from diplomacy_sim.dashboard import app, clients
+
+    monkeypatch.setattr(clients, "admit_page", lambda client=None: False)
+    made = []
+    monkeypatch.setattr(app, "Dashboard", lambda *a, **k: made.append(a))
+    element = {"explorer": app.Page(), "room": room_pages.RoomRoute(),
+               "join": room_pages.JoinPage(),
+               "screen": room_pages.RoomRoute(code="ABCDEF", view="screen")}[route]
+    _, rc = solara.render(element, handle_error=False)
+    try:
+        assert [clients.TOO_MANY_PAGES] == _errors(rc)
+        assert not made and not rc.find(v.Btn).widgets
+    finally:
+        rc.close()

@@ -64,32 +64,33 @@ def clean_code(text: Any) -> str | None:
 
 
 def client_id() -> str:
-    """Who is sending codes, for the room's throttle of wrong ones: the network address this
-    page's websocket came from, as the server saw it. Not Solara's session id: that is a
-    cookie, and a client that drops its cookies would get a fresh count with every
-    connection. (Without a websocket, in tests, the session id.)"""
-    try:
-        from solara.server import kernel_context
+    """Who is sending codes, for the room's throttle of wrong ones and its per-client bounds:
+    the network address of this page's websocket (:func:`clients.client_id`), never the
+    session cookie a client can drop."""
+    from diplomacy_sim.dashboard.clients import client_id as _client_id
 
-        context = kernel_context.get_current_context()
-        for ws in list(context.kernel.session.websockets):
-            host = getattr(getattr(getattr(ws, "ws", None), "client", None), "host", None)
-            if isinstance(host, str) and host:
-                return f"address:{host[:100]}"
-    except Exception:  # no kernel context or no websocket: fall back to the session
-        pass
-    return f"session:{solara.get_session_id()}"
+    return _client_id()
 
 
 def quota_client() -> str | None:
     """Who a per-client bound (people joined to a session, sessions started) is counted
     against: :func:`client_id`, except the server's own machine (a loopback address: the
     trainer's laptop running the server, a demonstration in several tabs), which has none."""
+    from diplomacy_sim.dashboard.clients import is_server_machine
+
     who = client_id()
-    host = who.removeprefix("address:")
-    loopback = who.startswith("address:") and (host.startswith("127.") or host in ("::1",
-                                                                                  "localhost"))
-    return None if loopback else who
+    return None if is_server_machine(who) else who
+
+
+def admitted() -> bool:
+    """Whether this page may open (at most a few pages per client; a message if not). A
+    component calls it first, before its hooks: its answer never changes for one page."""
+    from diplomacy_sim.dashboard.clients import TOO_MANY_PAGES, admit_page
+
+    ok = solara.use_memo(admit_page, [])
+    if not ok:
+        solara.Error(TOO_MANY_PAGES)
+    return bool(ok)
 
 
 def find_room(code: Any) -> tuple[Any, str | None]:
@@ -559,6 +560,12 @@ def ConsoleCharts(room: Any, screen: dict[str, Any], fv: dict[str, Any]) -> None
 @solara.component
 def JoinPage() -> None:
     """``/join``: code and name, then a role, then the participant's own view."""
+    if admitted():
+        JoinFlow()
+
+
+@solara.component
+def JoinFlow() -> None:
     router = solara.use_router()
     initial = solara.use_memo(lambda: _code_from_search(router.search), [])
     store = use_stored_credential()
@@ -1173,6 +1180,8 @@ def Export(room: Any, key: str) -> None:
 def RoomRoute(code=None, view=None) -> None:  # type: ignore[no-untyped-def]
     """``/room``, ``/room/CODE/screen``, ``/room/CODE/debrief`` (untyped: Solara casts path
     parts by annotation; these are checked here)."""
+    if not admitted():
+        return
     if code is None:
         TrainerPage()
         return
