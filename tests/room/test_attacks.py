@@ -189,3 +189,41 @@ def test_a_session_uses_the_catalogue_even_beside_a_file_of_the_same_name(regist
     finally:
         room_mod._base_scenario.cache_clear()
     assert os.getcwd() == str(tmp_path)
+
+
+# --------------------------------------------------------------------------- one writer
+@settings(derandomize=True, max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.booleans(), st.sampled_from(
+    ["join", "open", "close", "inject", "pause", "resume"])), min_size=2, max_size=10))
+def test_two_servers_on_one_database_never_mix_two_states_in_the_log(tmp_path_factory, steps):
+    """A second process writing to the same session (two servers on one file) is refused
+    and rebuilt from the log, so the log stays one session's: every join a distinct
+    participant, every token its own person after a rebuild."""
+    from diplomacy_sim.room import RoomRegistry
+
+    db = tmp_path_factory.mktemp("two") / "rooms.sqlite"
+    a = RoomRegistry(db)
+    room_a, key = a.create("integrated_discharge", seed=1)
+    b = RoomRegistry(db)
+    rooms = {True: room_a, False: b.get(room_a.code)}
+    tokens: dict[str, str] = {}
+    for i, (first, what) in enumerate(steps):
+        room = rooms[first]
+        act = {"join": lambda r, i=i: tokens.__setitem__(r.join(f"P{i}"), f"P{i}"),
+               "open": lambda r: r.open_round(key), "close": lambda r: r.close_round(key),
+               "inject": lambda r: r.inject(key, {"kind": "demand_surge"}),
+               "pause": lambda r: r.pause(key), "resume": lambda r: r.resume(key)}[what]
+        try:
+            act(room)
+        except RoomError:
+            try:  # refused (a conflict: the room now holds the log's state) - once more
+                act(room)
+            except RoomError:
+                pass
+    rebuilt = RoomRegistry(db).get(room_a.code)
+    for token, name in tokens.items():
+        assert rebuilt.me(token).name == name
+    assert len({p.id for p in rebuilt.participants.values()}) == len(tokens)
+    a.close()
+    b.close()

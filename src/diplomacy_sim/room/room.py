@@ -36,7 +36,7 @@ from diplomacy_sim.room import actions
 from diplomacy_sim.room.codes import hash_secret, new_token, same_secret
 from diplomacy_sim.room.errors import PermissionDenied, RoomError
 from diplomacy_sim.room.roles import RoleSpec, roles_of
-from diplomacy_sim.room.store import Entry, SessionRecord, Store
+from diplomacy_sim.room.store import Entry, LogConflict, SessionRecord, Store
 from diplomacy_sim.scenario import schema
 from diplomacy_sim.scenario.loader import (
     ScenarioError,
@@ -230,6 +230,8 @@ class Room:
         """This session and its ancestors' rows (set by the registry; see RoomRegistry.lineage)."""
         for e in entries:
             self._apply(e.kind, e.payload, replaying=True)
+        self._logged = len(entries)
+        """Entries of the log this room has applied (the next one it writes is numbered so)."""
 
     # ------------------------------------------------------------------ reading
     @property
@@ -355,24 +357,37 @@ class Room:
         Closing a round is run first and written after, with its record: if running it fails
         (or the disk does), the room is rebuilt from its log, as it was before the close."""
         if kind != "close_round":
-            self.store.append(self.code, kind, payload)
+            self._append(kind, payload)
             out = self._apply(kind, payload, replaying=False)
             self.version += 1
             return out
         try:
             rec = self._apply(kind, payload, replaying=False)
-            self.store.append(self.code, kind, payload)
+            self._append(kind, payload)
         except Exception as exc:
             self._reload()
             raise RoomError(f"The round could not be closed ({type(exc).__name__}: "
                             f"{str(exc)[:200]}); the session is as it was before.") from exc
         try:  # the record of what happened, for audit (a replay recomputes and compares it)
-            self.store.append(self.code, "round_record", {
+            self._append("round_record", {
                 "round": rec["round"], "digest": rec["digest"], "cf_digest": rec["cf_digest"],
                 "moves": [{k: m[k] for k in ("role", "by", "move", "ok")} for m in rec["moves"]]})
         finally:
             self.version += 1
         return rec
+
+    def _append(self, kind: str, payload: dict[str, Any]) -> None:
+        """Write one entry after the last this room applied; if another process has written
+        to the log since, this room is rebuilt from the log and the action is refused."""
+        try:
+            self.store.append(self.code, kind, payload, expect=self._logged)
+        except LogConflict:
+            self._reload()
+            self.version += 1  # the pages re-read what the log now holds
+            raise RoomError("This session was changed by another server using the same room "
+                            "database; the page now shows the session as stored: try again. "
+                            "(Run one server per room database.)") from None
+        self._logged += 1
 
     def _reload(self) -> None:
         """Rebuild this room's state from the store (keeping its lock and subscribers)."""
