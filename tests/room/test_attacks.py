@@ -227,3 +227,28 @@ def test_two_servers_on_one_database_never_mix_two_states_in_the_log(tmp_path_fa
     assert len({p.id for p in rebuilt.participants.values()}) == len(tokens)
     a.close()
     b.close()
+
+
+@settings(derandomize=True, max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(every=st.integers(1, 5), guesses=st.integers(20, 200))
+def test_a_right_code_between_guesses_does_not_buy_more_free_tries(registry, every, guesses):
+    """Anyone knows one right code (a session they started): typing it between wrong ones
+    must not reset the count (on main, 300 of 300 guesses went through at once)."""
+    registry._throttle = codes.Throttle()  # a fresh count for each example
+    mine, _ = registry.create("integrated_discharge", seed=1) if not registry.live() else \
+        (registry.live()[0], None)
+    let_through = 0
+    for i in range(guesses):
+        code = "".join(codes.ALPHABET[(i * 7 + j) % len(codes.ALPHABET)] for j in range(6))
+        try:
+            registry.find(code, "address:mallory")
+            let_through += 1
+        except RoomError:
+            pass
+        if i % every == every - 1:
+            try:
+                registry.find(mine.code, "address:mallory")
+            except RoomError:
+                pass
+    assert let_through <= codes.FREE_TRIES
