@@ -252,3 +252,18 @@ def test_a_right_code_between_guesses_does_not_buy_more_free_tries(registry, eve
             except RoomError:
                 pass
     assert let_through <= codes.FREE_TRIES
+
+
+@settings(derandomize=True, max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -'",
+                    min_size=1, max_size=20).filter(str.strip))
+def test_no_one_joins_under_a_name_already_in_the_session(registry, name):
+    room, key = registry.create("integrated_discharge", seed=1)
+    room.join(name)
+    full_width = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in name)
+    for variant in {name, name.upper(), name.lower(), f"  {name} ", full_width}:
+        with pytest.raises(RoomError, match="already called"):
+            room.join(variant)
+    room.end(key)
+    assert len(room.participants) == 1

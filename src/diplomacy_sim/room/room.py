@@ -113,6 +113,13 @@ def clean_text(text: Any, limit: int, what: str) -> str:
     return s
 
 
+def same_name(a: str, b: str) -> bool:
+    """Whether two display names read as one (case and compatibility forms aside: "ANA",
+    "ana" and full-width "ａｎａ" are one name), so no one joins under another's name."""
+    return unicodedata.normalize("NFKC", a).casefold() == \
+        unicodedata.normalize("NFKC", b).casefold()
+
+
 @cache
 def _catalogue() -> tuple[tuple[str, str], ...]:
     return tuple((name, title) for name, title, _ in list_scenarios())
@@ -416,6 +423,9 @@ class Room:
             self._require_status("lobby", "open", "closed", "paused", doing="join")
             if len(self.participants) >= PARTICIPANTS_MAX:
                 raise RoomError("The session is full.")
+            if any(same_name(name, p.name) for p in self.participants.values()):
+                raise RoomError(f"Someone in the session is already called {name}: add an "
+                                "initial or a surname.")
             who = None if client is None else str(client)[:200]
             if who is not None and self._joins_by_client.get(who, 0) >= JOINS_PER_CLIENT:
                 raise RoomError(f"This computer has already joined {JOINS_PER_CLIENT} people "
