@@ -265,6 +265,30 @@ def test_negative_numbers_are_out_of_range_for_a_seed(n):
     assert parse_people(str(n))[0] is None
 
 
+# every character str.isdigit() calls a digit that is not an ASCII digit: int() refuses some
+# ("²") and silently reads others ("١" as 1); a position in a `--set` path takes neither
+NON_ASCII_DIGITS = [chr(c) for c in range(0x80, 0x20000) if chr(c).isdigit()]
+
+
+@pytest.mark.parametrize("digits", [NON_ASCII_DIGITS[i::40] for i in range(40)])
+def test_a_position_in_a_set_path_is_ascii_digits_only(digits):
+    """`--set organisations.²=...`: a clear error naming the path, never a ValueError."""
+    assert len(NON_ASCII_DIGITS) > 500
+    for d in digits:
+        with pytest.raises(ScenarioError) as info:
+            load_scenario(SMALL, overrides={f"organisations.{d}.budget": 10})
+        assert f"has no element `{d}`" in str(info.value), d
+
+
+@settings(FAST)
+@given(digits=st.integers(4, 20_000))
+def test_a_long_position_in_a_set_path_is_a_clear_error(digits):
+    """A position past 4,300 digits would make int() raise: the length is checked first."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(SMALL, overrides={f"organisations.{'9' * digits}.budget": 10})
+    assert "has no element" in str(info.value) and len(str(info.value)) < 2000
+
+
 # --------------------------------------------------------------------------- catalogue only
 @pytest.mark.parametrize("value", [
     str(SMALL), "/etc/passwd", "../scenarios/safeguarding_hub", "scenarios/icb_merger.yaml",

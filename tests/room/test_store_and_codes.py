@@ -76,8 +76,9 @@ def test_wrong_codes_are_slowed_down_per_client():
     assert th.wait_left("laptop-2") == 0.0  # another client is not slowed
     now[0] += 10.0
     assert th.wait_left("laptop-1") == 0.0
-    th.succeeded("laptop-1")
-    assert th.failed("laptop-1") == 0.0  # a right code clears the count
+    assert th.failed("laptop-1") == 8 * codes.FIRST_DELAY  # the count goes on
+    now[0] += codes.FORGET_AFTER + 1.0
+    assert th.failed("laptop-1") == 0.0  # a while after the last wrong code it starts again
 
 
 def test_the_throttle_remembers_a_bounded_number_of_clients():

@@ -118,8 +118,11 @@ def test_a_session_from_joining_to_the_debrief(open_browser: Any, room_server: A
     a.page.evaluate("([k, v]) => localStorage.setItem(k, v)",
                     ["diplomacy_sim.room.trainer", token])  # his own token as the trainer's key
     a.goto("/room")
-    a.text("Only the trainer can").wait_for()
+    # the server checks the stored key before it shows any console: a wrong one gets the
+    # new-session form, as a code that does not exist would (it tells nothing of the session)
+    a.text("Training room: a new session").wait_for()
     assert a.page.get_by_role("button", name="Close round").count() == 0
+    assert code not in a.body()
     a.goto("/join")
     a.page.locator(".role-title").wait_for()  # back in his role from the stored token
 
@@ -246,3 +249,21 @@ def test_a_trainer_resumes_a_session_from_another_browser_with_its_key(open_brow
     p.page.locator(".join-error", has_text="No session with that code").wait_for()
     for person in (first, other, p):
         assert person.errors == []
+
+
+def test_wrong_codes_from_fresh_browsers_on_one_machine_are_slowed_down(open_browser: Any
+                                                                        ) -> None:
+    """A new browser context has no cookies, so Solara gives it a new session id: the count
+    of wrong codes must follow the machine (its address), not the cookie."""
+    from diplomacy_sim.room import codes
+
+    shown = []
+    for i in range(codes.FREE_TRIES + 1):
+        p = open_browser(f"guesser {i}")  # a fresh context: no cookie, no storage
+        p.goto("/join")
+        p.page.get_by_label("Join code").fill("ZZZZZ" + "XY"[i % 2])
+        p.page.get_by_label("Your name").fill("Guess")
+        p.button("Join").click()
+        shown.append(p.page.locator(".join-error").inner_text())
+        p.close()
+    assert sum("Too many wrong codes" in s for s in shown) >= 1, shown

@@ -1016,7 +1016,14 @@ def presentation_from_url(search: str | None) -> tuple[bool, str | None]:
 
 @solara.component
 def Page() -> None:
-    """The explorer at ``/``: one learner, one model."""
+    """The explorer at ``/``: one learner, one model (a bounded number of pages per client:
+    :mod:`diplomacy_sim.dashboard.clients`)."""
+    if room_pages.admitted():
+        ExplorerPage()
+
+
+@solara.component
+def ExplorerPage() -> None:
     router = solara.use_router()
 
     def from_url() -> tuple[Setup, str | None, bool, Any]:

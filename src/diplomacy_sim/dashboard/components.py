@@ -313,10 +313,15 @@ def ShockForm(
         for f in fields:
             opts = None if f.kind == "number" else options(f, out)
             allowed = {o["value"] for o in opts or []}
+
+            def offered(x: Any, allowed: set[Any] = allowed) -> bool:
+                # a value from the page: any JSON, hashable or not
+                return isinstance(x, str) and x in allowed
+
             v = values.get(f.name, _MISSING)
             if v is not _MISSING and f.source == "organisations":
-                v = [x for x in v if x in allowed] if isinstance(v, list) else (
-                    v if v in allowed else _MISSING)
+                v = [x for x in v if offered(x)] if isinstance(v, list) else (
+                    v if offered(v) else _MISSING)
                 if f.name == "into" and v is None and out.get("mode") == "merge":
                     v = _MISSING  # a merge must keep one: back to the first allowed
             if v is _MISSING:

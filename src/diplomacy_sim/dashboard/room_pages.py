@@ -63,6 +63,53 @@ def clean_code(text: Any) -> str | None:
     return codes.normalise(raw) if codes.wellformed(raw) else None
 
 
+def client_id() -> str:
+    """Who is sending codes, for the room's throttle of wrong ones and its per-client bounds:
+    the network address of this page's websocket (:func:`clients.client_id`), never the
+    session cookie a client can drop."""
+    from diplomacy_sim.dashboard.clients import client_id as _client_id
+
+    return _client_id()
+
+
+def quota_client() -> str | None:
+    """Who a per-client bound (people joined to a session, sessions started) is counted
+    against: :func:`client_id`, except the server's own machine (a loopback address: the
+    trainer's laptop running the server, a demonstration in several tabs), which has none."""
+    from diplomacy_sim.dashboard.clients import is_server_machine
+
+    who = client_id()
+    return None if is_server_machine(who) else who
+
+
+def admitted() -> bool:
+    """Whether this page may open (at most a few pages per client; a message if not). A
+    component calls it first, before its hooks: its answer never changes for one page."""
+    from diplomacy_sim.dashboard.clients import TOO_MANY_PAGES, admit_page
+
+    ok = solara.use_memo(admit_page, [])
+    if not ok:
+        solara.Error(TOO_MANY_PAGES)
+    return bool(ok)
+
+
+def find_room(code: Any) -> tuple[Any, str | None]:
+    """The session a code from a URL, a field or this browser's storage names, as
+    ``(room, None)``; ``(None, None)`` if there is none; ``(None, message)`` if this client
+    must wait after too many wrong codes. Every page that could tell a guesser whether a
+    code exists looks it up here, so the registry's throttle counts every wrong code."""
+    try:
+        return registry().find(code, client_id()), None
+    except room_error() as exc:  # Throttled
+        return None, str(exc)
+
+
+def loaded_field(data: Any, name: str) -> Any:
+    """A field of what the browser's store sent (``{"value", "origin"}`` from its script;
+    page JavaScript can send any JSON instead): None unless it is there."""
+    return data.get(name) if isinstance(data, dict) else None
+
+
 def parse_stored(value: Any) -> tuple[str, str] | None:
     """``"CODE:SECRET"`` from localStorage (untrusted) as (code, secret), or None."""
     text = str(value or "")
@@ -80,11 +127,13 @@ def html(text: str, **kw: Any) -> None:
     solara.HTML(tag="div", unsafe_innerHTML=text, **kw)
 
 
-def _int_field(text: str, low: int, high: int, what: str) -> tuple[int | None, str | None]:
-    raw = str(text).strip()
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        return None, f"{what}: enter a whole number from {low} to {high}."
-    return int(raw), None
+def _int_field(text: Any, low: int, high: int, what: str) -> tuple[int | None, str | None]:
+    """A whole number typed into a field of a room page, by the one integer parser
+    (:func:`diplomacy_sim.untrusted.parse_int`: ASCII digits only, length and range checked)."""
+    from diplomacy_sim.untrusted import parse_int
+
+    value, err = parse_int(text, low, high, "a whole number")
+    return (value, None) if err is None else (None, f"{what}: {err}")
 
 
 def _none() -> Any:
@@ -135,10 +184,12 @@ def TrainerPage() -> None:
     origin, set_origin = solara.use_state(_none())
 
     def on_loaded(data: dict[str, Any]) -> None:
-        set_origin(safe_origin((data or {}).get("origin")))
-        parsed = parse_stored((data or {}).get("value"))
-        if parsed is not None and registry().get(parsed[0]) is not None:
-            store.set_cred(parsed)
+        set_origin(safe_origin(loaded_field(data, "origin")))
+        parsed = parse_stored(loaded_field(data, "value"))
+        if parsed is not None:
+            room, _ = find_room(parsed[0])
+            if room is not None and room.check_key(parsed[1]):
+                store.set_cred(parsed)
         store.set_loaded(True)
 
     solara.Title("Training room — trainer")
@@ -177,6 +228,17 @@ def NewSession(on_created: Callable[[str, str], None]) -> None:
     chosen, set_chosen = solara.use_state(_none())
     error, set_error = solara.use_state(_none())
     open_now = chosen if chosen is not None else [r.id for r in roles if r.open]
+    scenario_error, set_scenario_error = solara.use_state(_none())
+
+    def choose_scenario(value: Any) -> None:
+        # the value comes from the page: only a catalogue name is taken (checked here, on
+        # the server, before the roles of it are read; it never names a file)
+        if not isinstance(value, str) or value not in names:
+            set_scenario_error("Not a scenario of the catalogue: choose one from the list.")
+            return
+        set_scenario_error(None)
+        set_scenario(value)
+        set_chosen(None)
 
     def create() -> None:
         problems = []
@@ -202,7 +264,7 @@ def NewSession(on_created: Callable[[str, str], None]) -> None:
             room, key = reg.create(scenario=scenario, seed=seed_v, autopilot=autopilot or None,
                                    weeks_per_round=w, rounds=n,
                                    open_roles=list(open_now) if roles else None,
-                                   idle_policy=idle)
+                                   idle_policy=idle, client_id=quota_client())
         except room_error() as exc:
             set_error(str(exc))
             return
@@ -212,8 +274,9 @@ def NewSession(on_created: Callable[[str, str], None]) -> None:
     with solara.Row(style={"flex-wrap": "wrap", "gap": "16px", "align-items": "start"}):
         with solara.Column(style={"min-width": "360px", "max-width": "520px"}):
             rv.Select(label="Scenario", items=[{"text": t, "value": nm} for nm, t in scenarios],
-                      v_model=scenario, on_v_model=lambda v: (set_scenario(v), set_chosen(None)),
-                      dense=True)
+                      v_model=scenario, on_v_model=choose_scenario, dense=True)
+            if scenario_error:
+                solara.Error(scenario_error, dense=True)
             solara.InputText("Seed (empty: the scenario's own)", value=seed, on_value=set_seed,
                              continuous_update=True)
             rv.Select(label="Autopilot doctrine (plays every role nobody takes)",
@@ -253,11 +316,11 @@ def ResumeSession(on_resumed: Callable[[str, str], None]) -> None:
 
     def resume() -> None:
         c = clean_code(code)
-        k = key.strip()
-        room = registry().get(c) if c else None
+        k = str(key).strip()
+        room, why = find_room(c) if c else (None, None)
         if room is None or not _SECRET.match(k) or not room.check_key(k):
-            set_error("That code and key do not open a session (the key is printed by "
-                      "`diplomacy-sim room key CODE`).")
+            set_error(why or "That code and key do not open a session (the key is printed by "
+                             "`diplomacy-sim room key CODE`).")
             return
         on_resumed(room.code, k)
 
@@ -497,6 +560,12 @@ def ConsoleCharts(room: Any, screen: dict[str, Any], fv: dict[str, Any]) -> None
 @solara.component
 def JoinPage() -> None:
     """``/join``: code and name, then a role, then the participant's own view."""
+    if admitted():
+        JoinFlow()
+
+
+@solara.component
+def JoinFlow() -> None:
     router = solara.use_router()
     initial = solara.use_memo(lambda: _code_from_search(router.search), [])
     store = use_stored_credential()
@@ -504,7 +573,7 @@ def JoinPage() -> None:
     known, set_known = solara.use_state(_none())  # this browser's token, for a branch
 
     def on_loaded(data: dict[str, Any]) -> None:
-        parsed = parse_stored((data or {}).get("value"))
+        parsed = parse_stored(loaded_field(data, "value"))
         if parsed is not None:
             set_known(parsed[1])
             code = initial or parsed[0]  # a join link for another session (a branch) wins
@@ -566,11 +635,11 @@ def JoinForm(initial: str, on_joined: Callable[[str, str], None], known: str | N
             set_error("Type your name (as the others will see it).")
             return
         try:
-            room = registry().join_lookup(c, f"session:{solara.get_session_id()}")
+            room = registry().join_lookup(c, client_id())
             if known and _me(room, known) is not None:
                 on_joined(room.code, known)
                 return
-            token = room.join(name.strip())
+            token = room.join(name.strip(), client=quota_client())
         except room_error() as exc:
             set_error(str(exc))
             return
@@ -754,7 +823,12 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
         return f.get("default", f.get("low"))
 
     def add() -> None:
+        from diplomacy_sim.room.actions import MAX_MOVES
+
         if spec is None:
+            return
+        if len(draft) >= MAX_MOVES:  # the draft lives on the server: bounded as the room is
+            set_message(("error", f"At most {MAX_MOVES} moves a round."))
             return
         move: dict[str, Any] = {"kind": kind}
         for f in spec.get("fields", []):
@@ -839,7 +913,7 @@ def MessageForm(room: Any, token: str, pv: dict[str, Any], all_roles: list[Any])
 
     def send() -> None:
         try:
-            room.send_message(token, list(to), text)
+            room.send_message(token, to, text)  # the room checks what the page sent
         except room_error() as exc:
             set_message(("error", str(exc)))
             return
@@ -869,11 +943,11 @@ def MessageForm(room: Any, token: str, pv: dict[str, Any], all_roles: list[Any])
 # =========================================================================== screen
 @solara.component
 def ScreenPage(code: str) -> None:
-    room = registry().get(code)
+    room, why = solara.use_memo(lambda: find_room(code), [code])
     solara.Title(f"Training room {code}")
     BrowserStore(slot="")  # only the "Reconnecting…" banner
     if room is None:
-        solara.Error("No session with that code.")
+        solara.Error(why or "No session with that code.")
     else:
         Screen(room)
 
@@ -893,7 +967,7 @@ def Screen(room: Any) -> None:
 def DebriefPage(code: str) -> None:
     """The debrief: with the trainer's key from this browser, or a participant's token when
     the trainer allows it (both checked by the room)."""
-    room = registry().get(code)
+    room, why = solara.use_memo(lambda: find_room(code), [code])
     trainer, set_trainer = solara.use_state(_none())
     participant, set_participant = solara.use_state(_none())
     t_seen, set_t_seen = solara.use_state(False)
@@ -901,7 +975,7 @@ def DebriefPage(code: str) -> None:
     trainer_store, set_trainer_store = solara.use_state(_none())
 
     def got(which: str, data: dict[str, Any]) -> None:
-        parsed = parse_stored((data or {}).get("value"))
+        parsed = parse_stored(loaded_field(data, "value"))
         if parsed is not None and parsed[0] == code:
             (set_trainer if which == "t" else set_participant)(parsed[1])
         (set_t_seen if which == "t" else set_p_seen)(True)
@@ -911,7 +985,7 @@ def DebriefPage(code: str) -> None:
     BrowserStore(slot=PARTICIPANT_SLOT, event_loaded=lambda d: got("p", d))
     with solara.Column(style={"padding": "8px 16px", "max-width": "1500px"}):
         if room is None:
-            solara.Error("No session with that code.")
+            solara.Error(why or "No session with that code.")
         elif not (t_seen and p_seen):
             solara.Text("Loading…")
         else:
@@ -1106,6 +1180,8 @@ def Export(room: Any, key: str) -> None:
 def RoomRoute(code=None, view=None) -> None:  # type: ignore[no-untyped-def]
     """``/room``, ``/room/CODE/screen``, ``/room/CODE/debrief`` (untyped: Solara casts path
     parts by annotation; these are checked here)."""
+    if not admitted():
+        return
     if code is None:
         TrainerPage()
         return

@@ -43,7 +43,9 @@ def server_env(db: Path | str | None = None) -> dict[str, str]:
     # server would only ever grow. A page that reconnects within it keeps its session; a room's
     # page that comes back later re-mounts and rebuilds from the database and its token.
     env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", KERNEL_CULL_TIMEOUT)
-    # one browser may open a few tabs, not hundreds of sessions
+    # one browser may open a few tabs, not hundreds of sessions. Solara 1.64 enforces this only
+    # with a state-persistence backend, and per cookie (which a client can drop): the bound
+    # that holds is the app's own, per network address (dashboard/clients.py)
     env.setdefault("SOLARA_KERNEL_MAX_PER_SESSION", "20")
     return env
 

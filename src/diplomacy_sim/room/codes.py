@@ -26,6 +26,10 @@ FREE_TRIES = 3
 FIRST_DELAY = 1.0
 """Seconds a client waits after its first wrong code past the free tries; doubles after each."""
 MAX_DELAY = 60.0
+FORGET_AFTER = 600.0
+"""Seconds after a client's last wrong code when its count starts again from zero. A right
+code does not clear the count: anyone can know one right code (a session they started, the
+one they are in) and would otherwise get fresh free tries after every third guess."""
 MAX_CLIENTS = 10_000
 """Clients remembered by the throttle (oldest forgotten first): bounded memory."""
 
@@ -66,36 +70,35 @@ def wellformed(text: str) -> bool:
 class Throttle:
     """Slows down clients that type wrong codes: after :data:`FREE_TRIES` wrong codes each
     further one makes the client wait, doubling from :data:`FIRST_DELAY` to
-    :data:`MAX_DELAY`. A right code clears the client's count. Memory is bounded."""
+    :data:`MAX_DELAY`. The count starts again :data:`FORGET_AFTER` seconds after the last
+    wrong code (never on a right one). Memory is bounded."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic,
                  max_clients: int = MAX_CLIENTS) -> None:
         self._clock = clock
         self._max = max_clients
         self._lock = threading.Lock()
-        self._fails: OrderedDict[str, tuple[int, float]] = OrderedDict()  # id -> (count, until)
+        self._fails: OrderedDict[str, tuple[int, float, float]] = OrderedDict()
+        """client -> (wrong codes, may try again at, last wrong code at)"""
 
     def wait_left(self, client: str) -> float:
         """Seconds this client must still wait before trying a code (0: may try now)."""
         with self._lock:
-            _, until = self._fails.get(client, (0, 0.0))
+            _, until, _ = self._fails.get(client, (0, 0.0, 0.0))
             return max(0.0, until - self._clock())
 
     def failed(self, client: str) -> float:
         """Record a wrong code; returns the seconds the client must now wait."""
         with self._lock:
-            count, _ = self._fails.pop(client, (0, 0.0))
-            count += 1
+            now = self._clock()
+            count, _, last = self._fails.pop(client, (0, 0.0, now))
+            count = 1 if now - last > FORGET_AFTER else count + 1
             delay = 0.0 if count <= FREE_TRIES else min(
-                FIRST_DELAY * 2.0 ** (count - FREE_TRIES - 1), MAX_DELAY)
-            self._fails[client] = (count, self._clock() + delay)
+                FIRST_DELAY * 2.0 ** min(count - FREE_TRIES - 1, 16), MAX_DELAY)
+            self._fails[client] = (count, now + delay, now)
             while len(self._fails) > self._max:
                 self._fails.popitem(last=False)
             return delay
-
-    def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._fails.pop(client, None)
 
     def __len__(self) -> int:
         return len(self._fails)

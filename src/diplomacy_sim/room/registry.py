@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,15 @@ from diplomacy_sim.room.store import Entry, SessionRecord, Store
 from diplomacy_sim.scenario.schema import DOCTRINES
 
 DB_ENV = "DIPLOMACY_SIM_ROOM_DB"
+MAX_LIVE_SESSIONS = 40
+"""Sessions not yet ended that one server runs at once (each holds two models in memory)."""
+SESSIONS_PER_CLIENT = 4
+"""Sessions not yet ended that one client (a network address) may have started from the
+page: anyone on the room's network can open ``/room``, and must not be able to fill the
+server."""
+STARTS_PER_CLIENT_PER_HOUR = 12
+"""Sessions one client may start in an hour, ended ones included (ending each session at
+once must not give a client an endless supply: every session stays in the database)."""
 
 
 def default_db_path() -> Path:
@@ -49,6 +59,9 @@ class RoomRegistry:
         self._lock = threading.RLock()
         self._rooms: dict[str, Room] = {}
         self._throttle = codes.Throttle()
+        self._started_by: dict[str, tuple[str, float]] = {}
+        """code -> (the client that started it, when); memory only, never stored."""
+        self._clock = time.monotonic
         ended = self.store.ended()
         self._known = {s.code for s in self.store.sessions()}
         self.broken: dict[str, str] = {}
@@ -109,13 +122,19 @@ class RoomRegistry:
     # ------------------------------------------------------------------ sessions
     def create(self, scenario: str, seed: int | None = None, autopilot: str | None = None,
                weeks_per_round: int = 13, rounds: int = 8, open_roles: Sequence[str] | None = None,
-               idle_policy: str = "autopilot", **more: Any) -> tuple[Room, str]:
+               idle_policy: str = "autopilot", client_id: str | None = None, **more: Any
+               ) -> tuple[Room, str]:
         """A new session; returns the room and the facilitator key (shown once, to the trainer).
 
         ``scenario`` is a catalogue name (never a path). ``seed`` and ``autopilot`` default
         to the scenario's own; ``open_roles`` to every organisation's leader. ``more`` may set
         ``action_points``, ``costs``, ``balcony_cost``, ``message_cost`` (bounded).
+        ``client_id``: who asks, as the page's server sees it (None: the command line or a
+        test): at most :data:`SESSIONS_PER_CLIENT` of theirs run at once, and at most
+        :data:`MAX_LIVE_SESSIONS` in all.
         """
+        client = None if client_id is None else str(client_id)[:200]
+        self._check_room_for(client)
         if not isinstance(scenario, str):
             raise RoomError(f"Choose a scenario: {', '.join(catalogue_names())}.")
         base = base_scenario(scenario)
@@ -145,14 +164,41 @@ class RoomRegistry:
                 "open_roles": tuple(r.id for r in roles if r.kind == "leader")})
         key = codes.new_key()
         with self._lock:
+            self._check_room_for(client)  # again, under the lock: two pages at once
             code = self._fresh_code()
             self.store.create_session(code, settings.model_dump(mode="json"), codes.hash_secret(key))
+            if client is not None:
+                self._started_by[code] = (client, self._clock())
             rec = self.store.session(code)
             assert rec is not None
             room = self._adopt(Room(rec, self.store))
             self._rooms[code] = room
             self._known.add(code)
         return room, key
+
+    def _check_room_for(self, client: str | None) -> None:
+        """Refuse a new session past :data:`MAX_LIVE_SESSIONS`, or past
+        :data:`SESSIONS_PER_CLIENT` started by this client."""
+        with self._lock:
+            live = {r.code for r in self.live()}
+            if len(live) >= MAX_LIVE_SESSIONS:
+                raise RoomError(f"This server already runs {MAX_LIVE_SESSIONS} sessions that "
+                                "have not ended: end one from its console first.")
+            if client is None:
+                return
+            hour_ago = self._clock() - 3600.0
+            for c, (_, at) in list(self._started_by.items()):  # forget what no longer counts
+                if at < hour_ago and c not in live:
+                    del self._started_by[c]
+            mine = [(c, at) for c, (who, at) in self._started_by.items() if who == client]
+            if sum(1 for c, _ in mine if c in live) >= SESSIONS_PER_CLIENT:
+                raise RoomError(f"This computer has started {SESSIONS_PER_CLIENT} sessions that "
+                                "have not ended: end one from its console first.")
+            recent = sorted(at for _, at in mine if at >= hour_ago)
+            if len(recent) >= STARTS_PER_CLIENT_PER_HOUR:
+                wait = recent[-STARTS_PER_CLIENT_PER_HOUR] + 3600.0 - self._clock()
+                raise RoomError(f"This computer has started {STARTS_PER_CLIENT_PER_HOUR} "
+                                f"sessions in the last hour: wait {wait / 60:.0f} min.")
 
     def _fresh_code(self) -> str:
         while True:  # codes are never reused, so an old code never reaches a new session
@@ -172,22 +218,37 @@ class RoomRegistry:
                     self._rooms[c] = room
             return room
 
+    def find(self, code: Any, client_id: str) -> Room | None:
+        """The session a code from a page names (a URL, a field, a browser's storage), or
+        None. Every page that looks a session up by a code it was sent comes through here,
+        so wrong codes count against the client wherever they are tried (the join form, the
+        projector's and the debrief's addresses, resuming as the trainer): after
+        :data:`codes.FREE_TRIES` wrong ones the client must wait (:class:`Throttled`).
+        ``client_id`` names the client as the server sees it (its address), never by
+        something the client chooses."""
+        return self._lookup(code, client_id, live_only=False)
+
     def join_lookup(self, code: str, client_id: str) -> Room:
         """The live session a participant's code names; wrong codes from one client are
         slowed down (:class:`Throttled`); an ended session's code no longer works."""
+        room = self._lookup(code, client_id, live_only=True)
+        if room is None:
+            raise RoomError("No session with that code: check it with your trainer.")
+        return room
+
+    def _lookup(self, code: Any, client_id: str, live_only: bool) -> Room | None:
         client = str(client_id)[:200]
         wait = self._throttle.wait_left(client)
         if wait > 0:
             raise Throttled(wait)
         c = codes.normalise(code) if isinstance(code, str) else ""
         room = self.get(c) if codes.wellformed(c) else None
-        if room is None or room.status == "ended":
+        if room is None or (live_only and room.status == "ended"):
             delay = self._throttle.failed(client)
             if delay > 0:
                 raise Throttled(delay)
-            raise RoomError("No session with that code: check it with your trainer.")
-        self._throttle.succeeded(client)
-        return room
+            return None
+        return room  # a right code leaves the count of wrong ones as it is (codes.FORGET_AFTER)
 
     def live(self) -> list[Room]:
         with self._lock:
@@ -215,6 +276,7 @@ class RoomRegistry:
         assert rec is not None
         new_key = codes.new_key()
         with self._lock:
+            self._check_room_for(None)
             new = self._fresh_code()
             self.store.create_session(new, rec.settings, codes.hash_secret(new_key),
                                       parent=parent.code, branch_round=round_k, entries=keep)

@@ -19,7 +19,7 @@ import copy
 import hashlib
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -36,13 +36,13 @@ from diplomacy_sim.room import actions
 from diplomacy_sim.room.codes import hash_secret, new_token, same_secret
 from diplomacy_sim.room.errors import PermissionDenied, RoomError
 from diplomacy_sim.room.roles import RoleSpec, roles_of
-from diplomacy_sim.room.store import Entry, SessionRecord, Store
+from diplomacy_sim.room.store import Entry, LogConflict, SessionRecord, Store
 from diplomacy_sim.scenario import schema
 from diplomacy_sim.scenario.loader import (
     ScenarioError,
     explain_validation_error,
     list_scenarios,
-    load_scenario,
+    load_shipped,
     scenario_from_dict,
 )
 
@@ -52,6 +52,11 @@ NAME_MAX = 40
 MESSAGE_MAX = 280
 MESSAGES_PER_ROUND = 20
 PARTICIPANTS_MAX = 60
+JOINS_PER_CLIENT = 4
+"""Participants one client (a network address) may add to a session: a person with the code
+must not be able to fill a session by joining again and again."""
+SHOCKS_MAX = 50
+"""Shocks the trainer may inject into one session (as many as a shared set-up may carry)."""
 SUBMISSIONS_PER_ROUND = 100
 """Times one participant may change their moves in a round (keeps the log bounded)."""
 SHOCK_KINDS = ("reorganisation", "budget_cut", "demand_surge", "leadership_turnover",
@@ -84,10 +89,20 @@ def _problems(exc: ValidationError) -> list[str]:
     return explain_validation_error(RoomSettings, exc)
 
 
+RAW_TEXT_FACTOR = 4
+"""Text over this many times its limit is refused before it is cleaned (cleaning costs time
+in proportion to the text: a page can send megabytes; spaces squeezed or control
+characters dropped never shorten a real name or message that much)."""
+
+
 def clean_text(text: Any, limit: int, what: str) -> str:
-    """Plain text from a page: control characters dropped, spaces squeezed, bounded."""
+    """Plain text from a page: control characters dropped, spaces squeezed, bounded (the
+    length is checked before any work is done on the text, and again after cleaning)."""
     if not isinstance(text, str):
         raise RoomError(f"The {what} must be text.")
+    if len(text) > RAW_TEXT_FACTOR * limit:
+        raise RoomError(f"The {what} is too long: at most {limit} characters "
+                        f"({len(text):,} given).")
     s = "".join(ch for ch in unicodedata.normalize("NFC", text)
                 if unicodedata.category(ch)[0] != "C" or ch == " ")
     s = " ".join(s.split())
@@ -96,6 +111,13 @@ def clean_text(text: Any, limit: int, what: str) -> str:
     if len(s) > limit:
         raise RoomError(f"The {what} is too long: at most {limit} characters ({len(s)} given).")
     return s
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two display names read as one (case and compatibility forms aside: "ANA",
+    "ana" and full-width "ａｎａ" are one name), so no one joins under another's name."""
+    return unicodedata.normalize("NFKC", a).casefold() == \
+        unicodedata.normalize("NFKC", b).casefold()
 
 
 @cache
@@ -114,7 +136,7 @@ def catalogue() -> list[tuple[str, str]]:
 
 @cache
 def _base_scenario(name: str) -> schema.Scenario:
-    return load_scenario(name)
+    return load_shipped(name)  # by catalogue name (load_scenario would prefer a local file)
 
 
 def base_scenario(name: str) -> schema.Scenario:
@@ -198,6 +220,7 @@ class Room:
         self.rounds = self.settings.rounds
         self.participants: dict[str, Participant] = {}
         self._by_token: dict[str, str] = {}
+        self._joins_by_client: dict[str, int] = {}  # memory only, never logged
         self.holder: dict[str, str] = {}
         self.pending: dict[str, list[dict[str, Any]]] = {}
         self._submissions: dict[str, int] = {}
@@ -214,6 +237,8 @@ class Room:
         """This session and its ancestors' rows (set by the registry; see RoomRegistry.lineage)."""
         for e in entries:
             self._apply(e.kind, e.payload, replaying=True)
+        self._logged = len(entries)
+        """Entries of the log this room has applied (the next one it writes is numbered so)."""
 
     # ------------------------------------------------------------------ reading
     @property
@@ -273,8 +298,10 @@ class Room:
                 self.participants[self.holder[r.id]].name if r.id in self.holder else None,
                 bool(o.alive[r.org] and p.active[r.person]), r.button) for r in self._roles]
 
-    def role_spec(self, role_id: str) -> RoleSpec:
-        if role_id not in self._role:
+    def role_spec(self, role_id: Any) -> RoleSpec:
+        """The role with this id (a value from a page: anything that is not one of the
+        session's role ids is refused with the list of them)."""
+        if not isinstance(role_id, str) or role_id not in self._role:
             raise RoomError(f"No role {str(role_id)[:60]!r}; roles: {', '.join(self._role)}.")
         return self._role[role_id]
 
@@ -337,24 +364,37 @@ class Room:
         Closing a round is run first and written after, with its record: if running it fails
         (or the disk does), the room is rebuilt from its log, as it was before the close."""
         if kind != "close_round":
-            self.store.append(self.code, kind, payload)
+            self._append(kind, payload)
             out = self._apply(kind, payload, replaying=False)
             self.version += 1
             return out
         try:
             rec = self._apply(kind, payload, replaying=False)
-            self.store.append(self.code, kind, payload)
+            self._append(kind, payload)
         except Exception as exc:
             self._reload()
             raise RoomError(f"The round could not be closed ({type(exc).__name__}: "
                             f"{str(exc)[:200]}); the session is as it was before.") from exc
         try:  # the record of what happened, for audit (a replay recomputes and compares it)
-            self.store.append(self.code, "round_record", {
+            self._append("round_record", {
                 "round": rec["round"], "digest": rec["digest"], "cf_digest": rec["cf_digest"],
                 "moves": [{k: m[k] for k in ("role", "by", "move", "ok")} for m in rec["moves"]]})
         finally:
             self.version += 1
         return rec
+
+    def _append(self, kind: str, payload: dict[str, Any]) -> None:
+        """Write one entry after the last this room applied; if another process has written
+        to the log since, this room is rebuilt from the log and the action is refused."""
+        try:
+            self.store.append(self.code, kind, payload, expect=self._logged)
+        except LogConflict:
+            self._reload()
+            self.version += 1  # the pages re-read what the log now holds
+            raise RoomError("This session was changed by another server using the same room "
+                            "database; the page now shows the session as stored: try again. "
+                            "(Run one server per room database.)") from None
+        self._logged += 1
 
     def _reload(self) -> None:
         """Rebuild this room's state from the store (keeping its lock and subscribers)."""
@@ -362,7 +402,7 @@ class Room:
         assert rec is not None
         fresh = Room(rec, self.store, self.store.entries(self.code))
         keep = {"lock": self.lock, "_subscribers": self._subscribers, "version": self.version,
-                "lineage": self.lineage}
+                "lineage": self.lineage, "_joins_by_client": self._joins_by_client}
         self.__dict__.update(fresh.__dict__)
         self.__dict__.update(keep)
 
@@ -374,16 +414,27 @@ class Room:
             raise RoomError(f"Cannot {doing}: {why}.")
 
     # ------------------------------------------------------------------ participants
-    def join(self, name: str) -> str:
-        """Join with a display name; returns the participant's token (keep it in the browser)."""
+    def join(self, name: str, client: str | None = None) -> str:
+        """Join with a display name; returns the participant's token (keep it in the browser).
+        ``client``: who asks, as the page's server sees it (None: a test or the command
+        line); one client adds at most :data:`JOINS_PER_CLIENT` participants."""
         name = clean_text(name, NAME_MAX, "name")
         with self._acting():
             self._require_status("lobby", "open", "closed", "paused", doing="join")
             if len(self.participants) >= PARTICIPANTS_MAX:
                 raise RoomError("The session is full.")
+            if any(same_name(name, p.name) for p in self.participants.values()):
+                raise RoomError(f"Someone in the session is already called {name}: add an "
+                                "initial or a surname.")
+            who = None if client is None else str(client)[:200]
+            if who is not None and self._joins_by_client.get(who, 0) >= JOINS_PER_CLIENT:
+                raise RoomError(f"This computer has already joined {JOINS_PER_CLIENT} people "
+                                "to the session: ask the trainer.")
             token = new_token()
             self._commit("join", {"pid": f"p{len(self.participants) + 1}", "name": name,
                                   "token_hash": hash_secret(token)})
+            if who is not None:
+                self._joins_by_client[who] = self._joins_by_client.get(who, 0) + 1
         return token
 
     def take_role(self, token: str, role_id: str) -> None:
@@ -472,7 +523,8 @@ class Room:
         with self._acting():
             p, role = self._player(token)
             self._require_status("open", doing="send a message")
-            if isinstance(to_roles, str) or not to_roles:
+            if isinstance(to_roles, str | bytes) or not isinstance(to_roles, Sequence | Set) \
+                    or not to_roles:
                 raise RoomError("Choose who the message is for.")
             to = sorted({self.role_spec(str(r)[:80]).id for r in list(to_roles)[:50]} - {role.id})
             if not to:
@@ -554,6 +606,8 @@ class Room:
                 raise RoomError("When must be 'now' or 'next_round'.")
             if not isinstance(shock, Mapping) or shock.get("kind") not in SHOCK_KINDS:
                 raise RoomError(f"Choose a shock kind: {', '.join(SHOCK_KINDS)}.")
+            if len(self.shocks) >= SHOCKS_MAX:
+                raise RoomError(f"A session takes at most {SHOCKS_MAX} injected shocks.")
             running = self.status == "open" or (self.status == "paused"
                                                 and self._before_pause == "open")
             week = self.week + (self.weeks_per_round if when == "next_round" and running else 0)
@@ -603,7 +657,8 @@ class Room:
             self._require_key(key, "reassign a role")
             self._require_status("lobby", "open", "closed", "paused", doing="reassign a role")
             r = self.role_spec(role_id)
-            if participant_id is not None and participant_id not in self.participants:
+            if participant_id is not None and (not isinstance(participant_id, str)
+                                               or participant_id not in self.participants):
                 raise RoomError(f"No participant {str(participant_id)[:20]!r}.")
             self._commit("reassign", {"role": r.id, "pid": participant_id})
 

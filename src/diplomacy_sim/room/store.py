@@ -45,6 +45,11 @@ class StoreError(Exception):
     """The database cannot be used (wrong file, newer schema)."""
 
 
+class LogConflict(StoreError):
+    """A session's log holds entries its writer has not seen: another process (a second
+    server on the same database file) wrote to it."""
+
+
 @dataclass(frozen=True)
 class SessionRecord:
     code: str
@@ -110,14 +115,23 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def append(self, code: str, kind: str, payload: dict[str, Any]) -> int:
-        """Add an entry to a session's log (committed before returning); its number."""
+    def append(self, code: str, kind: str, payload: dict[str, Any],
+               expect: int | None = None) -> int:
+        """Add an entry to a session's log (committed before returning); its number.
+
+        ``expect``: the number the writer believes comes next (the entries it has applied).
+        If the log has grown past what it has seen, nothing is written and
+        :class:`LogConflict` is raised: a log has one writer, or its replay would mix two
+        sessions' states (two joins both named ``p1``, one token taking the other's place)."""
         text = json.dumps(payload, sort_keys=True)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 n = self._db.execute("SELECT COALESCE(MAX(n) + 1, 0) FROM log WHERE code = ?",
                                      (code,)).fetchone()[0]
+                if expect is not None and n != expect:
+                    raise LogConflict(f"session {code}: its log has {n} entries, this process "
+                                      f"has applied {expect}; another process writes to it.")
                 self._db.execute("INSERT INTO log (code, n, kind, payload, at) VALUES "
                                  "(?, ?, ?, ?, ?)", (code, n, kind, text, time.time()))
                 self._db.execute("COMMIT")

@@ -31,6 +31,7 @@ from diplomacy_sim.untrusted import (
     InputRefused,
     cut,
     load_yaml,
+    parse_int,
     read_bounded_file,
     short,
     yaml_problem,
@@ -475,8 +476,12 @@ def _set_path(out: dict[str, Any], path: str, value: Any) -> str | None:
         here = ".".join(parts[:i]) or "(top level)"
         if isinstance(node, list):
             ids = [e.get("id") if isinstance(e, dict) else None for e in node]
-            if part.isdigit() and int(part) < len(node):
-                pos = int(part)
+            # a position is ASCII digits only (no sign), read by the one integer parser:
+            # "²" and other Unicode digits pass str.isdigit() but not int()
+            index, bad_index = (parse_int(part, 0, len(node) - 1, "a position")
+                                if part.isascii() and part.isdigit() else (None, "not one"))
+            if bad_index is None and index is not None:
+                pos = index
             elif part in ids:
                 pos = ids.index(part)
             else:
