@@ -10,6 +10,7 @@ import time
 
 import ipyvuetify as v
 import solara
+from explorer import render_explorer, unfold
 
 from diplomacy_sim.dashboard import app
 from diplomacy_sim.dashboard.session import Session, Setup, parameter_controls
@@ -42,6 +43,48 @@ def test_parameter_controls_come_from_the_schema(page) -> None:
     msgs = " ".join(m for f in fields for m in f.messages)
     for i in infos:
         assert i.unit in msgs
+
+
+def _panel_folded(rc: solara.test.RenderContext) -> bool:  # type: ignore[name-defined]
+    """Whether the one set-up panel is folded (solara.Column's classes, then ours)."""
+    folded = rc.find(v.Sheet, class_="d-flex ma-0 setup-panel folded").widgets
+    shown = rc.find(v.Sheet, class_="d-flex ma-0 setup-panel").widgets
+    assert len(folded) + len(shown) == 1
+    return bool(folded)
+
+
+def test_the_panel_mounts_its_forms_on_first_opening_and_keeps_what_was_typed() -> None:
+    rc, session = render_explorer(panel=False)
+    try:
+        # folded at first, and its forms (about half the page's widgets) not yet made
+        assert _panel_folded(rc)
+        for label in ("Shock", "Scenario", "Doctrine"):
+            rc.find(v.Select, label=label).assert_empty()
+        rc.find(v.TextField, class_="seed-field").assert_empty()
+        assert [b for b in rc.find(v.Btn).widgets if "Make a link" in b.children] == []
+        unfold(rc)
+        assert not _panel_folded(rc)
+        _type(rc.find(v.TextField, class_="seed-field").widget, "77")
+        _click(rc, "▸ Trust")
+        trust = rc.find(v.TextField, label="How much faster broken promises destroy trust "
+                        "than kept build it").widget
+        _type(trust, "2.5")
+        for fold, unfold_again in (("Hide set-up", "Set-up & shocks"),
+                                   ("Presentation", "Leave presentation")):
+            _click(rc, fold)
+            assert _panel_folded(rc)
+            # folded, the forms stay mounted with what was typed
+            assert rc.find(v.TextField, class_="seed-field").widget.v_model == "77"
+            _click(rc, unfold_again)
+            if fold == "Presentation":
+                _click(rc, "Set-up & shocks")
+            assert not _panel_folded(rc)
+            assert rc.find(v.TextField, class_="seed-field").widget.v_model == "77"
+            assert rc.find(v.TextField, label=trust.label).widget.v_model == "2.5"
+        _click(rc, "Reset")
+        assert session.model.seed == 77 and session.model.params.trust.loss_ratio == 2.5
+    finally:
+        rc.close()
 
 
 def test_bad_seed_and_out_of_range_value_show_a_message_and_apply_on_reset(page) -> None:
@@ -200,16 +243,8 @@ def test_people_field_and_url_parameter() -> None:
     assert (setup.people, setup.seed, msg) == (60, 3, None)
     setup_bad, msg = app._setup_from_url("people=2")
     assert setup_bad.people is None and msg and "people" in msg
-    el = solara.AppLayout(children=[app.Dashboard(setup)])
-    box: dict[str, Session] = {}
-    orig = app.Session
-    app.Session = lambda s: box.setdefault("s", orig(s))  # type: ignore[misc,assignment]
+    rc, session = render_explorer(setup)
     try:
-        _, rc = solara.render(el, handle_error=False)
-    finally:
-        app.Session = orig  # type: ignore[misc]
-    try:
-        session = box["s"]
         assert session.model.state.people.n == 60
         field = rc.find(v.TextField, class_="people-field").widget
         assert field.v_model == "60"
