@@ -222,6 +222,13 @@ async ([week, timeoutMs]) => {
 """
 
 
+async def open_panel(page: Any) -> None:
+    """Unfold the set-up and shock panel, as a trainer does before injecting (its forms are
+    mounted on the first opening)."""
+    await page.get_by_role("button", name="Set-up & shocks").click(timeout=30_000)
+    await page.get_by_role("button", name="Inject now").wait_for(timeout=30_000)
+
+
 async def charts_week(page: Any) -> int:
     """The week the charts show (what a confirmed Step waits for)."""
     return int(await page.locator(".charts").first.get_attribute("data-week", timeout=30_000))
@@ -268,6 +275,7 @@ async def soak(url: str, n: int, steps: int, pid: int, cull_s: float,
             # 3. all stepping at once (with injections)
             for pg in pages:
                 await balcony(pg)
+                await open_panel(pg)
                 await pg.add_style_tag(content=HIDE_CSS)
                 await set_hidden(pg, True)
             await set_hidden(pages[0], False)

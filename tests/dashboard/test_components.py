@@ -280,3 +280,29 @@ def test_the_role_views_signals_are_the_models_one_signal_rule_week_by_week() ->
             views.signals_seen(m, person, w)
     noisy = [s["integration"] != r["integration"] for s, r in zip(seen, m.rows, strict=True)]
     assert any(noisy), "the role view is a noisy signal, not the true value"
+
+
+def test_a_shock_free_baseline_is_shared_while_its_sessions_live_and_goes_with_them() -> None:
+    import gc
+
+    from diplomacy_sim.dashboard import session as sess
+
+    cut = {"kind": "budget_cut", "organisations": ["city_council"], "fraction": 0.3,
+           "intensity": 0.3}
+    a, b, other = Session(Setup(seed=901)), Session(Setup(seed=901)), Session(Setup(seed=902))
+    for s in (a, b, other):
+        s.step(2)
+        s.inject(cut)
+    assert a.shared is b.shared and a.shared is not other.shared  # computed once per run
+    key = sess.spec_key(a.spec)
+    b.step(3)
+    assert len(a.baseline_rows()) == 2 and len(b.baseline_rows()) == 5
+    del a
+    gc.collect()
+    assert key in sess._BASELINES  # b still uses it
+    del b
+    gc.collect()
+    # the last session of that run is gone: so is its baseline (nothing of a closed burst
+    # of sessions stays behind in the process); the other run's stays with its session
+    assert key not in sess._BASELINES
+    assert sess.spec_key(other.spec) in sess._BASELINES
