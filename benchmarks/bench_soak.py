@@ -13,9 +13,10 @@ on a port in 8790-8799 (loopback only). Phases of a run, each with a hard time l
    the frame carrying the first chart: the session made and rendered); the server's and
    Chromium's CPU (by Chromium process kind);
 3. step: all N sessions step at once, balcony view, K Steps each, a budget cut injected from
-   the panel before every 5th Step; each Step timed inside the page until the charts and the
-   network show the new week (target: median <= 1 s). Pages other than the one on screen
-   skip layout and paint (their DOM is updated), as if each learner had their own machine;
+   the panel (unfolded first: that mounts its forms) before every 5th Step; each Step timed
+   inside the page until the charts and the network show the new week (target: median
+   <= 1 s). Pages other than the one on screen skip layout and paint (their DOM is
+   updated), as if each learner had their own machine;
 4. close: every context closed; the server's memory is sampled until it is back within 10%
    of idle or the limit passes (target: within 10%);
 5. browsers: the opening of phase 2 again with N Chromium processes of one page each (as N
