@@ -13,9 +13,10 @@ on a port in 8790-8799 (loopback only). Phases of a run, each with a hard time l
    the frame carrying the first chart: the session made and rendered); the server's and
    Chromium's CPU (by Chromium process kind);
 3. step: all N sessions step at once, balcony view, K Steps each, a budget cut injected from
-   the panel before every 5th Step; each Step timed inside the page until the charts and the
-   network show the new week (target: median <= 1 s). Pages other than the one on screen
-   skip layout and paint (their DOM is updated), as if each learner had their own machine;
+   the panel (unfolded first: that mounts its forms) before every 5th Step; each Step timed
+   inside the page until the charts and the network show the new week (target: median
+   <= 1 s). Pages other than the one on screen skip layout and paint (their DOM is
+   updated), as if each learner had their own machine;
 4. close: every context closed; the server's memory is sampled until it is back within 10%
    of idle or the limit passes (target: within 10%);
 5. browsers: the opening of phase 2 again with N Chromium processes of one page each (as N
@@ -222,6 +223,13 @@ async ([week, timeoutMs]) => {
 """
 
 
+async def open_panel(page: Any) -> None:
+    """Unfold the set-up and shock panel, as a trainer does before injecting (its forms are
+    mounted on the first opening)."""
+    await page.get_by_role("button", name="Set-up & shocks").click(timeout=30_000)
+    await page.get_by_role("button", name="Inject now").wait_for(timeout=30_000)
+
+
 async def charts_week(page: Any) -> int:
     """The week the charts show (what a confirmed Step waits for)."""
     return int(await page.locator(".charts").first.get_attribute("data-week", timeout=30_000))
@@ -268,6 +276,7 @@ async def soak(url: str, n: int, steps: int, pid: int, cull_s: float,
             # 3. all stepping at once (with injections)
             for pg in pages:
                 await balcony(pg)
+                await open_panel(pg)
                 await pg.add_style_tag(content=HIDE_CSS)
                 await set_hidden(pg, True)
             await set_hidden(pages[0], False)

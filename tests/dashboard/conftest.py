@@ -33,25 +33,12 @@ def artifacts() -> Path:
 
 @pytest.fixture
 def page() -> Iterator[tuple[Any, Any]]:
-    """The explorer on the default set-up, rendered without a browser: (render context, the
-    page's own Session)."""
-    import solara
+    """The explorer on the default set-up, rendered without a browser, its set-up panel
+    unfolded: (render context, the page's own Session)."""
+    from explorer import render_explorer
 
-    from diplomacy_sim.dashboard import app
-    from diplomacy_sim.dashboard.session import Session, Setup
-
-    box: dict[str, Session] = {}
-    orig = app.Session
-
-    def spy(setup: Setup) -> Session:
-        box["s"] = orig(setup)
-        return box["s"]
-
-    app.Session = spy  # type: ignore[misc]
+    rc, session = render_explorer()
     try:
-        _, rc = solara.render(solara.AppLayout(children=[app.Dashboard(Setup())]),
-                              handle_error=False)
-        yield rc, box["s"]
+        yield rc, session
     finally:
-        app.Session = orig  # type: ignore[misc]
         rc.close()

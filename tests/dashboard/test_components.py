@@ -10,6 +10,7 @@ import time
 
 import ipyvuetify as v
 import solara
+from explorer import render_explorer, unfold
 
 from diplomacy_sim.dashboard import app
 from diplomacy_sim.dashboard.session import Session, Setup, parameter_controls
@@ -42,6 +43,48 @@ def test_parameter_controls_come_from_the_schema(page) -> None:
     msgs = " ".join(m for f in fields for m in f.messages)
     for i in infos:
         assert i.unit in msgs
+
+
+def _panel_folded(rc: solara.test.RenderContext) -> bool:  # type: ignore[name-defined]
+    """Whether the one set-up panel is folded (solara.Column's classes, then ours)."""
+    folded = rc.find(v.Sheet, class_="d-flex ma-0 setup-panel folded").widgets
+    shown = rc.find(v.Sheet, class_="d-flex ma-0 setup-panel").widgets
+    assert len(folded) + len(shown) == 1
+    return bool(folded)
+
+
+def test_the_panel_mounts_its_forms_on_first_opening_and_keeps_what_was_typed() -> None:
+    rc, session = render_explorer(panel=False)
+    try:
+        # folded at first, and its forms (about half the page's widgets) not yet made
+        assert _panel_folded(rc)
+        for label in ("Shock", "Scenario", "Doctrine"):
+            rc.find(v.Select, label=label).assert_empty()
+        rc.find(v.TextField, class_="seed-field").assert_empty()
+        assert [b for b in rc.find(v.Btn).widgets if "Make a link" in b.children] == []
+        unfold(rc)
+        assert not _panel_folded(rc)
+        _type(rc.find(v.TextField, class_="seed-field").widget, "77")
+        _click(rc, "▸ Trust")
+        trust = rc.find(v.TextField, label="How much faster broken promises destroy trust "
+                        "than kept build it").widget
+        _type(trust, "2.5")
+        for fold, unfold_again in (("Hide set-up", "Set-up & shocks"),
+                                   ("Presentation", "Leave presentation")):
+            _click(rc, fold)
+            assert _panel_folded(rc)
+            # folded, the forms stay mounted with what was typed
+            assert rc.find(v.TextField, class_="seed-field").widget.v_model == "77"
+            _click(rc, unfold_again)
+            if fold == "Presentation":
+                _click(rc, "Set-up & shocks")
+            assert not _panel_folded(rc)
+            assert rc.find(v.TextField, class_="seed-field").widget.v_model == "77"
+            assert rc.find(v.TextField, label=trust.label).widget.v_model == "2.5"
+        _click(rc, "Reset")
+        assert session.model.seed == 77 and session.model.params.trust.loss_ratio == 2.5
+    finally:
+        rc.close()
 
 
 def test_bad_seed_and_out_of_range_value_show_a_message_and_apply_on_reset(page) -> None:
@@ -200,16 +243,8 @@ def test_people_field_and_url_parameter() -> None:
     assert (setup.people, setup.seed, msg) == (60, 3, None)
     setup_bad, msg = app._setup_from_url("people=2")
     assert setup_bad.people is None and msg and "people" in msg
-    el = solara.AppLayout(children=[app.Dashboard(setup)])
-    box: dict[str, Session] = {}
-    orig = app.Session
-    app.Session = lambda s: box.setdefault("s", orig(s))  # type: ignore[misc,assignment]
+    rc, session = render_explorer(setup)
     try:
-        _, rc = solara.render(el, handle_error=False)
-    finally:
-        app.Session = orig  # type: ignore[misc]
-    try:
-        session = box["s"]
         assert session.model.state.people.n == 60
         field = rc.find(v.TextField, class_="people-field").widget
         assert field.v_model == "60"
@@ -245,3 +280,29 @@ def test_the_role_views_signals_are_the_models_one_signal_rule_week_by_week() ->
             views.signals_seen(m, person, w)
     noisy = [s["integration"] != r["integration"] for s, r in zip(seen, m.rows, strict=True)]
     assert any(noisy), "the role view is a noisy signal, not the true value"
+
+
+def test_a_shock_free_baseline_is_shared_while_its_sessions_live_and_goes_with_them() -> None:
+    import gc
+
+    from diplomacy_sim.dashboard import session as sess
+
+    cut = {"kind": "budget_cut", "organisations": ["city_council"], "fraction": 0.3,
+           "intensity": 0.3}
+    a, b, other = Session(Setup(seed=901)), Session(Setup(seed=901)), Session(Setup(seed=902))
+    for s in (a, b, other):
+        s.step(2)
+        s.inject(cut)
+    assert a.shared is b.shared and a.shared is not other.shared  # computed once per run
+    key = sess.spec_key(a.spec)
+    b.step(3)
+    assert len(a.baseline_rows()) == 2 and len(b.baseline_rows()) == 5
+    del a
+    gc.collect()
+    assert key in sess._BASELINES  # b still uses it
+    del b
+    gc.collect()
+    # the last session of that run is gone: so is its baseline (nothing of a closed burst
+    # of sessions stays behind in the process); the other run's stays with its session
+    assert key not in sess._BASELINES
+    assert sess.spec_key(other.spec) in sess._BASELINES

@@ -11,6 +11,7 @@ import ipyvuetify as v
 import numpy as np
 import pytest
 import solara
+from explorer import render_explorer
 
 from diplomacy_sim.dashboard import app, charts, components
 from diplomacy_sim.dashboard.glossary import (
@@ -28,7 +29,7 @@ from diplomacy_sim.dashboard.people import (
     people_index,
     search_people,
 )
-from diplomacy_sim.dashboard.session import Session, Setup
+from diplomacy_sim.dashboard.session import Setup
 from diplomacy_sim.domain.outcomes import OUTCOMES
 from diplomacy_sim.model.model import DiplomacyModel
 from diplomacy_sim.model.views import SIGNALS, person_view, signals_seen
@@ -39,15 +40,7 @@ BELIEFS = ("goals_are_good", "change_is_possible", "it_will_happen")
 
 
 def _render(setup: Setup | None = None):
-    box: dict[str, Session] = {}
-    orig = app.Session
-    app.Session = lambda s: box.setdefault("s", orig(s))  # type: ignore[misc,assignment]
-    try:
-        _, rc = solara.render(solara.AppLayout(children=[app.Dashboard(setup or Setup())]),
-                              handle_error=False)
-    finally:
-        app.Session = orig  # type: ignore[misc]
-    return rc, box["s"]
+    return render_explorer(setup)
 
 
 def _html(rc) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipyvuetify as v
 import pytest
 import solara
+from explorer import render_explorer
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
@@ -27,15 +28,7 @@ def _click(rc, text: str) -> None:
 
 
 def render(setup: Setup, msg: str | None = None):
-    box: dict[str, Session] = {}
-    orig = app.Session
-    app.Session = lambda s: box.setdefault("s", orig(s))  # type: ignore[misc,assignment]
-    try:
-        _, rc = solara.render(solara.AppLayout(children=[app.Dashboard(setup, msg)]),
-                              handle_error=False)
-    finally:
-        app.Session = orig  # type: ignore[misc]
-    return rc, box["s"]
+    return render_explorer(setup, msg)
 
 
 def shock_select(rc) -> v.Select:

@@ -193,11 +193,9 @@ def test_an_uploaded_file_is_read_as_content_only_and_its_size_checked_first():
 def test_the_share_panel_makes_the_link_of_this_moment_and_forgets_it_on_reset():
     import ipyvuetify as v
     import solara
+    from explorer import render_explorer
 
-    from diplomacy_sim.dashboard import app
-
-    _, rc = solara.render(solara.AppLayout(children=[app.Dashboard(Setup(seed=5))]),
-                          handle_error=False)
+    rc, _ = render_explorer(Setup(seed=5))
     try:
         def click(text: str) -> None:
             (b,) = [b for b in rc.find(v.Btn).widgets

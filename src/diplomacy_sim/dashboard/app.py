@@ -897,18 +897,24 @@ LAYOUT_CSS = """
 @solara.component
 def SetupDrawer(live: LiveState) -> None:
     """The forms a trainer uses now and then — shocks, set-up, export — folded away until
-    asked for (always mounted, so a fold keeps what was typed)."""
+    asked for. They are mounted the first time the panel opens (about half of the page's
+    widgets, which a learner who never opens it need not load) and stay mounted from then
+    on, folded or not, so a fold keeps what was typed."""
     shown = live.panel_open.value and not live.presentation.value
+    opened = solara.use_ref(False)  # the panel has been shown once in this session
+    if shown:
+        opened.current = True
     with solara.Column(classes=["setup-panel"] + ([] if shown else ["folded"]), gap="6px",
                        style={"width": "360px", "min-width": "360px",
             "max-height": "calc(100vh - 16px)", "overflow-y": "auto", "padding": "6px 10px",
             "border-right": "1px solid #cfd8dc", "background": "#fbfcfd",
             "position": "sticky", "top": "0"}):
-        ShockPanel(live)
-        rv.Divider()
-        SetupPanel(live.pending)
-        rv.Divider()
-        ExportPanel(live)
+        if opened.current:
+            ShockPanel(live)
+            rv.Divider()
+            SetupPanel(live.pending)
+            rv.Divider()
+            ExportPanel(live)
 
 
 @solara.component

@@ -5,8 +5,9 @@ per browser session; nothing here is built at import time.
 
 The *baseline* is the same scenario and seed without the trainer's injected shocks. Until
 the first injection it is the run itself; after it, it is one shock-free model per resolved
-scenario (scenario, seed, set-up), shared by every session of the server process and stepped
-only as far as the furthest session needs: it is never computed twice.
+scenario (scenario, seed, set-up), shared by the server process's live sessions of that
+scenario and stepped only as far as the furthest of them needs: it is never computed twice
+while one of them is open, and goes with the last of them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import json
 import threading
 import types
 import typing
-from collections import OrderedDict
+import weakref
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, get_args, get_origin
@@ -306,9 +307,13 @@ class SharedBaseline:
             return self.model.rows[:upto]
 
 
-_BASELINES: OrderedDict[str, SharedBaseline] = OrderedDict()
+_BASELINES: weakref.WeakValueDictionary[str, SharedBaseline] = weakref.WeakValueDictionary()
+"""The shock-free models in use, by resolved scenario. Weak: a baseline lives as long as a
+session that injected into that scenario does (``Session.shared`` holds it), and goes with
+the last of them. A process-wide cache would keep models made during a burst of sessions
+after they closed, and their objects, scattered through the allocator's arenas, would pin
+the burst's memory (benchmarks/README.md, "Soak")."""
 _BASELINES_LOCK = threading.Lock()
-BASELINE_CACHE_SIZE = 16
 
 
 def spec_key(spec: schema.Scenario) -> str:
@@ -316,20 +321,15 @@ def spec_key(spec: schema.Scenario) -> str:
 
 
 def shared_baseline(spec: schema.Scenario, key: str | None = None) -> SharedBaseline:
-    """The one shock-free model for ``spec`` in this process (least recently used dropped)."""
+    """The one shock-free model for ``spec`` among this process's live sessions."""
     key = key or spec_key(spec)
     with _BASELINES_LOCK:
         b = _BASELINES.get(key)
         if b is not None:
-            _BASELINES.move_to_end(key)
             return b
     made = SharedBaseline(spec)  # outside the lock: building a large model takes a while
     with _BASELINES_LOCK:
-        b = _BASELINES.setdefault(key, made)
-        _BASELINES.move_to_end(key)
-        while len(_BASELINES) > BASELINE_CACHE_SIZE:
-            _BASELINES.popitem(last=False)
-    return b
+        return _BASELINES.setdefault(key, made)
 
 
 # --------------------------------------------------------------------------- session
