@@ -24,6 +24,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,6 +57,9 @@ def main() -> int:
     ap.add_argument("--people", type=int, default=None)
     ap.add_argument("--steps", type=int, default=156)
     ap.add_argument("--scenario", default="integrated_discharge")
+    ap.add_argument("--as-worker", action="store_true",
+                    help="each version runs what its sweep worker runs: the Mesa-free "
+                    "DiplomacyCore where the version has one, else DiplomacyModel")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         unpack_base(args.ref, Path(tmp))
@@ -71,12 +75,18 @@ def main() -> int:
             update=update)
         sb = new_loader.load_scenario(args.scenario, people=args.people).model_copy(
             update=update)
-        timed(base_model.DiplomacyModel, sa, 0)  # warm both
-        timed(new_model.DiplomacyModel, sb, 0)
+        def model_class(module: Any) -> Any:
+            if args.as_worker:
+                return getattr(module, "DiplomacyCore", module.DiplomacyModel)
+            return module.DiplomacyModel
+
+        base_cls, new_cls = model_class(base_model), model_class(new_model)
+        timed(base_cls, sa, 0)  # warm both
+        timed(new_cls, sb, 0)
         a_t, b_t, ratios, ties = [], [], [], 0
         for seed in range(args.pairs):
-            a, ma = timed(base_model.DiplomacyModel, sa, seed)
-            b, mb = timed(new_model.DiplomacyModel, sb, seed)
+            a, ma = timed(base_cls, sa, seed)
+            b, mb = timed(new_cls, sb, seed)
             if ma.rows != mb.rows:  # type: ignore[attr-defined]
                 print(f"seed {seed}: the outcome rows differ: not a speed change")
                 return 2
@@ -87,7 +97,8 @@ def main() -> int:
     q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
     ma_, mb_ = statistics.median(a_t), statistics.median(b_t)
     print(f"{args.scenario}, {args.people or 'default'} people, {args.steps} weeks, "
-          f"{args.pairs} alternating pairs, CPU time (outcome rows equal in every pair)\n")
+          f"{base_cls.__name__} against {new_cls.__name__}, {args.pairs} alternating pairs, "
+          f"CPU time (outcome rows equal in every pair)\n")
     print("| version | median ms per run | ms per step | µs per tie-step |")
     print("|---|---:|---:|---:|")
     for name, med in ((f"base `{args.ref}`", ma_), ("this checkout", mb_)):
