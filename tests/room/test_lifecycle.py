@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from diplomacy_sim.domain.state import Stage
-from diplomacy_sim.room import RoomError
+from diplomacy_sim.room import Room, RoomError, RoomRegistry
 
 from .conftest import CHARITY, COUNCIL, HOSPITAL, make_session
 
@@ -171,3 +171,67 @@ def test_a_role_whose_organisation_is_gone_cannot_be_taken_or_played(registry):
     with pytest.raises(RoomError, match=r"Shelter Link \(charity\) no longer exists"):
         s.room.take_role(tok, "shelter_link.leader")
     assert not next(r for r in s.room.roles() if r.id == "shelter_link.leader").alive
+
+
+def test_a_long_running_server_keeps_only_the_recently_read_ended_sessions_in_memory(registry):
+    from diplomacy_sim.room import registry as registry_mod
+
+    cap = registry_mod.ENDED_IN_MEMORY
+    ended = []
+    for _ in range(cap + 3):
+        s = make_session(registry, roles=(HOSPITAL,))
+        s.room.open_round(s.key)
+        s.room.end(s.key)
+        ended.append(s)
+    debrief = ended[0].room.debrief(ended[0].key)
+    assert registry.get(ended[-1].room.code) is ended[-1].room
+    held = [c for c, r in registry._rooms.items() if r.status == "ended"]
+    assert len(held) == cap and ended[0].room.code not in held
+    # the oldest is rebuilt from its log when asked for again, the same session as before
+    again = registry.get(ended[0].room.code)
+    assert again is not None and again is not ended[0].room
+    assert again.status == "ended" and again.debrief(ended[0].key) == debrief
+    held = [c for c, r in registry._rooms.items() if r.status == "ended"]
+    assert len(held) == cap and held[-1] == ended[0].room.code
+    assert registry.get(ended[0].room.code) is again  # kept while among the recent ones
+
+
+def test_rebuilding_an_ended_session_does_not_hold_up_lookups_of_the_others(db):
+    import threading
+
+    first = RoomRegistry(db)
+    done = make_session(first, roles=(HOSPITAL,))
+    done.room.open_round(done.key)
+    done.room.end(done.key)
+    live = make_session(first, roles=(COUNCIL,))
+    first.close()
+
+    reg = RoomRegistry(db)  # ended sessions are rebuilt only when asked for
+    release, started = threading.Event(), threading.Event()
+    rebuild = reg._rebuild
+
+    def slow_rebuild(rec):
+        started.set()
+        assert release.wait(30)
+        return rebuild(rec)
+
+    reg._rebuild = slow_rebuild  # type: ignore[method-assign]
+    got: list[Room | None] = []
+    reader = threading.Thread(target=lambda: got.append(reg.get(done.room.code)))
+    reader.start()
+    other: list[Room | None] = []
+    asker = threading.Thread(target=lambda: other.append(reg.get(live.room.code)))
+    try:
+        assert started.wait(30)
+        asker.start()
+        asker.join(10)
+        answered_during_replay = not asker.is_alive()
+    finally:
+        release.set()
+        reader.join(30)
+        asker.join(30)
+    assert answered_during_replay, "a lookup waited for another session's replay"
+    assert other[0] is not None and other[0].status != "ended"
+    assert got and got[0] is not None and got[0].status == "ended"
+    assert reg.get(done.room.code) is got[0]
+    reg.close()

@@ -1,7 +1,8 @@
 """The process-wide registry of rooms: one :class:`Room` per session, shared by its pages.
 
 On start-up it rebuilds every session that has not ended from its settings and log (ended
-ones are rebuilt when first asked for, for the debrief and the export). It hands out join
+ones are rebuilt when asked for, for the debrief and the export, and only the most recently
+asked for stay in memory). It hands out join
 codes, slows down clients that type wrong ones, and branches a session from a round.
 """
 
@@ -39,6 +40,11 @@ SESSIONS_PER_CLIENT = 4
 """Sessions not yet ended that one client (a network address) may have started from the
 page: anyone on the room's network can open ``/room``, and must not be able to fill the
 server."""
+ENDED_IN_MEMORY = 8
+"""Ended sessions kept rebuilt in memory (for their debriefs and exports), the most recently
+asked for; an older one is rebuilt from its log when next asked for. Ended sessions stay in
+the database for ever, so without this bound a long-running server would hold every
+session it ever ran."""
 STARTS_PER_CLIENT_PER_HOUR = 12
 """Sessions one client may start in an hour, ended ones included (ending each session at
 once must not give a client an endless supply: every session stays in the database)."""
@@ -174,6 +180,7 @@ class RoomRegistry:
             room = self._adopt(Room(rec, self.store))
             self._rooms[code] = room
             self._known.add(code)
+            self._forget_ended()
         return room, key
 
     def _check_room_for(self, client: str | None) -> None:
@@ -207,16 +214,35 @@ class RoomRegistry:
                 return code
 
     def get(self, code: str) -> Room | None:
-        """The session with this code (ended ones too: debrief, export), or None."""
+        """The session with this code (ended ones too: debrief, export), or None.
+
+        An ended session not in memory is rebuilt from its log outside the registry's lock,
+        so a replay never holds up the lookups of other sessions; at most
+        :data:`ENDED_IN_MEMORY` ended sessions are kept (:meth:`_forget_ended`)."""
         c = codes.normalise(code) if isinstance(code, str) else ""
         with self._lock:
             room = self._rooms.get(c)
-            if room is None and c in self._known:
-                rec = self.store.session(c)
-                room = self._try_rebuild(rec) if rec is not None else None
-                if room is not None:
-                    self._rooms[c] = room
+            known = c in self._known
+            if room is not None and room.status == "ended":
+                self._rooms[c] = self._rooms.pop(c)  # the most recently asked for goes last
+            self._forget_ended()  # sessions that ended since the last lookup count too
+        if room is not None or not known:
             return room
+        rec = self.store.session(c)
+        built = self._try_rebuild(rec) if rec is not None else None
+        if built is None:
+            return None
+        with self._lock:  # another thread may have rebuilt it meanwhile: one Room a session
+            room = self._rooms.setdefault(c, built)
+            self._forget_ended()
+            return room
+
+    def _forget_ended(self) -> None:
+        """Drop the ended sessions asked for least recently beyond :data:`ENDED_IN_MEMORY`
+        (pages that hold one keep their copy; the database keeps the session)."""
+        ended = [c for c, r in self._rooms.items() if r.status == "ended"]
+        for c in ended[:max(len(ended) - ENDED_IN_MEMORY, 0)]:
+            del self._rooms[c]
 
     def find(self, code: Any, client_id: str) -> Room | None:
         """The session a code from a page names (a URL, a field, a browser's storage), or
@@ -284,6 +310,7 @@ class RoomRegistry:
             assert nrec is not None
             room = self._rebuild(nrec)
             self._rooms[new] = room
+            self._forget_ended()
             self._known.add(new)
         return room, new_key
 
