@@ -205,3 +205,17 @@ def test_the_installed_command_exits_2_without_a_traceback(tmp_path, broken):
     assert done.returncode == 2
     assert str(broken) in done.stderr and "field `doctrin`" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_dashboard_hands_the_joins_per_address_setting_to_its_server(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr("diplomacy_sim.dashboard.server.serve",
+                        lambda host, port, db=None, joins_per_address=None:
+                        calls.append(joins_per_address))
+    db = tmp_path / "rooms.sqlite"
+    assert invoke("dashboard", "--db", db).exit_code == 0
+    assert invoke("dashboard", "--db", db, "--joins-per-address", "12").exit_code == 0
+    assert calls == [4, 12]
+    for bad in ("0", "61", "²", "many"):
+        result = invoke("dashboard", "--db", db, "--joins-per-address", bad)
+        assert result.exit_code == 2 and "--joins-per-address" in result.output

@@ -102,7 +102,8 @@ def cases(p: dict[str, Path]) -> list[tuple[str, list[str]]]:
 @pytest.fixture(autouse=True)
 def no_server(monkeypatch):
     """`dashboard` would replace the process with a server: record the call instead."""
-    monkeypatch.setattr("diplomacy_sim.dashboard.server.serve", lambda host, port, db=None: None)
+    monkeypatch.setattr("diplomacy_sim.dashboard.server.serve",
+                        lambda host, port, db=None, joins_per_address=None: None)
 
 
 def test_every_subcommand_is_covered():

@@ -257,7 +257,10 @@ def _open_db(db: str | None) -> Path:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
 @_db_option
-def dashboard(host: str, port: int, db: str | None) -> None:
+@click.option("--joins-per-address", type=click.IntRange(1, 60), default=4, show_default=True,
+              help="People one network address may join to a session. Raise it when the "
+              "room's laptops reach the server through one shared address (a NAT or a proxy).")
+def dashboard(host: str, port: int, db: str | None, joins_per_address: int) -> None:
     """Serve the browser dashboard (Solara) and print its address."""
     from diplomacy_sim.dashboard.server import serve
 
@@ -267,7 +270,7 @@ def dashboard(host: str, port: int, db: str | None) -> None:
             "(127.0.0.1, 0.0.0.0, ::1) or a host name of letters, digits, dots and dashes."])
     path = _open_db(db)
     click.echo(f"Training rooms: {path}", err=True)
-    serve(host, port, db=path)
+    serve(host, port, db=path, joins_per_address=joins_per_address)
 
 
 @main.group()

@@ -127,6 +127,26 @@ def test_one_client_cannot_fill_a_session_by_joining_again_and_again(session):
     assert len(room.participants) == 3 + room_mod.JOINS_PER_CLIENT + 1
 
 
+def test_a_room_behind_one_shared_address_is_let_in_by_the_servers_setting(session,
+                                                                          monkeypatch):
+    """``dashboard --joins-per-address N`` (a room whose laptops share one NAT address)."""
+    from diplomacy_sim.dashboard.server import server_env
+
+    env = server_env(joins_per_address=7)
+    monkeypatch.setenv(room_mod.JOINS_ENV, env[room_mod.JOINS_ENV])
+    room = session.room
+    for i in range(7):
+        room.join(f"Laptop {i}", client="address:192.168.1.1")
+    with pytest.raises(RoomError, match=r"already joined 7 people.*--joins-per-address"):
+        room.join("Laptop 7", client="address:192.168.1.1")
+
+
+@pytest.mark.parametrize("raw", ["", "0", "61", "-3", "4.5", "²", "١٢", "9" * 5000, "six"])
+def test_a_joins_setting_that_is_not_1_to_60_counts_as_unset(raw, monkeypatch):
+    monkeypatch.setenv(room_mod.JOINS_ENV, raw)
+    assert room_mod.joins_per_client() == room_mod.JOINS_PER_CLIENT
+
+
 def test_one_client_cannot_fill_the_server_with_sessions(registry, monkeypatch):
     monkeypatch.setattr(registry_mod, "MAX_LIVE_SESSIONS", 5)
     for _ in range(registry_mod.SESSIONS_PER_CLIENT):

@@ -27,8 +27,13 @@ def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, app: str 
             "--production", "--no-open"]
 
 
-def server_env(db: Path | str | None = None) -> dict[str, str]:
+def server_env(db: Path | str | None = None, joins_per_address: int | None = None
+               ) -> dict[str, str]:
+    from diplomacy_sim.room.room import JOINS_ENV
+
     env = dict(os.environ)
+    if joins_per_address is not None:  # read by the room at each join (room.joins_per_client)
+        env[JOINS_ENV] = str(int(joins_per_address))
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
     # after a server restart a page re-mounts by itself instead of asking for a refresh: every
     # page of the room rebuilds from the room's database and the browser's token, so there is
@@ -51,7 +56,7 @@ def server_env(db: Path | str | None = None) -> dict[str, str]:
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          db: Path | str | None = None) -> None:
+          db: Path | str | None = None, joins_per_address: int | None = None) -> None:
     """Replace this process with the Solara server (prints the address first)."""
     if not frontend_ready():
         print("warning: Solara's front-end files are not installed; run "
@@ -60,4 +65,4 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     print(f"Training room: http://{host}:{port}/room (trainer), /join (participants)",
           flush=True)
     cmd = solara_command(host, port)
-    os.execve(cmd[0], cmd, server_env(db))
+    os.execve(cmd[0], cmd, server_env(db, joins_per_address))

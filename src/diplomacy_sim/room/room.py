@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
@@ -45,6 +46,7 @@ from diplomacy_sim.scenario.loader import (
     load_shipped,
     scenario_from_dict,
 )
+from diplomacy_sim.untrusted import parse_int
 
 MAX_ROUNDS = 40
 """Rounds a session can reach, extensions included (the model's horizon is set from it)."""
@@ -53,8 +55,21 @@ MESSAGE_MAX = 280
 MESSAGES_PER_ROUND = 20
 PARTICIPANTS_MAX = 60
 JOINS_PER_CLIENT = 4
-"""Participants one client (a network address) may add to a session: a person with the code
-must not be able to fill a session by joining again and again."""
+"""Participants one client (a network address) may add to a session unless the server is
+told otherwise (:func:`joins_per_client`): a person with the code must not be able to fill a
+session by joining again and again."""
+JOINS_ENV = "DIPLOMACY_SIM_JOINS_PER_ADDRESS"
+"""Set by ``diplomacy-sim dashboard --joins-per-address N`` for its server process."""
+
+
+def joins_per_client() -> int:
+    """Participants one network address may add to a session: :data:`JOINS_PER_CLIENT`, or
+    what the server was started with (``--joins-per-address``, for a room whose laptops reach
+    the server through one shared address). Only the server's own command sets it; a value
+    that is not a whole number from 1 to :data:`PARTICIPANTS_MAX` counts as unset."""
+    value, _problem = parse_int(os.environ.get(JOINS_ENV, ""), 1, PARTICIPANTS_MAX,
+                                "joins per address")
+    return JOINS_PER_CLIENT if value is None else value
 SHOCKS_MAX = 50
 """Shocks the trainer may inject into one session (as many as a shared set-up may carry)."""
 SUBMISSIONS_PER_ROUND = 100
@@ -417,7 +432,7 @@ class Room:
     def join(self, name: str, client: str | None = None) -> str:
         """Join with a display name; returns the participant's token (keep it in the browser).
         ``client``: who asks, as the page's server sees it (None: a test or the command
-        line); one client adds at most :data:`JOINS_PER_CLIENT` participants."""
+        line); one client adds at most :func:`joins_per_client` participants."""
         name = clean_text(name, NAME_MAX, "name")
         with self._acting():
             self._require_status("lobby", "open", "closed", "paused", doing="join")
@@ -427,9 +442,11 @@ class Room:
                 raise RoomError(f"Someone in the session is already called {name}: add an "
                                 "initial or a surname.")
             who = None if client is None else str(client)[:200]
-            if who is not None and self._joins_by_client.get(who, 0) >= JOINS_PER_CLIENT:
-                raise RoomError(f"This computer has already joined {JOINS_PER_CLIENT} people "
-                                "to the session: ask the trainer.")
+            limit = joins_per_client()
+            if who is not None and self._joins_by_client.get(who, 0) >= limit:
+                raise RoomError(f"This computer has already joined {limit} people to the "
+                                "session: ask the trainer (a room whose laptops share one "
+                                "address starts the server with --joins-per-address).")
             token = new_token()
             self._commit("join", {"pid": f"p{len(self.participants) + 1}", "name": name,
                                   "token_hash": hash_secret(token)})
