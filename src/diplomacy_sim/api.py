@@ -95,19 +95,13 @@ def build_model(
 
 
 def column_mean(values: list[Any]) -> float:
-    """The mean of one outcome's weekly values, as ``pandas.Series.mean`` computes it for
-    the timeseries column (same dtype, same summation, NaN skipped), without pandas."""
+    """The mean of one outcome's weekly values, NaN skipped: what ``pandas.Series.mean``
+    gives for the timeseries column (the same sum, in float64), without importing pandas."""
     col = np.asarray(values)
     if col.dtype.kind not in "fiub":
         raise TypeError(f"an outcome column must be numeric, not {col.dtype}")
-    total_dtype = col.dtype if col.dtype.kind == "f" else np.dtype(np.float64)
-    missing = np.isnan(col) if col.dtype.kind == "f" else None
-    count = col.size
-    if missing is not None and missing.any():
-        col = np.where(missing, 0.0, col)
-        count -= int(missing.sum())
-    total = col.sum(axis=0, dtype=total_dtype)
-    return float(total / total_dtype.type(count)) if count > 0 else float("nan")
+    col = col.astype(np.float64, copy=False)
+    return float(np.nanmean(col)) if not np.isnan(col).all() else float("nan")
 
 
 def summarise(model: DiplomacyCore) -> dict[str, Any]:

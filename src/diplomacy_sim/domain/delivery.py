@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from diplomacy_sim.domain.negotiation import benefit
 from diplomacy_sim.domain.numerics import add_reduce, clip, mean, nonzero
 from diplomacy_sim.domain.state import F, I
 
@@ -92,10 +93,9 @@ def party_efforts(
     initiative's value to a party's agenda, its top priority counting 1) and will =
     will_floor + (1 - will_floor) x commitment.
     """
-    top = np.maximum(np.maximum.reduce(value_agenda, axis=1), 1e-12)
     everyone = np.concatenate(parties) if len(parties) != 1 else parties[0]
-    served = [value_agenda[ps] @ adv for ps, adv in zip(parties, advances, strict=True)]
-    b = (np.concatenate(served) if len(served) != 1 else served[0]) / top[everyone]
+    served = [benefit(value_agenda[ps], adv) for ps, adv in zip(parties, advances, strict=True)]
+    b = np.concatenate(served) if len(served) != 1 else served[0]
     own_value = clip(value_floor + b, 0.0, 1.0)
     will = will_floor + (1.0 - will_floor) * commitment[everyone]
     e = own_value * will * attention[everyone] * capacity[everyone] * joint_share[everyone]
