@@ -166,6 +166,35 @@ def _start_workers(pool: ProcessPoolExecutor, workers: int) -> None:
         pass
 
 
+def _submit_on_thread(executor: Executor, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+    """``executor.submit(fn, *args)`` made on a thread; its result (or error) in the future
+    returned at once.
+
+    A process pool's submissions wait for the pool's lock, which the thread starting its
+    workers holds until the fork server has imported the model: a submission on the
+    caller's thread would hold the caller up for as long (about half a second), while it
+    could be building the design and opening the store.
+    """
+    out: Future[Any] = Future()
+
+    def relay(inner: Future[Any]) -> None:
+        try:
+            out.set_result(inner.result())
+        except BaseException as exc:  # the task's error, or its worker's death
+            out.set_exception(exc)
+
+    def go() -> None:
+        try:
+            inner = executor.submit(fn, *args)
+        except BaseException as exc:  # shut down or broken before it was submitted
+            out.set_exception(exc)
+        else:
+            inner.add_done_callback(relay)
+
+    threading.Thread(target=go, daemon=True, name="diplomacy-sim-first-task").start()
+    return out
+
+
 def _ready() -> None:
     """A no-op task: makes the pool start its worker processes."""
 
@@ -333,9 +362,10 @@ def sweep(
     try:
         if announce is not None and early:
             # the timed short run goes to the pool's first worker, which has the model
-            # imported already: this process never imports the model (about 1 CPU s of
-            # Mesa, pandas and scipy) and builds the design and opens the store meanwhile
-            estimate = backend.executor.submit(estimate_seconds, exp, n_runs, nworkers)
+            # imported already: this process never imports the model, and it builds the
+            # design and opens the store meanwhile (submitted on a thread: see there)
+            estimate = _submit_on_thread(backend.executor, estimate_seconds, exp, n_runs,
+                                         nworkers)
         elif announce is not None:  # the estimate first, even for a refused design
             _announce_estimate(announce, exp, n_runs, nworkers,
                                estimate_seconds(exp, n_runs, nworkers))
@@ -346,6 +376,11 @@ def sweep(
 
         store = ResultStore(out, exp, design)
         done = store.open(retry_failed=retry_failed, accept_code_change=accept_code_change)
+        if early and len(done) < len(design.runs):
+            # pandas for the first write, imported while this process has nothing else to
+            # do: waiting for the pool's first worker, then for results
+            threading.Thread(target=_warm_writer, daemon=True,
+                             name="diplomacy-sim-warm-writer").start()
         if estimate is not None and announce is not None:
             # still the first message, and still before any run starts; the store opened
             # (its code fingerprint: about 0.3 s) while the worker imported the model
@@ -380,9 +415,7 @@ def sweep(
 
     bar = tqdm(total=len(design.runs), initial=len(done), unit="run", disable=not progress,
                desc=exp.spec.name, dynamic_ncols=True, smoothing=0.05)
-    store.start_session(backend.describe(), backend.workers, len(todo),
-                        retried_failed=store.superseded)
-    if backend.kind != "serial" and todo:
+    if backend.kind not in ("serial", "process") and todo:  # a pool's began above
         threading.Thread(target=_warm_writer, daemon=True,
                          name="diplomacy-sim-warm-writer").start()
     pending: deque[RunSpec] = deque(todo)
@@ -393,6 +426,7 @@ def sweep(
     sizes: list[int] = []
     t0 = time.perf_counter()
     status = "interrupted"
+    started = False
 
     def submit(runs: list[RunSpec], isolated: bool) -> bool:
         nonlocal tasks
@@ -423,14 +457,24 @@ def sweep(
         if on_chunk is not None:
             on_chunk(ran)
 
+    def fill() -> bool:
+        """Submit chunks until ``2 x workers`` are in flight; False if the pool broke."""
+        while pending and len(inflight) < 2 * backend.workers:
+            size = _chunk_size(per_run, len(pending), backend.workers, chunk_seconds)
+            if not submit([pending.popleft() for _ in range(min(size, len(pending)))], False):
+                return False
+        return True
+
     try:
+        # the first chunks go out before the session is recorded (its git revision: two
+        # subprocesses); nothing is written until the session is in the manifest
+        first_broken = not fill()
+        store.start_session(backend.describe(), backend.workers, len(todo),
+                            retried_failed=store.superseded)
+        started = True
         while pending or suspects or inflight:
-            max_inflight = 2 * backend.workers
-            broken = False
-            while pending and len(inflight) < max_inflight and not broken:
-                size = _chunk_size(per_run, len(pending), backend.workers, chunk_seconds)
-                broken = not submit(
-                    [pending.popleft() for _ in range(min(size, len(pending)))], False)
+            broken = first_broken or not fill()
+            first_broken = False
             if not pending and not inflight and suspects and not broken:
                 retried += 1
                 broken = not submit([suspects.popleft()], True)  # alone: a killer is pinned
@@ -470,7 +514,8 @@ def sweep(
         bar.close()
         backend.shutdown(hard=status != "complete")
         ok, nfailed = store.counts()
-        store.end_session(status, ok, nfailed)
+        if started:  # else the first submission failed: no session of this process began
+            store.end_session(status, ok, nfailed)
 
     return SweepOutcome(out=Path(out), total=len(design.runs), skipped=len(done), ran=ran,
                         ok=ok, failed=nfailed, seconds=time.perf_counter() - t0, tasks=tasks,

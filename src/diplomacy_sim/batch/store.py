@@ -124,6 +124,14 @@ class ResultStore:
         self.manifest: dict[str, Any] = {}
         self.notes: list[str] = []
         """Things the user should know about the folder (printed by the CLI)."""
+        self._git: list[str | None] = []
+
+    def git_revision(self) -> str | None:
+        """This checkout's git revision, asked of git once per store (two subprocesses):
+        the new manifest and this process's session record the same one."""
+        if not self._git:
+            self._git.append(git_revision())
+        return self._git[0]
 
     # ------------------------------------------------------------------ opening
     def open(self, retry_failed: bool = False, accept_code_change: bool = False) -> set[int]:
@@ -251,7 +259,7 @@ class ResultStore:
             "runs_total": len(self.design.runs),
             "factor_columns": self.design.factor_columns,
             "versions": package_versions(),
-            "git_revision": git_revision(),
+            "git_revision": self.git_revision(),
             "model_code": model_fingerprint(),
             "started": now(),
             "ended": None,
@@ -304,7 +312,7 @@ class ResultStore:
                                    "workers": workers, "runs_to_do": todo,
                                    "host": platform.node(),
                                    "model_code": model_fingerprint(),
-                                   "git_revision": git_revision(),
+                                   "git_revision": self.git_revision(),
                                    "experiment_file_sha256": self.exp.file_sha256}
         if retried_failed:
             session["retried_failed"] = retried_failed
