@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diplomacy_sim.domain.negotiation import benefit
+from diplomacy_sim.domain.negotiation import benefit, top_priority
 from diplomacy_sim.domain.numerics import add_reduce, clip, mean, nonzero
 from diplomacy_sim.domain.state import F, I
 
@@ -29,8 +29,17 @@ def box_agenda(agenda: F, target: I, pressure: F, rows: I | None = None,
     if rows is None or targets is None:
         rows = nonzero(target >= 0)
         targets = target[rows]
-    out[rows, targets] += pressure[rows]
+    if rows.size <= FEW_ROWS:  # one addition per cell, as the fancy-index addition makes
+        for r, t in zip(rows.tolist(), targets.tolist(), strict=True):
+            out[r, t] += pressure[r]
+    else:
+        out[rows, targets] += pressure[rows]
     return out / add_reduce(out, axis=1, keepdims=True)
+
+
+FEW_ROWS = 8
+"""Up to this many organisations under a target, :func:`box_agenda` adds their pressure one
+cell at a time (faster than an indexed addition; the same single addition per cell)."""
 
 
 def commitment(beliefs: F, strain: F) -> F:
@@ -94,7 +103,9 @@ def party_efforts(
     will_floor + (1 - will_floor) x commitment.
     """
     everyone = np.concatenate(parties) if len(parties) != 1 else parties[0]
-    served = [benefit(value_agenda[ps], adv) for ps, adv in zip(parties, advances, strict=True)]
+    top = top_priority(value_agenda)  # each row's, once for all the initiatives
+    served = [benefit(value_agenda[ps], adv, top[ps])
+              for ps, adv in zip(parties, advances, strict=True)]
     b = np.concatenate(served) if len(served) != 1 else served[0]
     own_value = clip(value_floor + b, 0.0, 1.0)
     will = will_floor + (1.0 - will_floor) * commitment[everyone]

@@ -186,9 +186,14 @@ def courting_targets(doctrine: Doctrine, engaged: B, alive: B, ignored_weeks: I)
 
 def autopilot(
     doctrine: Doctrine, m: int, engaged: B, alive: B, authority: F, ignored_weeks: I,
-    proposal: I, score: F,
+    proposal: I, score: F, held_until: dict[str, I] | None = None,
 ) -> Decisions:
-    """The doctrine's decisions for every organisation this week."""
+    """The doctrine's decisions for every organisation this week.
+
+    ``held_until``: the hold weeks the fresh decisions carry (zeros if not given); a caller
+    that merges them into its current decisions (:func:`merge`) may pass the current ones,
+    which merge keeps anyway.
+    """
     shares = np.empty((4, m))  # one block for the four per-organisation shares
     shares[0], shares[1] = doctrine.joint_share, doctrine.cedes
     shares[2], shares[3] = doctrine.agrees_to_disagree, doctrine.own_agenda_at_table
@@ -196,7 +201,8 @@ def autopilot(
         proposal=proposal, score=score, attend=engaged & alive, joint_share=shares[0],
         cede=shares[1], agree_to_disagree=shares[2], mandate=np.zeros(m, bool),
         court=courting_targets(doctrine, engaged, alive, ignored_weeks),
-        own_weight=shares[3], held_until=_no_holds(m), latest_hold=0,
+        own_weight=shares[3], held_until=_no_holds(m) if held_until is None else held_until,
+        latest_hold=0,
     )
     if doctrine.asks_mandate and alive.any():
         d.mandate[int(np.argmax(np.where(alive, authority, -1.0)))] = True

@@ -59,10 +59,19 @@ class Terms:
     compliance_grievance: float
 
 
-def benefit(agenda: F, advances: F) -> F:
-    """How far an initiative serves each agenda row, scaled so the top priority counts 1."""
-    top = np.maximum(np.maximum.reduce(agenda, axis=1), 1e-12)  # agenda.max(axis=1)
+def benefit(agenda: F, advances: F, top: F | None = None) -> F:
+    """How far an initiative serves each agenda row, scaled so the top priority counts 1.
+
+    ``top``: :func:`top_priority` of the rows, when the caller has it.
+    """
+    if top is None:
+        top = top_priority(agenda)
     return (agenda @ advances) / top
+
+
+def top_priority(agenda: F) -> F:
+    """Each agenda row's largest weight (at least 1e-12): what :func:`benefit` scales by."""
+    return np.maximum(np.maximum.reduce(agenda, axis=1), 1e-12)  # agenda.max(axis=1)
 
 
 def cost_units(cost: float, parties: I, discretionary: F, poverty_floor: float) -> F:

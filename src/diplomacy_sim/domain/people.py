@@ -199,17 +199,22 @@ def strain_update(
     return clip(s, 0.0, 1.0)
 
 
-def org_sums(values: F, org: I, weight: F, m: int) -> tuple[F, F]:
+def org_sums(values: F, org: I, weight: F, m: int, den: F | None = None,
+             cell: I | None = None) -> tuple[F, F]:
     """Weighted sums of people's values per organisation, and the weights' sums.
 
-    ``values`` is (n,) or (n, K); returns ((m,) or (m, K), (m,)).
+    ``values`` is (n,) or (n, K); returns ((m,) or (m, K), (m,)). A caller that keeps them
+    may pass the weights' sums ``den`` (as returned) and, for (n, c) values, the cell index
+    :func:`org_cells` ``(org, c)``.
     """
-    den = np.bincount(org, weights=weight, minlength=m)
+    if den is None:
+        den = np.bincount(org, weights=weight, minlength=m)
     if values.ndim == 1:
         return np.bincount(org, weights=weight * values, minlength=m), den
     n, c = values.shape
     if n * c <= CELL_SUM_LIMIT:  # one weighted bincount over (organisation, column) cells
-        cell = (org[:, None] * c + np.arange(c)).ravel()
+        if cell is None:
+            cell = org_cells(org, c)
         flat = np.bincount(cell, weights=(weight[:, None] * values).ravel(), minlength=m * c)
         return flat.reshape(m, c), den
     # one weighted bincount per column: each (organisation, column) sum adds the same
@@ -220,14 +225,26 @@ def org_sums(values: F, org: I, weight: F, m: int) -> tuple[F, F]:
     return out, den
 
 
+def org_cells(org: I, c: int) -> I:
+    """The (organisation, column) cell of each of the n x c values :func:`org_sums` adds."""
+    return (org[:, None] * c + np.arange(c)).ravel()
+
+
 CELL_SUM_LIMIT = 16_000
 """Up to this many values :func:`org_sums` adds them in one bincount over cells; beyond,
 a bincount per column is faster (its index needs no building). The bits are the same."""
 
 
-def org_pair_sums(src_org: I, dst_org: I, trust: F, m: int) -> tuple[F, F]:
-    """Sum and count of trust on ties from organisation a's people to b's, as (m, m)."""
-    key = src_org * m + dst_org
+def org_pair_sums(src_org: I, dst_org: I, trust: F, m: int, key: I | None = None,
+                  den: F | None = None) -> tuple[F, F]:
+    """Sum and count of trust on ties from organisation a's people to b's, as (m, m).
+
+    A caller that keeps them may pass each tie's pair ``key`` (``src_org * m + dst_org``)
+    and the count ``den`` (as returned).
+    """
+    if key is None:
+        key = src_org * m + dst_org
     num = np.bincount(key, weights=trust, minlength=m * m).reshape(m, m)
-    den = np.bincount(key, minlength=m * m).reshape(m, m).astype(float)
+    if den is None:
+        den = np.bincount(key, minlength=m * m).reshape(m, m).astype(float)
     return num, den

@@ -155,7 +155,9 @@ def strain_update(
     return out
 
 
-def org_sums(values: F, org: I, weight: F, m: int) -> tuple[F, F]:
+def org_sums(values: F, org: I, weight: F, m: int, den: F | None = None,
+             cell: I | None = None) -> tuple[F, F]:
+    # ``den`` and ``cell`` (the vectorised engine's shortcuts) are recomputed here
     den = [0.0] * m
     if values.ndim == 1:
         num1 = [0.0] * m
@@ -173,7 +175,9 @@ def org_sums(values: F, org: I, weight: F, m: int) -> tuple[F, F]:
     return np.array(num).reshape(m, k), np.array(den)
 
 
-def org_pair_sums(src_org: I, dst_org: I, trust: F, m: int) -> tuple[F, F]:
+def org_pair_sums(src_org: I, dst_org: I, trust: F, m: int, key: I | None = None,
+                  den: F | None = None) -> tuple[F, F]:
+    # ``key`` and ``den`` (the vectorised engine's shortcuts) are recomputed here
     num = [[0.0] * m for _ in range(m)]
     den = [[0.0] * m for _ in range(m)]
     for e in range(src_org.shape[0]):

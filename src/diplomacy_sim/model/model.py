@@ -277,7 +277,8 @@ class DiplomacyCore:
             o.ignored_weeks,
         )
         fresh = doctrines.autopilot(self.doctrine, o.m, o.engaged, o.alive, o.authority,
-                                    o.ignored_weeks, proposal, score)
+                                    o.ignored_weeks, proposal, score,
+                                    self.decisions.held_until)  # merge keeps these
         self.decisions = doctrines.merge(self.decisions, fresh, self.week)
         d = self.decisions
         if not 0 <= d.latest_hold <= self.week:  # a participant's decision may hold
@@ -347,10 +348,18 @@ class DiplomacyCore:
         )
 
     # ------------------------------------------------------------------ 4. negotiation
-    def _org_table_agendas(self) -> np.ndarray:
-        """Mean agenda of each organisation's table members (its official agenda if none)."""
+    def _org_table_agendas(self, place: PlaceStructure | None = None) -> np.ndarray:
+        """Mean agenda of each organisation's table members (its official agenda if none).
+
+        ``place``: the current structure, whose table weights, their sums and cells it uses.
+        """
         p, o = self.state.people, self.state.orgs
-        num, den = self.rules.org_sums(p.agenda, p.org, self._table_roles.astype(float), o.m)
+        if place is None:
+            num, den = self.rules.org_sums(p.agenda, p.org, self._table_roles.astype(float),
+                                           o.m)
+        else:
+            num, den = self.rules.org_sums(p.agenda, p.org, place.table_f, o.m,
+                                           place.table_den, place.cells(p.agenda.shape[1]))
         out = o.agenda.copy()
         has = den > 0
         out[has] = num[has] / den[has, None]
@@ -362,17 +371,20 @@ class DiplomacyCore:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
     def _org_means(self, agendas: np.ndarray, columns: tuple[np.ndarray, ...],
-                   weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                   weight: np.ndarray, den: np.ndarray,
+                   place: PlaceStructure) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`_org_agenda` and :meth:`_org_mean` of several columns in one pass: the
         organisations' mean agendas (their official agenda where no one counts) and the
-        means of the columns (0 where no one counts), over the people ``weight`` counts."""
+        means of the columns (0 where no one counts), over the people ``weight`` counts
+        (``den``: its sum per organisation, kept by the ``place`` with the cells)."""
         p, o = self.state.people, self.state.orgs
         k = agendas.shape[1]
-        values = np.empty((p.n, k + len(columns)))
+        c = k + len(columns)
+        values = np.empty((p.n, c))
         values[:, :k] = agendas
         for i, col in enumerate(columns):
             values[:, k + i] = col
-        num, den = self.rules.org_sums(values, p.org, weight, o.m)
+        num, den = self.rules.org_sums(values, p.org, weight, o.m, den, place.cells(c))
         has = den > 0
         means = num / np.where(has, den, 1.0)[:, None]
         return (np.where(has[:, None], means[:, :k], o.agenda),
@@ -382,8 +394,9 @@ class DiplomacyCore:
         """The table members' mean agendas, beliefs that change will happen, skill and
         focus (openness) per organisation, this week."""
         p = self.state.people
+        place = ctx.structure.place
         own, cols = self._org_means(p.agenda, (p.beliefs[:, 1], p.skill, ctx.openness),
-                                    ctx.structure.place.table_f)
+                                    place.table_f, place.table_den, place)
         return own, cols[:, 0], cols[:, 1], cols[:, 2]
 
     def _org_agenda(self, mask: np.ndarray) -> np.ndarray:
@@ -410,7 +423,10 @@ class DiplomacyCore:
                 idx, src_org, dst_org = s.cross_idx, s.cross_src_org, s.cross_dst_org
             else:  # the only channel asked for: frontline
                 idx, src_org, dst_org = s.front_idx, s.front_src_org, s.front_dst_org
-            num, den = self.rules.org_pair_sums(src_org, dst_org, t.trust[idx], m)
+            key, count, has, safe = s.pair_count(channel_mask is not None, m)
+            num, _ = self.rules.org_pair_sums(src_org, dst_org, t.trust[idx], m, key, count)
+            default = self.params.trust.new_tie if channel_mask is None else 0.0
+            return np.where(has, num / safe, default)  # the same as below
         # organisations with no ties between them are strangers
         default = self.params.trust.new_tie if channel_mask is None else 0.0
         return np.where(den > 0, num / np.maximum(den, 1), default)
@@ -650,7 +666,7 @@ class DiplomacyCore:
         # what the people who deliver value now: their own agendas, which their
         # organisation's identity pulls back toward its box week after week
         agendas, cols = self._org_means(p.agenda, (dl.commitment(p.beliefs, p.strain),),
-                                        place.active_f)
+                                        place.active_f, place.active_den, place)
         commitment = cols[:, 0]
         load = add_reduce(place.parties[working], axis=0).astype(float)
         attention = dl.attention(present, o.distraction > 0, load, dv.distracted_attention)
@@ -931,7 +947,8 @@ class DiplomacyCore:
         meetings, unproductive = self._avoidance
         # the table as negotiation saw it, unless a replacement has changed it since
         own = ctx.table_agendas
-        self._table_agendas = self._org_table_agendas() if own is None else own
+        self._table_agendas = self._org_table_agendas(ctx.structure.place) if own is None \
+            else own
         row = oc.measure(
             self.state, self._table_agendas, self.initial_diversity, self._leader_roles,
             meetings, unproductive, self._structure().measured_idx,

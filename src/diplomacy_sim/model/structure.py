@@ -22,12 +22,13 @@ Two caches with their own keys:
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from diplomacy_sim.domain import delivery, services
 from diplomacy_sim.domain.numerics import nonzero
+from diplomacy_sim.domain.people import org_cells
 from diplomacy_sim.domain.state import ROLE_INDEX, Channel, SystemState
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class PlaceStructure:
     """People- and organisation-level arrays that only a shock changes."""
 
     __slots__ = (
+        "_cells",
+        "active_den",
         "active_f",
         "alive_parties",
         "anchoring",
@@ -55,12 +58,15 @@ class PlaceStructure:
         "parties",
         "party_list",
         "spare_capacity",
+        "table_den",
         "table_f",
+        "_org",
     )
 
     def __init__(self, state: SystemState, table_roles: np.ndarray, params: Parameters,
                  doctrine: Doctrine) -> None:
         p, o, ini = state.people, state.orgs, state.initiatives
+        self._org = p.org
         self.table_f = table_roles.astype(float)
         # leaders hold to their view the more at the table under some doctrines
         self.anchoring = np.where(table_roles, p.anchoring * doctrine.anchoring_factor,
@@ -82,6 +88,17 @@ class PlaceStructure:
         self.spare_capacity = delivery.spare_capacity(self.discretionary, o.budget0,
                                                       o.statutory_share)
         self.capacity = services.capacity_basis(state)
+        # the organisation sums' weights and cell indices (people.org_sums)
+        self.table_den = np.bincount(p.org, weights=self.table_f, minlength=o.m)
+        self.active_den = np.bincount(p.org, weights=self.active_f, minlength=o.m)
+        self._cells: dict[int, np.ndarray] = {}
+
+    def cells(self, c: int) -> np.ndarray:
+        """``people.org_cells(org, c)``: the (organisation, column) cell of each value."""
+        out = self._cells.get(c)
+        if out is None:
+            out = self._cells[c] = org_cells(self._org, c)
+        return out
 
 
 class TieStructure:
@@ -101,6 +118,7 @@ class TieStructure:
         self.src, self.dst, self.channel = t.src, t.dst, t.channel
         self._by_channel: dict[tuple[float, ...], np.ndarray] = {}
         self._short: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._pairs: dict[bool, tuple[Any, ...]] = {}
 
     @cached_property
     def src_org(self) -> np.ndarray:
@@ -139,6 +157,22 @@ class TieStructure:
     @cached_property
     def front_dst_org(self) -> np.ndarray:
         return self.dst_org[self.front_idx]
+
+    def pair_count(self, frontline: bool, m: int) -> tuple[np.ndarray, ...]:
+        """Each cross-boundary (``frontline``: cross-boundary frontline) tie's
+        (organisation, organisation) key, ``src_org * m + dst_org``; the number of such
+        ties per pair, as ``people.org_pair_sums`` counts them; whether a pair has any; and
+        the count, at least 1."""
+        kept = self._pairs.get(frontline)
+        if kept is None or kept[0] != m:
+            if frontline:
+                src_org, dst_org = self.front_src_org, self.front_dst_org
+            else:
+                src_org, dst_org = self.cross_src_org, self.cross_dst_org
+            key = src_org * m + dst_org
+            count = np.bincount(key, minlength=m * m).reshape(m, m).astype(float)
+            kept = self._pairs[frontline] = (m, key, count, count > 0, np.maximum(count, 1))
+        return kept[1:]
 
     @cached_property
     def measured_idx(self) -> np.ndarray:
