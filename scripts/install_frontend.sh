@@ -4,6 +4,8 @@
 # The npm registry is reachable; `npm pack` gives each package's tarball.
 # The versions are hard-coded inside the solara package (solara.html.j2, settings.py, the
 # mermaid/katex components): check them on every solara upgrade.
+# Font Awesome (which Solara also lists) is not fetched: the launcher turns its stylesheet off
+# (SOLARA_ASSETS_FONTAWESOME_ENABLED=false; no page uses its icons).
 # Idempotent: a stamp file per package makes a second run instant.
 set -euo pipefail
 VENV="${1:-.venv}"
@@ -13,7 +15,6 @@ PACKAGES=(
     "@widgetti/solara-vuetify-app@10.1.1"
     "@widgetti/solara-vuetify3-app@5.2.0"
     "requirejs@2.3.6"
-    "font-awesome@4.5.0"
     "@widgetti/vue-grid-layout@2.3.13-alpha.2"
     "mermaid@10.8.0"
     "katex@0.16.9"

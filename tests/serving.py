@@ -19,8 +19,16 @@ from pathlib import Path
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-"""Debian chromium (never ``playwright install``), headless, with nothing reaching out."""
+                 "--disable-component-update", "--disable-sync",
+                 "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,"
+                 "PreloadTopChromeWebUI"]
+"""Debian chromium (never ``playwright install``), headless, with nothing reaching out.
+
+The last switch: Chromium 156's headless mode builds a window's address-bar popups (two
+WebUI pages, each in a renderer process of its own: about 0.5 CPU s) for every browser
+context it opens. A learner's browser builds them once, when it starts, on the learner's
+own machine; the tests and benchmarks open one context per page, so without it every
+page they open would carry that cost too."""
 START_LIMIT_S = 60.0
 
 

@@ -39,6 +39,8 @@ def _handlers(s):
         ("take_role token", lambda v: room.take_role(v, HOSPITAL)),
         ("reassign role", lambda v: room.reassign(key, v, None)),
         ("reassign participant", lambda v: room.reassign(key, HOSPITAL, v)),
+        ("remove participant", lambda v: room.remove(key, v)),
+        ("remove key", lambda v: room.remove(v, "p1")),
         ("message to", lambda v: room.send_message(tok, v, "hello")),
         ("message text", lambda v: room.send_message(tok, [HOSPITAL], v)),
         ("submit moves", lambda v: room.submit_moves(tok, v)),
@@ -93,6 +95,7 @@ def _privileged(reg, s):
     return {
         "open a round": lambda k: room.open_round(k),
         "resume": lambda k: room.resume(k),
+        "remove a participant": lambda k: room.remove(k, "p1"),
         "replay from a round": lambda k: reg.branch(room.code, k, 1),
         "export the pack": lambda k: pack_html(room, k),
         "the trainer's debrief": lambda k: room.debrief(key=k),

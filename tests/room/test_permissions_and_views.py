@@ -98,8 +98,11 @@ def test_names_and_messages_are_bounded_plain_text(session):
     with pytest.raises(RoomError, match="too long: at most 40"):
         room.join("x" * 41)
     with pytest.raises(RoomError, match="Enter a name"):
-        room.join("\x00\x1b ")
-    tok = room.join("  Dr   <b>Evil</b>\x07 ")
+        room.join(" \t ")
+    for hidden in ("\x00\x1b ", "  Dr   <b>Evil</b>\x07 "):  # refused, not dropped unseen
+        with pytest.raises(RoomError, match="invisible or control character"):
+            room.join(hidden)
+    tok = room.join("  Dr   <b>Evil</b> ")
     assert room.me(tok).name == "Dr <b>Evil</b>"  # stored as plain text; pages show it as text
     room.open_round(session.key)
     with pytest.raises(RoomError, match=f"at most {MESSAGE_MAX}"):

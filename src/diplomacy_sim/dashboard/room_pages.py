@@ -413,6 +413,7 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
             Heading("Roles, who has joined and their moves", level=3)
             html(_submissions_html(snap["roles"], fv))
             Reassign(room, key, fv, act)
+            RemoveParticipant(room, key, fv, act)
         with solara.Column(style={"min-width": "340px", "flex": "1"}):
             Heading("Inject a shock", level=3)
             orgs, issues = _shock_choices(room, fv)
@@ -540,6 +541,28 @@ def Reassign(room: Any, key: str, fv: dict[str, Any],
 
 
 @solara.component
+def RemoveParticipant(room: Any, key: str, fv: dict[str, Any],
+                      act: Callable[[str, Callable[[], Any]], None]) -> None:
+    """Take someone out of the session (a prank name, a second laptop, someone who left):
+    the room revokes their token and frees their role; their page says they were removed."""
+    people = fv.get("participants", [])
+    pid, set_pid = solara.use_state("")
+    with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
+        solara.Text("Remove")
+        rv.Select(label="Participant", items=[{"text": str(p["name"]), "value": str(p["id"])}
+                                              for p in people],
+                  v_model=pid, on_v_model=set_pid, dense=True, hide_details=True,
+                  style_="max-width:240px", class_="remove-who")
+        solara.Button("Remove from the session", color="warning", outlined=True,
+                      disabled=not people,
+                      on_click=lambda: act("Remove", lambda: room.remove(key, pid)))
+    removed = fv.get("removed") or []
+    if removed:
+        solara.Text("Removed: " + ", ".join(str(n) for n in removed),
+                    style={"font-size": "13px", "color": "#78909c"}, classes=["removed-list"])
+
+
+@solara.component
 def ConsoleCharts(room: Any, screen: dict[str, Any], fv: dict[str, Any]) -> None:
     rows = room_html.series_to_rows(screen.get("series", {}))
     base = room_html.series_to_rows(screen.get("counterfactual", {})) or None
@@ -578,7 +601,9 @@ def JoinFlow() -> None:
             set_known(parsed[1])
             code = initial or parsed[0]  # a join link for another session (a branch) wins
             room = registry().get(code)
-            if room is not None and _me(room, parsed[1]) is not None:
+            if room is not None and code == parsed[0] and _removed(room, parsed[1]):
+                store.set_cred((room.code, parsed[1]))  # its page says it was removed
+            elif room is not None and _me(room, parsed[1]) is not None:
                 if code != parsed[0]:
                     store.remember(room.code, parsed[1])
                 else:
@@ -613,6 +638,19 @@ def _me(room: Any, token: str) -> Any:
         return room.me(token)
     except room_error():
         return None
+
+
+def _removed(room: Any, token: str) -> bool:
+    """Whether the trainer removed the participant of this token from the session."""
+    from diplomacy_sim.room.errors import Removed
+
+    try:
+        room.me(token)
+    except Removed:
+        return True
+    except room_error():
+        pass
+    return False
 
 
 @solara.component
@@ -660,8 +698,14 @@ def Participant(room: Any, token: str, leave: Callable[[], None]) -> None:
     if snap is None:
         solara.Text("Loading…")
     elif isinstance(snap, Exception):
-        solara.Error(str(snap) if isinstance(snap, room_error()) else
-                     "This browser's place in the session is no longer valid.")
+        from diplomacy_sim.room.errors import Removed
+
+        if isinstance(snap, Removed):
+            html(f'<div class="removed-message" style="font-size:20px;max-width:640px;'
+                 f'margin:24px 0">{escape(str(snap))}</div>')
+        else:
+            solara.Error(str(snap) if isinstance(snap, room_error()) else
+                         "This browser's place in the session is no longer valid.")
         solara.Button("Join again", on_click=leave)
     elif snap["me"].role_id is None:
         RolePicker(room, token, snap["me"], snap["roles"])

@@ -41,6 +41,9 @@ def server_env(db: Path | str | None = None, joins_per_address: int | None = Non
     env.setdefault("SOLARA_STATE_AUTO_REMOUNT", "true")
     # no "This website runs on Solara" corner over the projector's wall and the room's pages
     env.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
+    # no page uses a Font Awesome icon (the buttons use Material Design icons, which Solara's
+    # front end carries): its stylesheet is one request and 27 kB of CSS less per page
+    env.setdefault("SOLARA_ASSETS_FONTAWESOME_ENABLED", "false")
     if db is not None:
         env[DB_ENV] = str(Path(db).expanduser().resolve())
     # a session whose page is gone (tab closed, browser killed, network lost) is dropped

@@ -11,6 +11,11 @@ class PermissionDenied(RoomError):
     """A missing or wrong facilitator key or participant token, or acting for another role."""
 
 
+class Removed(PermissionDenied):
+    """A participant's token the trainer has revoked (:meth:`Room.remove`): it never acts
+    again, and its page says so."""
+
+
 class Throttled(RoomError):
     """Too many wrong join codes from one client: wait ``retry_after`` seconds."""
 

@@ -35,7 +35,7 @@ from diplomacy_sim.model import views
 from diplomacy_sim.model.model import DiplomacyModel
 from diplomacy_sim.room import actions
 from diplomacy_sim.room.codes import hash_secret, new_token, same_secret
-from diplomacy_sim.room.errors import PermissionDenied, RoomError
+from diplomacy_sim.room.errors import PermissionDenied, Removed, RoomError
 from diplomacy_sim.room.roles import RoleSpec, roles_of
 from diplomacy_sim.room.store import Entry, LogConflict, SessionRecord, Store
 from diplomacy_sim.scenario import schema
@@ -71,6 +71,8 @@ def joins_per_client() -> int:
                                 "joins per address")
     return JOINS_PER_CLIENT if value is None else value
 SHOCKS_MAX = 50
+REMOVED_MESSAGE = ("The trainer has removed you from this session, so this browser can no "
+                   "longer act in it. If that is a mistake, ask the trainer.")
 """Shocks the trainer may inject into one session (as many as a shared set-up may carry)."""
 SUBMISSIONS_PER_ROUND = 100
 """Times one participant may change their moves in a round (keeps the log bounded)."""
@@ -128,11 +130,98 @@ def clean_text(text: Any, limit: int, what: str) -> str:
     return s
 
 
+def _spoof_checker(checks: int = 0) -> Any:
+    """ICU's checker of UTS #39 (Unicode security mechanisms), through PyICU: skeletons of
+    look-alike strings and the restriction level of a word's scripts. A new one each call
+    (about a microsecond): ICU's checkers are not to be shared between threads while set."""
+    import icu
+
+    checker = icu.SpoofChecker()
+    if checks:
+        checker.setChecks(checks)
+        checker.setRestrictionLevel(icu.URestrictionLevel.HIGHLY_RESTRICTIVE)
+    return checker
+
+
+def _invisible(ch: str) -> bool:
+    """A character a reader cannot see or that changes how text around it shows: control,
+    format (zero-width, bidirectional), private-use, surrogate or unassigned characters, line
+    and paragraph separators, and every Default_Ignorable_Code_Point (fillers such as U+3164,
+    variation selectors, the combining grapheme joiner), as ICU's Unicode data says."""
+    import icu
+
+    return (unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")
+            or icu.Char.hasBinaryProperty(ch, icu.UProperty.DEFAULT_IGNORABLE_CODE_POINT))
+
+
+def _codepoint(ch: str) -> str:
+    import icu
+
+    name = icu.Char.charName(ch) or unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
+
+
+def clean_name(text: Any, what: str = "name") -> str:
+    """A display name from a page, cleaned and checked: the one place names are made plain.
+
+    Compatibility forms are folded (NFKC: full-width "ａｎａ" is "ana"), runs of white space
+    become one space; refused with a sentence naming the field and what is allowed: a name
+    with an invisible, format or control character (zero-width spaces, bidirectional
+    controls, fillers), a word that mixes scripts (Latin "A" with Cyrillic "а" in one word;
+    Latin beside Han and kana, as Japanese names are written, is one script, as UTS #39's
+    "highly restrictive" level says), a repeated or stacked-up combining mark, digits of
+    different systems, and more than :data:`NAME_MAX` characters."""
+    import icu
+
+    if not isinstance(text, str):
+        raise RoomError(f"The {what} must be text.")
+    if len(text) > RAW_TEXT_FACTOR * NAME_MAX:
+        raise RoomError(f"The {what} is too long: at most {NAME_MAX} characters "
+                        f"({len(text):,} given).")
+    s = " ".join(unicodedata.normalize("NFKC", text).split())
+    bad = next((ch for ch in s if _invisible(ch)), None)
+    if bad is not None:
+        raise RoomError(f"The {what} contains an invisible or control character "
+                        f"({_codepoint(bad)}): use letters, digits, spaces and punctuation "
+                        "only.")
+    if not s:
+        raise RoomError(f"Enter a {what}.")
+    if len(s) > NAME_MAX:
+        raise RoomError(f"The {what} is too long: at most {NAME_MAX} characters ({len(s)} "
+                        "given).")
+    checks = icu.USpoofChecks
+    checker = _spoof_checker(checks.RESTRICTION_LEVEL | checks.INVISIBLE | checks.MIXED_NUMBERS)
+    for word in s.split(" "):
+        found = checker.check(word)
+        if found & checks.RESTRICTION_LEVEL:
+            scripts = sorted({icu.Script.getScript(ch).getName() for ch in word}
+                             - {"Common", "Inherited"})
+            raise RoomError(f"The {what} mixes scripts in one word (“{word}”: "
+                            f"{' and '.join(scripts)}): write each word in one script.")
+        if found & checks.INVISIBLE:
+            raise RoomError(f"The {what} repeats a combining mark on one letter (“{word}”): "
+                            "type each accent once.")
+        if found & checks.MIXED_NUMBERS:
+            raise RoomError(f"The {what} mixes digits of different number systems "
+                            f"(“{word}”): use one.")
+    return s
+
+
+def name_skeletons(name: str) -> frozenset[str]:
+    """What a name looks like, as UTS #39 skeletons (ICU's confusable mapping: Cyrillic "а"
+    and Latin "a" have one skeleton, so do "rn" and "m"), of the name as written and of its
+    case-folded form ("ANA" and "ana"; "Ian" and "lan" meet as written, since a capital I
+    looks like a small L). Two names that share one look the same."""
+    s = " ".join(unicodedata.normalize("NFKC", name).split())
+    checker = _spoof_checker()
+    return frozenset({checker.getSkeleton(0, s), checker.getSkeleton(0, s.casefold())})
+
+
 def same_name(a: str, b: str) -> bool:
-    """Whether two display names read as one (case and compatibility forms aside: "ANA",
-    "ana" and full-width "ａｎａ" are one name), so no one joins under another's name."""
-    return unicodedata.normalize("NFKC", a).casefold() == \
-        unicodedata.normalize("NFKC", b).casefold()
+    """Whether two display names read as one: compatibility forms, case, and characters
+    that look alike aside (:func:`name_skeletons`), so no one joins under another's name
+    or one that only looks like it."""
+    return bool(name_skeletons(a) & name_skeletons(b))
 
 
 @cache
@@ -187,6 +276,8 @@ class Participant:
     name: str
     token_hash: str
     role: str | None = None
+    removed: bool = False
+    """Removed by the trainer (:meth:`Room.remove`): their token is revoked for good."""
 
 
 @dataclass(frozen=True)
@@ -235,6 +326,7 @@ class Room:
         self.rounds = self.settings.rounds
         self.participants: dict[str, Participant] = {}
         self._by_token: dict[str, str] = {}
+        self._revoked: set[str] = set()  # token hashes of removed participants
         self._joins_by_client: dict[str, int] = {}  # memory only, never logged
         self.holder: dict[str, str] = {}
         self.pending: dict[str, list[dict[str, Any]]] = {}
@@ -326,9 +418,12 @@ class Room:
 
     def _participant(self, token: str | None) -> Participant:
         if isinstance(token, str) and token:
-            pid = self._by_token.get(hash_secret(token[:200]))
+            hashed = hash_secret(token[:200])
+            pid = self._by_token.get(hashed)
             if pid is not None:
                 return self.participants[pid]
+            if hashed in self._revoked:
+                raise Removed(REMOVED_MESSAGE)
         raise PermissionDenied("This browser is not part of the session: join with the code.")
 
     def _player(self, token: str | None) -> tuple[Participant, RoleSpec]:
@@ -433,14 +528,18 @@ class Room:
         """Join with a display name; returns the participant's token (keep it in the browser).
         ``client``: who asks, as the page's server sees it (None: a test or the command
         line); one client adds at most :func:`joins_per_client` participants."""
-        name = clean_text(name, NAME_MAX, "name")
+        name = clean_name(name)
         with self._acting():
             self._require_status("lobby", "open", "closed", "paused", doing="join")
             if len(self.participants) >= PARTICIPANTS_MAX:
                 raise RoomError("The session is full.")
-            if any(same_name(name, p.name) for p in self.participants.values()):
-                raise RoomError(f"Someone in the session is already called {name}: add an "
-                                "initial or a surname.")
+            clash = next((p.name for p in self.participants.values()
+                          if not p.removed and same_name(name, p.name)), None)
+            if clash is not None:
+                looks = "" if clash == name else f" (or a name that looks the same: {clash})"
+                raise RoomError(f"Someone in the session is already called {name}{looks}: "
+                                "the name must differ from the others by more than case or "
+                                "look-alike letters; add an initial or a surname.")
             who = None if client is None else str(client)[:200]
             limit = joins_per_client()
             if who is not None and self._joins_by_client.get(who, 0) >= limit:
@@ -674,10 +773,28 @@ class Room:
             self._require_key(key, "reassign a role")
             self._require_status("lobby", "open", "closed", "paused", doing="reassign a role")
             r = self.role_spec(role_id)
-            if participant_id is not None and (not isinstance(participant_id, str)
-                                               or participant_id not in self.participants):
-                raise RoomError(f"No participant {str(participant_id)[:20]!r}.")
+            if participant_id is not None:
+                self._present(participant_id)
             self._commit("reassign", {"role": r.id, "pid": participant_id})
+
+    def remove(self, key: str, participant_id: str) -> None:
+        """Take a participant out of the session (a prank name, a second laptop, someone who
+        left): their token is revoked for good (every action checks it: :meth:`_participant`),
+        their role is free for someone else, their moves for the open round are dropped;
+        what they did before stays in the record. They may join again under a new token, as
+        anyone with the code may."""
+        with self._acting():
+            self._require_key(key, "remove a participant")
+            self._require_status("lobby", "open", "closed", "paused",
+                                 doing="remove a participant")
+            self._commit("remove", {"pid": self._present(participant_id).id})
+
+    def _present(self, participant_id: Any) -> Participant:
+        """The participant with this id (a value from a page), if still in the session."""
+        p = self.participants.get(participant_id) if isinstance(participant_id, str) else None
+        if p is None or p.removed:
+            raise RoomError(f"No participant {str(participant_id)[:20]!r} in the session.")
+        return p
 
     def end(self, key: str) -> None:
         with self._acting():
@@ -711,7 +828,8 @@ class Room:
                 "code": self.code, "status": self.status, "round": self.round,
                 "rounds": self.rounds, "week": self.week, "round_text": self.round_text,
                 "participants": [{"id": p.id, "name": p.name, "role_id": p.role}
-                                 for p in self.participants.values()],
+                                 for p in self.participants.values() if not p.removed],
+                "removed": [p.name for p in self.participants.values() if p.removed],
                 "roles": [asdict(r) for r in self.roles()],
                 "submissions": subs,
                 "balcony": views.balcony_view(self.model),
@@ -798,6 +916,16 @@ class Room:
             self.pending.pop(pid, None)
             self.participants[pid].role = role
             self.holder[role] = pid
+
+    def _on_remove(self, pl: dict[str, Any], replaying: bool) -> None:
+        p = self.participants[pl["pid"]]
+        if p.role is not None:
+            self.holder.pop(p.role, None)
+        p.role = None
+        p.removed = True
+        self.pending.pop(p.id, None)
+        self._by_token.pop(p.token_hash, None)
+        self._revoked.add(p.token_hash)
 
     def _on_submit(self, pl: dict[str, Any], replaying: bool) -> None:
         self.pending[pl["pid"]] = [dict(m) for m in pl["moves"]]

@@ -1,0 +1,115 @@
+"""Diagnostic wrapper of the dashboard app (not the product; benchmarks/README.md, "Soak",
+branch `memory`): when a file ``trigger-TAG`` appears in ``$MEMDIAG_DIR``, appends a dump
+(RSS, mallinfo2, pymalloc arenas, object counts, threads, contexts, widgets, new modules) to
+``dumps.jsonl`` there; a TAG starting with ``trim`` collects and ``malloc_trim``s first."""
+import collections
+import ctypes
+import ctypes.util
+import gc
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+
+from diplomacy_sim.dashboard.app import *  # noqa
+from diplomacy_sim.dashboard.app import Page, routes  # noqa
+
+OUT = os.environ.get("MEMDIAG_DIR", "/tmp/memdiag/out")
+os.makedirs(OUT, exist_ok=True)
+_prev_mods = set(sys.modules)
+
+class Mallinfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+                 "uordblks", "fordblks", "keepcost")]
+
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith(("VmRSS", "RssAnon", "RssFile")):
+            yield line.split()[0][:-1], int(line.split()[1]) / 1024
+
+def pymalloc():
+    fd = os.dup(2)
+    with tempfile.TemporaryFile("w+") as f:
+        sys.stderr.flush()
+        os.dup2(f.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(fd, 2)
+            os.close(fd)
+        f.seek(0)
+        text = f.read()
+    out = {}
+    for line in text.splitlines():
+        for key in ("arenas allocated total", "arenas reclaimed", "arenas highwater mark",
+                    "arenas allocated current", "bytes in allocated blocks",
+                    "bytes in available blocks", "bytes in arenas", "unused pools"):
+            if line.startswith("# " + key) or line.startswith(key):
+                try:
+                    out[key] = int(line.split("=")[-1].strip().replace(",", "").split()[0])
+                except ValueError:
+                    pass
+    return out
+
+def dump(tag):
+    global _prev_mods
+    gc.collect()
+    d = {"tag": tag, "t": time.time(), "rss": dict(rss())}
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        libc.mallinfo2.restype = Mallinfo2
+        m = libc.mallinfo2()
+        d["mallinfo2"] = {n: getattr(m, n) / 2**20 for n, _ in Mallinfo2._fields_}
+    except Exception as e:
+        d["mallinfo2"] = repr(e)
+    d["pymalloc"] = pymalloc()
+    objs = gc.get_objects()
+    d["gc_objects"] = len(objs)
+    c = collections.Counter(type(o).__module__ + "." + type(o).__qualname__ for o in objs)
+    d["types"] = c.most_common(60)
+    del objs
+    d["threads"] = collections.Counter(t.name.split("-")[0] + ":" + type(t).__name__
+                                       for t in threading.enumerate())
+    d["n_threads"] = threading.active_count()
+    try:
+        import solara.server.kernel_context as kc
+        d["contexts"] = len(kc.contexts)
+    except Exception as e:
+        d["contexts"] = repr(e)
+    try:
+        import ipywidgets
+        d["widgets"] = len(ipywidgets.widgets.widget._instances)
+    except Exception as e:
+        d["widgets"] = repr(e)
+    from diplomacy_sim.dashboard import session as s
+    d["baselines"] = len(s._BASELINES)
+    d["n_modules"] = len(sys.modules)
+    d["new_modules"] = sorted(set(sys.modules) - _prev_mods)
+    _prev_mods = set(sys.modules)
+    with open(os.path.join(OUT, "dumps.jsonl"), "a") as f:
+        f.write(json.dumps(d) + "\n")
+
+def trim():
+    gc.collect()
+    ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
+
+def poll():
+    while True:
+        for name in sorted(os.listdir(OUT)):
+            if name.startswith("trigger-"):
+                tag = name[len("trigger-"):]
+                os.remove(os.path.join(OUT, name))
+                try:
+                    if tag.startswith("trim"):
+                        trim()
+                    dump(tag)
+                except Exception as e:
+                    with open(os.path.join(OUT, "errors.txt"), "a") as f:
+                        f.write(repr(e) + "\n")
+                open(os.path.join(OUT, "done-" + tag), "w").close()
+        time.sleep(0.3)
+
+threading.Thread(target=poll, name="memdiag", daemon=True).start()
