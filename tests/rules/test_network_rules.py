@@ -154,3 +154,15 @@ def test_keeping_ties_by_runs_or_by_masks_gives_the_same_ties(gone):
     t.keep(mask)
     for name, w in zip(("src", "dst", "trust", "channel", "age"), want, strict=True):
         assert np.array_equal(getattr(t, name), w), name
+
+
+def test_board_seats_from_the_seated_positions_are_those_found_from_everyone():
+    org, role = population(n_per_org=200, orgs=4)
+    alive = np.array([True, True, False, True])
+    seated = np.flatnonzero(TABLE_MASK_BY_ROLE[role] & alive[org])
+    for person in np.flatnonzero(role == ROLE_INDEX["executive"])[::37]:
+        a = board_ties_for(np.random.default_rng(int(person)), int(person), org, role, alive)
+        b = board_ties_for(np.random.default_rng(int(person)), int(person), org, role, alive,
+                           seated, org[seated])
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+        assert not np.isin(a, np.flatnonzero(org == org[person])).any()

@@ -93,6 +93,7 @@ def party_efforts(
     joint_share: F,
     value_floor: float,
     will_floor: float,
+    everyone: I | None = None,
 ) -> list[F]:
     """:func:`party_effort` of several initiatives (``advances`` a row each, ``parties``
     an index array each), in one pass over all their parties.
@@ -100,9 +101,11 @@ def party_efforts(
     effort = clip(clip(floor + benefit, 0, 1) x will x attention x capacity x joint share,
     0, 1), with benefit as :func:`~diplomacy_sim.domain.negotiation.benefit` (each
     initiative's value to a party's agenda, its top priority counting 1) and will =
-    will_floor + (1 - will_floor) x commitment.
+    will_floor + (1 - will_floor) x commitment. ``everyone``: all the parties in order
+    (``np.concatenate(parties)``), when the caller keeps them.
     """
-    everyone = np.concatenate(parties) if len(parties) != 1 else parties[0]
+    if everyone is None:
+        everyone = np.concatenate(parties) if len(parties) != 1 else parties[0]
     top = top_priority(value_agenda)  # each row's, once for all the initiatives
     served = [benefit(value_agenda[ps], adv, top[ps])
               for ps, adv in zip(parties, advances, strict=True)]

@@ -110,16 +110,21 @@ def draw_ties(
 
 def board_ties_for(
     rng: np.random.Generator, person: int, org: I, role: I, alive_org: np.ndarray,
-    seated: np.ndarray | None = None,
+    seated: I | None = None, seated_org: I | None = None,
 ) -> I:
     """Table members in other live organisations a newly appointed leader will sit with.
 
-    ``seated``: ``TABLE_MASK_BY_ROLE[role] & alive_org[org]`` (everyone who sits at a live
-    organisation's table), when the caller seats several leaders at once.
+    ``seated``: the positions of everyone who sits at a live organisation's table
+    (``np.flatnonzero(TABLE_MASK_BY_ROLE[role] & alive_org[org])``, ascending) and
+    ``seated_org`` their organisations, when the caller seats several leaders at once (the
+    same table members, found without a pass over everyone for each leader).
     """
     if seated is None:
-        seated = TABLE_MASK_BY_ROLE[role] & alive_org[org]
-    table = np.flatnonzero(seated & (org != org[person]))
+        seated = np.flatnonzero(TABLE_MASK_BY_ROLE[role] & alive_org[org])
+        seated_org = org[seated]
+    elif seated_org is None:
+        seated_org = org[seated]
+    table = seated[seated_org != org[person]]
     if table.size > BOARD_SEATS:
         table = np.sort(rng.choice(table, size=BOARD_SEATS, replace=False))
     return table.astype(np.int64)

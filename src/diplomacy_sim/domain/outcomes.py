@@ -12,7 +12,7 @@ import functools
 import numpy as np
 
 from diplomacy_sim.domain import services as sv
-from diplomacy_sim.domain.numerics import mean, nonzero
+from diplomacy_sim.domain.numerics import add_reduce, mean, nonzero
 from diplomacy_sim.domain.people import agenda_distance
 from diplomacy_sim.domain.state import Channel, F, SystemState
 
@@ -55,7 +55,7 @@ def integration(state: SystemState) -> float:
     """Joint work in delivery or live, weighted by progress, over all the joint work in view."""
     ini = state.initiatives
     on = ACTIVE[ini.stage]
-    return float((ini.weight * ini.progress * on).sum() / ini.weight.sum())
+    return float(add_reduce(ini.weight * ini.progress * on) / add_reduce(ini.weight))
 
 
 def cross_trust(state: SystemState, measured: np.ndarray | None = None) -> float:
@@ -116,7 +116,8 @@ def measure(
         "integration": integration(state),
         "trust": cross_trust(state, measured),
         "pluralism": pluralism(diversity, initial_diversity),
-        "engagement": float((state.orgs.engaged & alive).sum() / max(int(alive.sum()), 1)),
+        "engagement": float(add_reduce(state.orgs.engaged & alive)
+                            / max(int(add_reduce(alive)), 1)),
         "user_outcome": sv.user_outcome(state, issues),
         "avoidable_admissions": float(state.services.admissions),
         "delayed_discharges": float(state.services.waiting),

@@ -17,6 +17,7 @@ import numpy as np
 
 from diplomacy_sim.domain.events import Event
 from diplomacy_sim.domain.network import board_ties_for
+from diplomacy_sim.domain.numerics import nonzero
 from diplomacy_sim.domain.shock_kinds import ABSORBS as ABSORBS  # the registry, re-exported
 from diplomacy_sim.domain.shock_kinds import SECTOR_WORDS as SECTOR_WORDS
 from diplomacy_sim.domain.shock_kinds import SECTORS as SECTORS
@@ -91,12 +92,14 @@ def replace_people(
     t.age[colleagues] = 0
     t.keep(~involved | colleagues)
     new_src, new_dst = [], []
-    seated = None  # who sits at a live organisation's table, found once for all newcomers
+    seated = seated_org = None  # who sits at a live organisation's table, found once
     for i in slots:
         if TABLE_MASK_BY_ROLE[p.role[i]] and p.active[i]:
             if seated is None:
-                seated = TABLE_MASK_BY_ROLE[p.role] & state.orgs.alive[p.org]
-            seats = board_ties_for(rng, int(i), p.org, p.role, state.orgs.alive, seated)
+                seated = nonzero(TABLE_MASK_BY_ROLE[p.role] & state.orgs.alive[p.org])
+                seated_org = p.org[seated]
+            seats = board_ties_for(rng, int(i), p.org, p.role, state.orgs.alive, seated,
+                                   seated_org)
             seats = seats[p.active[seats]]
             new_src.append(np.full(seats.size, i, dtype=np.int64))
             new_dst.append(seats)

@@ -73,6 +73,8 @@ FRONTLINE_ONLY = np.ones(0, bool)
 """``_org_trust``'s channel mask within a step: the frontline ties (kept per structure)."""
 IN_DELIVERY = stage_mask(Stage.DELIVERING, Stage.LIVE)
 """Stages whose work the delivery phase does each week."""
+LIVE, DELIVERING = int(Stage.LIVE), int(Stage.DELIVERING)
+"""The stages as plain ints (compared with ``stage.item(q)``, faster than the enum)."""
 DEFAULT_COST = float(schema.InitiativeSpec.model_fields["cost"].default)
 """Initiatives of this cost progress at ``delivery.progress_rate``; bigger ones slower."""
 
@@ -668,23 +670,24 @@ class DiplomacyCore:
         agendas, cols = self._org_means(p.agenda, (dl.commitment(p.beliefs, p.strain),),
                                         place.active_f, place.active_den, place)
         commitment = cols[:, 0]
-        load = add_reduce(place.parties[working], axis=0).astype(float)
-        attention = dl.attention(present, o.distraction > 0, load, dv.distracted_attention)
+        ws = place.working_set(working, ini.advances)
+        attention = dl.attention(present, o.distraction > 0, ws.load, dv.distracted_attention)
         capacity = place.spare_capacity
         value = dl.box_agenda(agendas, o.target, o.pressure, place.box_rows, place.box_targets)
         ft = None  # frontline trust between organisations, once work in delivery needs it
         rng = self.rngs["delivery"]
         efforts = dl.party_efforts(  # nothing below changes what effort depends on
-            value, ini.advances[working], [place.party_list[q] for q in working], commitment,
-            attention, capacity, d.joint_share, dv.value_floor, dv.will_floor,
+            value, ws.advances, ws.parties, commitment, attention, capacity, d.joint_share,
+            dv.value_floor, dv.will_floor, ws.everyone,
         )
-        for q, effort in zip(map(int, working), efforts, strict=True):
+        stage = ini.stage
+        for q, effort in zip(working.tolist(), efforts, strict=True):
             parties = place.party_list[q]
             if starting[q]:
                 ini.promised[q] = 0.0
                 ini.promised[q, parties] = dl.promise(effort, dv.min_promise)
             promised = ini.promised[q, parties]
-            if ini.stage[q] == Stage.LIVE:
+            if stage.item(q) == LIVE:
                 kept_up = dl.upkeep(effort, promised, present[parties], dv.upkeep_saturation)
                 ini.progress[q] = dl.live_progress(float(ini.progress[q]), kept_up,
                                                    dv.sustain_cost)
@@ -698,7 +701,7 @@ class DiplomacyCore:
                 continue
             if ft is None:
                 ft = self._org_trust(FRONTLINE_ONLY, ctx)
-            pair = ft[parties[:, None], parties]
+            pair = ft.take(place.pair_cells(q))  # ft[parties[:, None], parties]
             ftrust = float(add_reduce(pair, axis=None) / max(parties.size * (parties.size - 1), 1))
             inc = dl.progress_increment(
                 effort, ini.shares[q, parties], dv.progress_rate, ftrust, dv.frontline_boost,
@@ -719,7 +722,7 @@ class DiplomacyCore:
                 if fail:
                     degree[parties == ini.lead[q]] = -1.0
                 self._record_review(q, parties, degree, effort, ctx.verdict, fail)
-            if ini.stage[q] == Stage.DELIVERING and ini.progress[q] >= 1.0:
+            if stage.item(q) == DELIVERING and ini.progress[q] >= 1.0:
                 ini.stage[q] = Stage.LIVE
                 self.events.append(Event(
                     self.week, "live", f"{ini.names[q]} is now live.",
@@ -811,17 +814,16 @@ class DiplomacyCore:
         p, ini, t = self.state.people, self.state.initiatives, self.state.ties
         af = self.params.affect
         on = WORKED_ON[ini.stage]
-        joint = (ini.advances * on[:, None]).sum(axis=0)
-        if joint.sum() > 0:
-            shared = np.empty_like(p.agenda)  # every row the shared agenda
-            shared[...] = joint / add_reduce(joint)
+        joint = add_reduce(ini.advances * on[:, None], axis=0)
+        if add_reduce(joint) > 0:  # every row the shared agenda (a read-only view)
+            shared = np.broadcast_to(joint / add_reduce(joint), p.agenda.shape)
             goals = 1.0 - self.rules.agenda_distance(p.agenda, shared)
         else:
             goals = np.full(p.n, 0.5)
         working = services.ACTIVE[ini.stage]
         mine = ini.parties & working[:, None]
-        count = mine.sum(axis=0)
-        prog = (ini.progress[:, None] * mine).sum(axis=0)
+        count = add_reduce(mine, axis=0)
+        prog = add_reduce(ini.progress[:, None] * mine, axis=0)
         # with work under way people judge by its progress; with none, they hold their view
         visible = np.where(count > 0, eg.visible_possibility(
             prog / np.maximum(count, 1), af.possible_floor), np.nan)
@@ -829,10 +831,11 @@ class DiplomacyCore:
         possible = np.where(np.isnan(possible), p.beliefs[:, 1], possible)
         commit = np.sqrt(p.beliefs[:, 1] * p.beliefs[:, 2])
         happen = self.rules.neighbour_commitment(commit, t.src, t.dst, t.trust, p.n)
-        noise = self.rngs["beliefs"].normal(0.0, af.signal_noise, (p.n, 3))
-        signals = np.empty((p.n, 3))  # columns: goals, possible, happen
-        signals[:, 0], signals[:, 1], signals[:, 2] = goals, possible, happen
-        signals += noise
+        # columns: goals, possible, happen, each plus its noise (added in place: a + b is b + a)
+        signals = self.rngs["beliefs"].normal(0.0, af.signal_noise, (p.n, 3))
+        signals[:, 0] += goals
+        signals[:, 1] += possible
+        signals[:, 2] += happen
         p.beliefs = self.rules.belief_update(p.beliefs, signals, af.belief_rate)
 
     def _update_engagement(self, ctx: StepContext) -> None:
@@ -941,7 +944,7 @@ class DiplomacyCore:
 
     # ------------------------------------------------------------------ 7. measures
     def _measure(self, ctx: StepContext) -> None:
-        meetings, unproductive = int(ctx.meetings.sum()), int(ctx.unproductive.sum())
+        meetings, unproductive = int(add_reduce(ctx.meetings)), int(add_reduce(ctx.unproductive))
         if meetings:  # between boards, avoidance is that of the latest meetings held
             self._avoidance = (meetings, unproductive)
         meetings, unproductive = self._avoidance
@@ -949,10 +952,10 @@ class DiplomacyCore:
         own = ctx.table_agendas
         self._table_agendas = self._org_table_agendas(ctx.structure.place) if own is None \
             else own
+        s = self._structure()  # the ties after this week's turnover and new ties
         row = oc.measure(
             self.state, self._table_agendas, self.initial_diversity, self._leader_roles,
-            meetings, unproductive, self._structure().measured_idx,
-            self._structure().place.capacity.issues,
+            meetings, unproductive, s.measured_idx, s.place.capacity.issues,
         )
         row = {"step": float(self.week), **row}
         self.rows.append(row)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from diplomacy_sim.domain import delivery, services
-from diplomacy_sim.domain.numerics import nonzero
+from diplomacy_sim.domain.numerics import add_reduce, nonzero
 from diplomacy_sim.domain.people import org_cells
 from diplomacy_sim.domain.state import ROLE_INDEX, Channel, SystemState
 
@@ -41,6 +41,8 @@ class PlaceStructure:
 
     __slots__ = (
         "_cells",
+        "_pair_cells",
+        "_working",
         "active_den",
         "active_f",
         "alive_parties",
@@ -92,6 +94,25 @@ class PlaceStructure:
         self.table_den = np.bincount(p.org, weights=self.table_f, minlength=o.m)
         self.active_den = np.bincount(p.org, weights=self.active_f, minlength=o.m)
         self._cells: dict[int, np.ndarray] = {}
+        self._working: dict[bytes, WorkingSet] = {}
+        m = o.m
+        self._pair_cells = [(ps[:, None] * m + ps) for ps in self.party_list]
+
+    def pair_cells(self, q: int) -> np.ndarray:
+        """Initiative ``q``'s (party, party) cells of an (m, m) array, flat: ``a.take(...)``
+        is ``a[parties[:, None], parties]``."""
+        return self._pair_cells[q]
+
+    def working_set(self, working: np.ndarray, advances: np.ndarray) -> WorkingSet:
+        """What delivery reads of the initiatives ``working`` (kept per set of initiatives)."""
+        key = working.tobytes()
+        out = self._working.get(key)
+        if out is None:
+            if len(self._working) >= 64:
+                self._working.clear()
+            out = self._working[key] = WorkingSet(working, self.parties, self.party_list,
+                                                  advances)
+        return out
 
     def cells(self, c: int) -> np.ndarray:
         """``people.org_cells(org, c)``: the (organisation, column) cell of each value."""
@@ -99,6 +120,21 @@ class PlaceStructure:
         if out is None:
             out = self._cells[c] = org_cells(self._org, c)
         return out
+
+
+class WorkingSet:
+    """A set of initiatives in delivery: their parties (each, and all in order), each
+    organisation's load (the number of them it is party to) and their advances."""
+
+    __slots__ = ("advances", "everyone", "load", "parties")
+
+    def __init__(self, working: np.ndarray, parties: np.ndarray, party_list: list[np.ndarray],
+                 advances: np.ndarray) -> None:
+        self.parties = [party_list[q] for q in working]
+        self.everyone = np.concatenate(self.parties) if len(self.parties) != 1 \
+            else self.parties[0]
+        self.load = add_reduce(parties[working], axis=0).astype(float)
+        self.advances = advances[working]
 
 
 class TieStructure:
