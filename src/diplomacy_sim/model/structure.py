@@ -41,6 +41,7 @@ class PlaceStructure:
 
     __slots__ = (
         "_cells",
+        "_org",
         "_pair_cells",
         "_working",
         "active_den",
@@ -62,7 +63,6 @@ class PlaceStructure:
         "spare_capacity",
         "table_den",
         "table_f",
-        "_org",
     )
 
     def __init__(self, state: SystemState, table_roles: np.ndarray, params: Parameters,
