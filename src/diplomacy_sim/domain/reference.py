@@ -158,30 +158,30 @@ def strain_update(
 def org_sums(values: F, org: I, weight: F, m: int, den: F | None = None,
              cell: I | None = None) -> tuple[F, F]:
     # ``den`` and ``cell`` (the vectorised engine's shortcuts) are recomputed here
-    den = [0.0] * m
+    wsum = [0.0] * m
     if values.ndim == 1:
         num1 = [0.0] * m
         for i in range(org.shape[0]):
             num1[org[i]] += float(weight[i]) * float(values[i])
-            den[org[i]] += float(weight[i])
-        return np.array(num1), np.array(den)
+            wsum[org[i]] += float(weight[i])
+        return np.array(num1), np.array(wsum)
     k = values.shape[1]
     num = [[0.0] * k for _ in range(m)]
     for i in range(org.shape[0]):
         o = int(org[i])
-        den[o] += float(weight[i])
+        wsum[o] += float(weight[i])
         for c in range(k):
             num[o][c] += float(weight[i]) * float(values[i, c])
-    return np.array(num).reshape(m, k), np.array(den)
+    return np.array(num).reshape(m, k), np.array(wsum)
 
 
 def org_pair_sums(src_org: I, dst_org: I, trust: F, m: int, key: I | None = None,
                   den: F | None = None) -> tuple[F, F]:
     # ``key`` and ``den`` (the vectorised engine's shortcuts) are recomputed here
     num = [[0.0] * m for _ in range(m)]
-    den = [[0.0] * m for _ in range(m)]
+    cnt = [[0.0] * m for _ in range(m)]
     for e in range(src_org.shape[0]):
         a, b = int(src_org[e]), int(dst_org[e])
         num[a][b] += float(trust[e])
-        den[a][b] += 1.0
-    return np.array(num).reshape(m, m), np.array(den).reshape(m, m)
+        cnt[a][b] += 1.0
+    return np.array(num).reshape(m, m), np.array(cnt).reshape(m, m)
