@@ -35,10 +35,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import CHROMIUM, CHROMIUM_ARGS, ROOT, cpu_seconds, free_port, stop_server
+from _common import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    chromium_cpu_by_pid,
+    cpu_seconds,
+    free_port,
+    stop_server,
+    wait_serving,
+)
 
 PORTS = range(8790, 8800)
-START_LIMIT_S = 60.0
 OPEN_LIMIT_S = 120.0
 
 
@@ -56,8 +64,6 @@ def start(src: Path, port: int, app: str | None = None, affinity: set[int] | Non
     """The server as the product's launcher (``diplomacy-sim dashboard``) of the version in
     ``src`` starts it (its command and settings), serving ``app`` (default: the product's),
     on the cores ``affinity`` (default: any)."""
-    import urllib.request
-
     env = {**os.environ, "PYTHONPATH": str(src)}
     cmd = [sys.executable, "-c",
            "import os; from diplomacy_sim.dashboard import server as s; "
@@ -67,44 +73,7 @@ def start(src: Path, port: int, app: str | None = None, affinity: set[int] | Non
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True,
                             preexec_fn=pin)
-    deadline = time.time() + START_LIMIT_S
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server of {src} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.2)
-    stop_server(proc)
-    raise RuntimeError(f"server of {src} did not start")
-
-
-def chromium_cpu_by_pid(root: int) -> dict[int, tuple[str, float]]:
-    """(kind, CPU seconds so far) of each live Chromium process under ``root``."""
-    tick = os.sysconf("SC_CLK_TCK")
-    procs: dict[int, tuple[int, str, float, str]] = {}
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            raw = (d / "stat").read_text()
-            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").split()
-        except OSError:
-            continue
-        comm = raw[raw.index("(") + 1: raw.rindex(")")]
-        f = raw.rsplit(")", 1)[1].split()
-        kind = next((a[7:].decode() for a in cmd if a.startswith(b"--type=")), "browser")
-        procs[int(d.name)] = (int(f[1]), comm, (int(f[11]) + int(f[12])) / tick, kind)
-    out: dict[int, tuple[str, float]] = {}
-    for pid, (_, comm, cpu, kind) in procs.items():
-        q, seen = pid, 0
-        while q in procs and q != root and seen < 64:
-            q, seen = procs[q][0], seen + 1
-        if q == root and "chrom" in comm:
-            out[pid] = (kind, cpu)
-    return out
+    return wait_serving(proc, port, f"server of {src}")
 
 
 def thread_cpu(pid: int) -> dict[str, float]:

@@ -44,6 +44,7 @@ from _common import (
     CHROMIUM,
     CHROMIUM_ARGS,
     ROOT,
+    chromium_cpu_by_pid,
     cpu_seconds,
     free_port,
     replace_section,
@@ -128,28 +129,9 @@ async def open_one(browser: Any, url: str) -> tuple[Any, Any, float]:
 def chromium_cpu_by_kind(root: int) -> dict[str, float]:
     """CPU seconds so far of the live Chromium processes under ``root``, by process kind
     (``browser``, ``renderer``, ``gpu-process``, ``utility``, ...)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    procs: dict[int, tuple[int, str, float, str]] = {}
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            raw = (d / "stat").read_text()
-            # Chromium rewrites its command line: arguments joined by spaces, not NULs
-            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").split()
-        except OSError:
-            continue
-        comm = raw[raw.index("(") + 1: raw.rindex(")")]
-        f = raw.rsplit(")", 1)[1].split()
-        kind = next((a[7:].decode() for a in cmd if a.startswith(b"--type=")), "browser")
-        procs[int(d.name)] = (int(f[1]), comm, (int(f[11]) + int(f[12])) / tick, kind)
     out: dict[str, float] = {}
-    for pid, (_, comm, cpu, kind) in procs.items():
-        q, seen = pid, 0
-        while q in procs and q != root and seen < 64:
-            q, seen = procs[q][0], seen + 1
-        if q == root and "chrom" in comm:
-            out[kind] = out.get(kind, 0.0) + cpu
+    for kind, cpu in chromium_cpu_by_pid(root).values():
+        out[kind] = out.get(kind, 0.0) + cpu
     return out
 
 

@@ -66,11 +66,18 @@ def start_server(port: int, app: str | None = None, env: dict[str, str] | None =
         with log.open("ab") as out:  # the child keeps its own copy of the descriptor
             proc = subprocess.Popen(cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True)
+    return wait_serving(proc, port, "dashboard server", log)
+
+
+def wait_serving(proc: subprocess.Popen[bytes], port: int, what: str,
+                 log: Path | None = None) -> subprocess.Popen[bytes]:
+    """``proc`` once its page answers on ``port``; stopped, and an error naming ``what``,
+    if it exits or does not answer within START_LIMIT_S."""
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + START_LIMIT_S
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"dashboard server exited with {proc.returncode}"
+            raise RuntimeError(f"{what} exited with {proc.returncode}"
                                + (f"; see {log}" if log else ""))
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
@@ -79,7 +86,7 @@ def start_server(port: int, app: str | None = None, env: dict[str, str] | None =
         except OSError:
             time.sleep(0.2)
     stop_server(proc)
-    raise RuntimeError(f"dashboard server did not start in {START_LIMIT_S:.0f} s")
+    raise RuntimeError(f"{what} did not start in {START_LIMIT_S:.0f} s")
 
 
 def kill_server(proc: subprocess.Popen[bytes]) -> None:

@@ -54,7 +54,20 @@ def test_the_kept_structure_equals_one_built_afresh_after_every_week(name):
             target = model._tie_target[:, channel - 1]
             assert np.array_equal(kept.short_of(channel, target),
                                   fresh.short_of(channel, target))
+        m = model.state.orgs.m
+        for frontline in (False, True):  # the org-pair keys and counts trust between orgs reads
+            for a, b in zip(kept.pair_count(frontline, m), fresh.pair_count(frontline, m),
+                            strict=True):
+                assert np.array_equal(a, b) and a.dtype == b.dtype
+        for c in list(kept.place._cells):  # the cells of the organisation means
+            assert np.array_equal(kept.place.cells(c), place.cells(c))
+        advances = model.state.initiatives.advances
+        for key in list(kept.place._working):  # delivery's sets of initiatives
+            working = np.frombuffer(key, dtype=np.int64)
+            _same(_arrays(kept.place.working_set(working, advances)),
+                  _arrays(place.working_set(working, advances)))
         checked += 1
+    assert kept.place._cells and kept.place._working  # the kept parts were exercised
     assert checked == scenario.steps and model.events
 
 

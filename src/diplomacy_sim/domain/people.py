@@ -243,8 +243,18 @@ def org_pair_sums(src_org: I, dst_org: I, trust: F, m: int, key: I | None = None
     and the count ``den`` (as returned).
     """
     if key is None:
-        key = src_org * m + dst_org
+        key = org_pair_key(src_org, dst_org, m)
     num = np.bincount(key, weights=trust, minlength=m * m).reshape(m, m)
     if den is None:
-        den = np.bincount(key, minlength=m * m).reshape(m, m).astype(float)
+        den = org_pair_counts(key, m)
     return num, den
+
+
+def org_pair_key(src_org: I, dst_org: I, m: int) -> I:
+    """Each tie's (organisation, organisation) cell of an (m, m) array, flat."""
+    return src_org * m + dst_org
+
+
+def org_pair_counts(key: I, m: int) -> F:
+    """The number of ties in each (organisation, organisation) cell, as (m, m) floats."""
+    return np.bincount(key, minlength=m * m).reshape(m, m).astype(float)

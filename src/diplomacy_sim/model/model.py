@@ -419,6 +419,7 @@ class DiplomacyCore:
             if channel_mask is not None:
                 sel = sel & channel_mask
             num, den = self.rules.org_pair_sums(src_org[sel], dst_org[sel], t.trust[sel], m)
+            has, safe = den > 0, np.maximum(den, 1)
         else:  # this step's ties (they have not changed since it began)
             s = ctx.structure
             if channel_mask is None:
@@ -427,11 +428,9 @@ class DiplomacyCore:
                 idx, src_org, dst_org = s.front_idx, s.front_src_org, s.front_dst_org
             key, count, has, safe = s.pair_count(channel_mask is not None, m)
             num, _ = self.rules.org_pair_sums(src_org, dst_org, t.trust[idx], m, key, count)
-            default = self.params.trust.new_tie if channel_mask is None else 0.0
-            return np.where(has, num / safe, default)  # the same as below
         # organisations with no ties between them are strangers
         default = self.params.trust.new_tie if channel_mask is None else 0.0
-        return np.where(den > 0, num / np.maximum(den, 1), default)
+        return np.where(has, num / safe, default)
 
     def table_view(self, decisions: doctrines.Decisions | None = None,
                    present: np.ndarray | None = None,

@@ -28,7 +28,7 @@ import numpy as np
 
 from diplomacy_sim.domain import delivery, services
 from diplomacy_sim.domain.numerics import add_reduce, nonzero
-from diplomacy_sim.domain.people import org_cells
+from diplomacy_sim.domain.people import org_cells, org_pair_counts, org_pair_key
 from diplomacy_sim.domain.state import ROLE_INDEX, Channel, SystemState
 
 if TYPE_CHECKING:
@@ -205,8 +205,8 @@ class TieStructure:
                 src_org, dst_org = self.front_src_org, self.front_dst_org
             else:
                 src_org, dst_org = self.cross_src_org, self.cross_dst_org
-            key = src_org * m + dst_org
-            count = np.bincount(key, minlength=m * m).reshape(m, m).astype(float)
+            key = org_pair_key(src_org, dst_org, m)
+            count = org_pair_counts(key, m)
             kept = self._pairs[frontline] = (m, key, count, count > 0, np.maximum(count, 1))
         return kept[1:]
 
