@@ -290,3 +290,33 @@ def test_no_one_joins_under_a_name_already_in_the_session(registry, name):
             room.join(variant)
     room.end(key)
     assert len(room.participants) == 1
+
+
+@pytest.mark.parametrize("peer", ["127.0.0.1", "::1", "192.168.1.78"])
+@pytest.mark.parametrize("operator_setting", [None, "*", "127.0.0.1,::1"])
+def test_no_forwarded_header_renames_the_client_the_room_counts(monkeypatch, peer,
+                                                                operator_setting):
+    """The server's uvicorn trusts no peer's X-Forwarded-For (its default trusts loopback),
+    whatever FORWARDED_ALLOW_IPS the environment held: the address the room's per-address
+    bounds count is the socket's."""
+    import asyncio
+
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    from diplomacy_sim.dashboard.server import server_env
+
+    if operator_setting is None:
+        monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    else:
+        monkeypatch.setenv("FORWARDED_ALLOW_IPS", operator_setting)
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(scope["client"])
+
+    middleware = ProxyHeadersMiddleware(app, trusted_hosts=server_env()["FORWARDED_ALLOW_IPS"])
+    for forged in (b"203.0.113.9", b"203.0.113.9, 198.51.100.7", b"unknown", b""):
+        scope = {"type": "websocket", "client": (peer, 5000), "scheme": "ws",
+                 "headers": [(b"x-forwarded-for", forged), (b"forwarded", b"for=203.0.113.9")]}
+        asyncio.run(middleware(scope, None, None))
+    assert seen == [(peer, 5000)] * 4

@@ -35,6 +35,11 @@ def server_env(db: Path | str | None = None, joins_per_address: int | None = Non
     if joins_per_address is not None:  # read by the room at each join (room.joins_per_client)
         env[JOINS_ENV] = str(int(joins_per_address))
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
+    # uvicorn (0.54) rewrites a request's client address from X-Forwarded-For when the direct
+    # peer is in FORWARDED_ALLOW_IPS, whose default is "127.0.0.1,::1": anyone connecting
+    # from the server's own machine could then name any address and be counted as it by the
+    # room's per-address bounds. No peer is trusted: the address is always the socket's.
+    env["FORWARDED_ALLOW_IPS"] = ""
     # after a server restart a page re-mounts by itself instead of asking for a refresh: every
     # page of the room rebuilds from the room's database and the browser's token, so there is
     # no page state to lose
