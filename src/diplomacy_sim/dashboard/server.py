@@ -13,6 +13,8 @@ DB_ENV = "DIPLOMACY_SIM_ROOM_DB"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 KERNEL_CULL_TIMEOUT = "60s"
+LOCK_SUFFIX = ".server-lock"
+"""The sibling of a room database that its one server holds locked (``<db>.server-lock``)."""
 
 
 def frontend_ready() -> bool:
@@ -63,9 +65,51 @@ def server_env(db: Path | str | None = None, joins_per_address: int | None = Non
     return env
 
 
+class StoreHeld(Exception):
+    """Another server holds the room database (its message names the database and, when
+    that server recorded it, its process id)."""
+
+
+def hold_store(db: Path | str) -> int:
+    """Lock ``db`` for this process's life: an exclusive ``flock`` on ``<db>.server-lock``,
+    on a descriptor that survives ``execve`` into the Solara server and is released by the
+    kernel when that server exits, however it exits (a kill included). The holder's process
+    id is written into the file for the message a second server prints. Two servers on one
+    database would each keep their own copy of a session in memory and both write the
+    store; the second one is refused instead (:class:`StoreHeld`). Returns the descriptor."""
+    import fcntl
+
+    lock = Path(str(db) + LOCK_SUFFIX)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode("ascii", "replace").strip()
+        os.close(fd)
+        who = f" (process {holder})" if holder.isascii() and holder.isdecimal() else ""
+        raise StoreHeld(f"another dashboard server{who} is serving the room database {db}; "
+                        "stop it first, or give this one another database with --db") from None
+    except BaseException:
+        os.close(fd)
+        raise
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+    os.set_inheritable(fd, True)  # kept open, and the lock held, across the execve
+    return fd
+
+
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           db: Path | str | None = None, joins_per_address: int | None = None) -> None:
-    """Replace this process with the Solara server (prints the address first)."""
+    """Replace this process with the Solara server (prints the address first). With ``db``,
+    the server holds it (:func:`hold_store`) for its life; a second server on the same
+    database exits 2 with a message naming it."""
+    if db is not None:
+        from diplomacy_sim.scenario.errors import ScenarioError
+
+        try:
+            hold_store(db)
+        except (StoreHeld, OSError) as exc:
+            raise ScenarioError("--db", [str(exc)]) from None
     if not frontend_ready():
         print("warning: Solara's front-end files are not installed; run "
               "scripts/install_frontend.sh (or `make setup`) for offline use.", file=sys.stderr)

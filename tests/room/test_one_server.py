@@ -1,0 +1,72 @@
+"""One server per room database: a second `diplomacy-sim dashboard` on a database that a
+running server holds is refused (exit 2, a message naming the database and the holder),
+and the database is free again as soon as the holder is gone, however it went."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from diplomacy_sim.dashboard.server import LOCK_SUFFIX, StoreHeld, hold_store
+from serving import free_port, kill_server, stop_server, wait_serving
+
+
+def _dashboard(db, port: int, **kw) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "diplomacy_sim.cli", "dashboard", "--db", str(db),
+         "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def _refused(db) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "diplomacy_sim.cli", "dashboard", "--db", str(db),
+         "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_a_held_database_is_refused_and_named(tmp_path):
+    db = tmp_path / "rooms.sqlite"
+    fd = hold_store(db)
+    try:
+        with pytest.raises(StoreHeld, match=f"process {os.getpid()}.*{db}"):
+            hold_store(db)
+        assert (tmp_path / ("rooms.sqlite" + LOCK_SUFFIX)).read_text() == str(os.getpid())
+    finally:
+        os.close(fd)
+    os.close(hold_store(db))  # closed: free for the next server
+
+
+def test_a_lock_file_that_is_a_symlink_is_not_followed(tmp_path):
+    target = tmp_path / "elsewhere"
+    target.write_text("keep")
+    db = tmp_path / "rooms.sqlite"
+    (tmp_path / ("rooms.sqlite" + LOCK_SUFFIX)).symlink_to(target)
+    with pytest.raises(OSError):
+        hold_store(db)
+    assert target.read_text() == "keep"
+    done = _refused(db)
+    assert done.returncode == 2 and "--db" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("end", [stop_server, kill_server])
+def test_a_second_server_on_the_same_database_is_refused_until_the_first_is_gone(tmp_path, end):
+    db = tmp_path / "rooms.sqlite"
+    port = free_port()
+    first = _dashboard(db, port, start_new_session=True)
+    try:
+        wait_serving(first, port, "first dashboard server")  # type: ignore[arg-type]
+        done = _refused(db)
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr + done.stdout
+        # the pid is the launcher's: the server replaced it (execve) and kept the lock
+        assert f"another dashboard server (process {first.pid})" in done.stderr
+        assert str(db) in done.stderr and "--db" in done.stderr
+        assert "Dashboard: http" not in done.stdout  # refused before it announced itself
+    finally:
+        end(first)  # type: ignore[arg-type]
+        first.communicate()
+    os.close(hold_store(db))  # the kernel released the lock with the process
