@@ -267,3 +267,66 @@ def test_wrong_codes_from_fresh_browsers_on_one_machine_are_slowed_down(open_bro
         shown.append(p.page.locator(".join-error").inner_text())
         p.close()
     assert sum("Too many wrong codes" in s for s in shown) >= 1, shown
+
+
+def test_the_trainer_removes_a_participant_and_the_others_play_on(open_browser: Any) -> None:
+    """Removal, seen from four laptops at once: the trainer confirms it by name; the removed
+    person's page (and a reload of it) says so and offers no move; the others play on; the
+    freed role can be taken by someone new; no participant's page offers the control."""
+    trainer, code = _start(open_browser)
+    (asha, _), (ben, ben_role) = (_join(open_browser, code, n, i)
+                                  for i, n in enumerate(("Asha", "Ben")))
+    trainer.button("Open round").click()
+    for p in (asha, ben):
+        _round(p, "Round 1 of 3")
+        p.page.locator(".move-kind").wait_for()
+        assert p.page.get_by_role("button", name="Remove from the session").count() == 0
+
+    remove = trainer.button("Remove from the session")
+    assert remove.is_disabled()  # nobody chosen yet
+    trainer.page.locator(".remove-who").click()
+    trainer.page.locator(".menuable__content__active .v-list-item", has_text="Ben").first.click()
+    remove.click()  # the first click only asks
+    confirm = trainer.button("Yes, remove Ben")
+    confirm.wait_for()
+    assert "Remove Ben from the session?" in trainer.page.locator(".remove-confirm").inner_text()
+    box = confirm.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 1280  # on a laptop's 1280x720 screen
+    assert trainer.page.evaluate(
+        "document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth")
+    trainer.button("Cancel").click()
+    confirm.wait_for(state="detached")
+    ben.page.locator(".move-kind").wait_for()  # cancelled: Ben still plays
+    remove.click()
+    confirm.click()
+
+    trainer.page.locator(".removed-list", has_text="Ben").wait_for()
+    trainer.text("Remove: done.").wait_for()
+    ben.page.locator(".removed-message").wait_for()  # pushed to his open page
+    assert ben.page.locator(".move-kind").count() == 0
+    assert ben.page.get_by_role("button", name="Submit moves").count() == 0
+    ben.goto("/join")  # a reload with his stored token does not get him back in
+    ben.page.locator(".removed-message").wait_for()
+    assert ben.page.locator(".role-title").count() == 0
+
+    # Asha plays on in the same round
+    asha.page.locator(".move-kind").click()
+    asha.page.locator(".menuable__content__active .v-list-item",
+                      has_text=re.compile("meet", re.I)).first.click()
+    asha.button("Add move").click()
+    asha.button("Submit moves").click()
+    asha.text("Submitted 1 move").wait_for()
+
+    # the freed role is open to someone new
+    cy = open_browser("Cy")
+    cy.goto("/join")
+    cy.page.get_by_label("Join code").fill(code)
+    cy.page.get_by_label("Your name").fill("Cy")
+    cy.button("Join").click()
+    freed = cy.page.locator(".role-button", has_text=ben_role).first
+    freed.wait_for()
+    assert freed.is_enabled()
+    freed.click()
+    assert ben_role in cy.page.locator(".role-title").inner_text()
+    for p in (trainer, asha, ben, cy):
+        assert p.errors == [], (p.name, p.errors)

@@ -544,18 +544,34 @@ def Reassign(room: Any, key: str, fv: dict[str, Any],
 def RemoveParticipant(room: Any, key: str, fv: dict[str, Any],
                       act: Callable[[str, Callable[[], Any]], None]) -> None:
     """Take someone out of the session (a prank name, a second laptop, someone who left):
-    the room revokes their token and frees their role; their page says they were removed."""
+    the room revokes their token and frees their role; their page says they were removed.
+    Two steps, as the removal cannot be undone: choose the person, then confirm by name."""
     people = fv.get("participants", [])
+    names = {str(p["id"]): str(p["name"]) for p in people}
     pid, set_pid = solara.use_state("")
+    asking, set_asking = solara.use_state(False)
+    chosen = names.get(pid)  # None once the chosen person has left the list
+
+    def remove() -> None:
+        set_asking(False)
+        set_pid("")
+        act("Remove", lambda: room.remove(key, pid))
+
     with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
         solara.Text("Remove")
-        rv.Select(label="Participant", items=[{"text": str(p["name"]), "value": str(p["id"])}
-                                              for p in people],
-                  v_model=pid, on_v_model=set_pid, dense=True, hide_details=True,
-                  style_="max-width:240px", class_="remove-who")
+        rv.Select(label="Participant", items=[{"text": n, "value": i} for i, n in names.items()],
+                  v_model=pid, on_v_model=lambda v: (set_pid(v), set_asking(False)),
+                  dense=True, hide_details=True, style_="max-width:240px", class_="remove-who")
         solara.Button("Remove from the session", color="warning", outlined=True,
-                      disabled=not people,
-                      on_click=lambda: act("Remove", lambda: room.remove(key, pid)))
+                      disabled=chosen is None or asking, on_click=lambda: set_asking(True))
+    if asking and chosen is not None:
+        with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"},
+                        classes=["remove-confirm"]):
+            solara.Text(f"Remove {chosen} from the session? Their role is freed and their "
+                        "page stops working; this cannot be undone.")
+            solara.Button(f"Yes, remove {chosen}", color="error", on_click=remove,
+                          classes=["remove-yes"])
+            solara.Button("Cancel", text=True, on_click=lambda: set_asking(False))
     removed = fv.get("removed") or []
     if removed:
         solara.Text("Removed: " + ", ".join(str(n) for n in removed),
