@@ -14,6 +14,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
@@ -49,15 +50,16 @@ def free_port(ports: range | None = None) -> int:
 
 
 def start_server(port: int, app: str | None = None, env: dict[str, str] | None = None,
-                 db: Path | str | None = None, log: Path | None = None
-                 ) -> subprocess.Popen[bytes]:
+                 db: Path | str | None = None, log: Path | None = None,
+                 proxies: Sequence[str] = ()) -> subprocess.Popen[bytes]:
     """``solara run`` of the dashboard (or ``app``) on 127.0.0.1:``port``, as the product's
     launcher starts it (:func:`diplomacy_sim.dashboard.server.server_env`, with ``db`` as
-    the room database), plus ``env``; output appended to ``log`` (default: discarded).
-    Returns once the page answers 200; raises if it exits or is not up in 60 s."""
+    the room database and ``proxies`` trusted), plus ``env``; output appended to ``log``
+    (default: discarded). Returns once the page answers 200; raises if it exits or is not
+    up in 60 s."""
     from diplomacy_sim.dashboard.server import APP, server_env, solara_command
 
-    full_env = {**server_env(db), **(env or {})}
+    full_env = {**server_env(db, proxies=proxies), **(env or {})}
     cmd = solara_command("127.0.0.1", port, app or APP)
     if log is None:
         proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL,

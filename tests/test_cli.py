@@ -210,7 +210,7 @@ def test_the_installed_command_exits_2_without_a_traceback(tmp_path, broken):
 def test_dashboard_hands_the_joins_per_address_setting_to_its_server(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr("diplomacy_sim.dashboard.server.serve",
-                        lambda host, port, db=None, joins_per_address=None:
+                        lambda host, port, db=None, joins_per_address=None, proxies=():
                         calls.append(joins_per_address))
     db = tmp_path / "rooms.sqlite"
     assert invoke("dashboard", "--db", db).exit_code == 0
@@ -219,3 +219,38 @@ def test_dashboard_hands_the_joins_per_address_setting_to_its_server(tmp_path, m
     for bad in ("0", "61", "²", "many"):
         result = invoke("dashboard", "--db", db, "--joins-per-address", bad)
         assert result.exit_code == 2 and "--joins-per-address" in result.output
+
+
+def test_dashboard_trusts_only_the_proxies_it_is_told_of(tmp_path, monkeypatch):
+    """``--trusted-proxy`` (repeatable), else $DIPLOMACY_SIM_TRUSTED_PROXIES, reaches the
+    server checked and in one spelling; anything that is not an address or a network, or
+    that trusts everyone, exits 2 naming the flag or the variable."""
+    calls = []
+    monkeypatch.setattr("diplomacy_sim.dashboard.server.serve",
+                        lambda host, port, db=None, joins_per_address=None, proxies=():
+                        calls.append(list(proxies)))
+    monkeypatch.delenv("DIPLOMACY_SIM_TRUSTED_PROXIES", raising=False)
+    db = tmp_path / "rooms.sqlite"
+    assert invoke("dashboard", "--db", db).exit_code == 0
+    assert invoke("dashboard", "--db", db, "--trusted-proxy", "10.0.0.5",
+                  "--trusted-proxy", "10.1.0.0/16", "--trusted-proxy", "::1").exit_code == 0
+    monkeypatch.setenv("DIPLOMACY_SIM_TRUSTED_PROXIES", "192.168.4.1, 10.2.3.0/24")
+    assert invoke("dashboard", "--db", db).exit_code == 0
+    assert invoke("dashboard", "--db", db, "--trusted-proxy", "10.0.0.9").exit_code == 0
+    assert calls == [[], ["10.0.0.5", "10.1.0.0/16", "::1"], ["192.168.4.1", "10.2.3.0/24"],
+                     ["10.0.0.9"]]
+    for bad in ("*", "0.0.0.0/0", "::/0", "proxy.example", "10.0.0.256", "", "1" * 5000,
+                "10.0.0.0/33", "<b>x</b>"):
+        result = invoke("dashboard", "--db", db, "--trusted-proxy", bad)
+        assert result.exit_code == 2 and "--trusted-proxy" in result.output, bad
+        assert "Traceback" not in result.output and len(result.output) < 1000
+        if bad:  # an empty variable is the same as an unset one
+            monkeypatch.setenv("DIPLOMACY_SIM_TRUSTED_PROXIES", bad)
+            result = invoke("dashboard", "--db", db)
+            assert result.exit_code == 2, bad
+            assert "DIPLOMACY_SIM_TRUSTED_PROXIES" in result.output
+    many = ",".join(f"10.0.{i}.1" for i in range(40))
+    monkeypatch.setenv("DIPLOMACY_SIM_TRUSTED_PROXIES", many)
+    result = invoke("dashboard", "--db", db)
+    assert result.exit_code == 2 and "at most 32" in result.output
+    assert len(calls) == 4

@@ -103,7 +103,7 @@ def cases(p: dict[str, Path]) -> list[tuple[str, list[str]]]:
 def no_server(monkeypatch):
     """`dashboard` would replace the process with a server: record the call instead."""
     monkeypatch.setattr("diplomacy_sim.dashboard.server.serve",
-                        lambda host, port, db=None, joins_per_address=None: None)
+                        lambda host, port, db=None, joins_per_address=None, proxies=(): None)
 
 
 def test_every_subcommand_is_covered():

@@ -260,17 +260,26 @@ def _open_db(db: str | None) -> Path:
 @click.option("--joins-per-address", type=click.IntRange(1, 60), default=4, show_default=True,
               help="People one network address may join to a session. Raise it when the "
               "room's laptops reach the server through one shared address (a NAT or a proxy).")
-def dashboard(host: str, port: int, db: str | None, joins_per_address: int) -> None:
+@click.option("--trusted-proxy", "trusted_proxy", multiple=True, metavar="ADDR",
+              help="A reverse proxy in front of this server (an IP address or network; "
+              "repeatable; default: $DIPLOMACY_SIM_TRUSTED_PROXIES, else none). Only its "
+              "X-Forwarded-For is believed, so each laptop behind it counts as itself.")
+def dashboard(host: str, port: int, db: str | None, joins_per_address: int,
+              trusted_proxy: tuple[str, ...]) -> None:
     """Serve the browser dashboard (Solara) and print its address."""
-    from diplomacy_sim.dashboard.server import serve
+    from diplomacy_sim.dashboard.server import proxies_from_env, serve, trusted_proxies
 
     if not _HOST.fullmatch(host):
         raise ScenarioError("--host", [
             f"`{cut(host, 60)}` is not an address to listen on; allowed: an IP address "
             "(127.0.0.1, 0.0.0.0, ::1) or a host name of letters, digits, dots and dashes."])
+    proxies = trusted_proxies(trusted_proxy, "--trusted-proxy") if trusted_proxy else \
+        proxies_from_env()
     path = _open_db(db)
     click.echo(f"Training rooms: {path}", err=True)
-    serve(host, port, db=path, joins_per_address=joins_per_address)
+    if proxies:
+        click.echo(f"Trusted proxies: {', '.join(proxies)}", err=True)
+    serve(host, port, db=path, joins_per_address=joins_per_address, proxies=proxies)
 
 
 @main.group()

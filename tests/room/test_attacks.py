@@ -324,3 +324,43 @@ def test_no_forwarded_header_renames_the_client_the_room_counts(monkeypatch, pee
         with ThreadPoolExecutor(1) as pool:
             pool.submit(asyncio.run, middleware(scope, None, None)).result()
     assert seen == [(peer, 5000)] * 4
+
+
+def _client_after_proxy_headers(trusted: str, peer: str, forwarded_for: bytes | None):
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(scope["client"][0])
+
+    headers = [] if forwarded_for is None else [(b"x-forwarded-for", forwarded_for)]
+    scope = {"type": "websocket", "client": (peer, 5000), "scheme": "ws", "headers": headers}
+    with ThreadPoolExecutor(1) as pool:  # see the test above
+        pool.submit(asyncio.run, ProxyHeadersMiddleware(app, trusted)(scope, None, None)
+                    ).result()
+    return seen[0]
+
+
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(forged=st.lists(st.one_of(st.ip_addresses().map(str), st.sampled_from(
+           ["127.0.0.1", "::1", "10.0.0.5", "unknown", "", "x" * 300])), max_size=6),
+       laptop=st.ip_addresses(v=4).map(str).filter(lambda a: not a.startswith("10.0.0.")))
+def test_behind_a_trusted_proxy_each_laptop_counts_as_itself(forged, laptop):
+    """With ``--trusted-proxy``, the address the room counts is the hop the proxy saw (the
+    right-most one in X-Forwarded-For that is not a trusted proxy): whatever a laptop
+    forges in front of it is ignored; a peer that is not a trusted proxy is its socket."""
+    from diplomacy_sim.dashboard.server import server_env
+
+    trusted = server_env(proxies=["10.0.0.5", "10.0.0.0/29"])["FORWARDED_ALLOW_IPS"]
+    assert trusted == "10.0.0.5,10.0.0.0/29"
+    header = ", ".join([*forged, laptop]).encode()
+    assert _client_after_proxy_headers(trusted, "10.0.0.5", header) == laptop
+    # two trusted proxies in a chain: the far one's entry is skipped too
+    assert _client_after_proxy_headers(trusted, "10.0.0.5", header + b", 10.0.0.3") == laptop
+    # the laptop goes round the proxy: its forged header is not believed
+    assert _client_after_proxy_headers(trusted, laptop, header) == laptop
+    assert _client_after_proxy_headers(trusted, "192.0.2.44", header) == "192.0.2.44"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 APP = "diplomacy_sim.dashboard.app"
@@ -15,6 +16,11 @@ DEFAULT_PORT = 8765
 KERNEL_CULL_TIMEOUT = "60s"
 LOCK_SUFFIX = ".server-lock"
 """The sibling of a room database that its one server holds locked (``<db>.server-lock``)."""
+PROXIES_ENV = "DIPLOMACY_SIM_TRUSTED_PROXIES"
+"""Trusted proxies for ``diplomacy-sim dashboard`` when no ``--trusted-proxy`` is given:
+addresses or networks, separated by commas or spaces."""
+MAX_TRUSTED_PROXIES = 32
+"""At most this many addresses or networks may be trusted as proxies."""
 
 
 def frontend_ready() -> bool:
@@ -29,8 +35,61 @@ def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, app: str 
             "--production", "--no-open"]
 
 
-def server_env(db: Path | str | None = None, joins_per_address: int | None = None
-               ) -> dict[str, str]:
+def trusted_proxies(values: Sequence[str], where: str) -> list[str]:
+    """The proxies whose ``X-Forwarded-For`` the server believes, checked: each an IP
+    address or network (``10.0.0.5``, ``10.0.0.0/24``, ``::1``), at most
+    :data:`MAX_TRUSTED_PROXIES`, none that trusts every address (``*``, ``0.0.0.0/0``,
+    ``::/0``). Returns them in a canonical spelling; a bad value is a
+    :class:`~diplomacy_sim.scenario.errors.ScenarioError` naming ``where`` (the flag or the
+    environment variable) and what is allowed.
+
+    With a trusted proxy, uvicorn takes a connection's client to be the right-most address
+    in its ``X-Forwarded-For`` that is not itself a trusted proxy (the hop the nearest
+    trusted proxy saw), so a client cannot name itself by sending the header; without one,
+    the address is always the socket's."""
+    import ipaddress
+
+    from diplomacy_sim.scenario.errors import ScenarioError
+    from diplomacy_sim.untrusted import cut
+
+    allowed = ("allowed: IP addresses or networks of the proxies in front of this server "
+               "(10.0.0.5, 10.0.0.0/24, ::1)")
+    if len(values) > MAX_TRUSTED_PROXIES:
+        raise ScenarioError(where, [f"{len(values)} proxies given; at most "
+                                    f"{MAX_TRUSTED_PROXIES} may be trusted ({allowed})."])
+    out: list[str] = []
+    for value in values:
+        text = value.strip()
+        try:
+            net = ipaddress.ip_network(text, strict=False) if "/" in text else \
+                ipaddress.ip_address(text)
+        except ValueError:
+            raise ScenarioError(where, [f"`{cut(text, 60)}` is not an IP address or "
+                                        f"network; {allowed}."]) from None
+        if isinstance(net, (ipaddress.IPv4Network, ipaddress.IPv6Network)) and \
+                net.prefixlen == 0:
+            raise ScenarioError(where, [f"`{text}` trusts every address, so any client could "
+                                        "name itself by sending X-Forwarded-For; " + allowed
+                                        + "."])
+        if str(net) not in out:
+            out.append(str(net))
+    return out
+
+
+def proxies_from_env(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The trusted proxies named by :data:`PROXIES_ENV` (checked by
+    :func:`trusted_proxies`); none when it is unset or blank."""
+    text = (os.environ if environ is None else environ).get(PROXIES_ENV, "")
+    if len(text) > 4096:
+        from diplomacy_sim.scenario.errors import ScenarioError
+
+        raise ScenarioError(PROXIES_ENV, [f"{len(text)} characters; at most 4096 (allowed: "
+                                          "addresses or networks separated by commas)."])
+    return trusted_proxies(text.replace(",", " ").split(), PROXIES_ENV)
+
+
+def server_env(db: Path | str | None = None, joins_per_address: int | None = None,
+               proxies: Sequence[str] = ()) -> dict[str, str]:
     from diplomacy_sim.room.room import JOINS_ENV
 
     env = dict(os.environ)
@@ -40,8 +99,9 @@ def server_env(db: Path | str | None = None, joins_per_address: int | None = Non
     # uvicorn (0.54) rewrites a request's client address from X-Forwarded-For when the direct
     # peer is in FORWARDED_ALLOW_IPS, whose default is "127.0.0.1,::1": anyone connecting
     # from the server's own machine could then name any address and be counted as it by the
-    # room's per-address bounds. No peer is trusted: the address is always the socket's.
-    env["FORWARDED_ALLOW_IPS"] = ""
+    # room's per-address bounds. Only the proxies the operator named (checked by
+    # trusted_proxies) are trusted; with none, the address is always the socket's.
+    env["FORWARDED_ALLOW_IPS"] = ",".join(trusted_proxies(list(proxies), "--trusted-proxy"))
     # after a server restart a page re-mounts by itself instead of asking for a refresh: every
     # page of the room rebuilds from the room's database and the browser's token, so there is
     # no page state to lose
@@ -99,7 +159,8 @@ def hold_store(db: Path | str) -> int:
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          db: Path | str | None = None, joins_per_address: int | None = None) -> None:
+          db: Path | str | None = None, joins_per_address: int | None = None,
+          proxies: Sequence[str] = ()) -> None:
     """Replace this process with the Solara server (prints the address first). With ``db``,
     the server holds it (:func:`hold_store`) for its life; a second server on the same
     database exits 2 with a message naming it."""
@@ -117,4 +178,4 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     print(f"Training room: http://{host}:{port}/room (trainer), /join (participants)",
           flush=True)
     cmd = solara_command(host, port)
-    os.execve(cmd[0], cmd, server_env(db, joins_per_address))
+    os.execve(cmd[0], cmd, server_env(db, joins_per_address, proxies))
