@@ -5,6 +5,7 @@ and the database is free again as soon as the holder is gone, however it went.""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -32,12 +33,27 @@ def test_a_held_database_is_refused_and_named(tmp_path):
     db = tmp_path / "rooms.sqlite"
     fd = hold_store(db)
     try:
-        with pytest.raises(StoreHeld, match=f"process {os.getpid()}.*{db}"):
+        with pytest.raises(StoreHeld, match=f"process {os.getpid()}.*{re.escape(str(db))}"):
             hold_store(db)
         assert (tmp_path / ("rooms.sqlite" + LOCK_SUFFIX)).read_text() == str(os.getpid())
     finally:
         os.close(fd)
     os.close(hold_store(db))  # closed: free for the next server
+
+
+def test_one_database_reached_by_two_names_is_still_one_lock(tmp_path, monkeypatch):
+    db = tmp_path / "rooms.sqlite"
+    db.touch()
+    (tmp_path / "alias.sqlite").symlink_to(db)
+    monkeypatch.chdir(tmp_path)
+    fd = hold_store("rooms.sqlite")
+    try:
+        with pytest.raises(StoreHeld):
+            hold_store(tmp_path / "alias.sqlite")
+        with pytest.raises(StoreHeld):
+            hold_store(db)
+    finally:
+        os.close(fd)
 
 
 def test_a_lock_file_that_is_a_symlink_is_not_followed(tmp_path):

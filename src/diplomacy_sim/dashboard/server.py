@@ -139,7 +139,7 @@ def hold_store(db: Path | str) -> int:
     store; the second one is refused instead (:class:`StoreHeld`). Returns the descriptor."""
     import fcntl
 
-    lock = Path(str(db) + LOCK_SUFFIX)
+    lock = Path(str(Path(db).expanduser().resolve()) + LOCK_SUFFIX)  # one lock per file, by any name
     fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
