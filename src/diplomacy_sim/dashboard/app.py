@@ -19,6 +19,11 @@ from html import escape
 from typing import Any
 from urllib.parse import parse_qs
 
+import anyio
+import anyio._backends._asyncio as anyio_asyncio
+import anyio.from_thread
+import anyio.lowlevel
+import anyio.to_thread
 import numpy as np
 import solara
 import solara.lab
@@ -61,13 +66,16 @@ from diplomacy_sim.scenario.schema import DOCTRINES
 from diplomacy_sim.untrusted import parse_int
 
 _RELEASE = threading.Lock()
-_RELEASE_PENDING = threading.Event()
+_QUIET = threading.Condition()
+_LAST_CLOSE: list[float] = []  # monotonic time of the latest session close, when one is pending
+_SERVER_LOOP: list[anyio.lowlevel.EventLoopToken] = []  # the server's event loop, once known
+WORKER_IDLE_S: float = anyio_asyncio.WorkerThread.MAX_IDLE_TIME
+"""How long AnyIO lets a worker thread idle before the next hand-off may stop it (s)."""
 
 
 def release_memory() -> None:
     """Hand the memory of closed sessions back to the system: collect, then ``malloc_trim``
     (numpy's arrays live in the C heap, which glibc keeps for reuse unless trimmed)."""
-    _RELEASE_PENDING.clear()
     with _RELEASE:
         gc.collect()
         name = ctypes.util.find_library("c")
@@ -76,11 +84,64 @@ def release_memory() -> None:
             trim(0)
 
 
+def _remember_server_loop() -> None:
+    """Keep a token for the server's event loop, taken from a session's own thread (each
+    page's websocket runs in one of AnyIO's worker threads of that loop)."""
+    if _SERVER_LOOP:
+        return
+    try:
+        token = anyio.from_thread.run_sync(anyio.lowlevel.current_token)
+    except (anyio.NoEventLoopError, RuntimeError):
+        return  # not in a worker thread (tests rendering the page directly): nothing to prune
+    with _QUIET:
+        if not _SERVER_LOOP:
+            _SERVER_LOOP.append(token)
+
+
+async def _hand_off_nothing() -> None:
+    await anyio.to_thread.run_sync(int)
+
+
+def prune_idle_workers() -> bool:
+    """Let AnyIO stop the worker threads that closed sessions left idle.
+
+    AnyIO stops a worker idle for ``WORKER_IDLE_S`` or more only when the loop next hands
+    work to a thread, and a quiet server hands none; so hand it one no-op. Returns whether
+    the server's loop was reached."""
+    if not _SERVER_LOOP:
+        return False
+    try:
+        anyio.from_thread.run(_hand_off_nothing, token=_SERVER_LOOP[0])
+    except (anyio.RunFinishedError, RuntimeError):
+        return False  # the server is stopping
+    return True
+
+
+def _after_sessions_close() -> None:
+    """Once no session has closed for longer than a worker's idle limit: prune the idle
+    workers, give them a moment to exit, then release the memory."""
+    while True:
+        with _QUIET:
+            wait = _LAST_CLOSE[0] + WORKER_IDLE_S + 1.0 - time.monotonic()
+            if wait <= 0:
+                _LAST_CLOSE.clear()
+                break
+            _QUIET.wait(wait)
+    if prune_idle_workers():
+        time.sleep(1.0)  # the stopped workers' frames and queues go with their threads
+    release_memory()
+
+
 def _on_kernel_start() -> Callable[[], None]:
+    _remember_server_loop()
+
     def closed() -> None:  # coalesced: many sessions closing at once release once
-        if not _RELEASE_PENDING.is_set():
-            _RELEASE_PENDING.set()
-            threading.Timer(2.0, release_memory).start()
+        with _QUIET:
+            pending = bool(_LAST_CLOSE)
+            _LAST_CLOSE[:] = [time.monotonic()]
+        if not pending:
+            threading.Thread(target=_after_sessions_close, name="release-memory",
+                             daemon=True).start()
 
     return closed
 
