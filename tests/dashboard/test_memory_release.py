@@ -106,3 +106,15 @@ def test_without_a_server_loop_nothing_is_pruned_and_memory_is_still_released(mo
     app._on_kernel_start()()  # outside any worker thread: no token to take
     assert not app._SERVER_LOOP and not app.prune_idle_workers()
     assert released.wait(10)
+
+
+def test_the_server_keeps_its_objects_where_freed_pages_can_go_back(monkeypatch):
+    """Python's small-object arenas go back only when empty, so a few survivors of a burst
+    of sessions would pin them: the launcher runs the server on glibc's malloc, whose free
+    pages the trim after a close returns (benchmarks/README.md, "Soak")."""
+    from diplomacy_sim.dashboard.server import server_env
+
+    monkeypatch.delenv("PYTHONMALLOC", raising=False)
+    assert server_env()["PYTHONMALLOC"] == "malloc"
+    monkeypatch.setenv("PYTHONMALLOC", "pymalloc_debug")  # an operator's own choice stands
+    assert server_env()["PYTHONMALLOC"] == "pymalloc_debug"

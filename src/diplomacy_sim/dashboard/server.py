@@ -122,6 +122,13 @@ def server_env(db: Path | str | None = None, joins_per_address: int | None = Non
     # with a state-persistence backend, and per cookie (which a client can drop): the bound
     # that holds is the app's own, per network address (dashboard/clients.py)
     env.setdefault("SOLARA_KERNEL_MAX_PER_SESSION", "20")
+    # the server's Python objects live in glibc's heap, not in Python's own small-object
+    # arenas: an arena of 1 MiB goes back only once every object in it is gone, and the few
+    # hundred long-lived objects a burst of sessions leaves behind (caches, the last worker
+    # thread's) pin dozens of them; glibc gives back free pages on the trim that follows the
+    # sessions' close (soak: 20 sessions closed, +9.6% of idle against +21.5%;
+    # benchmarks/README.md, "Soak")
+    env.setdefault("PYTHONMALLOC", "malloc")
     return env
 
 
