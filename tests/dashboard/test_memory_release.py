@@ -118,3 +118,12 @@ def test_the_server_keeps_its_objects_where_freed_pages_can_go_back(monkeypatch)
     assert server_env()["PYTHONMALLOC"] == "malloc"
     monkeypatch.setenv("PYTHONMALLOC", "pymalloc_debug")  # an operator's own choice stands
     assert server_env()["PYTHONMALLOC"] == "pymalloc_debug"
+
+
+def test_a_hand_off_still_waiting_for_a_thread_is_not_doubled(server_loop):
+    app._PRUNING.acquire()  # as while a first hand-off waits for one of a busy pool's threads
+    try:
+        assert not app.prune_idle_workers()
+    finally:
+        app._PRUNING.release()
+    assert app.prune_idle_workers()

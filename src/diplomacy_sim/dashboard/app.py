@@ -66,6 +66,7 @@ from diplomacy_sim.scenario.schema import DOCTRINES
 from diplomacy_sim.untrusted import parse_int
 
 _RELEASE = threading.Lock()
+_PRUNING = threading.Lock()
 _QUIET = threading.Condition()
 _LAST_CLOSE: list[float] = []  # monotonic time of the latest session close, when one is pending
 _SERVER_LOOP: list[anyio.lowlevel.EventLoopToken] = []  # the server's event loop, once known
@@ -108,12 +109,14 @@ def prune_idle_workers() -> bool:
     AnyIO stops a worker idle for ``WORKER_IDLE_S`` or more only when the loop next hands
     work to a thread, and a quiet server hands none; so hand it one no-op. Returns whether
     the server's loop was reached."""
-    if not _SERVER_LOOP:
-        return False
+    if not _SERVER_LOOP or not _PRUNING.acquire(blocking=False):
+        return False  # no loop known, or a hand-off already waiting for a free thread
     try:
         anyio.from_thread.run(_hand_off_nothing, token=_SERVER_LOOP[0])
     except (anyio.RunFinishedError, RuntimeError):
         return False  # the server is stopping
+    finally:
+        _PRUNING.release()
     return True
 
 
