@@ -18,12 +18,13 @@ on a port in 8790-8799 (loopback only). Phases of a run, each with a hard time l
    <= 1 s). Pages other than the one on screen skip layout and paint (their DOM is
    updated), as if each learner had their own machine;
 4. close: every context closed; the server's memory is sampled until it is back within 10%
-   of idle or the limit passes (target: within 10%);
+   of idle or the limit passes (target: within 10%); with ``--cycles K``, phases 2-4 are
+   repeated K times on the same server (memory reused, not creeping);
 5. browsers: the opening of phase 2 again with N Chromium processes of one page each (as N
    laptops would, but on the same cores), not stepped (``--no-browsers`` skips it).
 
     .venv/bin/python benchmarks/bench_soak.py [--runs 2] [--sessions 20] [--steps 10]
-        [--no-browsers] [--no-readme] [--json FILE]
+        [--cycles 1] [--no-browsers] [--no-readme] [--json FILE]
 
 Each run has a server of its own; the figures are medians over the runs. Writes them to
 benchmarks/README.md under "## Soak" unless ``--no-readme``.
@@ -228,8 +229,57 @@ async def stepper(page: Any, steps: int) -> list[float]:
     return out
 
 
+async def burst(p: Any, url: str, n: int, steps: int, pid: int, cull_s: float,
+                idle_mb: float) -> dict[str, Any]:
+    """Phases 2-4 on a running server: ``n`` pages opened at once, stepped, then closed;
+    the figures, and the memory sampled until back within +10% of ``idle_mb``."""
+    res: dict[str, Any] = {"failures": []}
+    # 2. all at once, n contexts of one Chromium
+    figures, opened, launched = await open_many(p, url, n, False, pid)
+    res.update(figures)
+    try:
+        pages = [pg for _, pg, _ in opened]
+        res["rss_open_mb"] = rss_mb(pid)
+        if not pages:
+            raise RuntimeError(f"no page opened: {res['open_failed'][:3]}")
+
+        # 3. all stepping at once (with injections)
+        for pg in pages:
+            await balcony(pg)
+            await open_panel(pg)
+            await pg.add_style_tag(content=HIDE_CSS)
+            await set_hidden(pg, True)
+        await set_hidden(pages[0], False)
+        c0, b0 = cpu_seconds(pid), descendants_cpu_seconds(os.getpid(), "chrom")
+        t0 = time.perf_counter()
+        per = await asyncio.gather(*[stepper(pg, steps) for pg in pages],
+                                   return_exceptions=True)
+        res["step_phase_s"] = time.perf_counter() - t0
+        res["step_server_cpu_s"] = cpu_seconds(pid) - c0
+        res["step_browser_cpu_s"] = descendants_cpu_seconds(os.getpid(), "chrom") - b0
+        res["step_s"] = [t for x in per if not isinstance(x, BaseException) for t in x]
+        res["step_failed"] = [repr(x)[:160] for x in per if isinstance(x, BaseException)]
+        res["rss_busy_mb"] = rss_mb(pid)
+        res["page_errors"] = sum(len(pg.errors) for pg in pages)
+
+        # 4. close everything; memory back?
+        for ctx, _, _ in opened:
+            await ctx.close()
+    finally:
+        for b in launched:
+            await b.close()
+    target = idle_mb * 1.10
+    # not before the closed sessions are dropped (the cull timeout, then the release)
+    after, waited, samples = await settle_memory(pid, cull_s + 60, target, cull_s + 6)
+    res["rss_after_close_mb"], res["close_wait_s"] = after, waited
+    res["rss_samples_after_close"] = samples
+
+    return res
+
+
 async def soak(url: str, n: int, steps: int, pid: int, cull_s: float,
-               idle_wait: float | None = None, browsers_too: bool = True) -> dict[str, Any]:
+               idle_wait: float | None = None, browsers_too: bool = True,
+               cycles: int = 1) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
     res: dict[str, Any] = {"failures": []}
@@ -246,45 +296,15 @@ async def soak(url: str, n: int, steps: int, pid: int, cull_s: float,
         finally:
             await browser.close()
 
-        # 2. all at once, n contexts of one Chromium
-        figures, opened, launched = await open_many(p, url, n, False, pid)
-        res.update(figures)
-        try:
-            pages = [pg for _, pg, _ in opened]
-            res["rss_open_mb"] = rss_mb(pid)
-            if not pages:
-                raise RuntimeError(f"no page opened: {res['open_failed'][:3]}")
-
-            # 3. all stepping at once (with injections)
-            for pg in pages:
-                await balcony(pg)
-                await open_panel(pg)
-                await pg.add_style_tag(content=HIDE_CSS)
-                await set_hidden(pg, True)
-            await set_hidden(pages[0], False)
-            c0, b0 = cpu_seconds(pid), descendants_cpu_seconds(os.getpid(), "chrom")
-            t0 = time.perf_counter()
-            per = await asyncio.gather(*[stepper(pg, steps) for pg in pages],
-                                       return_exceptions=True)
-            res["step_phase_s"] = time.perf_counter() - t0
-            res["step_server_cpu_s"] = cpu_seconds(pid) - c0
-            res["step_browser_cpu_s"] = descendants_cpu_seconds(os.getpid(), "chrom") - b0
-            res["step_s"] = [t for x in per if not isinstance(x, BaseException) for t in x]
-            res["step_failed"] = [repr(x)[:160] for x in per if isinstance(x, BaseException)]
-            res["rss_busy_mb"] = rss_mb(pid)
-            res["page_errors"] = sum(len(pg.errors) for pg in pages)
-
-            # 4. close everything; memory back?
-            for ctx, _, _ in opened:
-                await ctx.close()
-        finally:
-            for b in launched:
-                await b.close()
-        target = res["rss_idle_mb"] * 1.10
-        # not before the closed sessions are dropped (the cull timeout, then the release)
-        after, waited, samples = await settle_memory(pid, cull_s + 60, target, cull_s + 6)
-        res["rss_after_close_mb"], res["close_wait_s"] = after, waited
-        res["rss_samples_after_close"] = samples
+        res.update(await burst(p, url, n, steps, pid, cull_s, res["rss_idle_mb"]))
+        # 4b. further bursts on the same server: is the memory reused, or does it creep?
+        res["cycles"] = []
+        for _ in range(cycles - 1):
+            more = await burst(p, url, n, steps, pid, cull_s, res["rss_idle_mb"])
+            res["failures"] += more["open_failed"] + more["step_failed"]
+            res["page_errors"] += more["page_errors"]
+            res["cycles"].append({k: more[k] for k in (
+                "rss_open_mb", "rss_busy_mb", "rss_after_close_mb", "close_wait_s")})
 
         # 5. the same opening with one Chromium per page (each its own browser process,
         # HTTP cache and compositor), for comparison; not stepped
@@ -324,7 +344,8 @@ def report(runs: list[dict[str, Any]], n: int, steps: int, load: list[float]) ->
     last = runs[-1]
     ok_render = all(len(r["render_s"]) == n and max(r["render_s"]) <= 10 for r in runs)
     ok_step = med([med(r["step_s"]) for r in runs]) <= 1.0
-    ok_mem = all(r["rss_after_close_mb"] <= r["rss_idle_mb"] * 1.10 for r in runs)
+    ok_mem = all(c["rss_after_close_mb"] <= r["rss_idle_mb"] * 1.10
+                 for r in runs for c in [r, *r.get("cycles", [])])
     br = [r for r in runs if "browsers" in r]
     lines = [
         "## Soak",
@@ -388,6 +409,17 @@ def report(runs: list[dict[str, Any]], n: int, steps: int, load: list[float]) ->
         f"{_over(runs, lambda r: (r['rss_after_close_mb'] / r['rss_idle_mb'] - 1) * 100, 1)}%"
         f" of idle, {_over(runs, lambda r: r['close_wait_s'], 0)} s after closing | within +10% | "
         f"{'met' if ok_mem else 'MISSED'} |",
+    ]
+    for k in range(min(len(r.get("cycles", [])) for r in runs)):
+        cyc = [{**r["cycles"][k], "rss_idle_mb": r["rss_idle_mb"]} for r in runs]
+        lines.append(
+            f"| … after burst {k + 2} on the same server (open / stepped / closed) | "
+            f"{_over(cyc, lambda c: c['rss_open_mb'], 0)} / "
+            f"{_over(cyc, lambda c: c['rss_busy_mb'], 0)} / "
+            f"{_over(cyc, lambda c: c['rss_after_close_mb'], 0)} MB, "
+            f"{_over(cyc, lambda c: (c['rss_after_close_mb'] / c['rss_idle_mb'] - 1) * 100, 1)}%"
+            f" of idle | within +10% | {'met' if ok_mem else 'MISSED'} |")
+    lines += [
         "",
     ]
     fails = [f for r in runs for f in r["open_failed"] + r["step_failed"] + r["failures"]
@@ -404,8 +436,8 @@ def run_once(args: argparse.Namespace, cull_s: float) -> dict[str, Any]:
     try:
         return asyncio.run(asyncio.wait_for(
             soak(f"http://127.0.0.1:{port}/", args.sessions, args.steps, proc.pid, cull_s,
-                 args.idle_wait, not args.no_browsers),
-            TOTAL_LIMIT_S))
+                 args.idle_wait, not args.no_browsers, args.cycles),
+            TOTAL_LIMIT_S * max(1, args.cycles)))
     finally:
         stop_server(proc)
 
@@ -417,6 +449,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2, help="whole soaks, each on a new server")
     ap.add_argument("--no-browsers", action="store_true",
                     help="skip the opening with one Chromium per page")
+    ap.add_argument("--cycles", type=int, default=1,
+                    help="bursts (phases 2-4) on each run's server, one after another")
     ap.add_argument("--no-readme", action="store_true")
     ap.add_argument("--json", default=None)
     ap.add_argument("--idle-wait", type=float, default=None,
