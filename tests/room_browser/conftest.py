@@ -45,8 +45,14 @@ class RoomServer:
 
 @pytest.fixture(scope="module")
 def room_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RoomServer]:
-    d = tmp_path_factory.mktemp("room")
-    server = RoomServer(d / "rooms.sqlite", room_port(), d / "server.log")
+    yield from serve_room(tmp_path_factory, "room", RoomServer)
+
+
+def serve_room(tmp_path_factory: pytest.TempPathFactory, name: str,
+               kind: type[RoomServer]) -> Iterator[RoomServer]:
+    """A started server of ``kind`` on a database of its own, stopped afterwards."""
+    d = tmp_path_factory.mktemp(name)
+    server = kind(d / "rooms.sqlite", room_port(), d / "server.log")
     server.start()
     try:
         yield server

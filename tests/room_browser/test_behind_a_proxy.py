@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from test_room_session import _start
 
-from conftest import Person, RoomServer, room_port
+from conftest import Person, RoomServer, serve_room
 from serving import start_server
 
 pytestmark = pytest.mark.browser
@@ -28,13 +28,7 @@ class ProxiedServer(RoomServer):
 
 @pytest.fixture(scope="module")
 def room_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RoomServer]:
-    d = tmp_path_factory.mktemp("proxied")
-    server = ProxiedServer(d / "rooms.sqlite", room_port(), d / "server.log")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serve_room(tmp_path_factory, "proxied", ProxiedServer)
 
 
 def _laptop(browser: Any, server: RoomServer, name: str, forwarded_for: str) -> Person:
