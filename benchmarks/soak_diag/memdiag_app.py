@@ -54,10 +54,65 @@ def pymalloc():
                     pass
     return out
 
+def smaps():
+    """Resident kB by kind of mapping: the main heap, thread stacks, other anonymous
+    mappings (glibc's thread arenas are 64 MiB-reserved ones), and file-backed ones."""
+    out = collections.Counter()
+    kind = None
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            head = line.split()
+            if "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+                lo, hi = (int(x, 16) for x in head[0].split("-"))
+                name = head[5] if len(head) > 5 else ""
+                if name == "[heap]":
+                    kind = "heap"
+                elif name.startswith("[stack"):
+                    kind = "main stack"
+                elif name.startswith("/"):
+                    kind = "file"
+                elif name:
+                    kind = name
+                elif lo % 2**26 == 0:  # glibc's thread arenas start 64 MiB-aligned
+                    kind = "anon arena"
+                elif hi - lo in (2**23, 2**23 - 4096, 2**23 + 4096):
+                    kind = "anon thread stack"
+                else:
+                    kind = "anon other " + ("1MiB+" if hi - lo >= 2**20 else "<1MiB")
+            elif head[0] == "Rss:":
+                out[kind] += int(head[1])
+    return {k: round(v / 1024, 1) for k, v in out.most_common()}
+
+_SEEN: dict = {}
+
+def survivors(objs, seen, per_type=25):
+    """Objects that were not there at idle: by type, a short repr and what refers to them."""
+    out = collections.defaultdict(list)
+    for o in objs:
+        if id(o) in seen:
+            continue
+        key = type(o).__module__ + "." + type(o).__qualname__
+        if len(out[key]) >= per_type:
+            continue
+        try:
+            text = repr(o)[:140]
+        except Exception as e:
+            text = f"<repr failed {e!r}>"
+        refs = []
+        for r in gc.get_referrers(o)[:4]:
+            if r is objs:
+                continue
+            try:
+                refs.append(type(r).__qualname__ + ": " + repr(r)[:100])
+            except Exception:
+                refs.append(type(r).__qualname__)
+        out[key].append([text, refs])
+    return dict(out)
+
 def dump(tag):
     global _prev_mods
     gc.collect()
-    d = {"tag": tag, "t": time.time(), "rss": dict(rss())}
+    d = {"tag": tag, "t": time.time(), "rss": dict(rss()), "smaps": smaps()}
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c"))
         libc.mallinfo2.restype = Mallinfo2
@@ -68,6 +123,10 @@ def dump(tag):
     d["pymalloc"] = pymalloc()
     objs = gc.get_objects()
     d["gc_objects"] = len(objs)
+    if tag.startswith("idle") and "idle" not in _SEEN:
+        _SEEN["idle"] = {id(o) for o in objs}
+    elif tag.startswith("trim") and "idle" in _SEEN:
+        d["survivors"] = survivors(objs, _SEEN["idle"])
     c = collections.Counter(type(o).__module__ + "." + type(o).__qualname__ for o in objs)
     d["types"] = c.most_common(60)
     del objs
@@ -113,3 +172,26 @@ def poll():
         time.sleep(0.3)
 
 threading.Thread(target=poll, name="memdiag", daemon=True).start()
+
+import diplomacy_sim.dashboard.app as _app  # noqa: E402
+
+_release = _app.release_memory
+
+
+def _traced_release():
+    """The app's own release, with RSS, the heap and the thread count just before and after."""
+    def snap():
+        m = ctypes.CDLL(ctypes.util.find_library("c"))
+        m.mallinfo2.restype = Mallinfo2
+        i = m.mallinfo2()
+        return {"t": time.time(), "rss": dict(rss()), "smaps": smaps(),
+                "uordblks": i.uordblks / 2**20, "fordblks": i.fordblks / 2**20,
+                "threads": threading.active_count(), "gc_objects": len(gc.get_objects())}
+    before = snap()
+    _release()
+    after = snap()
+    with open(os.path.join(OUT, "releases.jsonl"), "a") as f:
+        f.write(json.dumps({"before": before, "after": after}) + "\n")
+
+
+_app.release_memory = _traced_release

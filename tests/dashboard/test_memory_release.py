@@ -127,3 +127,27 @@ def test_a_hand_off_still_waiting_for_a_thread_is_not_doubled(server_loop):
     finally:
         app._PRUNING.release()
     assert app.prune_idle_workers()
+
+
+def test_the_first_page_builds_the_descriptions_every_page_shares(monkeypatch):
+    """The set-up controls and the shock forms are built when a page opens, not when a page
+    first unfolds them in the middle of a burst (where they would pin the burst's pages)."""
+    from diplomacy_sim.dashboard import session
+
+    monkeypatch.setattr(app, "_SERVER_LOOP", [])
+    monkeypatch.setattr(app, "_LAST_CLOSE", [])
+    monkeypatch.setattr(app, "release_memory", lambda: None)
+    session.parameter_controls.cache_clear()
+    session.shock_fields.cache_clear()
+    app._on_kernel_start()
+    assert session.parameter_controls.cache_info().currsize == 1
+    assert session.shock_fields.cache_info().currsize == len(session.SHOCK_CLASSES) > 0
+
+
+def test_releasing_memory_forgets_the_urls_closed_sessions_parsed():
+    import urllib.parse
+
+    urllib.parse.urlsplit("http://127.0.0.1:8765/?seed=3")
+    assert urllib.parse.urlsplit.cache_info().currsize > 0
+    app.release_memory()
+    assert urllib.parse.urlsplit.cache_info().currsize == 0

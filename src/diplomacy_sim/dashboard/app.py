@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
@@ -59,6 +61,7 @@ from diplomacy_sim.dashboard.session import (
     parse_seed,
     scenario_catalogue,
     scenario_values,
+    warm_shared_caches,
 )
 from diplomacy_sim.domain.events import week_number
 from diplomacy_sim.scenario.loader import ScenarioError
@@ -78,11 +81,20 @@ def release_memory() -> None:
     """Hand the memory of closed sessions back to the system: collect, then ``malloc_trim``
     (numpy's arrays live in the C heap, which glibc keeps for reuse unless trimmed)."""
     with _RELEASE:
+        # URLs the closed sessions' requests parsed (a bounded cache that would otherwise
+        # keep a few strings in pages the burst's garbage freed)
+        urllib.parse.clear_cache()
         gc.collect()
-        name = ctypes.util.find_library("c")
-        trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+        trim = _malloc_trim()
         if trim is not None:
             trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, looked up once (None where the C library has none)."""
+    name = ctypes.util.find_library("c")
+    return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
 
 
 def _remember_server_loop() -> None:
@@ -137,6 +149,8 @@ def _after_sessions_close() -> None:
 
 def _on_kernel_start() -> Callable[[], None]:
     _remember_server_loop()
+    warm_shared_caches()
+    _malloc_trim()  # looked up now, not among a closed burst's garbage
 
     def closed() -> None:  # coalesced: many sessions closing at once release once
         with _QUIET:

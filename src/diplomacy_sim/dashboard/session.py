@@ -65,6 +65,17 @@ def parameter_controls() -> tuple[schema.ParamInfo, ...]:
     return tuple(schema.tunable_parameters())
 
 
+def warm_shared_caches() -> None:
+    """Build the descriptions every page shares and nothing changes (the set-up controls and
+    the shock forms) when the first page opens, not when some page first unfolds them: built
+    in the middle of a burst of sessions, these few hundred long-lived objects would sit
+    among the burst's short-lived ones and keep their memory pages from going back to the
+    system after it closes (benchmarks/README.md, "Soak"). Cheap once built."""
+    parameter_controls()
+    for kind in SHOCK_CLASSES:
+        shock_fields(kind)
+
+
 def group_of(path: str) -> str:
     parts = path.split(".")
     return parts[-2] if len(parts) > 1 else "run"
