@@ -254,3 +254,27 @@ def test_dashboard_trusts_only_the_proxies_it_is_told_of(tmp_path, monkeypatch):
     result = invoke("dashboard", "--db", db)
     assert result.exit_code == 2 and "at most 32" in result.output
     assert len(calls) == 4
+
+
+@pytest.mark.parametrize("host", ["256.1.1.1", "192.0.2.1", "no-such-host.invalid",
+                                  "1e400", "198.51.100.7"])
+def test_dashboard_refuses_an_address_this_computer_cannot_listen_on(host, tmp_path,
+                                                                     monkeypatch):
+    """Checked before anything is created: the default room database stays unmade."""
+    calls = []
+    monkeypatch.setattr("diplomacy_sim.dashboard.server.serve",
+                        lambda *a, **k: calls.append(a))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    result = invoke("dashboard", "--host", host)
+    assert result.exit_code == 2 and "--host" in result.output, result.output
+    assert "is not an address of this computer" in result.output
+    assert not calls and not (tmp_path / "data").exists()
+
+
+def test_dashboard_listens_on_this_computers_own_addresses(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr("diplomacy_sim.dashboard.server.serve",
+                        lambda host, *a, **k: calls.append(host))
+    for host in ("127.0.0.1", "localhost", "0.0.0.0"):
+        assert invoke("dashboard", "--host", host, "--db", tmp_path / "r.sqlite").exit_code == 0
+    assert calls == ["127.0.0.1", "localhost", "0.0.0.0"]

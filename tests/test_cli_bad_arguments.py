@@ -137,3 +137,45 @@ def test_no_subcommand_gives_a_traceback_for_bad_arguments(places, tmp_path, mon
         if r.exit_code == 2:
             assert len(text) < 5000, (name, args, len(text))
     assert not failures, "\n".join(map(str, failures[:20]))
+
+
+NOT_NUMBERS = ["nan", "-nan", "inf", "٣", "３", "1_0", "²", "9" * 100, "1e400", "0x10"]
+
+
+def numeric_options() -> list[tuple[str, str]]:
+    """Every option of every subcommand that takes a number: (command, flag)."""
+    from diplomacy_sim.cli import DecimalNumber, WholeNumber
+
+    out = []
+    for name, cmd in leaf_commands(main):
+        for opt in cmd.params:
+            if isinstance(opt.type, (WholeNumber, DecimalNumber)):
+                out.append((name, opt.opts[0]))
+    return out
+
+
+def test_every_number_on_the_command_line_is_read_by_the_one_number_reader():
+    """click's own int and float types take Unicode digits, ``1_000`` and (in ranges) nan:
+    no option uses them."""
+    loose = [(name, opt.opts[0]) for name, cmd in leaf_commands(main) for opt in cmd.params
+             if isinstance(opt.type, (click.types.IntParamType, click.types.FloatParamType))]
+    assert not loose
+    assert {("run", "--seed"), ("run", "--people"), ("sweep", "--chunk-seconds"),
+            ("dashboard", "--port"), ("sweep", "--workers")} <= set(numeric_options())
+
+
+@pytest.mark.parametrize("command,flag", numeric_options())
+def test_no_number_option_takes_what_is_not_an_ascii_finite_number(command, flag, places,
+                                                                   tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    cmd = dict(leaf_commands(main))[command]
+    base = [good_positional(a.name, places) for a in cmd.params if isinstance(a, click.Argument)]
+    for value in NOT_NUMBERS:
+        r = CliRunner().invoke(main, [*command.split(), *base, flag, value,
+                                      "--out", str(tmp_path / "o")]
+                               if any("--out" in o.opts for o in cmd.params) else
+                               [*command.split(), *base, flag, value])
+        assert r.exit_code == 2, (command, flag, value, r.output[-300:])
+        assert flag in r.output and "Traceback" not in r.output, (value, r.output[-300:])
+        assert not (tmp_path / "o").exists()

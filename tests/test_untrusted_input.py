@@ -7,6 +7,7 @@ Hypothesis runs derandomised (the same examples every time, for CI).
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -29,6 +30,7 @@ from diplomacy_sim.untrusted import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
     MAX_NODES,
+    parse_decimal,
     parse_int,
     short,
 )
@@ -263,6 +265,37 @@ def test_negative_numbers_are_out_of_range_for_a_seed(n):
 
     assert parse_seed(str(n))[0] is None
     assert parse_people(str(n))[0] is None
+
+
+# --------------------------------------------------------------------------- typed numbers
+# what Python's float() reads that a person typing a number means no number by
+NOT_NUMBERS = ["nan", "NaN", "-nan", "inf", "-Infinity", "٣", "３", "1_0", "1_000.5", "²", "½",
+               "0x10", "1e", ".", "-", "", " ", "1,5", "𝟙.5", "١.٥", "1e9999", "infinity"]
+
+
+@pytest.mark.parametrize("text", NOT_NUMBERS)
+def test_only_ascii_finite_numbers_are_numbers(text):
+    value, err = parse_decimal(text, -1e300, 1e300, "a share")
+    assert value is None and "enter a number from" in err
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(x=st.floats(allow_nan=False, allow_infinity=False))
+def test_every_finite_number_written_out_reads_back_exactly(x):
+    for text in (repr(x), f"{x:e}", f" {x!r} "):
+        value, err = parse_decimal(text, -math.inf, math.inf, "a number")
+        assert err is None and value == float(text)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(text=st.text(max_size=60))
+def test_the_number_parser_never_raises_and_refuses_what_is_not_ascii(text):
+    value, err = parse_decimal(text, 0.0, 1.0, "a share")
+    assert (value is None) != (err is None)
+    if not text.strip().isascii():
+        assert value is None
+    if err:
+        assert len(err) < 200  # the text is echoed cut
 
 
 # every character str.isdigit() calls a digit that is not an ASCII digit: int() refuses some

@@ -186,7 +186,11 @@ def _traced_release():
         i = m.mallinfo2()
         return {"t": time.time(), "rss": dict(rss()), "smaps": smaps(),
                 "uordblks": i.uordblks / 2**20, "fordblks": i.fordblks / 2**20,
-                "threads": threading.active_count(), "gc_objects": len(gc.get_objects())}
+                "threads": threading.active_count(), "gc_objects": len(gc.get_objects()),
+                "types": collections.Counter(
+                    type(o).__module__ + "." + type(o).__qualname__
+                    for o in gc.get_objects()).most_common(80),
+                "thread_names": sorted(t.name for t in threading.enumerate())}
     before = snap()
     _release()
     after = snap()

@@ -7,6 +7,7 @@ the file and the field, and exits with code 2: never a traceback.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import click
 
 from diplomacy_sim.limits import MAX_PEOPLE, MAX_RUNS_UNCONFIRMED, MAX_SEED
 from diplomacy_sim.scenario.errors import ScenarioError
-from diplomacy_sim.untrusted import cut, cut_tokens
+from diplomacy_sim.untrusted import cut, cut_tokens, parse_decimal, parse_int
 
 EXIT_BAD_INPUT = 2
 MAX_PATH_CHARS = 4096
@@ -78,6 +79,51 @@ class _Group(click.Group):
             sys.exit(EXIT_BAD_INPUT)
 
 
+class WholeNumber(click.ParamType):
+    """A whole number from the command line, read by the page's parser
+    (:func:`~diplomacy_sim.untrusted.parse_int`): ASCII digits only (no ``²``, ``٣`` or
+    ``1_000``, which Python's ``int`` would take), length-checked, within ``[lo, hi]``."""
+
+    name = "integer"
+
+    def __init__(self, lo: int, hi: int, what: str) -> None:
+        self.lo, self.hi, self.what = lo, hi, what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value  # a default
+        number, err = parse_int(value, self.lo, self.hi, self.what)
+        if err:
+            self.fail(err, param, ctx)
+        return number  # type: ignore[return-value]
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return f"{self.lo}..{self.hi}"
+
+
+class DecimalNumber(click.ParamType):
+    """A number from the command line, read by :func:`~diplomacy_sim.untrusted.parse_decimal`:
+    finite (no ``nan``, which click's float ranges let through), ASCII only, in range."""
+
+    name = "number"
+
+    def __init__(self, lo: float, hi: float, what: str) -> None:
+        self.lo, self.hi, self.what = lo, hi, what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> float:
+        if isinstance(value, float):
+            return value  # a default
+        number, err = parse_decimal(value, self.lo, self.hi, self.what)
+        if err:
+            self.fail(err, param, ctx)
+        return number  # type: ignore[return-value]
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return f"{self.lo:g}..{self.hi:g}"
+
+
 @click.group(cls=_Group)
 @click.version_option(package_name="diplomacy-sim")
 def main() -> None:
@@ -131,14 +177,14 @@ def validate(files: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("scenario", type=UserPath())
-@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None, help="Master seed.")
-@click.option("--steps", type=click.IntRange(1, 5200), default=None, help="Weeks to run.")
+@click.option("--seed", type=WholeNumber(0, MAX_SEED, "a seed"), default=None, help="Master seed.")
+@click.option("--steps", type=WholeNumber(1, 5200, "a number of weeks"), default=None, help="Weeks to run.")
 @click.option(
     "--doctrine",
     type=click.Choice(["command", "stewardship", "diplomacy", "fatalism"]),
     default=None,
 )
-@click.option("--people", type=click.IntRange(1, MAX_PEOPLE), default=None,
+@click.option("--people", type=WholeNumber(1, MAX_PEOPLE, "a number of people"), default=None,
               help="Scale to N people, keeping proportions.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
               help="Override any scenario field, e.g. parameters.trust.loss_ratio=3.")
@@ -253,11 +299,44 @@ def _open_db(db: str | None) -> Path:
     return path
 
 
+def _check_listen_address(host: str) -> None:
+    """``--host`` must name an address of this computer (resolved, and a socket bound to it
+    on a port of the system's choosing), else exit 2 naming it: the server would fail later
+    with the resolver's words only."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.bind(address)
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise ScenarioError("--host", [
+            f"`{cut(host, 60)}` is not an address of this computer ({cut(reason, 80)}); "
+            "allowed: one of its IP addresses (127.0.0.1 for this computer only, 0.0.0.0 "
+            "for every network it is on) or a name that resolves to one."]) from None
+
+
+def _refuse_held_db(db: str | None) -> None:
+    """Exit 2 if a running server holds the room database, by this name or another."""
+    from diplomacy_sim.dashboard.server import StoreHeld, hold_store
+    from diplomacy_sim.room.registry import default_db_path
+
+    path = Path(db).expanduser() if db else default_db_path()
+    if not os.path.lexists(path):
+        return  # a new database: no server can hold it
+    try:
+        os.close(hold_store(path))  # free: taken and let go (the server takes it for good)
+    except (StoreHeld, OSError) as exc:
+        raise ScenarioError("--db", [str(exc)]) from None
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+@click.option("--port", type=WholeNumber(1, 65535, "a port"), default=8765, show_default=True)
 @_db_option
-@click.option("--joins-per-address", type=click.IntRange(1, 60), default=4, show_default=True,
+@click.option("--joins-per-address", type=WholeNumber(1, 60, "a number of joins"), default=4, show_default=True,
               help="People one network address may join to a session. Raise it when the "
               "room's laptops reach the server through one shared address (a NAT or a proxy).")
 @click.option("--trusted-proxy", "trusted_proxy", multiple=True, metavar="ADDR",
@@ -273,9 +352,11 @@ def dashboard(host: str, port: int, db: str | None, joins_per_address: int,
         raise ScenarioError("--host", [
             f"`{cut(host, 60)}` is not an address to listen on; allowed: an IP address "
             "(127.0.0.1, 0.0.0.0, ::1) or a host name of letters, digits, dots and dashes."])
+    _check_listen_address(host)
     proxies = trusted_proxies(trusted_proxy, "--trusted-proxy") if trusted_proxy else \
         proxies_from_env()
-    path = _open_db(db)
+    _refuse_held_db(db)  # before anything opens it: under another name, SQLite's own
+    path = _open_db(db)  # journal would not see the other server's
     click.echo(f"Training rooms: {path}", err=True)
     if proxies:
         click.echo(f"Trusted proxies: {', '.join(proxies)}", err=True)
@@ -342,11 +423,11 @@ def room_export(code: str, out: str, db: str | None) -> None:
 @click.argument("experiment", type=UserPath())
 @click.option("--out", required=True, type=UserPath(),
               help="Results folder; re-running the same command on it resumes.")
-@click.option("--workers", type=click.IntRange(0, 4096), default=None,
+@click.option("--workers", type=WholeNumber(0, 4096, "a number of workers"), default=None,
               help="Local worker processes (default: all cores; 0: serial, in this process).")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Send the runs to this Dask scheduler instead of a local pool.")
-@click.option("--chunk-seconds", type=click.FloatRange(0.01, 600), default=0.5,
+@click.option("--chunk-seconds", type=DecimalNumber(0.01, 600, "a number of seconds"), default=0.5,
               show_default=True, help="Target duration of one task (a batch of runs).")
 @click.option("--retry-failed", is_flag=True,
               help="On resume, run again the runs recorded as failed (their failed rows are "
@@ -432,7 +513,7 @@ def analyse(results: str, out: str | None, fmt: str, discover: str | None) -> No
 @click.option("--write-experiments", is_flag=True,
               help="Write experiments/validation/ from the pre-registration and the shipped "
                    "scenarios, then stop (unless --run).")
-@click.option("--workers", type=click.IntRange(0, 64), default=2, show_default=True,
+@click.option("--workers", type=WholeNumber(0, 64, "a number of workers"), default=2, show_default=True,
               help="Worker processes of the sweeps (0: serial).")
 @click.option("--accept-mixed-code", is_flag=True,
               help="Write the results even when the sweeps do not all come from the model "

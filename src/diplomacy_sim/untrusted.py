@@ -18,6 +18,7 @@ wrap it with the file or field it came from.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import reprlib
@@ -263,6 +264,32 @@ def parse_int(text: Any, lo: int, hi: int, what: str) -> tuple[int | None, str |
     return value, None
 
 
+_ASCII_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?")
+MAX_DECIMAL_TEXT = 40
+"""Longest number text :func:`parse_decimal` reads (a double has 17 significant digits)."""
+
+
+def parse_decimal(text: Any, lo: float, hi: float, what: str,
+                  allowed: str | None = None) -> tuple[float | None, str | None]:
+    """(value, None) or (None, message) for a number typed by a user or sent in a URL.
+
+    The twin of :func:`parse_int`: only ASCII digits, a point and an exponent count (no
+    Unicode digits, no ``_`` separators, no ``nan`` or ``inf``), the text is length-checked
+    and echoed cut, and the value must be finite and lie in ``[lo, hi]``. ``allowed``
+    overrides the description of what is allowed.
+    """
+    raw = str(text).strip()
+    allowed = allowed or f"a number from {lo:g} to {hi:g}"
+    if len(raw) > MAX_DECIMAL_TEXT:
+        return None, f"That is {len(raw):,} characters long, too long for {what}: enter {allowed}."
+    if not _ASCII_DECIMAL.fullmatch(raw):
+        return None, f"“{cut(raw, 40)}” is not {what}: enter {allowed}."
+    value = float(raw)
+    if not (math.isfinite(value) and lo <= value <= hi):
+        return None, f"{raw} is out of range for {what}: enter {allowed}."
+    return value, None
+
+
 __all__ = [
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
@@ -271,6 +298,7 @@ __all__ = [
     "cut",
     "cut_tokens",
     "load_yaml",
+    "parse_decimal",
     "parse_int",
     "read_bounded_file",
     "short",

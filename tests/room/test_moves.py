@@ -62,8 +62,11 @@ def test_court_brings_a_cold_partner_back(open_session):
 
 def test_cede_takes_on_cost_from_the_other_parties(open_session):
     room, tok = open_session.room, open_session.t(COUNCIL)
-    for bad, msg in ((1.5, "must be from 0 to 1, not 1.5"), ("lots", "must be a number"),
-                     (float("nan"), "must be from")):
+    for bad, msg in ((1.5, "must be a number from 0 to 1, not 1.5"),
+                     ("lots", "must be a number"), (float("nan"), "must be a number from"),
+                     ("٠٫٥", "must be a number"), ("０.5", "must be a number"),
+                     (10**400, "not a number that large"), (True, "must be a number"),
+                     ([0.5], "must be a number"), ("0.5" * 1000, "must be a number")):
         with pytest.raises(MoveRejected, match=msg):
             room.submit_moves(tok, [{"kind": "cede", "initiative": "joint_discharge_team",
                                      "share": bad}])

@@ -56,6 +56,36 @@ def test_one_database_reached_by_two_names_is_still_one_lock(tmp_path, monkeypat
         os.close(fd)
 
 
+def test_one_database_under_a_hard_link_elsewhere_is_still_one_lock(tmp_path):
+    """A hard link is the same file under a name of its own, in any folder: SQLite's
+    journal goes by name, so two servers on the two names would each lose the other's
+    sessions. The lock is on the file itself."""
+    db = tmp_path / "rooms.sqlite"
+    db.touch()
+    (tmp_path / "other").mkdir()
+    link = tmp_path / "other" / "alias.sqlite"
+    os.link(db, link)
+    fd = hold_store(db)
+    try:
+        with pytest.raises(StoreHeld, match=re.escape(str(link))):
+            hold_store(link)
+    finally:
+        os.close(fd)
+    fd = hold_store(link)  # and the other way round
+    try:
+        with pytest.raises(StoreHeld, match=f"process {os.getpid()}"):
+            hold_store(db)  # its holder's id, written under this name too
+    finally:
+        os.close(fd)
+
+
+def test_a_database_that_is_not_a_regular_file_is_refused(tmp_path):
+    fifo = tmp_path / "rooms.sqlite"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="not a regular file"):
+        hold_store(fifo)
+
+
 def test_a_lock_file_that_is_a_symlink_is_not_followed(tmp_path):
     target = tmp_path / "elsewhere"
     target.write_text("keep")
@@ -86,3 +116,21 @@ def test_a_second_server_on_the_same_database_is_refused_until_the_first_is_gone
         end(first)  # type: ignore[arg-type]
         first.communicate()
     os.close(hold_store(db))  # the kernel released the lock with the process
+
+
+def test_a_second_server_on_a_hard_link_of_the_database_is_refused(tmp_path):
+    db = tmp_path / "rooms.sqlite"
+    port = free_port()
+    first = _dashboard(db, port, start_new_session=True)
+    try:
+        wait_serving(first, port, "first dashboard server")  # type: ignore[arg-type]
+        (tmp_path / "elsewhere").mkdir()
+        link = tmp_path / "elsewhere" / "alias.sqlite"
+        os.link(db, link)
+        done = _refused(link)
+        assert done.returncode == 2, done.stderr
+        assert "another dashboard server" in done.stderr and str(link) in done.stderr
+        assert "Traceback" not in done.stderr + done.stdout
+    finally:
+        stop_server(first)
+        first.communicate()

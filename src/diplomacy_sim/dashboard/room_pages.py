@@ -883,7 +883,7 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
         return f.get("default", f.get("low"))
 
     def add() -> None:
-        from diplomacy_sim.room.actions import MAX_MOVES
+        from diplomacy_sim.room.actions import MAX_MOVES, move_number
 
         if spec is None:
             return
@@ -893,12 +893,12 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
         move: dict[str, Any] = {"kind": kind}
         for f in spec.get("fields", []):
             v = field_value(f)
-            if f.get("type") == "number":
+            if f.get("type") == "number":  # read as the server will read it
                 try:
-                    v = float(v)
-                except (TypeError, ValueError):
-                    set_message(("error", f"{f['label']}: enter a number from {f.get('low')} "
-                                          f"to {f.get('high')}."))
+                    v = move_number(v, float(f.get("low") or 0.0), float(f.get("high") or 1.0),
+                                    lambda why, f=f: ValueError(f"{f['label']}: {why}."))
+                except ValueError as exc:
+                    set_message(("error", str(exc)))
                     return
             move[f["name"]] = v
         set_draft([*draft, move])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -138,31 +139,64 @@ class StoreHeld(Exception):
 
 
 def hold_store(db: Path | str) -> int:
-    """Lock ``db`` for this process's life: an exclusive ``flock`` on ``<db>.server-lock``,
-    on a descriptor that survives ``execve`` into the Solara server and is released by the
+    """Lock ``db`` for this process's life: an exclusive ``flock`` on the database file
+    itself (so one lock per file, whatever name or link reaches it: SQLite's own journal
+    files go by name, and two servers writing one file under two names lose a session), on
+    a descriptor that survives ``execve`` into the Solara server and is released by the
     kernel when that server exits, however it exits (a kill included). The holder's process
-    id is written into the file for the message a second server prints. Two servers on one
-    database would each keep their own copy of a session in memory and both write the
-    store; the second one is refused instead (:class:`StoreHeld`). Returns the descriptor."""
+    id is written beside it, into ``<db>.server-lock``, for the message a second server
+    prints. Two servers on one database would each keep their own copy of a session in
+    memory and both write the store; the second one is refused instead
+    (:class:`StoreHeld`). Returns the descriptor."""
     import fcntl
 
-    lock = Path(str(Path(db).expanduser().resolve()) + LOCK_SUFFIX)  # one lock per file, by any name
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    path = Path(db).expanduser().resolve()
+    # SQLite's locks are POSIX record locks, which on Linux leave an flock alone
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK,
+                 0o600)
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{db} is not a regular file; allowed: a room database file")
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _record_holder(Path(str(path) + LOCK_SUFFIX))
     except BlockingIOError:
-        holder = os.read(fd, 32).decode("ascii", "replace").strip()
         os.close(fd)
-        who = f" (process {holder})" if holder.isascii() and holder.isdecimal() else ""
-        raise StoreHeld(f"another dashboard server{who} is serving the room database {db}; "
-                        "stop it first, or give this one another database with --db") from None
+        holder = _recorded_holder(Path(str(path) + LOCK_SUFFIX))
+        who = f" (process {holder})" if holder else ""
+        raise StoreHeld(f"another dashboard server{who} is serving the room database {db} "
+                        "(this file, under this name or another); stop it first, or give "
+                        "this one another database with --db") from None
     except BaseException:
         os.close(fd)
         raise
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
     os.set_inheritable(fd, True)  # kept open, and the lock held, across the execve
     return fd
+
+
+def _record_holder(lock: Path) -> None:
+    """This process's id into ``lock`` (never through a link planted in its place)."""
+    fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK,
+                 0o600)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{lock} is not a regular file")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+    finally:
+        os.close(fd)
+
+
+def _recorded_holder(lock: Path) -> str:
+    """The process id the holder wrote into ``lock`` under this name ("" if none)."""
+    try:
+        fd = os.open(lock, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    try:
+        text = os.read(fd, 32).decode("ascii", "replace").strip()
+    finally:
+        os.close(fd)
+    return text if text.isascii() and text.isdecimal() else ""
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,

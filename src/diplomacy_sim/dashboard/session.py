@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import math
 import threading
 import types
 import typing
@@ -42,7 +43,7 @@ from diplomacy_sim.scenario.loader import (
     load_shipped,
     resolved_dict,
 )
-from diplomacy_sim.untrusted import parse_int
+from diplomacy_sim.untrusted import parse_decimal, parse_int
 
 DEFAULT_SCENARIO = "integrated_discharge"
 CHART_OUTCOMES: tuple[str, ...] = (
@@ -98,12 +99,11 @@ def parse_number(text: str, info: schema.ParamInfo) -> tuple[float | int | None,
     allowed = (f"a whole number from {format_number(info.low, int)} to "
                f"{format_number(info.high, int)}{unit}" if info.type is int else
                f"a number from {format_number(info.low)} to {format_number(info.high)}{unit}")
-    try:
-        value: float | int = float(raw)
-    except ValueError:
-        return None, f"“{raw}” is not a number: enter {allowed}."
-    if not np.isfinite(value):
-        return None, f"Enter {allowed}."
+    # the one reader of typed numbers: ASCII digits only, length-checked, echoed cut, finite
+    number, err = parse_decimal(raw, -math.inf, math.inf, "a number", allowed)
+    if err or number is None:
+        return None, err
+    value: float | int = number
     if info.type is int:
         if value != int(value):
             return None, f"Enter {allowed}."

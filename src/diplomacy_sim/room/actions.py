@@ -21,6 +21,7 @@ from diplomacy_sim.domain.state import ROLE_NAMES
 from diplomacy_sim.model import moves as model_moves
 from diplomacy_sim.room.errors import RoomError
 from diplomacy_sim.room.roles import RoleSpec
+from diplomacy_sim.untrusted import cut, parse_decimal
 
 MAX_MOVES = 12
 """Moves one participant may list in a round (the points budget binds first in practice)."""
@@ -254,6 +255,28 @@ class _Sandbox:
         object.__getattribute__(self, "_own")[name] = value
 
 
+def move_number(v: Any, low: float, high: float,
+                refuse: Callable[[str], Exception]) -> float:
+    """A move's number as sent by a page: a JSON number, or text read as a typed number is
+    (:func:`~diplomacy_sim.untrusted.parse_decimal`: ASCII only, length-checked); finite and
+    within ``[low, high]``. Anything else raises ``refuse(why)``."""
+    allowed = f"must be a number from {low:g} to {high:g}"
+    if isinstance(v, str):
+        x, err = parse_decimal(v, low, high, "a number")
+        if err or x is None:
+            raise refuse(f"{allowed}, not “{cut(v.strip(), 20)}”")
+        return x
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise refuse(allowed)
+    try:
+        x = float(v)
+    except OverflowError:  # an integer past a double's range
+        raise refuse(f"{allowed}, not a number that large") from None
+    if not (np.isfinite(x) and low <= x <= high):
+        raise refuse(f"{allowed}, not {x:g}")
+    return x
+
+
 def coerce(spec: MoveSpec, raw: Mapping[str, Any], model: Any, role: RoleSpec,
            roles: Sequence[RoleSpec], index: int) -> dict[str, Any]:
     """The move's arguments checked against its fields (names, choices, bounds)."""
@@ -269,15 +292,9 @@ def coerce(spec: MoveSpec, raw: Mapping[str, Any], model: Any, role: RoleSpec,
             raise MoveRejected(index, f"{where}: choose the {f.label.lower()}.")
         v = raw[f.name]
         if f.type == "number":
-            try:
-                x = float(v)
-            except (TypeError, ValueError):
-                raise MoveRejected(index, f"{where}: {f.label.lower()} must be a number from "
-                                          f"{f.low:g} to {f.high:g}.") from None
-            if not np.isfinite(x) or not (f.low or 0.0) <= x <= (f.high or 1.0):
-                raise MoveRejected(index, f"{where}: {f.label.lower()} must be from {f.low:g} "
-                                          f"to {f.high:g}, not {str(v)[:20]}.")
-            out[f.name] = x
+            out[f.name] = move_number(v, f.low or 0.0, f.high or 1.0,
+                                      lambda why, f=f: MoveRejected(
+                                          index, f"{where}: {f.label.lower()} {why}."))
         else:
             opts = f.options(model, role, roles) if f.options else []
             by_text = {str(val): val for val, _ in opts}
