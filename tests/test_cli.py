@@ -278,3 +278,19 @@ def test_dashboard_listens_on_this_computers_own_addresses(tmp_path, monkeypatch
     for host in ("127.0.0.1", "localhost", "0.0.0.0"):
         assert invoke("dashboard", "--host", host, "--db", tmp_path / "r.sqlite").exit_code == 0
     assert calls == ["127.0.0.1", "localhost", "0.0.0.0"]
+
+
+def test_run_out_through_a_link_replaces_the_run_the_link_names(tmp_path):
+    """The link stays a link; the folder it names holds the new run, whole; nothing is left
+    beside either."""
+    real = tmp_path / "real"
+    assert invoke("run", "integrated_discharge", "--steps", "2", "--seed", "1",
+                  "--out", real, "--quiet").exit_code == 0
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    result = invoke("run", "integrated_discharge", "--steps", "2", "--seed", "2",
+                    "--out", link, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert json.loads((real / "summary.json").read_text())["seed"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import fnmatch
 import glob
 import os
 import shutil
@@ -114,16 +115,18 @@ def _alive(pid: int) -> bool:
 
 
 def replace_folder(out: Path, files: Iterable[tuple[str, Callable[[Path], None]]],
-                   allowed: Iterable[str]) -> Path:
+                   allowed: Iterable[str], what: str = "a run's result") -> Path:
     """Make ``out`` hold exactly ``files`` (name, writer), swapped in all at once.
 
-    ``out`` may be missing, empty, or an earlier result (only names from ``allowed``);
-    anything else is refused with ``FileExistsError`` before anything is written.
+    ``out`` may be missing, empty, or an earlier result (only names from ``allowed``, which
+    may hold ``*`` patterns); anything else is refused with ``FileExistsError`` before
+    anything is written. A symbolic link is followed: the folder it names is replaced and
+    the link is left as it was.
     """
-    out = Path(out).absolute()  # a writer never reads a relative "http:/x" as a URI
+    out = Path(os.path.realpath(out))  # absolute: a writer never reads "http:/x" as a URI
     parent = out.parent
     parent.mkdir(parents=True, exist_ok=True)
-    refuse_foreign(out, allowed)
+    refuse_foreign(out, allowed, what)
     _remove_stale(parent, out.name)
     tmp = _fresh_name(parent, out.name, "tmp")
     tmp.mkdir()
@@ -154,18 +157,36 @@ def replace_folder(out: Path, files: Iterable[tuple[str, Callable[[Path], None]]
     return out
 
 
-def refuse_foreign(out: Path, allowed: Iterable[str]) -> None:
-    """FileExistsError unless ``out`` is missing, an empty folder or holds only ``allowed``."""
+def refuse_foreign(out: Path, allowed: Iterable[str], what: str = "a run's result") -> None:
+    """FileExistsError unless ``out`` is missing, an empty folder or holds only ``allowed``
+    names (``*`` patterns allowed: ``"*.png"``); ``what`` names the result in the message."""
+    out = Path(out)
     if not out.exists():
         return
     if not out.is_dir():
         raise FileExistsError(f"{out} exists and is not a folder")
-    names = {p.name for p in out.iterdir()}
-    foreign = sorted(names - set(allowed))
+    patterns = list(allowed)
+    foreign = sorted(p.name for p in out.iterdir()
+                     if not any(fnmatch.fnmatchcase(p.name, a) for a in patterns))
     if foreign:
         raise FileExistsError(
-            f"{out} holds files that are not a run's result ({', '.join(foreign[:5])}"
+            f"{out} holds files that are not {what} ({', '.join(foreign[:5])}"
             f"{', ...' if len(foreign) > 5 else ''})")
+
+
+def check_result_folder(out: str | Path, allowed: Iterable[str],
+                        what: str = "a run's result") -> str | None:
+    """Why :func:`replace_folder` would refuse or fail on ``out`` (None: it would not),
+    checked before the work that makes the result."""
+    out = Path(out)
+    problem = check_writable(out)
+    if problem:
+        return problem
+    try:
+        refuse_foreign(out, allowed, what)
+    except FileExistsError as exc:
+        return f"{exc}; allowed: a new folder, an empty one, or one holding {what} from before"
+    return None
 
 
 def check_writable(out: Path) -> str | None:
@@ -189,4 +210,5 @@ def check_writable(out: Path) -> str | None:
     return None
 
 
-__all__ = ["atomic_write", "check_writable", "fsync_path", "refuse_foreign", "replace_folder"]
+__all__ = ["atomic_write", "check_result_folder", "check_writable", "fsync_path",
+           "refuse_foreign", "replace_folder"]

@@ -164,6 +164,43 @@ def test_smoke_end_to_end_with_the_cli_including_analyse(tmp_path):
         assert (out / "report" / png).stat().st_size > 1000
     res = CliRunner().invoke(main, ["analyse", str(out), "--format", "html"])
     assert res.exit_code == 0 and (out / "report" / "report.html").exists()
+    # the folder was replaced whole: no Markdown report beside figures drawn again
+    assert not (out / "report" / "report.md").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".report.")]
+
+
+@pytest.mark.parametrize("foreign", ["notes.md", "report.md.bak", "data.csv"])
+def test_a_report_never_overwrites_a_folder_of_other_files(tiny, tmp_path, foreign):
+    out = tmp_path / "res"
+    assert CliRunner().invoke(main, ["sweep", str(tiny), "--out", str(out), "--workers", "0",
+                                     "--quiet"]).exit_code == 0
+    victim = tmp_path / "mine"
+    victim.mkdir()
+    (victim / foreign).write_text("IMPORTANT")
+    (victim / "report.md").write_text("my own report")
+    res = CliRunner().invoke(main, ["analyse", str(out), "--out", str(victim)])
+    assert res.exit_code == 2 and "--out" in res.output and foreign in res.output
+    assert "not a report" in res.output and "Traceback" not in res.output
+    assert (victim / foreign).read_text() == "IMPORTANT"
+    assert (victim / "report.md").read_text() == "my own report"
+    assert sorted(p.name for p in victim.iterdir()) == sorted([foreign, "report.md"])
+
+
+def test_a_report_through_a_link_replaces_the_folder_the_link_names(tiny, tmp_path):
+    out = tmp_path / "res"
+    assert CliRunner().invoke(main, ["sweep", str(tiny), "--out", str(out), "--workers", "0",
+                                     "--quiet"]).exit_code == 0
+    real = tmp_path / "reports" / "latest"
+    assert CliRunner().invoke(main, ["analyse", str(out), "--out", str(real)]).exit_code == 0
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    res = CliRunner().invoke(main, ["analyse", str(out), "--out", str(link), "--format",
+                                    "html"])
+    assert res.exit_code == 0, res.output
+    assert link.is_symlink() and (real / "report.html").exists()
+    assert not (real / "report.md").exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert sorted(p.name for p in real.parent.iterdir()) == ["latest"]
 
 
 def test_a_sobol_design_gets_sensitivity_indices_in_the_report(tmp_path):

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from diplomacy_sim.cli import main
 from diplomacy_sim.room import PermissionDenied, export_pack
 from diplomacy_sim.room.debrief import outcome_gap
+from diplomacy_sim.room.export import PACK_FILES
 
 from .conftest import COUNCIL, HOSPITAL, make_session
 
@@ -93,17 +94,18 @@ def test_the_pack_is_one_self_contained_escaped_html_file_with_each_move(played,
 
 def test_the_csvs_hold_every_move_and_event_and_never_a_formula(played, tmp_path):
     room = played.room
-    export_pack(room, tmp_path, played.key)
-    moves = list(csv.DictReader(io.StringIO((tmp_path / "moves.csv").read_text())))
+    pack = tmp_path / "pack"
+    export_pack(room, pack, played.key)
+    moves = list(csv.DictReader(io.StringIO((pack / "moves.csv").read_text())))
     assert [(m["round"], m["move"], m["happened"]) for m in moves] == [
         ("1", "propose", "yes"), ("1", "cede", "yes"), ("1", "propose", "no"),
         ("2", "meet", "yes")]
-    events = list(csv.DictReader(io.StringIO((tmp_path / "events.csv").read_text())))
+    events = list(csv.DictReader(io.StringIO((pack / "events.csv").read_text())))
     assert {e["run"] for e in events} == {"session", "autopilot"}
     assert len([e for e in events if e["run"] == "session"]) == len(room.model.events)
-    raw = (tmp_path / "events.csv").read_text() + (tmp_path / "moves.csv").read_text()
+    raw = (pack / "events.csv").read_text() + (pack / "moves.csv").read_text()
     assert not re.search(r"(^|,)[=+@]", raw, re.M)
-    outcomes = list(csv.DictReader(io.StringIO((tmp_path / "outcomes.csv").read_text())))
+    outcomes = list(csv.DictReader(io.StringIO((pack / "outcomes.csv").read_text())))
     assert len(outcomes) == room.week == 52
     assert float(outcomes[-1]["autopilot_integration"]) == room.cf.rows[-1]["integration"]
 
@@ -119,6 +121,31 @@ def test_room_export_on_the_command_line(played, db, tmp_path):
     assert res.exit_code == 2 and "no session 'NOSUCH'" in res.output
     res = runner.invoke(main, ["room", "list", "--db", str(db)])
     assert played.room.code in res.output and "Round 4 of 4" in res.output
+
+
+def test_a_pack_never_overwrites_a_folder_of_other_files(played, db, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "debrief.html").write_text("my notes")
+    (mine / "agenda.txt").write_text("IMPORTANT")
+    res = CliRunner().invoke(main, ["room", "export", played.room.code, "--out", str(mine),
+                                    "--db", str(db)])
+    assert res.exit_code == 2 and "--out" in res.output and "agenda.txt" in res.output
+    assert "not a debrief pack" in res.output and "Traceback" not in res.output
+    assert (mine / "debrief.html").read_text() == "my notes"
+    with pytest.raises(FileExistsError):
+        export_pack(played.room, mine, played.key)
+    assert sorted(p.name for p in mine.iterdir()) == ["agenda.txt", "debrief.html"]
+
+
+def test_a_pack_is_replaced_whole_and_leaves_nothing_beside_it(played, tmp_path):
+    pack = tmp_path / "pack"
+    export_pack(played.room, pack, played.key)
+    first = (pack / "debrief.html").read_bytes()
+    export_pack(played.room, pack, played.key)
+    assert (pack / "debrief.html").read_bytes() == first
+    assert sorted(p.name for p in pack.iterdir()) == sorted(PACK_FILES)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pack.")]
 
 
 def test_dashboard_db_option_refuses_a_file_that_is_not_a_room_database(tmp_path):
@@ -139,6 +166,6 @@ def test_the_default_database_is_in_the_users_data_folder(monkeypatch, tmp_path)
 
 def test_a_branch_is_charted_with_its_parent_in_the_pack(played, registry, tmp_path):
     branch, key = registry.branch(played.room.code, played.key, 2)
-    export_pack(branch, tmp_path, key)  # the page's call: the registry gives the lineage
-    html = (tmp_path / "debrief.html").read_text()
+    export_pack(branch, tmp_path / "pack", key)  # the page's call: the registry gives the lineage
+    html = (tmp_path / "pack" / "debrief.html").read_text()
     assert f"session {played.room.code}" in html and "replayed from round 2" in html

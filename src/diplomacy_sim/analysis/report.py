@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from diplomacy_sim.analysis import stats
+from diplomacy_sim.atomic import check_result_folder, replace_folder
 from diplomacy_sim.provenance import Provenance, problems
 from diplomacy_sim.scenario.loader import ScenarioError
 
@@ -328,9 +331,19 @@ def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "
                  discover: str | None = None) -> Path:
     """Write ``report.md`` (or ``report.html``) and its PNG figures; return the report path.
 
+    The report folder (``out``, default ``folder/report``) is replaced whole
+    (:func:`~diplomacy_sim.atomic.replace_folder`): a reader sees the earlier report or the
+    new one, and a folder holding anything but a report (:data:`REPORT_FILES`) is refused
+    with ``FileExistsError`` before any work.
+
     ``discover``: a condition for scenario discovery (PRIM, :mod:`.discovery`), e.g.
     ``"integration < 0.2"`` or ``"winner == diplomacy"``; checked before anything is written.
     """
+    folder = Path(folder)
+    final = Path(out) if out is not None else folder / "report"
+    problem = check_result_folder(final, REPORT_FILES, "a report")
+    if problem:
+        raise FileExistsError(problem)
     found = None
     if discover is not None:
         from diplomacy_sim.analysis import discovery
@@ -339,9 +352,24 @@ def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "
     res = load_results(folder)
     if discover is not None:
         found = discovery.discover(res, discover)
-    folder = Path(folder)
-    out = Path(out) if out is not None else folder / "report"
-    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="diplomacy-sim-report-") as staging:
+        made = _compose(res, folder, Path(staging), fmt, found)
+        written = replace_folder(final, [(p.name, _copier(p)) for p in sorted(
+            Path(staging).iterdir())], allowed=REPORT_FILES, what="a report")
+    return written / made
+
+
+REPORT_FILES = ("report.md", "report.html", "*.png")
+"""What a report folder holds: the report and its figures (a folder holding anything else
+is not overwritten)."""
+
+
+def _copier(src: Path) -> Any:
+    return lambda dst: shutil.copyfile(src, dst)
+
+
+def _compose(res: Results, folder: Path, out: Path, fmt: str, found: Any) -> str:
+    """Write the report and its figures into ``out``; return the report's file name."""
     m = res.manifest
     df = res.summaries
     ok = df[df["status"] == "ok"]
@@ -442,12 +470,10 @@ def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "
         _discovery_section(doc, found, out)
 
     if fmt == "html":
-        path = out / "report.html"
-        path.write_text(doc.html(title))
-    else:
-        path = out / "report.md"
-        path.write_text(doc.markdown())
-    return path
+        (out / "report.html").write_text(doc.html(title))
+        return "report.html"
+    (out / "report.md").write_text(doc.markdown())
+    return "report.md"
 
 
 def _discovery_section(doc: _Doc, found: Any, out: Path) -> None:

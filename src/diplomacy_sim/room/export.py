@@ -223,19 +223,17 @@ def outcomes_csv(room: Room) -> str:
 def export_pack(room: Room, out_dir: str | Path, key: str | None = None, *,
                 trusted: bool = False, lineage: Sequence[Mapping[str, Any]] | None = None
                 ) -> list[Path]:
-    """Write the pack into ``out_dir`` (created if needed): the four :data:`PACK_FILES`.
-    Each file is written under a temporary name and renamed (never half-written)."""
-    from diplomacy_sim.api import atomic_write
+    """Write the pack into ``out_dir``: the four :data:`PACK_FILES`, swapped in together
+    (:func:`~diplomacy_sim.atomic.replace_folder`: a reader sees the earlier pack or the
+    new one, never a mixture). A folder holding anything else is refused
+    (``FileExistsError``), never overwritten."""
+    from diplomacy_sim.atomic import replace_folder
 
     html = pack_html(room, key, trusted=trusted, lineage=lineage)
     with room.lock:
         texts = {"debrief.html": html, "moves.csv": moves_csv(room),
                  "events.csv": events_csv(room), "outcomes.csv": outcomes_csv(room)}
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name in PACK_FILES:
-        path = out / name
-        atomic_write(path, lambda p, t=texts[name]: p.write_text(t, encoding="utf-8"))
-        paths.append(path)
-    return paths
+    out = replace_folder(Path(out_dir), [
+        (name, lambda p, t=texts[name]: p.write_text(t, encoding="utf-8"))
+        for name in PACK_FILES], allowed=PACK_FILES, what="a debrief pack")
+    return [out / name for name in PACK_FILES]
