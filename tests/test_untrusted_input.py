@@ -126,6 +126,27 @@ def test_an_alias_bomb_is_refused_quickly_whatever_field_it_sits_in(tmp_path_fac
     assert f"at most {MAX_NODES:,}" in msg and "aliases" in msg
 
 
+@settings(FAST)
+@given(extra=st.integers(1, 100_000), style=st.sampled_from(["flow", "block", "mapping"]),
+       where=st.sampled_from(["title", "parameters", "extra"]))
+def test_a_file_of_too_many_values_is_refused_as_it_is_read(tmp_path_factory, extra, style,
+                                                             where):
+    """Counted while the file is composed: refused at the cap, in well under a second, not
+    after building every value of a megabyte of them."""
+    n = MAX_NODES + extra
+    body = {"flow": "[" + ",".join(["1"] * n) + "]",
+            "block": "\n" + "".join("  - 1\n" for _ in range(n)),
+            "mapping": "\n" + "".join(f"  k{i}: 1\n" for i in range(n // 2 + 1))}[style]
+    text = f"{where}: {body}\n" + SMALL.read_text()
+    tmp = tmp_path_factory.mktemp("many")
+    path = tmp / "many.yaml"
+    path.write_text(text)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return  # the size cap refuses it first (tested above)
+    (msg,) = timed(lambda: problems(path), 3.0)
+    assert f"more than {MAX_NODES:,} values as written" in msg and "line" in msg
+
+
 @pytest.mark.parametrize("anchor", ["&a [*a]", "&a [1, [2, *a]]", "&a {x: *a}",
                                     "&a {x: [{y: *a}]}"])
 def test_an_alias_inside_its_own_anchor_is_refused_at_once(tmp_path, anchor):

@@ -32,8 +32,9 @@ MAX_FILE_BYTES = 1_000_000
 """Largest scenario or experiment file read (the shipped ones are under 10 kB)."""
 MAX_DEPTH = 50
 """Deepest nesting of mappings and lists in a YAML file (scenarios use 4 levels)."""
-MAX_NODES = 200_000
-"""Most YAML nodes, counting every alias as the whole value it stands for."""
+MAX_NODES = 20_000
+"""Most YAML nodes, as written and counting every alias as the whole value it stands for
+(the largest shipped file has under 700)."""
 MAX_NUMBER_CHARS = 40
 """Longest number written in a file (a seed has at most 19 digits)."""
 MAX_INT_TEXT = 30
@@ -125,9 +126,18 @@ class BoundedLoader(yaml.SafeLoader):
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._written = 0
 
-    # depth: composing is recursive, so it is checked before each level is entered
+    # depth: composing is recursive, so it is checked before each level is entered; the
+    # values as written are counted as they are composed, so a file of a great many small
+    # values is refused at the cap, not after all of them are built (aliases expanded are
+    # counted once the document is composed, by _check_expanded_size)
     def compose_node(self, parent: Any, index: Any) -> Any:
+        self._written += 1
+        if self._written > MAX_NODES:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"holds more than {MAX_NODES:,} values as written; allowed: at "
+                f"most {MAX_NODES:,}", self.peek_event().start_mark)
         if self.check_event(yaml.AliasEvent):
             return super().compose_node(parent, index)
         self._depth += 1

@@ -52,6 +52,13 @@ def test_sensitivity_is_a_sobol_design():
         ({"factors": {"parameters.trust.loss_ratio": [2, 99]}},
          "field `factors.parameters.trust.loss_ratio[1]`: 99 is not valid here"),
         ({"factors": {"doctrine": ["command"]}}, "use `doctrines` instead"),
+        ({"factors": {"parameters.trust.loss_ratio": [2, 2]}}, "values repeat (2.0 is given"),
+        ({"factors": {"parameters.trust.loss_ratio": [1, 1.0]}}, "values repeat (1.0 is given"),
+        ({"factors": {"parameters.trust.loss_ratio": [3, 2.0, 3.0]}}, "values repeat (3.0"),
+        ({"factors": {"parameters.turnover.executive_hazard": [0.01, 0.010]}},
+         "values repeat (0.01"),
+        ({"factors": {"parameters.negotiation.deadline_rounds": [6, 6.0]}},
+         "values repeat (6 is given"),
         ({"shock_regimes": {"bad": [{"kind": "budget_cut", "at": 2,
                                      "organisations": ["city_councl"]}]}},
          "field `shock_regimes.bad`: field `shocks[0].organisations[0]`: `city_councl` is not a "

@@ -44,7 +44,7 @@ from diplomacy_sim.scenario.schema import (
     tunable_parameters,
 )
 from diplomacy_sim.shipped import shipped_dir
-from diplomacy_sim.untrusted import short
+from diplomacy_sim.untrusted import cut, short
 
 EXPERIMENT_DIR = shipped_dir("experiments")
 """The shipped experiments (package data in a wheel, ``experiments/`` in a checkout)."""
@@ -286,8 +286,11 @@ def _base_problems(
         if bad:
             problems.append(f"{where}{on}: {bad}")
             continue
-        if len(set(map(repr, values))) != len(values):
-            problems.append(f"{where}: values repeat; list each value once.")
+        cast = [repr(_cast(path, v)) for v in values]  # as the runs will see them: 1 is 1.0
+        if len(set(cast)) != len(cast):
+            twice = next(c for c in cast if cast.count(c) > 1)
+            problems.append(f"{where}: values repeat ({cut(twice, 40)} is given more than "
+                            "once, as the parameter reads it); list each value once.")
         for i, v in enumerate(values):
             try:
                 scenario_from_dict(apply_overrides(base_data, {path: _cast(path, v)}))
