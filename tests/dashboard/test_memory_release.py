@@ -35,7 +35,6 @@ def server_loop(monkeypatch):
     worker threads made and left idle, and the app holding its token as a page would."""
     monkeypatch.setattr(anyio_asyncio.WorkerThread, "MAX_IDLE_TIME", IDLE_S)
     monkeypatch.setattr(app, "WORKER_IDLE_S", IDLE_S)
-    monkeypatch.setattr(app, "LATE_RELEASES_S", ())
     monkeypatch.setattr(app, "_SERVER_LOOP", [])
     monkeypatch.setattr(app, "_LAST_CLOSE", [])
     stop = threading.Event()
@@ -98,31 +97,10 @@ def test_closes_in_a_burst_prune_once_after_the_last(server_loop, monkeypatch):
     assert len(pruned) == 1 and pruned[0] - last >= IDLE_S
 
 
-def test_memory_is_released_again_a_while_after_the_burst(monkeypatch):
-    """What the last sessions free after the first release is trimmed by later ones."""
-    monkeypatch.setattr(app, "_SERVER_LOOP", [])
-    monkeypatch.setattr(app, "_LAST_CLOSE", [])
-    monkeypatch.setattr(app, "WORKER_IDLE_S", 0.0)
-    monkeypatch.setattr(app, "LATE_RELEASES_S", (0.5, 0.2))
-    releases: list[float] = []
-    both = threading.Event()
-
-    def release() -> None:
-        releases.append(time.monotonic())
-        if len(releases) == 3:
-            both.set()
-
-    monkeypatch.setattr(app, "release_memory", release)
-    app._on_kernel_start()()
-    assert both.wait(10)
-    assert releases[1] - releases[0] >= 0.5 and releases[2] - releases[1] >= 0.2
-
-
 def test_without_a_server_loop_nothing_is_pruned_and_memory_is_still_released(monkeypatch):
     monkeypatch.setattr(app, "_SERVER_LOOP", [])
     monkeypatch.setattr(app, "_LAST_CLOSE", [])
     monkeypatch.setattr(app, "WORKER_IDLE_S", 0.0)
-    monkeypatch.setattr(app, "LATE_RELEASES_S", ())
     released = threading.Event()
     monkeypatch.setattr(app, "release_memory", released.set)
     app._on_kernel_start()()  # outside any worker thread: no token to take

@@ -132,16 +132,9 @@ def prune_idle_workers() -> bool:
     return True
 
 
-LATE_RELEASES_S: tuple[float, ...] = (15.0, 30.0, 60.0)
-"""Pauses between the release that follows a burst of closes and the later ones (s): the
-last sessions' objects were seen to go up to a minute after it (benchmarks/README.md,
-"Soak"), and what they free stays in the process until a trim."""
-
-
 def _after_sessions_close() -> None:
     """Once no session has closed for longer than a worker's idle limit: prune the idle
-    workers, give them a moment to exit, then release the memory; and again at growing
-    intervals, for what goes later."""
+    workers, give them a moment to exit, then release the memory."""
     while True:
         with _QUIET:
             wait = _LAST_CLOSE[0] + WORKER_IDLE_S + 1.0 - time.monotonic()
@@ -152,9 +145,6 @@ def _after_sessions_close() -> None:
     if prune_idle_workers():
         time.sleep(1.0)  # the stopped workers' frames and queues go with their threads
     release_memory()
-    for pause in LATE_RELEASES_S:
-        time.sleep(pause)
-        release_memory()
 
 
 def _on_kernel_start() -> Callable[[], None]:
