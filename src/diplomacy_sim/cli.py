@@ -288,13 +288,15 @@ def _db_option(f: Any) -> Any:
 
 def _open_db(db: str | None) -> Path:
     """The room database path, checked: a clear message (exit 2) if it cannot be used."""
+    from diplomacy_sim.dashboard.server import StoreHeld, check_store_access
     from diplomacy_sim.room.registry import default_db_path
     from diplomacy_sim.room.store import Store, StoreError
 
     path = Path(db).expanduser() if db else default_db_path()
     try:
+        check_store_access(path)  # never beside a server under another name or file
         Store(path).close()
-    except (StoreError, OSError) as exc:
+    except (StoreError, StoreHeld, OSError) as exc:
         raise ScenarioError("--db", [str(exc)]) from None
     return path
 
@@ -327,7 +329,7 @@ def _refuse_held_db(db: str | None) -> None:
     if not os.path.lexists(path):
         return  # a new database: no server can hold it
     try:
-        os.close(hold_store(path))  # free: taken and let go (the server takes it for good)
+        hold_store(path).close()  # free: taken and let go (the server takes it for good)
     except (StoreHeld, OSError) as exc:
         raise ScenarioError("--db", [str(exc)]) from None
 

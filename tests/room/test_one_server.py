@@ -11,7 +11,12 @@ import sys
 
 import pytest
 
-from diplomacy_sim.dashboard.server import LOCK_SUFFIX, StoreHeld, hold_store
+from diplomacy_sim.dashboard.server import (
+    LOCK_SUFFIX,
+    StoreHeld,
+    check_store_access,
+    hold_store,
+)
 from serving import free_port, kill_server, stop_server, wait_serving
 
 
@@ -31,14 +36,14 @@ def _refused(db) -> subprocess.CompletedProcess[str]:
 
 def test_a_held_database_is_refused_and_named(tmp_path):
     db = tmp_path / "rooms.sqlite"
-    fd = hold_store(db)
+    held = hold_store(db)
     try:
         with pytest.raises(StoreHeld, match=f"process {os.getpid()}.*{re.escape(str(db))}"):
             hold_store(db)
         assert (tmp_path / ("rooms.sqlite" + LOCK_SUFFIX)).read_text() == str(os.getpid())
     finally:
-        os.close(fd)
-    os.close(hold_store(db))  # closed: free for the next server
+        held.close()
+    hold_store(db).close()  # closed: free for the next server
 
 
 def test_one_database_reached_by_two_names_is_still_one_lock(tmp_path, monkeypatch):
@@ -46,14 +51,14 @@ def test_one_database_reached_by_two_names_is_still_one_lock(tmp_path, monkeypat
     db.touch()
     (tmp_path / "alias.sqlite").symlink_to(db)
     monkeypatch.chdir(tmp_path)
-    fd = hold_store("rooms.sqlite")
+    held = hold_store("rooms.sqlite")
     try:
         with pytest.raises(StoreHeld):
             hold_store(tmp_path / "alias.sqlite")
         with pytest.raises(StoreHeld):
             hold_store(db)
     finally:
-        os.close(fd)
+        held.close()
 
 
 def test_one_database_under_a_hard_link_elsewhere_is_still_one_lock(tmp_path):
@@ -65,18 +70,72 @@ def test_one_database_under_a_hard_link_elsewhere_is_still_one_lock(tmp_path):
     (tmp_path / "other").mkdir()
     link = tmp_path / "other" / "alias.sqlite"
     os.link(db, link)
-    fd = hold_store(db)
+    held = hold_store(db)
     try:
         with pytest.raises(StoreHeld, match=re.escape(str(link))):
             hold_store(link)
     finally:
-        os.close(fd)
-    fd = hold_store(link)  # and the other way round
+        held.close()
+    held = hold_store(link)  # and the other way round
     try:
-        with pytest.raises(StoreHeld, match=f"process {os.getpid()}"):
-            hold_store(db)  # its holder's id, written under this name too
+        with pytest.raises(StoreHeld, match="under another name"):
+            hold_store(db)
     finally:
-        os.close(fd)
+        held.close()
+
+
+def test_a_copy_renamed_over_a_served_database_is_not_served_twice(tmp_path):
+    """The name keeps its lock too: a new file under the served name would share the
+    served file's journal (SQLite names it after the path)."""
+    db = tmp_path / "rooms.sqlite"
+    db.write_bytes(b"")
+    held = hold_store(db)
+    try:
+        copy = tmp_path / "copy.sqlite"
+        copy.write_bytes(db.read_bytes())
+        os.replace(copy, db)
+        with pytest.raises(StoreHeld, match=f"process {os.getpid()}"):
+            hold_store(db)
+        with pytest.raises(StoreHeld, match="was replaced"):
+            check_store_access(db)
+    finally:
+        held.close()
+
+
+@pytest.mark.parametrize("name", ["link", "same", "none"])
+def test_a_room_command_beside_a_server_uses_the_servers_own_name(tmp_path, name):
+    """`room list`, `room key`, `room export` open the store beside a running server only
+    under the name it serves (one journal between them); through another name of the same
+    file they are refused, exit 2 naming --db."""
+    from click.testing import CliRunner
+
+    from diplomacy_sim.cli import main
+    from diplomacy_sim.room.store import Store
+
+    db = tmp_path / "rooms.sqlite"
+    Store(db).close()
+    (tmp_path / "other").mkdir()
+    link = tmp_path / "other" / "alias.sqlite"
+    os.link(db, link)
+    held = hold_store(db) if name != "none" else None
+    try:
+        target = link if name == "link" else db
+        if name == "link":
+            with pytest.raises(StoreHeld, match="under another name"):
+                check_store_access(target)
+        else:
+            check_store_access(target)
+        for args in (["room", "list"], ["room", "key", "ABCDEF"],
+                     ["room", "export", "ABCDEF", "--out", str(tmp_path / "pack")]):
+            r = CliRunner().invoke(main, [*args, "--db", str(target)])
+            if name == "link":
+                assert r.exit_code == 2 and "--db" in r.output, r.output
+                assert "under another name" in r.output and "Traceback" not in r.output
+            else:
+                assert "under another name" not in r.output, r.output
+    finally:
+        if held is not None:
+            held.close()
 
 
 def test_a_database_that_is_not_a_regular_file_is_refused(tmp_path):
@@ -115,7 +174,7 @@ def test_a_second_server_on_the_same_database_is_refused_until_the_first_is_gone
     finally:
         end(first)  # type: ignore[arg-type]
         first.communicate()
-    os.close(hold_store(db))  # the kernel released the lock with the process
+    hold_store(db).close()  # the kernel released the lock with the process
 
 
 def test_a_second_server_on_a_hard_link_of_the_database_is_refused(tmp_path):

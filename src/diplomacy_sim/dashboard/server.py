@@ -138,39 +138,109 @@ class StoreHeld(Exception):
     that server recorded it, its process id)."""
 
 
-def hold_store(db: Path | str) -> int:
-    """Lock ``db`` for this process's life: an exclusive ``flock`` on the database file
-    itself (so one lock per file, whatever name or link reaches it: SQLite's own journal
-    files go by name, and two servers writing one file under two names lose a session), on
-    a descriptor that survives ``execve`` into the Solara server and is released by the
-    kernel when that server exits, however it exits (a kill included). The holder's process
-    id is written beside it, into ``<db>.server-lock``, for the message a second server
-    prints. Two servers on one database would each keep their own copy of a session in
-    memory and both write the store; the second one is refused instead
-    (:class:`StoreHeld`). Returns the descriptor."""
-    import fcntl
+class StoreLock:
+    """The two locks a serving process holds (:func:`hold_store`): one on the database file
+    and one on its name's ``<db>.server-lock``. :meth:`close` lets both go."""
 
-    path = Path(db).expanduser().resolve()
-    # SQLite's locks are POSIX record locks, which on Linux leave an flock alone
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK,
-                 0o600)
+    def __init__(self, file_fd: int, name_fd: int) -> None:
+        self.fds = (file_fd, name_fd)
+
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+
+
+def _open_regular(path: Path, flags: int, what: str) -> int:
+    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, 0o600)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{db} is not a regular file; allowed: a room database file")
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        _record_holder(Path(str(path) + LOCK_SUFFIX))
-    except BlockingIOError:
-        os.close(fd)
-        holder = _recorded_holder(Path(str(path) + LOCK_SUFFIX))
-        who = f" (process {holder})" if holder else ""
-        raise StoreHeld(f"another dashboard server{who} is serving the room database {db} "
-                        "(this file, under this name or another); stop it first, or give "
-                        "this one another database with --db") from None
+            raise OSError(f"{path} is not a regular file; allowed: {what}")
     except BaseException:
         os.close(fd)
         raise
-    os.set_inheritable(fd, True)  # kept open, and the lock held, across the execve
     return fd
+
+
+def _locked(fd: int) -> bool:
+    """Take an exclusive ``flock`` on ``fd`` now (False if another holds it)."""
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def hold_store(db: Path | str) -> StoreLock:
+    """Lock ``db`` for this process's life, by its file and by its name.
+
+    SQLite's journal (``-wal``, ``-shm``) goes by the name a database is opened with, so two
+    processes on one file must use one name, and a name must keep its file: two servers on
+    two hard-linked names each lost the other's sessions, and a copy renamed over a served
+    database would be a second file under the first one's journal. So a server holds an
+    exclusive ``flock`` on the database file itself (whatever name or link reaches it) and
+    one on ``<db>.server-lock`` beside the name it serves (whatever file is there now),
+    writing its process id into the latter for the message a second server prints. SQLite's
+    own locks are POSIX record locks, which on Linux leave an ``flock`` alone. Both
+    descriptors survive ``execve`` into the Solara server and are released by the kernel
+    when it exits, however it exits (a kill included). A second server is refused
+    (:class:`StoreHeld`); a command that only reads or edits the store checks with
+    :func:`check_store_access`."""
+    path = Path(db).expanduser().resolve()
+    lock = Path(str(path) + LOCK_SUFFIX)
+    name_fd = _open_regular(lock, os.O_RDWR | os.O_CREAT, "the server's lock file")
+    try:
+        if not _locked(name_fd):
+            holder = _recorded_holder(lock)
+            who = f" (process {holder})" if holder else ""
+            raise StoreHeld(f"another dashboard server{who} is serving the room database "
+                            f"{db}; stop it first, or give this one another database with "
+                            "--db")
+        file_fd = _open_regular(path, os.O_RDWR | os.O_CREAT, "a room database file")
+        if not _locked(file_fd):
+            os.close(file_fd)
+            raise StoreHeld(f"another dashboard server is serving the room database {db} "
+                            "under another name (a link to the same file); stop it first, "
+                            "or give this one another database with --db")
+    except BaseException:
+        os.close(name_fd)
+        raise
+    os.ftruncate(name_fd, 0)
+    os.pwrite(name_fd, str(os.getpid()).encode("ascii"), 0)
+    for fd in (file_fd, name_fd):
+        os.set_inheritable(fd, True)  # kept open, and the locks held, across the execve
+    return StoreLock(file_fd, name_fd)
+
+
+def check_store_access(db: Path | str) -> None:
+    """Whether a command may open ``db`` beside a running server: yes when no server holds
+    it, or when one serves it under this very name and file (SQLite then shares one journal
+    between the two); else :class:`StoreHeld`, saying which (a command through another name
+    would write a journal of its own, and lose or corrupt what the server wrote)."""
+    path = Path(db).expanduser().resolve()
+    lock = Path(str(path) + LOCK_SUFFIX)
+
+    def held(p: Path) -> bool:
+        try:
+            fd = _open_regular(p, os.O_RDONLY, "a regular file")
+        except FileNotFoundError:
+            return False
+        try:
+            return not _locked(fd)  # taken now: let go when closed
+        finally:
+            os.close(fd)
+
+    name_held, file_held = held(lock), held(path)
+    if file_held and not name_held:
+        raise StoreHeld(f"a dashboard server is serving the room database {db} under another "
+                        "name (a link to the same file); give this command the name the "
+                        "server was started with, or stop the server first")
+    if name_held and not file_held:
+        holder = _recorded_holder(lock)
+        who = f" (process {holder})" if holder else ""
+        raise StoreHeld(f"the room database {db} was replaced while a dashboard server{who} "
+                        "is serving it; stop that server first")
 
 
 def _record_holder(lock: Path) -> None:
@@ -209,7 +279,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
         from diplomacy_sim.scenario.errors import ScenarioError
 
         try:
-            hold_store(db)
+            hold_store(db)  # held until the server ends
         except (StoreHeld, OSError) as exc:
             raise ScenarioError("--db", [str(exc)]) from None
     if not frontend_ready():
