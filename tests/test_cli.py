@@ -294,3 +294,28 @@ def test_run_out_through_a_link_replaces_the_run_the_link_names(tmp_path):
     assert link.is_symlink() and link.resolve() == real.resolve()
     assert json.loads((real / "summary.json").read_text())["seed"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: (d / "timeseries.parquet").mkdir() or (d / "timeseries.parquet" / "part-0").write_text("x"),
+    lambda d: (d / "summary.json").symlink_to(d.parent / "mine.json"),
+], ids=["a folder named like a result file", "a link named like a result file"])
+def test_run_out_never_replaces_what_merely_looks_like_a_result(tmp_path, make):
+    (tmp_path / "mine.json").write_text("mine")
+    out = tmp_path / "out"
+    out.mkdir()
+    make(out)
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    result = invoke("run", "integrated_discharge", "--steps", "2", "--out", out, "--quiet")
+    assert result.exit_code == 2 and "--out" in result.output, result.output
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
+    assert (tmp_path / "mine.json").read_text() == "mine"
+
+
+def test_run_out_a_loop_of_links_is_refused_before_the_run(tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(loop)
+    result = invoke("run", "integrated_discharge", "--out", loop, "--quiet")
+    assert result.exit_code == 2 and "--out" in result.output and "cannot be followed" in result.output
+    assert "Traceback" not in result.output and ".tmp-" not in result.output

@@ -115,7 +115,8 @@ def _alive(pid: int) -> bool:
 
 
 def replace_folder(out: Path, files: Iterable[tuple[str, Callable[[Path], None]]],
-                   allowed: Iterable[str], what: str = "a run's result") -> Path:
+                   allowed: Iterable[str], what: str = "a run's result",
+                   markers: Iterable[str] = ()) -> Path:
     """Make ``out`` hold exactly ``files`` (name, writer), swapped in all at once.
 
     ``out`` may be missing, empty, or an earlier result (only names from ``allowed``, which
@@ -126,7 +127,7 @@ def replace_folder(out: Path, files: Iterable[tuple[str, Callable[[Path], None]]
     out = Path(os.path.realpath(out))  # absolute: a writer never reads "http:/x" as a URI
     parent = out.parent
     parent.mkdir(parents=True, exist_ok=True)
-    refuse_foreign(out, allowed, what)
+    refuse_foreign(out, allowed, what, markers)
     _remove_stale(parent, out.name)
     tmp = _fresh_name(parent, out.name, "tmp")
     tmp.mkdir()
@@ -157,25 +158,36 @@ def replace_folder(out: Path, files: Iterable[tuple[str, Callable[[Path], None]]
     return out
 
 
-def refuse_foreign(out: Path, allowed: Iterable[str], what: str = "a run's result") -> None:
-    """FileExistsError unless ``out`` is missing, an empty folder or holds only ``allowed``
-    names (``*`` patterns allowed: ``"*.png"``); ``what`` names the result in the message."""
+def refuse_foreign(out: Path, allowed: Iterable[str], what: str = "a run's result",
+                   markers: Iterable[str] = ()) -> None:
+    """FileExistsError unless ``out`` is missing, an empty folder, or an earlier result:
+    only regular files (no folders, no links) with ``allowed`` names (``*`` patterns
+    allowed: ``"*.png"``), and, when ``markers`` are given, one of them among them (so a
+    folder of screenshots is not taken for a report). ``what`` names the result in the
+    message."""
     out = Path(out)
     if not out.exists():
         return
     if not out.is_dir():
         raise FileExistsError(f"{out} exists and is not a folder")
     patterns = list(allowed)
-    foreign = sorted(p.name for p in out.iterdir()
-                     if not any(fnmatch.fnmatchcase(p.name, a) for a in patterns))
+    entries = list(out.iterdir())
+    foreign = sorted(p.name + ("/" if p.is_dir() else "") for p in entries
+                     if p.is_symlink() or not p.is_file()
+                     or not any(fnmatch.fnmatchcase(p.name, a) for a in patterns))
     if foreign:
         raise FileExistsError(
             f"{out} holds files that are not {what} ({', '.join(foreign[:5])}"
             f"{', ...' if len(foreign) > 5 else ''})")
+    markers = list(markers)
+    if entries and markers and not any((out / m).is_file() for m in markers):
+        raise FileExistsError(f"{out} holds files but no {' or '.join(markers)}, so it is not "
+                              f"{what}")
 
 
 def check_result_folder(out: str | Path, allowed: Iterable[str],
-                        what: str = "a run's result") -> str | None:
+                        what: str = "a run's result", markers: Iterable[str] = ()
+                        ) -> str | None:
     """Why :func:`replace_folder` would refuse or fail on ``out`` (None: it would not),
     checked before the work that makes the result."""
     out = Path(out)
@@ -183,7 +195,7 @@ def check_result_folder(out: str | Path, allowed: Iterable[str],
     if problem:
         return problem
     try:
-        refuse_foreign(out, allowed, what)
+        refuse_foreign(out, allowed, what, markers)
     except FileExistsError as exc:
         return f"{exc}; allowed: a new folder, an empty one, or one holding {what} from before"
     return None
@@ -192,6 +204,13 @@ def check_result_folder(out: str | Path, allowed: Iterable[str],
 def check_writable(out: Path) -> str | None:
     """Why a result could not be written to folder ``out`` (None: it can), checked now."""
     out = Path(out)
+    try:
+        os.stat(out)
+    except FileNotFoundError:
+        pass  # new (or a link to a folder not made yet: written there)
+    except OSError as exc:  # a loop of links, a path through a file...
+        return (f"`{out}` cannot be followed ({exc.strerror or exc}); allowed: a folder, a "
+                "new folder's path, or a link to one")
     if out.exists() and not out.is_dir():
         return f"`{out}` exists and is not a folder; allowed: a folder path"
     probe_dir = out if out.exists() else next(

@@ -412,7 +412,7 @@ def room_export(code: str, out: str, db: str | None) -> None:
     from diplomacy_sim.room.export import PACK_FILES, export_pack
     from diplomacy_sim.room.registry import RoomRegistry
 
-    problem = check_result_folder(out, PACK_FILES, "a debrief pack")
+    problem = check_result_folder(out, PACK_FILES, "a debrief pack", ["debrief.html"])
     if problem:  # never over a folder of other files
         raise ScenarioError("--out", [problem + "."])
     reg = RoomRegistry(_open_db(db))
@@ -491,11 +491,13 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
                    'command".')
 def analyse(results: str, out: str | None, fmt: str, discover: str | None) -> None:
     """Write a report (Markdown or HTML with PNG figures) on a sweep's RESULTS folder."""
-    from diplomacy_sim.analysis.report import REPORT_FILES, provenance_problems, write_report
-    from diplomacy_sim.atomic import check_result_folder
+    from diplomacy_sim.analysis.report import (
+        provenance_problems,
+        report_folder_problem,
+        write_report,
+    )
 
-    problem = check_result_folder(Path(out) if out else Path(results) / "report",
-                                  REPORT_FILES, "a report")
+    problem = report_folder_problem(results, Path(out) if out else Path(results) / "report")
     if problem:  # before any work, and never over a folder of other files
         raise ScenarioError("--out", [problem + "."])
     if discover is not None:

@@ -186,6 +186,38 @@ def test_a_report_never_overwrites_a_folder_of_other_files(tiny, tmp_path, forei
     assert sorted(p.name for p in victim.iterdir()) == sorted([foreign, "report.md"])
 
 
+@pytest.mark.parametrize("make", [
+    lambda d: (d / "photos.png").mkdir() or (d / "photos.png" / "thesis.docx").write_text("x"),
+    lambda d: [(d / f"shot{i}.png").write_bytes(b"\x89PNG") for i in range(3)],
+    lambda d: (d / "report.md").symlink_to(d.parent / "elsewhere.md"),
+], ids=["a folder named like a figure", "a folder of PNGs only", "a link named like a report"])
+def test_a_report_never_replaces_what_merely_looks_like_one(tiny, tmp_path, make):
+    out = tmp_path / "res"
+    assert CliRunner().invoke(main, ["sweep", str(tiny), "--out", str(out), "--workers", "0",
+                                     "--quiet"]).exit_code == 0
+    (tmp_path / "elsewhere.md").write_text("mine")
+    victim = tmp_path / "mine"
+    victim.mkdir()
+    make(victim)
+    before = sorted(str(p.relative_to(victim)) for p in victim.rglob("*"))
+    res = CliRunner().invoke(main, ["analyse", str(out), "--out", str(victim)])
+    assert res.exit_code == 2 and "--out" in res.output and "not a report" in res.output
+    assert sorted(str(p.relative_to(victim)) for p in victim.rglob("*")) == before
+    assert (tmp_path / "elsewhere.md").read_text() == "mine"
+
+
+@pytest.mark.parametrize("inside", ["summaries/rep", "timeseries/rep", "timeseries", ".",
+                                    "report/deeper"])
+def test_a_report_is_never_written_among_the_results_it_reads(tiny, tmp_path, inside):
+    out = tmp_path / "res"
+    assert CliRunner().invoke(main, ["sweep", str(tiny), "--out", str(out), "--workers", "0",
+                                     "--quiet"]).exit_code == 0
+    res = CliRunner().invoke(main, ["analyse", str(out), "--out", str(out / inside)])
+    assert res.exit_code == 2 and "--out" in res.output, res.output
+    assert CliRunner().invoke(main, ["analyse", str(out)]).exit_code == 0  # still whole
+    assert len(pd.read_parquet(out / "summaries")) > 0
+
+
 def test_a_report_through_a_link_replaces_the_folder_the_link_names(tiny, tmp_path):
     out = tmp_path / "res"
     assert CliRunner().invoke(main, ["sweep", str(tiny), "--out", str(out), "--workers", "0",

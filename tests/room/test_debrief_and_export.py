@@ -138,6 +138,20 @@ def test_a_pack_never_overwrites_a_folder_of_other_files(played, db, tmp_path):
     assert sorted(p.name for p in mine.iterdir()) == ["agenda.txt", "debrief.html"]
 
 
+@pytest.mark.parametrize("make", [
+    lambda d: (d / "moves.csv").mkdir() or (d / "moves.csv" / "notes.txt").write_text("x"),
+    lambda d: (d / "events.csv").write_text("my own events"),
+], ids=["a folder named like a pack file", "pack-named files without a debrief"])
+def test_a_pack_never_replaces_what_merely_looks_like_one(played, tmp_path, make):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    make(mine)
+    before = sorted(str(p.relative_to(mine)) for p in mine.rglob("*"))
+    with pytest.raises(FileExistsError, match="not a debrief pack"):
+        export_pack(played.room, mine, played.key)
+    assert sorted(str(p.relative_to(mine)) for p in mine.rglob("*")) == before
+
+
 def test_a_pack_is_replaced_whole_and_leaves_nothing_beside_it(played, tmp_path):
     pack = tmp_path / "pack"
     export_pack(played.room, pack, played.key)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -341,7 +342,7 @@ def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "
     """
     folder = Path(folder)
     final = Path(out) if out is not None else folder / "report"
-    problem = check_result_folder(final, REPORT_FILES, "a report")
+    problem = report_folder_problem(folder, final)
     if problem:
         raise FileExistsError(problem)
     found = None
@@ -355,13 +356,27 @@ def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "
     with tempfile.TemporaryDirectory(prefix="diplomacy-sim-report-") as staging:
         made = _compose(res, folder, Path(staging), fmt, found)
         written = replace_folder(final, [(p.name, _copier(p)) for p in sorted(
-            Path(staging).iterdir())], allowed=REPORT_FILES, what="a report")
+            Path(staging).iterdir())], allowed=REPORT_FILES, what="a report",
+            markers=REPORT_MARKERS)
     return written / made
 
 
 REPORT_FILES = ("report.md", "report.html", "*.png")
 """What a report folder holds: the report and its figures (a folder holding anything else
 is not overwritten)."""
+REPORT_MARKERS = ("report.md", "report.html")
+"""One of these is in every report folder (a folder of PNGs alone is not a report)."""
+
+
+def report_folder_problem(results: str | Path, out: str | Path) -> str | None:
+    """Why a report on ``results`` may not be written into ``out`` (None: it may): a folder
+    of anything but an earlier report, or a folder inside the results other than their own
+    ``report/`` (a report among the summaries' or time series' files breaks the dataset)."""
+    res, where = Path(os.path.realpath(results)), Path(os.path.realpath(out))
+    if where != res / "report" and (where == res or res in where.parents):
+        return (f"{out} is inside the results folder {results}; allowed: {results}/report "
+                "(the default) or a folder outside it")
+    return check_result_folder(out, REPORT_FILES, "a report", REPORT_MARKERS)
 
 
 def _copier(src: Path) -> Any:

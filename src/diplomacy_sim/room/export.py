@@ -235,5 +235,6 @@ def export_pack(room: Room, out_dir: str | Path, key: str | None = None, *,
                  "events.csv": events_csv(room), "outcomes.csv": outcomes_csv(room)}
     out = replace_folder(Path(out_dir), [
         (name, lambda p, t=texts[name]: p.write_text(t, encoding="utf-8"))
-        for name in PACK_FILES], allowed=PACK_FILES, what="a debrief pack")
+        for name in PACK_FILES], allowed=PACK_FILES, what="a debrief pack",
+        markers=["debrief.html"])
     return [out / name for name in PACK_FILES]
