@@ -30,6 +30,7 @@ from diplomacy_sim.untrusted import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
     MAX_NODES,
+    load_yaml,
     parse_decimal,
     parse_int,
     short,
@@ -145,6 +146,36 @@ def test_a_file_of_too_many_values_is_refused_as_it_is_read(tmp_path_factory, ex
         return  # the size cap refuses it first (tested above)
     (msg,) = timed(lambda: problems(path), 3.0)
     assert f"more than {MAX_NODES:,} values as written" in msg and "line" in msg
+
+
+@pytest.mark.parametrize("written,reads", [("017", "octal: 15"),
+                                           ("0x10", "hexadecimal: 16"), ("0b11", "binary: 3"),
+                                           ("1:30", "base 60: 90"), ("1_000", "1000"),
+                                           ("-0x1", "-1"), ("+017", "15"), ("00", "0")])
+@pytest.mark.parametrize("field", ["seed", "steps", "parameters.negotiation.deadline_rounds"])
+def test_whole_numbers_are_plain_decimal_only(written, reads, field):
+    """YAML 1.1 reads these silently as other numbers (017 is seed 15): in a file, in --set
+    and in a setup link (all read by the one YAML reader) they are refused."""
+    from diplomacy_sim.scenario.loader import parse_override
+
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(SMALL, overrides=dict([parse_override(f"{field}={written}")]))
+    assert "not a plain whole number" in str(info.value)
+    text = SMALL.read_text().replace("seed: ", f"seed: {written} #", 1)
+    with pytest.raises(yaml.YAMLError, match="not a plain whole number"):
+        load_yaml(text)
+
+
+@pytest.mark.parametrize("written", ["1_0.5", "1:30.5", "0.2_5"])
+def test_decimal_numbers_are_plain_too(written):
+    with pytest.raises(yaml.YAMLError, match="not a plain number"):
+        load_yaml(f"x: {written}")
+
+
+@pytest.mark.parametrize("written,value", [("17", 17), ("0", 0), ("-3", -3), ("+4", 4),
+                                           ("0.25", 0.25), ("2.5e-3", 0.0025), (".5", 0.5)])
+def test_plain_numbers_still_read(written, value):
+    assert load_yaml(f"x: {written}") == {"x": value}
 
 
 @pytest.mark.parametrize("anchor", ["&a [*a]", "&a [1, [2, *a]]", "&a {x: *a}",

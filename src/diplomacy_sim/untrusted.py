@@ -183,13 +183,26 @@ class BoundedLoader(yaml.SafeLoader):
 
     def construct_yaml_int(self, node: Any) -> Any:
         self._check_number_length(node)
+        if not _PLAIN_INT.fullmatch(node.value):  # YAML 1.1: 017 is 15, 1:30 is 90, 0x10...
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"`{cut(node.value, 40)}` is not a plain whole number (YAML would read it as "
+                "octal, binary, hexadecimal, base 60 or with `_` separators); allowed: "
+                "decimal digits with no leading zero, such as 17", node.start_mark)
         return super().construct_yaml_int(node)
 
     def construct_yaml_float(self, node: Any) -> Any:
         self._check_number_length(node)
+        if "_" in node.value or ":" in node.value:  # YAML 1.1: 1_0.5, 1:30.5 (base 60)
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"`{cut(node.value, 40)}` is not a plain number (YAML would read `_` as "
+                "nothing and `:` as base 60); allowed: decimal digits, a point and an "
+                "exponent, such as 0.25 or 1e-3", node.start_mark)
         return super().construct_yaml_float(node)
 
 
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 BoundedLoader.add_constructor("tag:yaml.org,2002:int", BoundedLoader.construct_yaml_int)
 BoundedLoader.add_constructor("tag:yaml.org,2002:float", BoundedLoader.construct_yaml_float)
 
