@@ -21,6 +21,7 @@ import diplomacy_sim as ds
 from diplomacy_sim.cli import main
 from diplomacy_sim.domain.outcomes import OUTCOME_TERMS
 from diplomacy_sim.scenario.loader import SCENARIO_DIR, load_scenario
+from serving import free_port
 
 SHIPPED = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
 RUN_FILES = {"timeseries.parquet", "timeseries.csv", "events.jsonl", "summary.json",
@@ -29,7 +30,12 @@ SMALL = SCENARIO_DIR / "safeguarding_hub.yaml"
 
 
 def invoke(*args: str):
-    return CliRunner().invoke(main, [str(a) for a in args])
+    """The CLI in process; `dashboard` on a free port unless one is given (it checks the
+    port is free before it would serve)."""
+    argv = [str(a) for a in args]
+    if argv[:1] == ["dashboard"] and "--port" not in argv:
+        argv += ["--port", str(free_port())]
+    return CliRunner().invoke(main, argv)
 
 
 @pytest.fixture
@@ -319,3 +325,18 @@ def test_run_out_a_loop_of_links_is_refused_before_the_run(tmp_path):
     result = invoke("run", "integrated_discharge", "--out", loop, "--quiet")
     assert result.exit_code == 2 and "--out" in result.output and "cannot be followed" in result.output
     assert "Traceback" not in result.output and ".tmp-" not in result.output
+
+
+def test_dashboard_refuses_a_port_in_use_before_anything_is_created(tmp_path, monkeypatch):
+    import socket
+
+    calls = []
+    monkeypatch.setattr("diplomacy_sim.dashboard.server.serve", lambda *a, **k: calls.append(a))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        db = tmp_path / "sub" / "new.sqlite"
+        result = invoke("dashboard", "--port", port, "--db", db)
+    assert result.exit_code == 2 and "--port" in result.output and "in use" in result.output
+    assert not calls and not (tmp_path / "sub").exists()

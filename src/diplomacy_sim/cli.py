@@ -301,23 +301,35 @@ def _open_db(db: str | None) -> Path:
     return path
 
 
-def _check_listen_address(host: str) -> None:
-    """``--host`` must name an address of this computer (resolved, and a socket bound to it
-    on a port of the system's choosing), else exit 2 naming it: the server would fail later
-    with the resolver's words only."""
+def _check_listen_address(host: str, port: int) -> None:
+    """``--host`` must name an address of this computer and ``--port`` be free on it: both
+    are bound now (and let go), before anything is created, else exit 2 naming the option
+    (the server would fail later with the resolver's or the socket's words only)."""
+    import errno
     import socket
 
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
-            host, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
         with socket.socket(family, kind, proto) as sock:
-            sock.bind(address)
+            sock.bind((*address[:1], 0, *address[2:]))  # the address, on any port
     except (OSError, UnicodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise ScenarioError("--host", [
             f"`{cut(host, 60)}` is not an address of this computer ({cut(reason, 80)}); "
             "allowed: one of its IP addresses (127.0.0.1 for this computer only, 0.0.0.0 "
             "for every network it is on) or a name that resolves to one."]) from None
+    try:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            sock.bind(address)
+    except OSError as exc:
+        busy = exc.errno == errno.EADDRINUSE
+        raise ScenarioError("--port", [
+            f"port {port} on {cut(host, 60)} is "
+            + ("in use by another program" if busy else
+               f"not available ({cut(exc.strerror or str(exc), 80)})")
+            + "; allowed: a free port (another --port, or stop what holds this one)."]) from None
 
 
 def _refuse_held_db(db: str | None) -> None:
@@ -354,7 +366,7 @@ def dashboard(host: str, port: int, db: str | None, joins_per_address: int,
         raise ScenarioError("--host", [
             f"`{cut(host, 60)}` is not an address to listen on; allowed: an IP address "
             "(127.0.0.1, 0.0.0.0, ::1) or a host name of letters, digits, dots and dashes."])
-    _check_listen_address(host)
+    _check_listen_address(host, port)
     proxies = trusted_proxies(trusted_proxy, "--trusted-proxy") if trusted_proxy else \
         proxies_from_env()
     _refuse_held_db(db)  # before anything opens it: under another name, SQLite's own
