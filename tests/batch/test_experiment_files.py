@@ -59,6 +59,13 @@ def test_sensitivity_is_a_sobol_design():
          "values repeat (0.01"),
         ({"factors": {"parameters.negotiation.deadline_rounds": [6, 6.0]}},
          "values repeat (6 is given"),
+        ({"factors": {"organisations.city_council.budget": [250, 250.0]}},
+         "values repeat (250"),
+        ({"factors": {"parameters.trust.friction": [0.0, -0.0]}}, "values repeat (0.0"),
+        ({"factors": {"organisations.city_council.budget": [5, 2000],
+                      "organisations.1.budget": [260]}},
+         "field `factors.organisations.1.budget`: sets the same field as "
+         "`factors.organisations.city_council.budget`"),
         ({"shock_regimes": {"bad": [{"kind": "budget_cut", "at": 2,
                                      "organisations": ["city_councl"]}]}},
          "field `shock_regimes.bad`: field `shocks[0].organisations[0]`: `city_councl` is not a "

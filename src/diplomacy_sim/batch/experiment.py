@@ -44,7 +44,7 @@ from diplomacy_sim.scenario.schema import (
     tunable_parameters,
 )
 from diplomacy_sim.shipped import shipped_dir
-from diplomacy_sim.untrusted import cut, short
+from diplomacy_sim.untrusted import short
 
 EXPERIMENT_DIR = shipped_dir("experiments")
 """The shipped experiments (package data in a wheel, ``experiments/`` in a checkout)."""
@@ -273,6 +273,7 @@ def _base_problems(
             ]
     reserved = {"seed", "steps", "doctrine", "shocks"}
 
+    landed: dict[tuple[Any, ...], str] = {}  # where each factor's value lands: one field once
     for path, values in spec.factors.items():
         where = f"field `factors.{path}`"
         if path in reserved:
@@ -286,11 +287,18 @@ def _base_problems(
         if bad:
             problems.append(f"{where}{on}: {bad}")
             continue
-        cast = [repr(_cast(path, v)) for v in values]  # as the runs will see them: 1 is 1.0
-        if len(set(cast)) != len(cast):
-            twice = next(c for c in cast if cast.count(c) > 1)
-            problems.append(f"{where}: values repeat ({cut(twice, 40)} is given more than "
-                            "once, as the parameter reads it); list each value once.")
+        field = _landing(path, base_data)
+        if field in landed:
+            problems.append(f"{where}{on}: sets the same field as `factors.{landed[field]}` (an "
+                            "element named by its id and by its position are one); give each "
+                            "field one factor.")
+        landed.setdefault(field, path)
+        # as the runs will see them: 1 is 1.0 and 0.0 is -0.0 (numbers compare by value)
+        keys = [_value_key(_cast(path, v)) for v in values]
+        twice = next((v for v, k in zip(values, keys, strict=True) if keys.count(k) > 1), None)
+        if twice is not None:
+            problems.append(f"{where}: values repeat ({short(_cast(path, twice), 40)} is given "
+                            "more than once, as the field reads it); list each value once.")
         for i, v in enumerate(values):
             try:
                 scenario_from_dict(apply_overrides(base_data, {path: _cast(path, v)}))
@@ -350,6 +358,36 @@ def _sampler_problems(spec: Experiment) -> list[str]:
                 f"field `sampler.ranges`: a {s.method} analysis needs at least 2 parameters."
             )
     return problems
+
+
+_PROBE = "\x00factor-probe\x00"
+
+
+def _landing(path: str, base_data: dict[str, Any]) -> tuple[Any, ...]:
+    """Where a factor's value lands in the scenario: the keys and positions walked to it
+    (``organisations.city_council.budget`` and ``organisations.1.budget`` land alike)."""
+    def find(node: Any, at: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        if isinstance(node, str) and node == _PROBE:
+            return at
+        items = node.items() if isinstance(node, dict) else enumerate(node) \
+            if isinstance(node, list) else ()
+        for k, v in items:
+            hit = find(v, (*at, k))
+            if hit is not None:
+                return hit
+        return None
+
+    return find(apply_overrides(base_data, {path: _PROBE}), ()) or (path,)
+
+
+def _value_key(value: Any) -> Any:
+    """What makes two factor values the same run: numbers by value (1 == 1.0, 0.0 == -0.0),
+    anything else by its text."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    return ("text", repr(value))
 
 
 def _cast(path: str, value: Any) -> Any:
