@@ -340,3 +340,18 @@ def test_dashboard_refuses_a_port_in_use_before_anything_is_created(tmp_path, mo
         result = invoke("dashboard", "--port", port, "--db", db)
     assert result.exit_code == 2 and "--port" in result.output and "in use" in result.output
     assert not calls and not (tmp_path / "sub").exists()
+
+
+@pytest.mark.parametrize("mine", [".run.backup-2024-06", ".run.v1-2024-06", ".run.tmp-1-2",
+                                  ".run.old-99999999-notahexx", ".run.tmp-99999999-abcdef12x"])
+def test_a_users_own_hidden_siblings_are_never_taken_for_leftovers(tmp_path, mine):
+    """Only a killed writer's own leftovers (``.NAME.tmp-PID-8hex`` of a dead process) are
+    removed when a result is written next to them."""
+    (tmp_path / mine).mkdir()
+    (tmp_path / mine / "keep.md").write_text("mine")
+    stale = tmp_path / ".run.tmp-99999999-abcdef12"  # a dead writer's
+    stale.mkdir()
+    assert invoke("run", "integrated_discharge", "--steps", "2", "--out", tmp_path / "run",
+                  "--quiet").exit_code == 0
+    assert (tmp_path / mine / "keep.md").read_text() == "mine"
+    assert not stale.exists()

@@ -23,6 +23,7 @@ import errno
 import fnmatch
 import glob
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterable
@@ -93,12 +94,15 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _remove_stale(parent: Path, name: str) -> None:
-    """Remove hidden siblings left by killed writers of ``name`` (their process is gone)."""
-    for p in parent.glob(f".{glob.escape(name)}.*-*-*"):
-        try:
-            pid = int(p.name.rsplit("-", 2)[-2])
-        except ValueError:
+    """Remove hidden siblings left by killed writers of ``name`` (their process is gone):
+    only names exactly of :func:`_fresh_name`'s form, ``.NAME.tmp-PID-8hex`` or ``.old-``
+    (a user's own ``.NAME.backup-2024-06`` is theirs, never touched)."""
+    own = re.compile(re.escape(f".{name}.") + r"(tmp|old)-([0-9]{1,10})-[0-9a-f]{8}")
+    for p in parent.glob(f".{glob.escape(name)}.*"):
+        m = own.fullmatch(p.name)
+        if m is None or p.is_symlink():
             continue
+        pid = int(m.group(2))
         if pid != os.getpid() and _alive(pid):
             continue
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)

@@ -102,6 +102,41 @@ def test_a_copy_renamed_over_a_served_database_is_not_served_twice(tmp_path):
         held.close()
 
 
+def test_deleting_the_lock_file_does_not_free_the_name(tmp_path):
+    """The name's lock is not a file one can remove: with `<db>.server-lock` deleted and a
+    copy renamed over the database, a second server is still refused."""
+    db = tmp_path / "rooms.sqlite"
+    db.write_bytes(b"")
+    held = hold_store(db)
+    try:
+        (tmp_path / ("rooms.sqlite" + LOCK_SUFFIX)).unlink()
+        copy = tmp_path / "copy.sqlite"
+        copy.write_bytes(b"")
+        os.replace(copy, db)
+        with pytest.raises(StoreHeld, match="is serving the room database"):
+            hold_store(db)
+        with pytest.raises(StoreHeld, match="was replaced"):
+            check_store_access(db)
+    finally:
+        held.close()
+    hold_store(db).close()  # let go: free again
+
+
+def test_hard_linking_the_lock_file_too_does_not_open_another_journal(tmp_path):
+    db = tmp_path / "rooms.sqlite"
+    db.write_bytes(b"")
+    held = hold_store(db)
+    try:
+        os.link(db, tmp_path / "alias.sqlite")
+        os.link(tmp_path / ("rooms.sqlite" + LOCK_SUFFIX),
+                tmp_path / ("alias.sqlite" + LOCK_SUFFIX))
+        with pytest.raises(StoreHeld, match="under another name"):
+            check_store_access(tmp_path / "alias.sqlite")
+        check_store_access(db)  # the served name itself is fine
+    finally:
+        held.close()
+
+
 @pytest.mark.parametrize("name", ["link", "same", "none"])
 def test_a_room_command_beside_a_server_uses_the_servers_own_name(tmp_path, name):
     """`room list`, `room key`, `room export` open the store beside a running server only

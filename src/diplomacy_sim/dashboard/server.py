@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import stat
 import sys
 from collections.abc import Mapping, Sequence
@@ -138,16 +140,20 @@ class StoreHeld(Exception):
     that server recorded it, its process id)."""
 
 
-class StoreLock:
-    """The two locks a serving process holds (:func:`hold_store`): one on the database file
-    and one on its name's ``<db>.server-lock``. :meth:`close` lets both go."""
+_HELD: list[StoreLock] = []
+"""The locks this process holds on its room database (none until it serves one)."""
 
-    def __init__(self, file_fd: int, name_fd: int) -> None:
-        self.fds = (file_fd, name_fd)
+
+class StoreLock:
+    """The two locks a serving process holds (:func:`hold_store`): an ``flock`` on the
+    database file and a socket bound to its name. :meth:`close` lets both go."""
+
+    def __init__(self, file_fd: int, name_sock: socket.socket) -> None:
+        self.file_fd, self.name_sock = file_fd, name_sock
 
     def close(self) -> None:
-        for fd in self.fds:
-            os.close(fd)
+        os.close(self.file_fd)
+        self.name_sock.close()
 
 
 def _open_regular(path: Path, flags: int, what: str) -> int:
@@ -172,6 +178,24 @@ def _locked(fd: int) -> bool:
     return True
 
 
+def _name_lock(path: Path) -> socket.socket | None:
+    """A lock on a database's name that no file operation can remove: a Unix socket bound
+    in Linux's abstract namespace under a digest of the resolved path (None: another
+    process holds it). The kernel lets it go when the last descriptor closes."""
+    import hashlib
+
+    key = hashlib.sha256(os.fsencode(path)).hexdigest()[:40]
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(b"\0diplomacy-sim-room-db/" + key.encode("ascii"))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            return None
+        raise
+    return sock
+
+
 def hold_store(db: Path | str) -> StoreLock:
     """Lock ``db`` for this process's life, by its file and by its name.
 
@@ -180,37 +204,39 @@ def hold_store(db: Path | str) -> StoreLock:
     two hard-linked names each lost the other's sessions, and a copy renamed over a served
     database would be a second file under the first one's journal. So a server holds an
     exclusive ``flock`` on the database file itself (whatever name or link reaches it) and
-    one on ``<db>.server-lock`` beside the name it serves (whatever file is there now),
-    writing its process id into the latter for the message a second server prints. SQLite's
-    own locks are POSIX record locks, which on Linux leave an ``flock`` alone. Both
-    descriptors survive ``execve`` into the Solara server and are released by the kernel
-    when it exits, however it exits (a kill included). A second server is refused
-    (:class:`StoreHeld`); a command that only reads or edits the store checks with
-    :func:`check_store_access`."""
+    a lock on the name it serves (whatever file is there now; :func:`_name_lock`, which no
+    one can delete as a lock file could be), and writes its process id into
+    ``<db>.server-lock`` for the message a second server prints. SQLite's own locks are
+    POSIX record locks, which on Linux leave an ``flock`` alone. Both survive ``execve``
+    into the Solara server and are released by the kernel when it exits, however it exits
+    (a kill included). A second server is refused (:class:`StoreHeld`); a command that only
+    reads or edits the store checks with :func:`check_store_access`."""
     path = Path(db).expanduser().resolve()
     lock = Path(str(path) + LOCK_SUFFIX)
-    name_fd = _open_regular(lock, os.O_RDWR | os.O_CREAT, "the server's lock file")
+    name_sock = _name_lock(path)
+    if name_sock is None:
+        holder = _recorded_holder(lock)
+        who = f" (process {holder})" if holder else ""
+        raise StoreHeld(f"another dashboard server{who} is serving the room database {db}; "
+                        "stop it first, or give this one another database with --db")
     try:
-        if not _locked(name_fd):
-            holder = _recorded_holder(lock)
-            who = f" (process {holder})" if holder else ""
-            raise StoreHeld(f"another dashboard server{who} is serving the room database "
-                            f"{db}; stop it first, or give this one another database with "
-                            "--db")
         file_fd = _open_regular(path, os.O_RDWR | os.O_CREAT, "a room database file")
         if not _locked(file_fd):
             os.close(file_fd)
             raise StoreHeld(f"another dashboard server is serving the room database {db} "
                             "under another name (a link to the same file); stop it first, "
                             "or give this one another database with --db")
+        try:
+            _record_holder(lock)
+        except BaseException:
+            os.close(file_fd)
+            raise
     except BaseException:
-        os.close(name_fd)
+        name_sock.close()
         raise
-    os.ftruncate(name_fd, 0)
-    os.pwrite(name_fd, str(os.getpid()).encode("ascii"), 0)
-    for fd in (file_fd, name_fd):
-        os.set_inheritable(fd, True)  # kept open, and the locks held, across the execve
-    return StoreLock(file_fd, name_fd)
+    os.set_inheritable(file_fd, True)  # kept open, and both locks held, across the execve
+    name_sock.set_inheritable(True)
+    return StoreLock(file_fd, name_sock)
 
 
 def check_store_access(db: Path | str) -> None:
@@ -220,18 +246,19 @@ def check_store_access(db: Path | str) -> None:
     would write a journal of its own, and lose or corrupt what the server wrote)."""
     path = Path(db).expanduser().resolve()
     lock = Path(str(path) + LOCK_SUFFIX)
-
-    def held(p: Path) -> bool:
+    probe = _name_lock(path)
+    name_held = probe is None
+    if probe is not None:
+        probe.close()
+    try:
+        fd = _open_regular(path, os.O_RDONLY, "a room database file")
+    except FileNotFoundError:
+        file_held = False
+    else:
         try:
-            fd = _open_regular(p, os.O_RDONLY, "a regular file")
-        except FileNotFoundError:
-            return False
-        try:
-            return not _locked(fd)  # taken now: let go when closed
+            file_held = not _locked(fd)  # taken now: let go when closed
         finally:
             os.close(fd)
-
-    name_held, file_held = held(lock), held(path)
     if file_held and not name_held:
         raise StoreHeld(f"a dashboard server is serving the room database {db} under another "
                         "name (a link to the same file); give this command the name the "
@@ -279,7 +306,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
         from diplomacy_sim.scenario.errors import ScenarioError
 
         try:
-            hold_store(db)  # held until the server ends
+            _HELD.append(hold_store(db))  # kept (its socket open) through the execve
         except (StoreHeld, OSError) as exc:
             raise ScenarioError("--db", [str(exc)]) from None
     if not frontend_ready():
