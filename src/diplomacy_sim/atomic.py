@@ -129,6 +129,9 @@ def replace_folder(out: Path, files: Iterable[tuple[str, Callable[[Path], None]]
     the link is left as it was.
     """
     out = Path(os.path.realpath(out))  # absolute: a writer never reads "http:/x" as a URI
+    results = enclosing_results(out)
+    if results is not None:
+        raise FileExistsError(f"{out} is inside the sweep results folder {results}")
     parent = out.parent
     parent.mkdir(parents=True, exist_ok=True)
     refuse_foreign(out, allowed, what, markers)
@@ -205,6 +208,18 @@ def check_result_folder(out: str | Path, allowed: Iterable[str],
     return None
 
 
+def enclosing_results(out: Path) -> Path | None:
+    """The sweep results folder ``out`` would sit inside (a folder above it holding a
+    ``manifest.json`` and the ``summaries``/``timeseries`` datasets), unless ``out`` is that
+    folder's own ``report``; else None."""
+    where = Path(os.path.realpath(out))
+    for folder in where.parents:
+        if (folder / "manifest.json").is_file() and (
+                (folder / "summaries").is_dir() or (folder / "timeseries").is_dir()):
+            return None if where == folder / "report" else folder
+    return None
+
+
 def check_writable(out: Path) -> str | None:
     """Why a result could not be written to folder ``out`` (None: it can), checked now."""
     out = Path(out)
@@ -217,6 +232,11 @@ def check_writable(out: Path) -> str | None:
                 "new folder's path, or a link to one")
     if out.exists() and not out.is_dir():
         return f"`{out}` exists and is not a folder; allowed: a folder path"
+    results = enclosing_results(out)
+    if results is not None:
+        return (f"`{out}` is inside the sweep results folder `{results}` (its datasets would "
+                f"read it as theirs); allowed: a folder outside it, or `{results}/report` for "
+                "its report")
     probe_dir = out if out.exists() else next(
         (p for p in out.absolute().parents if p.exists()), Path("/"))
     if not probe_dir.is_dir():
@@ -233,5 +253,6 @@ def check_writable(out: Path) -> str | None:
     return None
 
 
-__all__ = ["atomic_write", "check_result_folder", "check_writable", "fsync_path",
+__all__ = ["atomic_write", "check_result_folder", "check_writable", "enclosing_results",
+           "fsync_path",
            "refuse_foreign", "replace_folder"]

@@ -197,8 +197,8 @@ class BoundedLoader(yaml.SafeLoader):
             raise yaml.constructor.ConstructorError(
                 None, None,
                 f"`{cut(node.value, 40)}` is not a plain number (YAML would read `_` as "
-                "nothing and `:` as base 60); allowed: decimal digits, a point and an "
-                "exponent, such as 0.25 or 1e-3", node.start_mark)
+                "nothing and `:` as base 60); allowed: decimal digits with a point, and an "
+                "exponent with its sign, such as 0.25 or 2.5e-3", node.start_mark)
         return super().construct_yaml_float(node)
 
 

@@ -218,6 +218,26 @@ def test_a_report_is_never_written_among_the_results_it_reads(tiny, tmp_path, in
     assert len(pd.read_parquet(out / "summaries")) > 0
 
 
+@pytest.mark.parametrize("command", ["run", "analyse", "sweep"])
+@pytest.mark.parametrize("inside", ["timeseries/x", "summaries/x", "elsewhere/x", "x"])
+def test_nothing_is_written_inside_a_sweeps_results(tiny, tmp_path, command, inside):
+    """Not a run, another sweep's report, nor another sweep: the results' datasets would
+    read what they wrote as theirs."""
+    res = tmp_path / "res"
+    other = tmp_path / "other"
+    for folder in (res, other):
+        assert CliRunner().invoke(main, ["sweep", str(tiny), "--out", str(folder),
+                                         "--workers", "0", "--quiet"]).exit_code == 0
+    out = res / inside
+    args = {"run": ["run", "safeguarding_hub", "--steps", "2", "--quiet", "--out", str(out)],
+            "analyse": ["analyse", str(other), "--out", str(out)],
+            "sweep": ["sweep", str(tiny), "--out", str(out), "--workers", "0", "--quiet"]}
+    r = CliRunner().invoke(main, args[command])
+    assert r.exit_code == 2 and "inside the sweep results folder" in r.output, r.output
+    assert not out.exists()
+    assert CliRunner().invoke(main, ["analyse", str(res)]).exit_code == 0  # still whole
+
+
 def test_a_report_through_a_link_replaces_the_folder_the_link_names(tiny, tmp_path):
     out = tmp_path / "res"
     assert CliRunner().invoke(main, ["sweep", str(tiny), "--out", str(out), "--workers", "0",
