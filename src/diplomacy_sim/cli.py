@@ -79,49 +79,48 @@ class _Group(click.Group):
             sys.exit(EXIT_BAD_INPUT)
 
 
-class WholeNumber(click.ParamType):
-    """A whole number from the command line, read by the page's parser
-    (:func:`~diplomacy_sim.untrusted.parse_int`): ASCII digits only (no ``²``, ``٣`` or
-    ``1_000``, which Python's ``int`` would take), length-checked, within ``[lo, hi]``."""
+class _Number(click.ParamType):
+    """A number from the command line, read by the page's readers (no click ``int`` or
+    ``float``, which take ``²``, ``٣`` and ``1_000`` and, in ranges, ``nan``)."""
+
+    def __init__(self, lo: Any, hi: Any, what: str) -> None:
+        self.lo, self.hi, self.what = lo, hi, what
+
+    def read(self, value: Any) -> tuple[Any, str | None]:
+        raise NotImplementedError
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        if not isinstance(value, str):
+            return value  # a default, given in code
+        number, err = self.read(value)
+        if err:
+            self.fail(err, param, ctx)
+        return number
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "..".join(f"{x:g}" if isinstance(x, float) else str(x)
+                         for x in (self.lo, self.hi))
+
+
+class WholeNumber(_Number):
+    """A whole number (:func:`~diplomacy_sim.untrusted.parse_int`: ASCII digits only,
+    length-checked, within ``[lo, hi]``)."""
 
     name = "integer"
 
-    def __init__(self, lo: int, hi: int, what: str) -> None:
-        self.lo, self.hi, self.what = lo, hi, what
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value  # a default
-        number, err = parse_int(value, self.lo, self.hi, self.what)
-        if err:
-            self.fail(err, param, ctx)
-        return number  # type: ignore[return-value]
-
-    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
-        return f"{self.lo}..{self.hi}"
+    def read(self, value: str) -> tuple[int | None, str | None]:
+        return parse_int(value, self.lo, self.hi, self.what)
 
 
-class DecimalNumber(click.ParamType):
-    """A number from the command line, read by :func:`~diplomacy_sim.untrusted.parse_decimal`:
-    finite (no ``nan``, which click's float ranges let through), ASCII only, in range."""
+class DecimalNumber(_Number):
+    """A number (:func:`~diplomacy_sim.untrusted.parse_decimal`: ASCII only, finite, in
+    range)."""
 
     name = "number"
 
-    def __init__(self, lo: float, hi: float, what: str) -> None:
-        self.lo, self.hi, self.what = lo, hi, what
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> float:
-        if isinstance(value, float):
-            return value  # a default
-        number, err = parse_decimal(value, self.lo, self.hi, self.what)
-        if err:
-            self.fail(err, param, ctx)
-        return number  # type: ignore[return-value]
-
-    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
-        return f"{self.lo:g}..{self.hi:g}"
+    def read(self, value: str) -> tuple[float | None, str | None]:
+        return parse_decimal(value, self.lo, self.hi, self.what)
 
 
 @click.group(cls=_Group)
@@ -421,10 +420,10 @@ def room_key(code: str, db: str | None) -> None:
 def room_export(code: str, out: str, db: str | None) -> None:
     """Write the debrief pack of session CODE into --out."""
     from diplomacy_sim.atomic import check_result_folder
-    from diplomacy_sim.room.export import PACK_FILES, export_pack
+    from diplomacy_sim.room.export import PACK_FILES, PACK_MARKERS, export_pack
     from diplomacy_sim.room.registry import RoomRegistry
 
-    problem = check_result_folder(out, PACK_FILES, "a debrief pack", ["debrief.html"])
+    problem = check_result_folder(out, PACK_FILES, "a debrief pack", PACK_MARKERS)
     if problem:  # never over a folder of other files
         raise ScenarioError("--out", [problem + "."])
     reg = RoomRegistry(_open_db(db))
@@ -503,15 +502,8 @@ def sweep(experiment: str, out: str, workers: int | None, scheduler: str | None,
                    'command".')
 def analyse(results: str, out: str | None, fmt: str, discover: str | None) -> None:
     """Write a report (Markdown or HTML with PNG figures) on a sweep's RESULTS folder."""
-    from diplomacy_sim.analysis.report import (
-        provenance_problems,
-        report_folder_problem,
-        write_report,
-    )
+    from diplomacy_sim.analysis.report import provenance_problems, write_report
 
-    problem = report_folder_problem(results, Path(out) if out else Path(results) / "report")
-    if problem:  # before any work, and never over a folder of other files
-        raise ScenarioError("--out", [problem + "."])
     if discover is not None:
         from diplomacy_sim.analysis.discovery import parse
         from diplomacy_sim.ema import MissingExtra, require_ema
@@ -521,7 +513,10 @@ def analyse(results: str, out: str | None, fmt: str, discover: str | None) -> No
             require_ema()
         except MissingExtra as exc:
             raise ScenarioError("--discover", [str(exc) + "."]) from None
-    path = write_report(results, out=out, fmt=fmt, discover=discover)
+    try:  # the report folder is checked first, before any work
+        path = write_report(results, out=out, fmt=fmt, discover=discover)
+    except FileExistsError as exc:
+        raise ScenarioError("--out", [str(exc) + "."]) from None
     for problem in provenance_problems(results):
         click.echo(f"warning: {problem}", err=True)
     click.echo(f"wrote {path}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -334,16 +333,17 @@ def write_report(folder: str | Path, out: str | Path | None = None, fmt: str = "
 
     The report folder (``out``, default ``folder/report``) is replaced whole
     (:func:`~diplomacy_sim.atomic.replace_folder`): a reader sees the earlier report or the
-    new one, and a folder holding anything but a report (:data:`REPORT_FILES`) is refused
-    with ``FileExistsError`` before any work.
+    new one, and a folder holding anything but a report (:data:`REPORT_FILES`), or inside a
+    sweep's results other than their ``report/``, is refused with ``FileExistsError`` before
+    any work.
 
     ``discover``: a condition for scenario discovery (PRIM, :mod:`.discovery`), e.g.
     ``"integration < 0.2"`` or ``"winner == diplomacy"``; checked before anything is written.
     """
     folder = Path(folder)
     final = Path(out) if out is not None else folder / "report"
-    problem = report_folder_problem(folder, final)
-    if problem:
+    problem = check_result_folder(final, REPORT_FILES, "a report", REPORT_MARKERS)
+    if problem:  # (a folder inside the results but their report/ is refused there too)
         raise FileExistsError(problem)
     found = None
     if discover is not None:
@@ -366,17 +366,6 @@ REPORT_FILES = ("report.md", "report.html", "*.png")
 is not overwritten)."""
 REPORT_MARKERS = ("report.md", "report.html")
 """One of these is in every report folder (a folder of PNGs alone is not a report)."""
-
-
-def report_folder_problem(results: str | Path, out: str | Path) -> str | None:
-    """Why a report on ``results`` may not be written into ``out`` (None: it may): a folder
-    of anything but an earlier report, or a folder inside the results other than their own
-    ``report/`` (a report among the summaries' or time series' files breaks the dataset)."""
-    res, where = Path(os.path.realpath(results)), Path(os.path.realpath(out))
-    if where != res / "report" and (where == res or res in where.parents):
-        return (f"{out} is inside the results folder {results}; allowed: {results}/report "
-                "(the default) or a folder outside it")
-    return check_result_folder(out, REPORT_FILES, "a report", REPORT_MARKERS)
 
 
 def _copier(src: Path) -> Any:

@@ -272,11 +272,8 @@ def check_store_access(db: Path | str) -> None:
 
 def _record_holder(lock: Path) -> None:
     """This process's id into ``lock`` (never through a link planted in its place)."""
-    fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK,
-                 0o600)
+    fd = _open_regular(lock, os.O_WRONLY | os.O_CREAT, "the server's lock file")
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{lock} is not a regular file")
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
     finally:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from diplomacy_sim.room.room import Room
 
 PACK_FILES = ("debrief.html", "moves.csv", "events.csv", "outcomes.csv")
+PACK_MARKERS = ("debrief.html",)
+"""The file every pack holds (a folder of CSVs alone is not a pack)."""
 CHART_W, CHART_H, PAD = 640, 170, 34
 
 
@@ -236,5 +238,5 @@ def export_pack(room: Room, out_dir: str | Path, key: str | None = None, *,
     out = replace_folder(Path(out_dir), [
         (name, lambda p, t=texts[name]: p.write_text(t, encoding="utf-8"))
         for name in PACK_FILES], allowed=PACK_FILES, what="a debrief pack",
-        markers=["debrief.html"])
+        markers=PACK_MARKERS)
     return [out / name for name in PACK_FILES]
