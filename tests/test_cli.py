@@ -82,6 +82,50 @@ def test_validate_a_missing_file_exits_2(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_validate_checks_an_experiment_as_a_sweep_would_and_sizes_its_design():
+    from diplomacy_sim.batch.design import build_design
+    from diplomacy_sim.batch.experiment import EXPERIMENT_DIR, load_experiment
+
+    files = sorted(EXPERIMENT_DIR.glob("*.yaml"))
+    result = invoke("validate", *files, "smoke", SMALL)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == len(files) + 2
+    for path, line in zip(files, lines, strict=False):
+        exp = load_experiment(path)
+        assert line.startswith(f"{path}: ok (experiment {exp.spec.name}: {exp.spec.title}; ")
+        assert f"; {len(build_design(exp).runs):,} runs of " in line
+    assert lines[-2].startswith("smoke: ok (experiment smoke: ")  # a shipped name
+    assert "24 runs of 20 weeks on integrated_discharge" in lines[-2]
+    assert lines[-1].startswith(f"{SMALL}: ok (")  # a scenario beside them, as before
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"factors": {"parameters.trust.los_ratio": [2.0]}},
+         "field `factors.parameters.trust.los_ratio`"),
+        ({"replications": 0}, "field `replications`"),
+        ({"base": "no_such_scenario"}, "field `base`"),
+        ({"doctrines": ["comand"]}, "field `doctrines[0]`"),
+    ],
+    ids=["unknown factor", "no replications", "missing base", "misspelt doctrine"],
+)
+def test_validate_reports_an_experiment_s_own_problems_not_a_scenario_s(
+        tmp_path, change, expected):
+    from diplomacy_sim.batch.experiment import EXPERIMENT_DIR
+
+    data = yaml.safe_load((EXPERIMENT_DIR / "smoke.yaml").read_text(encoding="utf-8"))
+    data.update(change)
+    path = tmp_path / "exp.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    result = invoke("validate", path)
+    assert result.exit_code == 2, result.output
+    assert str(path) in result.stderr and expected in result.stderr, result.stderr
+    assert "unknown key `base`" not in result.stderr  # not read as a scenario
+    assert "Traceback" not in result.output
+
+
 # --------------------------------------------------------------------------- run: bad input
 @pytest.mark.parametrize(
     ("args", "expected"),

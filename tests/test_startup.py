@@ -55,8 +55,10 @@ def test_cli_start_up_help_and_list_need_neither_numpy_nor_the_schema(args):
     assert not loaded & {*HEAVY, "numpy", "pydantic"}, loaded & {*HEAVY, "numpy", "pydantic"}
 
 
-def test_validate_needs_the_schema_but_not_the_model_or_its_libraries():
-    loaded = loaded_after(cli("validate", str(SMALL)))
+@pytest.mark.parametrize("target", [str(SMALL), str(ROOT / "experiments" / "smoke.yaml")],
+                         ids=["scenario", "experiment"])
+def test_validate_needs_the_schema_but_not_the_model_or_its_libraries(target):
+    loaded = loaded_after(cli("validate", target))
     assert "pydantic" in loaded  # it does validate
     assert not loaded & {*HEAVY, "numpy"}, loaded & {*HEAVY, "numpy"}
 

@@ -158,13 +158,33 @@ def shocks_cmd() -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=UserPath())
 def validate(files: tuple[str, ...]) -> None:
-    """Validate scenario files; report every problem in each."""
-    from diplomacy_sim.scenario.loader import load_scenario
+    """Validate scenario or experiment files (or shipped names); report every problem in each.
+
+    An experiment file (one with a `base` or `bases` and no `organisations`) is checked as
+    `sweep` would check it, base scenarios included, and its design is sized.
+    """
+    from diplomacy_sim.scenario.loader import (
+        file_kind,
+        load_scenario,
+        resolve_path,
+        scenario_from_dict,
+    )
 
     bad = 0
     for f in files:
         try:
-            s = load_scenario(f)
+            kind, data = file_kind(f)
+            if kind == "experiment":
+                from diplomacy_sim.batch.experiment import design_size, load_experiment
+
+                exp = load_experiment(f)
+                steps = exp.spec.steps or exp.base.steps
+                click.echo(f"{f}: ok (experiment {exp.spec.name}: {exp.spec.title}; "
+                           f"{design_size(exp):,} runs of {steps} weeks on "
+                           f"{', '.join(exp.bases)})")
+                continue
+            s = load_scenario(f) if data is None else \
+                scenario_from_dict(data, source=str(resolve_path(f)))
         except ScenarioError as exc:
             bad += 1
             click.echo(str(exc), err=True)

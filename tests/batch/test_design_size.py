@@ -15,10 +15,9 @@ from diplomacy_sim.batch.design import (
     MAX_RUNS,
     MAX_RUNS_UNCONFIRMED,
     build_design,
-    design_size,
     size_problem,
 )
-from diplomacy_sim.batch.experiment import load_experiment
+from diplomacy_sim.batch.experiment import design_size, load_experiment
 from diplomacy_sim.cli import main
 
 from .conftest import write_experiment

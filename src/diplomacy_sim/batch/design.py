@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,22 +82,6 @@ def derive_seed(master: int, key: int) -> int:
 
 MAX_RUNS = 5_000_000
 """No design has more runs: its list of runs alone would take gigabytes."""
-
-
-def design_size(exp: LoadedExperiment) -> int:
-    """How many runs the experiment's design has, counted without building it."""
-    spec = exp.spec
-    points = 1
-    s = spec.sampler
-    if s is not None:
-        k = len(s.ranges)
-        points = {"lhs": s.n, "sobol": s.n * ((2 * k + 2) if s.second_order else (k + 2)),
-                  "morris": s.n * (k + 1)}[s.method]
-    grid = math.prod(len(v) for v in spec.factors.values())
-    doctrines = len(spec.doctrines) if spec.doctrines else 1
-    regimes = len(spec.shock_regimes) if spec.shock_regimes else 1
-    bases = max(1, len(exp.bases))
-    return spec.replications * bases * points * grid * doctrines * regimes
 
 
 def size_problem(exp: LoadedExperiment, runs: int, allow_large: bool) -> str | None:

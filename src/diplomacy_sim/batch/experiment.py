@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -482,6 +483,22 @@ def load_experiment(name_or_path: str | Path) -> LoadedExperiment:
         design_sha256=design_hash(spec, bases),
         bases=bases,
     )
+
+
+def design_size(exp: LoadedExperiment) -> int:
+    """How many runs the experiment's design has, counted without building it."""
+    spec = exp.spec
+    points = 1
+    s = spec.sampler
+    if s is not None:
+        k = len(s.ranges)
+        points = {"lhs": s.n, "sobol": s.n * ((2 * k + 2) if s.second_order else (k + 2)),
+                  "morris": s.n * (k + 1)}[s.method]
+    grid = math.prod(len(v) for v in spec.factors.values())
+    doctrines = len(spec.doctrines) if spec.doctrines else 1
+    regimes = len(spec.shock_regimes) if spec.shock_regimes else 1
+    bases = max(1, len(exp.bases))
+    return spec.replications * bases * points * grid * doctrines * regimes
 
 
 def design_hash(spec: Experiment, bases: dict[str, BaseScenario]) -> str:

@@ -37,11 +37,10 @@ from diplomacy_sim.batch.design import (
     Design,
     RunSpec,
     build_design,
-    design_size,
     estimate_seconds,
     size_problem,
 )
-from diplomacy_sim.batch.experiment import LoadedExperiment, load_experiment
+from diplomacy_sim.batch.experiment import LoadedExperiment, design_size, load_experiment
 from diplomacy_sim.domain.outcomes import OUTCOMES
 from diplomacy_sim.scenario.loader import ScenarioError
 

@@ -27,6 +27,7 @@ from diplomacy_sim.scenario.schema import (
     Parameters,
     Scenario,
 )
+from diplomacy_sim.shipped import shipped_dir
 from diplomacy_sim.untrusted import (
     InputRefused,
     cut,
@@ -342,6 +343,24 @@ def resolve_path(name_or_path: str | Path) -> Path:
         return p
     shipped = shipped_scenarios().get(str(name_or_path))  # a name of the catalogue
     return shipped if shipped is not None else p
+
+
+def file_kind(name_or_path: str | Path) -> tuple[str, dict[str, Any] | None]:
+    """What a file (or a shipped name) given to ``validate`` holds: ``("experiment", None)``
+    or ``("scenario", its data)``. An experiment names a `base` (or `bases`) and has no
+    `organisations` of its own; anything else is a scenario. A file that cannot be read
+    gives ``("scenario", None)``: the scenario reader then says what is wrong with it."""
+    path = resolve_path(name_or_path)
+    if not _exists(path):
+        shipped = {p.stem for p in shipped_dir("experiments").glob("*.yaml")}
+        return ("experiment" if str(name_or_path) in shipped else "scenario"), None
+    try:
+        data = _read_yaml(path)
+    except ScenarioError:
+        return "scenario", None
+    if ("base" in data or "bases" in data) and "organisations" not in data:
+        return "experiment", None
+    return "scenario", data
 
 
 def _exists(p: Path) -> bool:
