@@ -383,3 +383,39 @@ def test_scaling_to_one_person_per_organisation_is_the_least_allowed():
         scale_people(spec, m - 1)
     assert err.value.problems == [
         f"{m - 1} is too few; this scenario needs at least {m} (one executive per organisation)."]
+
+
+GONE_SCHEDULES = {
+    "merge into a merged body": [
+        {"kind": "reorganisation", "at": 3, "mode": "merge",
+         "organisations": ["home_first_charity"], "into": "shelter_link"},
+        {"kind": "reorganisation", "at": 5, "mode": "merge",
+         "organisations": ["shelter_link"], "into": "home_first_charity"}],
+    "two merges in one week, listed so": [
+        {"kind": "reorganisation", "at": 4, "mode": "merge",
+         "organisations": ["home_first_charity"], "into": "shelter_link"},
+        {"kind": "reorganisation", "at": 4, "mode": "merge",
+         "organisations": ["shelter_link"], "into": "home_first_charity"}],
+    "restructure of an abolished body": [
+        {"kind": "reorganisation", "at": 2, "mode": "abolish", "organisations": ["shelter_link"]},
+        {"kind": "reorganisation", "at": 9, "mode": "restructure",
+         "organisations": ["shelter_link"]}],
+    "listed late, lands later": [
+        {"kind": "reorganisation", "at": 9, "mode": "restructure",
+         "organisations": ["shelter_link"]},
+        {"kind": "reorganisation", "at": 2, "mode": "abolish", "organisations": ["shelter_link"]}],
+}
+
+
+@pytest.mark.parametrize("shocks", GONE_SCHEDULES.values(), ids=GONE_SCHEDULES.keys())
+def test_a_reorganisation_of_a_body_an_earlier_shock_removed_is_refused(shocks):
+    data = base()
+    data["shocks"] = shocks
+    (problem,) = refused(data)
+    late = max(range(len(shocks)), key=lambda i: (shocks[i]["at"], i))
+    assert problem.startswith(f"field `shocks[{late}].")
+    assert "no longer exists by then (an earlier shock merged or abolished it)" in problem
+    data["shocks"] = [shocks[late]]  # alone, the same shock is fine
+    scenario_from_dict(data)
+    data["shocks"] = shocks[:1] if late else shocks[1:]
+    scenario_from_dict(data)

@@ -413,6 +413,8 @@ def room_list(db: str | None) -> None:
         if r is not None:
             parent = f" (replay of {r.parent[0]} from round {r.parent[1]})" if r.parent else ""
             click.echo(f"{r.code}  {r.status:<7} {r.round_text:<14} {r.scenario_name}{parent}")
+    for code, why in reg.broken.items():  # in the file, but not readable or not replayable
+        click.echo(f"{cut(code, 20)}  damaged: {cut(why, 200)}")
 
 
 @room.command("key")
@@ -449,8 +451,9 @@ def room_export(code: str, out: str, db: str | None) -> None:
     reg = RoomRegistry(_open_db(db))
     r = reg.get(code)
     if r is None:
-        raise ScenarioError("CODE", [f"no session {code[:20]!r} in {reg.store.path}; "
-                                     "`diplomacy-sim room list` shows the sessions."])
+        why = reg.missing(code) if reg.damaged(code) else f"no session {code[:20]!r}"
+        raise ScenarioError("CODE", [f"{why} (in {reg.store.path}; `diplomacy-sim room list` "
+                                     "shows the sessions)."])
     paths = export_pack(r, out, trusted=True, lineage=reg.lineage(r.code))
     click.echo(f"wrote {', '.join(str(p) for p in paths)}")
 

@@ -5,6 +5,7 @@ sees it. The pages answer with a message, never a traceback."""
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 import ipyvuetify as v
@@ -184,10 +185,16 @@ def test_a_stored_trainer_credential_opens_the_console_only_with_the_right_key(r
         _, rc = solara.render(room_pages.TrainerPage(), handle_error=False)
         try:
             loaded["cb"]({"value": f"{room.code}:{secret}", "origin": "http://10.0.0.1:8765"})
-            buttons = [c for b in rc.find(v.Btn).widgets for c in b.children
-                       if isinstance(c, str)]
-            assert ("Close round" in buttons) is console, buttons
-            assert ("New session" in buttons) is not console, buttons
+
+            def buttons(rc=rc):
+                return [c for b in rc.find(v.Btn).widgets for c in b.children
+                        if isinstance(c, str)]
+
+            deadline = time.monotonic() + 5.0  # the console is read on its watcher thread
+            while console and "Close round" not in buttons() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert ("Close round" in buttons()) is console, buttons()
+            assert ("New session" in buttons()) is not console, buttons()
         finally:
             rc.close()
 

@@ -364,3 +364,58 @@ def test_behind_a_trusted_proxy_each_laptop_counts_as_itself(forged, laptop):
     # the laptop goes round the proxy: its forged header is not believed
     assert _client_after_proxy_headers(trusted, laptop, header) == laptop
     assert _client_after_proxy_headers(trusted, "192.0.2.44", header) == "192.0.2.44"
+
+
+# --------------------------------------------------------------------------- round 4
+MERGE_INTO_SHELTER = {"kind": "reorganisation", "mode": "merge",
+                      "organisations": ["home_first_charity"], "into": "shelter_link"}
+MERGE_INTO_HOME_FIRST = {"kind": "reorganisation", "mode": "merge",
+                         "organisations": ["shelter_link"], "into": "home_first_charity"}
+
+
+@pytest.mark.parametrize(("first", "second"), [("now", "now"), ("now", "next_round"),
+                                               ("next_round", "next_round")])
+def test_a_shock_naming_a_body_a_pending_shock_removes_is_refused(session, first, second):
+    room = session.room
+    room.open_round(session.key)
+    room.inject(session.key, MERGE_INTO_SHELTER, when=first)
+    with pytest.raises(RoomError, match="into: `home_first_charity` no longer exists by then"):
+        room.inject(session.key, MERGE_INTO_HOME_FIRST, when=second)
+    room.close_round(session.key)
+    o, p = room.model.state.orgs, room.model.state.people
+    alive = dict(zip(o.ids, o.alive.tolist(), strict=True))
+    if first == "now":  # it has landed: a shock naming the merged body is still refused
+        assert not alive["home_first_charity"] and alive["shelter_link"]
+        with pytest.raises(RoomError, match="no longer exists by then"):
+            room.inject(session.key, {"kind": "reorganisation", "mode": "restructure",
+                                      "organisations": ["home_first_charity"]})
+    gone = [o.ids.index(i) for i, a in alive.items() if not a]
+    assert not (p.active & (p.org[:, None] == gone).any(axis=1)).any()  # no ghost staff
+
+
+def test_the_explorer_refuses_a_merge_into_a_body_an_injected_merge_removes():
+    from diplomacy_sim.dashboard.session import Session, Setup
+    from diplomacy_sim.scenario.errors import ScenarioError
+
+    s = Session(Setup(scenario="integrated_discharge"))
+    s.inject(MERGE_INTO_SHELTER)
+    with pytest.raises(ScenarioError, match="no longer exists by then"):
+        s.inject(MERGE_INTO_HOME_FIRST)
+    s.step()
+    with pytest.raises(ScenarioError, match="no longer exists by then"):
+        s.inject(MERGE_INTO_HOME_FIRST)
+
+
+def test_the_debrief_credits_a_balcony_visit_to_the_role_held_at_the_time(session):
+    from diplomacy_sim.room.debrief import decision_logs
+
+    room = session.room
+    room.open_round(session.key)
+    room.go_to_balcony(session.t(HOSPITAL))
+    room.close_round(session.key)
+    mover = room.me(session.t(HOSPITAL)).id
+    room.reassign(session.key, COUNCIL, None)
+    room.reassign(session.key, COUNCIL, mover)  # the hospital's player now plays the council
+    logs = decision_logs(room)
+    assert logs[HOSPITAL]["rounds"][0]["balcony"]
+    assert not logs[COUNCIL]["rounds"][0]["balcony"]

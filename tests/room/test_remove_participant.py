@@ -172,13 +172,23 @@ def test_a_session_with_removals_rebuilds_from_its_log_to_the_bit(registry, db):
         m["name"] != "Player 2" for m in again.timeline[1]["moves"] if m["by"] == "participant")
 
 
-def test_a_branch_from_before_a_removal_has_the_participant_back(registry):
+def test_a_removal_holds_in_every_branch_made_after_it(registry):
     s = make_session(registry)
     _play(s, {})
-    s.room.remove(s.key, s.room.me(s.t(COUNCIL)).id)
+    removed = s.room.me(s.t(COUNCIL)).id
+    s.room.remove(s.key, removed)
     _play(s, {})
-    before, _ = registry.branch(s.room.code, s.key, 1)
+    before, bkey = registry.branch(s.room.code, s.key, 1)  # from before the removal
     after, _ = registry.branch(s.room.code, s.key, 2)
-    assert before.me(s.t(COUNCIL)).role_id == COUNCIL  # removed in round 1's break, not yet
+    for branch in (before, after):
+        with pytest.raises(Removed):
+            branch.me(s.t(COUNCIL))
+        assert branch.me(s.t(HOSPITAL)).role_id == HOSPITAL  # the others keep their places
+    assert before.participants[removed].removed
+    assert COUNCIL not in before.holder  # the role is free from the branch's first round
+    before.open_round(bkey)
     with pytest.raises(Removed):
-        after.me(s.t(COUNCIL))
+        before.submit_moves(s.t(COUNCIL), [])
+    again = RoomRegistry(registry.store).get(before.code)  # and so when rebuilt from its log
+    with pytest.raises(Removed):
+        again.me(s.t(COUNCIL))

@@ -93,7 +93,8 @@ def test_a_round_whose_run_fails_leaves_the_session_as_it_was(session, monkeypat
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(room.model, "step", broken_step)
-    with pytest.raises(RoomError, match=r"could not be closed .*as it was before"):
+    with pytest.raises(RoomError, match=r"could not be closed; the session is as it was before\. "
+                                        r"\(RuntimeError: disk on fire\)"):
         room.close_round(key)
     assert (room.status, room.week) == ("open", 0)
     assert room.pending_moves(session.t(HOSPITAL)) == [

@@ -274,3 +274,19 @@ def test_an_election_replaces_the_share_of_councillors_it_says(tiny, fraction, r
     assert np.all(p.role[changed] == ROLE_INDEX["councillor"])
     assert f"{replaced} of 3 councillors" in events[0].text
     np.testing.assert_allclose(tiny.orgs.disturbance, [0.0, 0.2, 0.0], atol=1e-15)
+
+
+def test_a_reorganisation_of_bodies_already_gone_does_nothing(tiny):
+    rng = np.random.default_rng(1)
+    sk.reorganise(tiny, reorg("merge", ["charity"], into="council"), INDEX, rng, 0, NEW_TIE,
+                  False)
+    before = {k: np.copy(v) for k, v in vars(tiny.people).items() if isinstance(v, np.ndarray)}
+    orgs = (tiny.orgs.alive.copy(), tiny.orgs.budget.copy())
+    for shock in (reorg("merge", ["council"], into="charity"),  # into a body that is gone
+                  reorg("restructure", ["charity"]), reorg("abolish", ["charity"])):
+        assert sk.reorganise(tiny, shock, INDEX, rng, 0, NEW_TIE, False) == []
+    for k, v in before.items():
+        np.testing.assert_array_equal(getattr(tiny.people, k), v, err_msg=k)
+    np.testing.assert_array_equal(tiny.orgs.alive, orgs[0])
+    np.testing.assert_array_equal(tiny.orgs.budget, orgs[1])
+    assert (tiny.people.org[tiny.people.active] != CHARITY).all()  # no staff in a gone body

@@ -616,7 +616,7 @@ def JoinFlow() -> None:
         if parsed is not None:
             set_known(parsed[1])
             code = initial or parsed[0]  # a join link for another session (a branch) wins
-            room = registry().get(code)
+            room, _ = find_room(code)  # wrong codes count here too
             if room is not None and code == parsed[0] and _removed(room, parsed[1]):
                 store.set_cred((room.code, parsed[1]))  # its page says it was removed
             elif room is not None and _me(room, parsed[1]) is not None:

@@ -179,3 +179,36 @@ def shock_target_problems(shock: Any, kinds: Mapping[str, str]) -> list[tuple[st
                             + ", ".join(sorted(ABSORBS.get(sector_of(kinds[into]),
                                                            {sector_of(kinds[into])})))))
     return out
+
+
+def _field(shock: Any, name: str) -> Any:
+    """A shock's field, whether the shock is parsed (the schema's) or plain data (a log's)."""
+    return shock.get(name) if isinstance(shock, Mapping) else getattr(shock, name, None)
+
+
+def removed_by(shock: Any) -> set[str]:
+    """The organisations a shock leaves no longer existing: the bodies a merge folds into
+    ``into``, the bodies an abolition ends (the rule :func:`domain.shocks.reorganise`
+    applies)."""
+    if _field(shock, "kind") != "reorganisation" or \
+            _field(shock, "mode") not in ("merge", "abolish"):
+        return set()
+    into = _field(shock, "into")
+    return {o for o in (_field(shock, "organisations") or []) if o != into}
+
+
+def gone_target_problems(shock: Any, gone: Mapping[str, str] | set[str]) -> list[tuple[str, str]]:
+    """(field, problem) for a reorganisation that names an organisation which will no
+    longer exist when it lands (``gone``: those an earlier shock merged or abolished): its
+    staff would move into, or out of, a body that is not there. Other kinds of shock pass
+    over such an organisation by their own rules (a budget cut hits the living only)."""
+    if _field(shock, "kind") != "reorganisation":
+        return []
+    why = "no longer exists by then (an earlier shock merged or abolished it); allowed: an " \
+          "organisation that still exists when the shock lands"
+    into = _field(shock, "into")
+    out = [("into", f"`{into}` {why}")] if into is not None and into in gone else []
+    for j, oid in enumerate(_field(shock, "organisations") or []):
+        if oid in gone and oid != into:
+            out.append((f"organisations[{j}]", f"`{oid}` {why}"))
+    return out

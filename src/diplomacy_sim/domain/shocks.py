@@ -24,9 +24,11 @@ from diplomacy_sim.domain.shock_kinds import SECTORS as SECTORS
 from diplomacy_sim.domain.shock_kinds import SHOCK_KINDS as SHOCK_KINDS
 from diplomacy_sim.domain.shock_kinds import ShockKind as ShockKind
 from diplomacy_sim.domain.shock_kinds import can_merge as can_merge
+from diplomacy_sim.domain.shock_kinds import gone_target_problems as gone_target_problems
 from diplomacy_sim.domain.shock_kinds import merge_partners as merge_partners
 from diplomacy_sim.domain.shock_kinds import merge_rule_text as merge_rule_text
 from diplomacy_sim.domain.shock_kinds import mergeable as mergeable
+from diplomacy_sim.domain.shock_kinds import removed_by as removed_by
 from diplomacy_sim.domain.shock_kinds import sector_of as sector_of
 from diplomacy_sim.domain.shock_kinds import shock_target_problems as shock_target_problems
 from diplomacy_sim.domain.state import (
@@ -160,8 +162,12 @@ def reorganise(
     step: int, trust_new: float, injected: bool,
 ) -> list[Event]:
     o, p = state.orgs, state.people
-    hit = [idx[x] for x in spec.organisations]
     into = idx[spec.into] if spec.into is not None else None
+    hit = [idx[x] for x in spec.organisations if o.alive[idx[x]]]
+    if (into is not None and not o.alive[into]) or not [h for h in hit if h != into]:
+        # nothing living to reorganise: every body it names, or the one that would receive
+        # them, is already gone (the loader and the room refuse such a shock up front)
+        return []
     affected = np.flatnonzero(np.isin(p.org, hit + ([into] if into is not None else [])) & p.active)
     events: list[Event] = []
     label = spec.label or f"{spec.mode} of {_names(state, hit)}"

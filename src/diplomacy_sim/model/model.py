@@ -29,6 +29,7 @@ The two give the same bits: the core never draws from the ``"mesa"`` stream (onl
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -178,6 +179,19 @@ class DiplomacyCore:
         if not isinstance(shock, tuple(schema.SHOCK_CLASSES.values())):
             raise ScenarioError("injected shock", [f"not a shock: {shock!r}"])
         self.injected.append((self.week, shock))
+
+    def organisations_gone(self, pending: Iterable[Any] = ()) -> set[str]:
+        """Ids of the organisations that no longer exist, or will not once the shocks
+        injected and not yet run, and ``pending`` (shocks as data or parsed), have landed:
+        what a new reorganisation may not name (:func:`domain.shock_kinds.gone_target_problems`)."""
+        o = self.state.orgs
+        gone = {oid for oid, alive in zip(o.ids, o.alive.tolist(), strict=True) if not alive}
+        for week, shock in self.injected:
+            if week >= self.week:
+                gone |= sk.removed_by(shock)
+        for shock in pending:
+            gone |= sk.removed_by(shock)
+        return gone
 
     @property
     def done(self) -> bool:

@@ -147,8 +147,8 @@ def decision_logs(room: Room) -> dict[str, dict[str, Any]]:
                 "moves": [{"text": m["text"], "ok": m["ok"], "reason": m.get("reason"),
                            "kind": (m["move"] or {}).get("kind"), "cost": m.get("cost", 0)}
                           for m in mine if m["move"]],
-                "balcony": any(room.participants[pid].role == r.id and rd == rec["round"]
-                               for pid, rd in room.balcony_log),
+                "balcony": any(role == r.id and rd == rec["round"]
+                               for _, rd, role in room.balcony_log),
                 "messages_sent": sum(1 for msg in room.messages
                                      if msg["from"] == r.id and msg["round"] == rec["round"]),
             })
@@ -172,7 +172,7 @@ def kolb(room: Room, gap: Sequence[str]) -> list[dict[str, Any]]:
            for e in notable if e["kind"] in ("went_cold", "abandoned")][:3]
     why += [f"{m['text']} What did you know then that the others did not?"
             for m in moves if not m["ok"]][:2]
-    seen = sorted({rd for _, rd in room.balcony_log})
+    seen = sorted({rd for _, rd, _ in room.balcony_log})
     if seen:
         why.append(f"Someone went to the balcony in round {seen[0]}: what did the whole-system "
                    "view show that the private views did not?")

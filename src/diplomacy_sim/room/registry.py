@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +28,19 @@ from diplomacy_sim.room.room import (
     base_scenario,
     catalogue,
     catalogue_names,
+    not_saved,
     scenario_spec,
 )
-from diplomacy_sim.room.store import Entry, SessionRecord, Store
+from diplomacy_sim.room.store import DamagedSession, Entry, SessionRecord, Store, StoreWriteError
 from diplomacy_sim.scenario.schema import DOCTRINES
 
 DB_ENV = "DIPLOMACY_SIM_ROOM_DB"
 MAX_LIVE_SESSIONS = 40
 """Sessions not yet ended that one server runs at once (each holds two models in memory)."""
+SERVER_MACHINE_RESERVE = 8
+"""Sessions beyond :data:`MAX_LIVE_SESSIONS` that only the server's own machine (its
+operator, the command line) may start: clients on the network that filled the server must not
+lock its operator out."""
 SESSIONS_PER_CLIENT = 4
 """Sessions not yet ended that one client (a network address) may have started from the
 page: anyone on the room's network can open ``/room``, and must not be able to fill the
@@ -69,10 +74,12 @@ class RoomRegistry:
         """code -> (the client that started it, when); memory only, never stored."""
         self._clock = time.monotonic
         ended = self.store.ended()
-        self._known = {s.code for s in self.store.sessions()}
-        self.broken: dict[str, str] = {}
-        """Sessions that could not be rebuilt from their log (code -> why); the others run."""
-        for rec in self.store.sessions():
+        records = self.store.sessions()
+        self.broken: dict[str, str] = self.store.damaged()
+        """Sessions that could not be read or rebuilt from their log (code -> why); the
+        others run."""
+        self._known = {s.code for s in records} | set(self.broken)
+        for rec in records:
             if rec.code not in ended:
                 room = self._try_rebuild(rec)
                 if room is not None:
@@ -172,7 +179,8 @@ class RoomRegistry:
         with self._lock:
             self._check_room_for(client)  # again, under the lock: two pages at once
             code = self._fresh_code()
-            self.store.create_session(code, settings.model_dump(mode="json"), codes.hash_secret(key))
+            _saved(self.store.create_session, code, settings.model_dump(mode="json"),
+                   codes.hash_secret(key))
             if client is not None:
                 self._started_by[code] = (client, self._clock())
             rec = self.store.session(code)
@@ -184,13 +192,17 @@ class RoomRegistry:
         return room, key
 
     def _check_room_for(self, client: str | None) -> None:
-        """Refuse a new session past :data:`MAX_LIVE_SESSIONS`, or past
+        """Refuse a new session past :data:`MAX_LIVE_SESSIONS` (plus
+        :data:`SERVER_MACHINE_RESERVE` for ``client`` None, the server's own machine), or past
         :data:`SESSIONS_PER_CLIENT` started by this client."""
         with self._lock:
             live = {r.code for r in self.live()}
-            if len(live) >= MAX_LIVE_SESSIONS:
-                raise RoomError(f"This server already runs {MAX_LIVE_SESSIONS} sessions that "
-                                "have not ended: end one from its console first.")
+            cap = MAX_LIVE_SESSIONS + (SERVER_MACHINE_RESERVE if client is None else 0)
+            if len(live) >= cap:
+                raise RoomError(f"This server already runs {cap} sessions that have not "
+                                "ended: end one from its console first" + (
+                                    "." if client is None else
+                                    ", or start this one on the server's own machine."))
             if client is None:
                 return
             hour_ago = self._clock() - 3600.0
@@ -228,7 +240,11 @@ class RoomRegistry:
             self._forget_ended()  # sessions that ended since the last lookup count too
         if room is not None or not known:
             return room
-        rec = self.store.session(c)
+        try:
+            rec = self.store.session(c)
+        except DamagedSession as exc:
+            self.broken[c] = str(exc)
+            return None
         built = self._try_rebuild(rec) if rec is not None else None
         if built is None:
             return None
@@ -285,27 +301,24 @@ class RoomRegistry:
         participants keep their tokens and roles); it waits to open round ``round_k``."""
         parent = self.get(code)
         if parent is None:
-            raise RoomError("No session with that code.")
+            raise self.missing(code)
         if not parent.check_key(key):
             raise PermissionDenied("Only the trainer can replay a session from a round.")
         if not isinstance(round_k, int) or not 1 <= round_k <= min(parent.round, MAX_ROUNDS):
             raise RoomError(f"Replay from a round that has been played: 1 to {parent.round}.")
         entries = self.store.entries(parent.code)
-        keep: list[Entry] = []
-        for e in entries:
-            if e.kind == "open_round" and e.payload["round"] >= round_k:
-                break
-            if e.kind == "end":
-                continue
-            keep.append(e)
+        cut = next((i for i, e in enumerate(entries)
+                    if e.kind == "open_round" and e.payload["round"] >= round_k), len(entries))
+        keep = [e for e in entries[:cut] if e.kind != "end"]
+        keep += revocations_after(keep, entries[cut:])
         rec = self.store.session(parent.code)
         assert rec is not None
         new_key = codes.new_key()
         with self._lock:
             self._check_room_for(None)
             new = self._fresh_code()
-            self.store.create_session(new, rec.settings, codes.hash_secret(new_key),
-                                      parent=parent.code, branch_round=round_k, entries=keep)
+            _saved(self.store.create_session, new, rec.settings, codes.hash_secret(new_key),
+                   parent=parent.code, branch_round=round_k, entries=keep)
             nrec = self.store.session(new)
             assert nrec is not None
             room = self._rebuild(nrec)
@@ -320,10 +333,24 @@ class RoomRegistry:
         stops working."""
         room = self.get(code)
         if room is None:
-            raise RoomError("No session with that code.")
+            raise self.missing(code)
         key = codes.new_key()
-        self.store.set_key_hash(room.code, codes.hash_secret(key))
+        _saved(self.store.set_key_hash, room.code, codes.hash_secret(key))
         return key
+
+    def damaged(self, code: Any) -> bool:
+        """Whether a session with this code is in the database but cannot be rebuilt."""
+        return isinstance(code, str) and codes.normalise(code) in self.broken
+
+    def missing(self, code: Any) -> RoomError:
+        """Why :meth:`get` found no session for ``code``: none has it, or its record cannot
+        be read or rebuilt (said with the reason; the other sessions are unaffected)."""
+        c = codes.normalise(code) if isinstance(code, str) else ""
+        why = self.broken.get(c)
+        if why is not None:
+            return RoomError(f"Session {c} is in the database but cannot be rebuilt from it "
+                             f"({why[:300]}).")
+        return RoomError("No session with that code.")
 
     def lineage(self, code: str) -> list[dict[str, Any]]:
         """This session and the sessions it was branched from (nearest first), with their
@@ -342,6 +369,30 @@ class RoomRegistry:
 
     def close(self) -> None:
         self.store.close()
+
+
+def revocations_after(kept: Sequence[Entry], later: Sequence[Entry]) -> list[Entry]:
+    """The trainer's removals, made after the entries a branch keeps, of participants it
+    keeps: a removed participant's token is revoked for good, in every branch made since
+    (their role is free from the branch's first round on)."""
+    joined = {e.payload["pid"] for e in kept if e.kind == "join"}
+    gone = {e.payload["pid"] for e in kept if e.kind == "remove"}
+    out: list[Entry] = []
+    for e in later:
+        pid = e.payload.get("pid") if e.kind == "remove" else None
+        if pid in joined and pid not in gone:
+            gone.add(pid)
+            out.append(e)
+    return out
+
+
+def _saved(write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    """A write to the store, whose failure in the database (a full disk) is a
+    :class:`RoomError` saying that nothing was saved."""
+    try:
+        write(*args, **kwargs)
+    except StoreWriteError as exc:
+        raise not_saved(exc) from None
 
 
 def process_registry() -> RoomRegistry:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
+import sqlite3
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
@@ -31,13 +32,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from diplomacy_sim.domain.events import week_number
 from diplomacy_sim.domain.outcomes import OUTCOMES
+from diplomacy_sim.domain.shock_kinds import gone_target_problems
 from diplomacy_sim.model import views
 from diplomacy_sim.model.model import DiplomacyModel
 from diplomacy_sim.room import actions
 from diplomacy_sim.room.codes import hash_secret, new_token, same_secret
 from diplomacy_sim.room.errors import PermissionDenied, Removed, RoomError
 from diplomacy_sim.room.roles import RoleSpec, roles_of
-from diplomacy_sim.room.store import Entry, LogConflict, SessionRecord, Store
+from diplomacy_sim.room.store import Entry, LogConflict, SessionRecord, Store, StoreWriteError
 from diplomacy_sim.scenario import schema
 from diplomacy_sim.scenario.loader import (
     ScenarioError,
@@ -54,6 +56,9 @@ NAME_MAX = 40
 MESSAGE_MAX = 280
 MESSAGES_PER_ROUND = 20
 PARTICIPANTS_MAX = 60
+"""People in one session at once (the trainer's removed participants do not count)."""
+JOINS_MAX = 4 * PARTICIPANTS_MAX
+"""Joins one session takes in all, removed participants' included (keeps its log bounded)."""
 JOINS_PER_CLIENT = 4
 """Participants one client (a network address) may add to a session unless the server is
 told otherwise (:func:`joins_per_client`): a person with the code must not be able to fill a
@@ -100,6 +105,12 @@ class RoomSettings(BaseModel):
     costs: dict[str, int] = Field(default_factory=dict, description="Points per move kind")
     balcony_cost: int = Field(2, ge=0, le=30, description="Points to go to the balcony")
     message_cost: int = Field(1, ge=0, le=30, description="Points per message sent")
+
+
+def not_saved(exc: StoreWriteError) -> RoomError:
+    """What a page shows when the database could not take a write (nothing was changed)."""
+    return RoomError(f"The server could not save this: {exc}. Nothing was changed; tell the "
+                     "person running the server.")
 
 
 def _problems(exc: ValidationError) -> list[str]:
@@ -306,7 +317,6 @@ class Room:
     def __init__(self, record: SessionRecord, store: Store, entries: Sequence[Entry] = ()) -> None:
         self.store = store
         self.code = record.code
-        self._key_hash = record.key_hash
         self.parent = (record.parent, record.branch_round) if record.parent else None
         self.settings = RoomSettings(**record.settings)
         self.spec = scenario_spec(self.settings)
@@ -333,7 +343,8 @@ class Room:
         self._submissions: dict[str, int] = {}
         self._catalogues: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.balcony: set[str] = set()
-        self.balcony_log: list[tuple[str, int]] = []  # (participant, round) of every visit
+        self.balcony_log: list[tuple[str, int, str | None]] = []
+        """(participant, round, the role they held then) of every balcony visit."""
         self.spent: dict[str, dict[str, int]] = {}
         self.messages: list[dict[str, Any]] = []
         self.shocks: list[dict[str, Any]] = []
@@ -386,15 +397,18 @@ class Room:
         return f"Round {max(self.round, 1)} of {self.rounds}"
 
     def check_key(self, key: str | None) -> bool:
-        """The facilitator key? (A key replaced from the command line, ``diplomacy-sim room
-        key``, is read from the store, so a running server takes it at once.)"""
-        if same_secret(key, self._key_hash):
-            return True
-        stored = self.store.key_hash(self.code) if isinstance(key, str) and key else None
-        if stored is not None and stored != self._key_hash:
-            self._key_hash = stored
-            return same_secret(key, stored)
-        return False
+        """The facilitator key? It is checked against the key stored now, read at every
+        check: a key replaced from the command line (``diplomacy-sim room key``) takes over
+        at once in a running server, and the old one stops working at once."""
+        if not isinstance(key, str) or not key:
+            return False
+        try:
+            stored = self.store.key_hash(self.code)
+        except sqlite3.Error:  # a database that cannot be read grants nothing
+            return False
+        if stored is None:
+            return False
+        return same_secret(key, stored)
 
     def roles(self) -> list[RoleInfo]:
         o = self.model.state.orgs
@@ -483,12 +497,17 @@ class Room:
             self._append(kind, payload)
         except Exception as exc:
             self._reload()
-            raise RoomError(f"The round could not be closed ({type(exc).__name__}: "
-                            f"{str(exc)[:200]}); the session is as it was before.") from exc
+            why = str(exc) if isinstance(exc, RoomError) else \
+                f"{type(exc).__name__}: {str(exc)[:200]}"
+            raise RoomError("The round could not be closed; the session is as it was before. "
+                            f"({why})") from exc
         try:  # the record of what happened, for audit (a replay recomputes and compares it)
             self._append("round_record", {
                 "round": rec["round"], "digest": rec["digest"], "cf_digest": rec["cf_digest"],
                 "moves": [{k: m[k] for k in ("role", "by", "move", "ok")} for m in rec["moves"]]})
+        except RoomError as exc:
+            raise RoomError(f"The round was closed, but its audit record was not kept: {exc}"
+                            ) from None
         finally:
             self.version += 1
         return rec
@@ -498,6 +517,8 @@ class Room:
         to the log since, this room is rebuilt from the log and the action is refused."""
         try:
             self.store.append(self.code, kind, payload, expect=self._logged)
+        except StoreWriteError as exc:
+            raise not_saved(exc) from None
         except LogConflict:
             self._reload()
             self.version += 1  # the pages re-read what the log now holds
@@ -531,8 +552,12 @@ class Room:
         name = clean_name(name)
         with self._acting():
             self._require_status("lobby", "open", "closed", "paused", doing="join")
-            if len(self.participants) >= PARTICIPANTS_MAX:
-                raise RoomError("The session is full.")
+            present = sum(1 for p in self.participants.values() if not p.removed)
+            if present >= PARTICIPANTS_MAX:
+                raise RoomError(f"The session is full: {PARTICIPANTS_MAX} people are in it.")
+            if len(self.participants) >= JOINS_MAX:
+                raise RoomError(f"This session has taken {JOINS_MAX} joins, the most one "
+                                "session takes: the trainer can start a new session.")
             clash = next((p.name for p in self.participants.values()
                           if not p.removed and same_name(name, p.name)), None)
             if clash is not None:
@@ -743,7 +768,11 @@ class Room:
         except ScenarioError as exc:
             raise RoomError("; ".join(exc.problems) if hasattr(exc, "problems") else str(exc)
                             ) from None
-        out = parsed.model_dump(mode="json")
+        gone = self.model.organisations_gone(  # and the injected not yet run before this one
+            s["shock"] for s in self.shocks if self.model.week <= s["week"] <= week)
+        problems = gone_target_problems(out := parsed.model_dump(mode="json"), gone)
+        if problems:
+            raise RoomError("; ".join(f"{where}: {why}" for where, why in problems) + ".")
         out.pop("at", None)
         return dict(out)
 
@@ -933,7 +962,7 @@ class Room:
 
     def _on_balcony(self, pl: dict[str, Any], replaying: bool) -> None:
         self.balcony.add(pl["pid"])
-        self.balcony_log.append((pl["pid"], int(pl["round"])))
+        self.balcony_log.append((pl["pid"], int(pl["round"]), self.participants[pl["pid"]].role))
         self.spent.setdefault(pl["pid"], {})["balcony"] = self.settings.balcony_cost
 
     def _on_message(self, pl: dict[str, Any], replaying: bool) -> None:

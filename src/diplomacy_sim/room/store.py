@@ -12,9 +12,12 @@ with a clear message rather than misread.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,20 @@ CREATE TABLE IF NOT EXISTS log (
 
 class StoreError(Exception):
     """The database cannot be used (wrong file, newer schema)."""
+
+
+class StoreWriteError(StoreError):
+    """A write failed in the database itself (a full disk, an I/O error): nothing of it was
+    saved."""
+
+
+class DamagedSession(StoreError):
+    """A session's row holds values this program never writes (the file was edited or
+    damaged); the other sessions are unaffected."""
+
+    def __init__(self, code: str, why: str) -> None:
+        super().__init__(why)
+        self.code = code
 
 
 class LogConflict(StoreError):
@@ -77,17 +94,24 @@ class Store:
         self._lock = threading.Lock()
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(f"{self.path}: room database schema version {version} is newer "
-                                 f"than this program's ({SCHEMA_VERSION}); upgrade diplomacy-sim.")
+            fresh = _check_schema(self._db, self.path)  # before anything is changed
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            if fresh:
+                self._db.executescript(_SCHEMA)
+                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
+            self._close_quietly()
             raise StoreError(f"{self.path}: not a usable room database ({exc}).") from exc
+        except StoreError:
+            self._close_quietly()
+            raise
+
+    def _close_quietly(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
 
     @property
     def journal_mode(self) -> str:
@@ -99,21 +123,36 @@ class Store:
                        entries: list[Entry] | None = None) -> None:
         """A new session (with an initial log, for a branch), in one transaction."""
         now = time.time()
-        with self._lock:
+        with self._lock, self._writing():
             self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute(
-                    "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
-                    (code, now, json.dumps(settings, sort_keys=True), key_hash, parent,
-                     branch_round))
-                for i, e in enumerate(entries or []):
-                    self._db.execute("INSERT INTO log (code, n, kind, payload, at) VALUES "
-                                     "(?, ?, ?, ?, ?)",
-                                     (code, i, e.kind, json.dumps(e.payload, sort_keys=True), e.at))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            self._db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
+                (code, now, json.dumps(settings, sort_keys=True), key_hash, parent,
+                 branch_round))
+            for i, e in enumerate(entries or []):
+                self._db.execute("INSERT INTO log (code, n, kind, payload, at) VALUES "
+                                 "(?, ?, ?, ?, ?)",
+                                 (code, i, e.kind, json.dumps(e.payload, sort_keys=True), e.at))
+            self._db.execute("COMMIT")
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write: on any failure what it began is rolled back (unless SQLite already
+        did, as on a full disk) and a failure of the database itself becomes
+        :class:`StoreWriteError`, which says that nothing was saved."""
+        try:
+            yield
+        except BaseException as exc:
+            if self._db.in_transaction:
+                try:
+                    self._db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # the original failure is the one to report
+            if isinstance(exc, sqlite3.Error):
+                raise StoreWriteError(
+                    f"the room database {self.path.name} could not be written "
+                    f"({str(exc)[:120]}; is the disk full?); nothing was saved") from exc
+            raise
 
     def append(self, code: str, kind: str, payload: dict[str, Any],
                expect: int | None = None) -> int:
@@ -124,20 +163,16 @@ class Store:
         :class:`LogConflict` is raised: a log has one writer, or its replay would mix two
         sessions' states (two joins both named ``p1``, one token taking the other's place)."""
         text = json.dumps(payload, sort_keys=True)
-        with self._lock:
+        with self._lock, self._writing():
             self._db.execute("BEGIN IMMEDIATE")
-            try:
-                n = self._db.execute("SELECT COALESCE(MAX(n) + 1, 0) FROM log WHERE code = ?",
-                                     (code,)).fetchone()[0]
-                if expect is not None and n != expect:
-                    raise LogConflict(f"session {code}: its log has {n} entries, this process "
-                                      f"has applied {expect}; another process writes to it.")
-                self._db.execute("INSERT INTO log (code, n, kind, payload, at) VALUES "
-                                 "(?, ?, ?, ?, ?)", (code, n, kind, text, time.time()))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            n = self._db.execute("SELECT COALESCE(MAX(n) + 1, 0) FROM log WHERE code = ?",
+                                 (code,)).fetchone()[0]
+            if expect is not None and n != expect:
+                raise LogConflict(f"session {code}: its log has {n} entries, this process "
+                                  f"has applied {expect}; another process writes to it.")
+            self._db.execute("INSERT INTO log (code, n, kind, payload, at) VALUES "
+                             "(?, ?, ?, ?, ?)", (code, n, kind, text, time.time()))
+            self._db.execute("COMMIT")
         return int(n)
 
     def entries(self, code: str) -> list[Entry]:
@@ -147,14 +182,31 @@ class Store:
         return [Entry(int(n), k, json.loads(p), float(a)) for n, k, p, a in rows]
 
     def session(self, code: str) -> SessionRecord | None:
+        """The session's record, None if there is none; :class:`DamagedSession` if its row
+        cannot be read."""
         with self._lock:
             row = self._db.execute("SELECT * FROM sessions WHERE code = ?", (code,)).fetchone()
         return None if row is None else _record(row)
 
     def sessions(self) -> list[SessionRecord]:
+        """Every session whose row can be read, oldest first (see :meth:`damaged`)."""
+        return [r for r in self._rows() if isinstance(r, SessionRecord)]
+
+    def damaged(self) -> dict[str, str]:
+        """Sessions whose row cannot be read: code -> why (the others are unaffected)."""
+        return {r.code: str(r) for r in self._rows() if isinstance(r, DamagedSession)}
+
+    def _rows(self) -> list[SessionRecord | DamagedSession]:
         with self._lock:
-            rows = self._db.execute("SELECT * FROM sessions ORDER BY created").fetchall()
-        return [_record(r) for r in rows]
+            rows = self._db.execute("SELECT * FROM sessions ORDER BY rowid").fetchall()
+        out: list[SessionRecord | DamagedSession] = []
+        for row in rows:
+            try:
+                out.append(_record(row))
+            except DamagedSession as exc:
+                out.append(exc)
+        out.sort(key=lambda r: r.created if isinstance(r, SessionRecord) else float("inf"))
+        return out
 
     def key_hash(self, code: str) -> str | None:
         with self._lock:
@@ -164,7 +216,7 @@ class Store:
 
     def set_key_hash(self, code: str, key_hash: str) -> None:
         """Replace a session's facilitator key (the old one stops working)."""
-        with self._lock:
+        with self._lock, self._writing():
             self._db.execute("UPDATE sessions SET key_hash = ? WHERE code = ?", (key_hash, code))
 
     def ended(self) -> set[str]:
@@ -179,6 +231,60 @@ class Store:
 
 
 def _record(row: tuple[Any, ...]) -> SessionRecord:
+    """A session's row as a record; :class:`DamagedSession` naming the column that is not
+    what this program writes (the row is never half read)."""
     code, created, settings, key_hash, parent, branch_round = row
-    return SessionRecord(code, float(created), json.loads(settings), key_hash, parent,
-                         None if branch_round is None else int(branch_round))
+    name = code if isinstance(code, str) else repr(code)[:40]
+
+    def damaged(column: str, allowed: str) -> DamagedSession:
+        return DamagedSession(name, f"session {name[:40]}: its `{column}` is not {allowed}")
+
+    if not isinstance(code, str):
+        raise damaged("code", "text")
+    if isinstance(created, bool) or not isinstance(created, int | float) or \
+            not math.isfinite(created):
+        raise damaged("created", "a time")
+    try:
+        options = json.loads(settings) if isinstance(settings, str) else None
+    except ValueError:
+        options = None
+    if not isinstance(options, dict):
+        raise damaged("settings", "a JSON object")
+    if not isinstance(key_hash, str):
+        raise damaged("key_hash", "text")
+    if parent is not None and not isinstance(parent, str):
+        raise damaged("parent", "a session code")
+    if branch_round is not None and (isinstance(branch_round, bool)
+                                     or not isinstance(branch_round, int)):
+        raise damaged("branch_round", "a round number")
+    return SessionRecord(code, float(created), options, key_hash, parent, branch_round)
+
+
+TABLES = {
+    "sessions": ("code", "created", "settings", "key_hash", "parent", "branch_round"),
+    "log": ("seq", "code", "n", "kind", "payload", "at"),
+}
+"""The tables (and their columns, in order) of a room database of this schema version."""
+
+
+def _check_schema(db: sqlite3.Connection, path: Path) -> bool:
+    """Whether the file is new (to be set up); a room database of this version is used as
+    it is; anything else is refused with :class:`StoreError` before anything in it is
+    changed (another program's SQLite file, an older or newer room database)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: room database schema version {version} is newer "
+                         f"than this program's ({SCHEMA_VERSION}); upgrade diplomacy-sim.")
+    tables = {r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()} - {"sqlite_sequence"}
+    if version == 0 and not tables:
+        return True
+    columns = {t: tuple(r[1] for r in db.execute(f"PRAGMA table_info({t})").fetchall())
+               for t in tables & set(TABLES)}
+    if version == SCHEMA_VERSION and tables == set(TABLES) and columns == TABLES:
+        return False
+    found = ", ".join(sorted(tables))[:200] or "none"
+    raise StoreError(
+        f"{path}: not a room database of this program (schema version {version}, tables: "
+        f"{found}); nothing in it was changed. Allowed: a room database diplomacy-sim made "
+        f"(schema version {SCHEMA_VERSION}), or a new file.")

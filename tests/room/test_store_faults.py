@@ -1,0 +1,218 @@
+"""The room's database as it is found, and as it fails: a replaced key takes over at once,
+a file that is not this program's is refused untouched, a damaged session row is named
+while the others run, and a write the disk refuses changes nothing and says so."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from diplomacy_sim.cli import main
+from diplomacy_sim.room import RoomError, RoomRegistry, Store, StoreError
+from diplomacy_sim.room import registry as registry_mod
+from diplomacy_sim.room.store import StoreWriteError
+
+from .conftest import COUNCIL, HOSPITAL, make_session
+
+
+def _cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+# --------------------------------------------------------------------------- the trainer's key
+def test_a_replaced_key_locks_the_old_one_out_at_once_even_if_it_is_tried_first(registry, db):
+    s = make_session(registry)
+    assert s.room.check_key(s.key)
+    res = _cli("room", "key", s.room.code, "--db", db)
+    assert res.exit_code == 0, res.output
+    new = res.output.strip()
+    assert not s.room.check_key(s.key)  # tried before anyone presents the new key
+    with pytest.raises(RoomError, match="trainer"):
+        s.room.open_round(s.key)
+    s.room.open_round(new)
+    assert s.room.status == "open"
+
+
+# --------------------------------------------------------------------------- whose file it is
+def _foreign(path, tables):
+    con = sqlite3.connect(path)
+    for t in tables:
+        con.execute(f"CREATE TABLE {t} (id INTEGER PRIMARY KEY, text TEXT)")
+        con.execute(f"INSERT INTO {t} (text) VALUES ('a row of someone else')")
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize("tables", [["moz_places"], ["notes"], ["sessions"], ["sessions", "log"]],
+                         ids=["browser history", "notes", "one table by our name",
+                              "both our names, other columns"])
+def test_another_program_s_database_is_refused_and_left_exactly_as_it_was(tmp_path, tables):
+    path = tmp_path / "theirs.sqlite"
+    _foreign(path, tables)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"not a room database of this program.*nothing in it "
+                                          r"was changed"):
+        Store(path)
+    for args in (("room", "list"), ("room", "key", "ABCDEF"), ("room", "export", "ABCDEF",
+                                                                "--out", tmp_path / "pack")):
+        res = _cli(*args, "--db", path)
+        assert res.exit_code == 2, res.output
+        assert "--db" in res.output and "not a room database of this program" in res.output
+        assert "Traceback" not in res.output
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["theirs.sqlite"]  # no journal left
+
+
+def test_a_room_database_without_a_schema_version_is_not_stamped_as_current(db, tmp_path):
+    Store(db).close()
+    old = tmp_path / "old.sqlite"
+    shutil.copy(db, old)
+    con = sqlite3.connect(old)
+    con.execute("PRAGMA user_version=0")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="schema version 0"):
+        Store(old)
+    con = sqlite3.connect(old)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 0
+    con.close()
+
+
+def test_a_new_or_empty_file_becomes_a_room_database(tmp_path):
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    for path in (empty, tmp_path / "new.sqlite"):
+        store = Store(path)
+        store.create_session("ABCDEF", {"x": 1}, "hash")
+        store.close()
+        assert Store(path).session("ABCDEF").settings == {"x": 1}
+
+
+# --------------------------------------------------------------------------- damaged rows
+DAMAGE = {
+    "settings": "UPDATE sessions SET settings = '{not json' WHERE code = ?",
+    "settings as a list": "UPDATE sessions SET settings = '[1, 2]' WHERE code = ?",
+    "created": "UPDATE sessions SET created = 'yesterday' WHERE code = ?",
+    "branch_round": "UPDATE sessions SET branch_round = 'x' WHERE code = ?",
+    "key_hash": "UPDATE sessions SET key_hash = X'0102' WHERE code = ?",
+    "a bad payload": "UPDATE log SET payload = '{' WHERE code = ? AND n = 0",
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_a_damaged_session_is_named_and_the_others_run(registry, db, damage, tmp_path):
+    good = make_session(registry)
+    bad = make_session(registry)
+    registry.close()
+    con = sqlite3.connect(db)
+    con.execute(damage, (bad.room.code,))
+    con.commit()
+    con.close()
+    fresh = RoomRegistry(db)
+    assert fresh.get(good.room.code) is not None
+    assert fresh.get(bad.room.code) is None
+    assert bad.room.code in fresh.broken
+    with pytest.raises(RoomError, match=f"Session {bad.room.code} is in the database but "
+                                        "cannot be rebuilt"):
+        fresh.new_key(bad.room.code)
+    fresh.close()
+    listed = _cli("room", "list", "--db", db)
+    assert listed.exit_code == 0, listed.output
+    assert good.room.code in listed.output
+    assert f"{bad.room.code}  damaged: " in listed.output
+    assert "Traceback" not in listed.output
+    export = _cli("room", "export", bad.room.code, "--out", tmp_path / "pack", "--db", db)
+    assert export.exit_code == 2 and "cannot be rebuilt" in export.output, export.output
+
+
+# --------------------------------------------------------------------------- a full disk
+class FullDisk:
+    """A connection whose writes fail as SQLite's do on a full disk (it rolls back itself)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def execute(self, sql: str, *args):
+        if sql.startswith(("INSERT", "UPDATE")):
+            if self._db.in_transaction:  # SQLite ends the transaction on SQLITE_FULL
+                self._db.execute("ROLLBACK")
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._db.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+
+@pytest.mark.parametrize("action", ["join", "message", "submit", "open", "close", "create",
+                                    "key"])
+def test_a_write_the_disk_refuses_changes_nothing_and_says_so(registry, db, action):
+    s = make_session(registry)
+    s.room.open_round(s.key)
+    before = [e.n for e in registry.store.entries(s.room.code)]
+    status = s.room.status
+    real = registry.store._db
+    registry.store._db = FullDisk(real)
+    calls = {
+        "join": lambda: s.room.join("Late Comer"),
+        "message": lambda: s.room.send_message(s.t(COUNCIL), [HOSPITAL], "hello"),
+        "submit": lambda: s.room.submit_moves(s.t(COUNCIL), []),
+        "open": lambda: s.room.pause(s.key),
+        "close": lambda: s.room.close_round(s.key),
+        "create": lambda: registry.create("integrated_discharge", seed=1),
+        "key": lambda: registry.new_key(s.room.code),
+    }
+    with pytest.raises(RoomError, match=r"could not (save|be closed)") as caught:
+        calls[action]()
+    assert "disk" in str(caught.value) and "rollback" not in str(caught.value)
+    registry.store._db = real
+    assert [e.n for e in registry.store.entries(s.room.code)] == before
+    assert s.room.status == status
+    assert s.room.check_key(s.key)  # the key was not replaced
+    assert len(registry.live()) == 1
+    rebuilt = RoomRegistry(db).get(s.room.code)
+    assert rebuilt.model.rows == s.room.model.rows and rebuilt.status == s.room.status
+
+
+def test_the_store_reports_a_full_disk_as_nothing_saved(db):
+    store = Store(db)
+    store.create_session("ABCDEF", {}, "hash")
+    store._db = FullDisk(store._db)
+    with pytest.raises(StoreWriteError, match="nothing was saved"):
+        store.append("ABCDEF", "join", {})
+    store._db = store._db._db
+    assert store.entries("ABCDEF") == []
+
+
+# --------------------------------------------------------------------------- places
+def test_removed_participants_do_not_keep_a_session_full(registry, monkeypatch):
+    monkeypatch.setattr("diplomacy_sim.room.room.PARTICIPANTS_MAX", 5)
+    monkeypatch.setattr("diplomacy_sim.room.room.JOINS_MAX", 12)
+    s = make_session(registry, roles=())
+    room = s.room
+    pranks = [room.join(f"Prank {i}") for i in range(5)]
+    with pytest.raises(RoomError, match="The session is full"):
+        room.join("Real Person")
+    for tok in pranks:
+        room.remove(s.key, room.me(tok).id)
+    room.join("Real Person")  # their places are free again
+    for i in range(6):
+        room.remove(s.key, room.me(room.join(f"Again {i}")).id)
+    with pytest.raises(RoomError, match="taken 12 joins"):  # the log stays bounded
+        room.join("One Too Many")
+
+
+def test_the_server_s_own_machine_can_start_a_session_when_the_network_filled_it(
+        registry, monkeypatch):
+    monkeypatch.setattr(registry_mod, "MAX_LIVE_SESSIONS", 3)
+    monkeypatch.setattr(registry_mod, "SERVER_MACHINE_RESERVE", 2)
+    for i in range(3):
+        registry.create("integrated_discharge", seed=1, client_id=f"address:10.0.0.{i}")
+    with pytest.raises(RoomError, match=r"already runs 3 sessions.*server's own machine"):
+        registry.create("integrated_discharge", seed=1, client_id="address:10.0.0.9")
+    registry.create("integrated_discharge", seed=1)  # the operator (client None)
+    registry.create("integrated_discharge", seed=1)
+    with pytest.raises(RoomError, match="already runs 5 sessions"):  # still bounded
+        registry.create("integrated_discharge", seed=1)
