@@ -126,6 +126,25 @@ def test_validate_reports_an_experiment_s_own_problems_not_a_scenario_s(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(("replications", "values", "ok", "said"), [
+    (100_000, 100, False, "40,000,000 runs; allowed: at most 5,000,000"),
+    (20_000, 2, True, "160,000 runs of 20 weeks on integrated_discharge; `sweep` needs "
+                      "--allow-large for it)"),
+    (3, 2, True, "24 runs of 20 weeks on integrated_discharge)"),
+], ids=["past any flag", "past the confirmation", "small"])
+def test_validate_sizes_a_design_as_sweep_would(tmp_path, replications, values, ok, said):
+    from diplomacy_sim.batch.experiment import EXPERIMENT_DIR
+
+    data = yaml.safe_load((EXPERIMENT_DIR / "smoke.yaml").read_text(encoding="utf-8"))
+    data["replications"] = replications  # x 2 doctrines x 2 shock regimes x the values
+    data["factors"] = {"parameters.trust.loss_ratio": [1.5 + i / 100 for i in range(values)]}
+    path = tmp_path / "exp.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    result = invoke("validate", path)
+    assert result.exit_code == (0 if ok else 2), result.output
+    assert said in (result.stdout if ok else result.stderr)
+
+
 # --------------------------------------------------------------------------- run: bad input
 @pytest.mark.parametrize(
     ("args", "expected"),

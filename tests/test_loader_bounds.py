@@ -419,3 +419,25 @@ def test_a_reorganisation_of_a_body_an_earlier_shock_removed_is_refused(shocks):
     scenario_from_dict(data)
     data["shocks"] = shocks[:1] if late else shocks[1:]
     scenario_from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("shock", "expected"),
+    [
+        ({"mode": "abolish", "organisations": ["home_first_charity", "shelter_link"],
+          "into": "shelter_link"}, "field `shocks[0].into`: `shelter_link` is among the "
+                                   "organisations abolished"),
+        ({"mode": "merge", "organisations": ["shelter_link", "shelter_link"],
+          "into": "home_first_charity"},
+         "field `shocks[0].organisations[1]`: `shelter_link` is listed twice"),
+        ({"mode": "restructure", "organisations": ["city_council", "city_council"]},
+         "field `shocks[0].organisations[1]`: `city_council` is listed twice"),
+    ],
+    ids=["abolished into itself", "merged twice", "restructured twice"],
+)
+def test_a_reorganisation_names_each_body_once_and_never_abolishes_its_heir(
+        shock, expected):
+    data = base()
+    data["shocks"] = [{"kind": "reorganisation", "at": 3, **shock}]
+    problems = refused(data)
+    assert any(p.startswith(expected) for p in problems), problems

@@ -175,13 +175,21 @@ def validate(files: tuple[str, ...]) -> None:
         try:
             kind, data = file_kind(f)
             if kind == "experiment":
-                from diplomacy_sim.batch.experiment import design_size, load_experiment
+                from diplomacy_sim.batch.experiment import (
+                    design_size,
+                    load_experiment,
+                    size_problem,
+                )
 
                 exp = load_experiment(f)
-                steps = exp.spec.steps or exp.base.steps
+                runs, steps = design_size(exp), exp.spec.steps or exp.base.steps
+                problem = size_problem(exp, runs, allow_large=True)  # past any flag's reach
+                if problem:
+                    raise ScenarioError(f, [problem + "."])
+                large = "" if size_problem(exp, runs, allow_large=False) is None else \
+                    "; `sweep` needs --allow-large for it"
                 click.echo(f"{f}: ok (experiment {exp.spec.name}: {exp.spec.title}; "
-                           f"{design_size(exp):,} runs of {steps} weeks on "
-                           f"{', '.join(exp.bases)})")
+                           f"{runs:,} runs of {steps} weeks on {', '.join(exp.bases)}{large})")
                 continue
             s = load_scenario(f) if data is None else \
                 scenario_from_dict(data, source=str(resolve_path(f)))
@@ -414,7 +422,7 @@ def room_list(db: str | None) -> None:
             parent = f" (replay of {r.parent[0]} from round {r.parent[1]})" if r.parent else ""
             click.echo(f"{r.code}  {r.status:<7} {r.round_text:<14} {r.scenario_name}{parent}")
     for code, why in reg.broken.items():  # in the file, but not readable or not replayable
-        click.echo(f"{cut(code, 20)}  damaged: {cut(why, 200)}")
+        click.echo(f"{cut(code, 20)}  damaged: {cut(' '.join(why.split()), 200)}")
 
 
 @room.command("key")

@@ -11,14 +11,10 @@ from click.testing import CliRunner
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from diplomacy_sim.batch.design import (
-    MAX_RUNS,
-    MAX_RUNS_UNCONFIRMED,
-    build_design,
-    size_problem,
-)
-from diplomacy_sim.batch.experiment import design_size, load_experiment
+from diplomacy_sim.batch.design import build_design
+from diplomacy_sim.batch.experiment import MAX_RUNS, design_size, load_experiment, size_problem
 from diplomacy_sim.cli import main
+from diplomacy_sim.limits import MAX_RUNS_UNCONFIRMED
 
 from .conftest import write_experiment
 

@@ -419,3 +419,59 @@ def test_the_debrief_credits_a_balcony_visit_to_the_role_held_at_the_time(sessio
     logs = decision_logs(room)
     assert logs[HOSPITAL]["rounds"][0]["balcony"]
     assert not logs[COUNCIL]["rounds"][0]["balcony"]
+
+
+def _icb_model():
+    from diplomacy_sim.model.model import DiplomacyCore
+    from diplomacy_sim.scenario.loader import load_shipped
+
+    return DiplomacyCore(load_shipped("icb_merger"), seed=1)
+
+
+def test_a_shock_is_checked_against_the_scheduled_shocks_still_to_land():
+    m = _icb_model()  # Southvale ICB merges into Northvale ICB in week 60
+    restructure = {"kind": "reorganisation", "mode": "restructure",
+                   "organisations": ["southvale_icb"]}
+    assert m.landing_problems(restructure, week=59) == []
+    (late,) = m.landing_problems(restructure, week=65)
+    assert late.startswith("organisations[0]: `southvale_icb` no longer exists by then")
+    reverse = {"kind": "reorganisation", "mode": "merge", "organisations": ["northvale_icb"],
+               "into": "southvale_icb"}
+    (spoils,) = m.landing_problems(reverse, week=13)
+    assert spoils.startswith("it would leave the reorganisation landing in week 60 without "
+                             "effect (into: `northvale_icb` no longer exists by then")
+
+
+def test_a_shock_may_not_spoil_one_injected_before_it_that_lands_later(registry):
+    room, key = registry.create("icb_merger", seed=1)
+    room.open_round(key)
+    room.inject(key, {"kind": "reorganisation", "mode": "merge",
+                      "organisations": ["vale_gp_federation"], "into": "vale_hospital"},
+                when="next_round")
+    with pytest.raises(RoomError, match="would leave the reorganisation landing in week 13 "
+                                        "without effect"):
+        room.inject(key, {"kind": "reorganisation", "mode": "abolish",
+                          "organisations": ["vale_hospital"]})
+
+
+def test_a_replay_counts_against_the_client_that_asks_for_it(registry, monkeypatch):
+    monkeypatch.setattr(registry_mod, "SESSIONS_PER_CLIENT", 2)
+    room, key = registry.create("integrated_discharge", seed=1, client_id="address:10.0.0.7")
+    room.open_round(key)
+    registry.branch(room.code, key, 1, client_id="address:10.0.0.7")
+    with pytest.raises(RoomError, match="This computer has started 2 sessions"):
+        registry.branch(room.code, key, 1, client_id="address:10.0.0.7")
+    registry.branch(room.code, key, 1)  # the server's own machine
+
+
+def test_a_replay_of_a_session_damaged_meanwhile_is_refused_with_a_sentence(registry, db):
+    import sqlite3
+
+    room, key = registry.create("integrated_discharge", seed=1)
+    room.open_round(key)
+    con = sqlite3.connect(db)
+    con.execute("UPDATE sessions SET settings = 'garbage' WHERE code = ?", (room.code,))
+    con.commit()
+    con.close()
+    with pytest.raises(RoomError, match=r"cannot be replayed: session .* its `settings` is not"):
+        registry.branch(room.code, key, 1)

@@ -81,6 +81,53 @@ def test_a_room_database_without_a_schema_version_is_not_stamped_as_current(db, 
     con.close()
 
 
+def test_sqlite_s_own_tables_and_our_indexes_leave_a_room_database_ours(registry, db):
+    s = make_session(registry)
+    registry.close()
+    con = sqlite3.connect(db)
+    con.execute("ANALYZE")  # adds sqlite_stat1
+    con.execute("CREATE INDEX log_kind ON log (kind)")
+    con.commit()
+    con.close()
+    assert RoomRegistry(db).get(s.room.code) is not None
+
+
+@pytest.mark.parametrize("code", [
+    "CREATE TRIGGER t AFTER INSERT ON log BEGIN UPDATE sessions SET key_hash = 'x'; END",
+    "CREATE TRIGGER t BEFORE INSERT ON log BEGIN SELECT RAISE(ABORT, 'no'); END",
+    "CREATE VIEW v AS SELECT code FROM sessions",
+], ids=["a trigger that takes the key", "a trigger that refuses every write", "a view"])
+def test_a_room_database_with_code_of_its_own_is_refused_untouched(db, code):
+    Store(db).close()
+    con = sqlite3.connect(db)
+    con.execute(code)
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    with pytest.raises(StoreError, match=r"not a room database of this program.*it has"):
+        Store(db)
+    assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize(("error", "cause"), [
+    ("unable to open database file", "could not be opened.*are the file and its folder writable"),
+    ("attempt to write a readonly database", "could not be opened.*writable"),
+    ("disk I/O error", "could not be opened.*is the disk full"),
+    ("file is not a database", "not a usable room database"),
+])
+def test_a_database_that_cannot_be_opened_names_the_likely_cause(tmp_path, monkeypatch,
+                                                                   error, cause):
+    from diplomacy_sim.room import store as store_mod
+
+    def failing(*args, **kwargs):  # what SQLite raises for each (OperationalError is a kind
+        kind = sqlite3.DatabaseError if error.startswith("file is") else sqlite3.OperationalError
+        raise kind(error)  # of DatabaseError)
+
+    monkeypatch.setattr(store_mod.sqlite3, "connect", failing)
+    with pytest.raises(StoreError, match=cause):
+        Store(tmp_path / "rooms.sqlite")
+
+
 def test_a_new_or_empty_file_becomes_a_room_database(tmp_path):
     empty = tmp_path / "empty.sqlite"
     empty.touch()
@@ -99,7 +146,25 @@ DAMAGE = {
     "branch_round": "UPDATE sessions SET branch_round = 'x' WHERE code = ?",
     "key_hash": "UPDATE sessions SET key_hash = X'0102' WHERE code = ?",
     "a bad payload": "UPDATE log SET payload = '{' WHERE code = ? AND n = 0",
+    "a gap in the log": "DELETE FROM log WHERE code = ? AND n = 1",
 }
+
+
+@pytest.mark.parametrize("code", ["abcdef", "ab c!<script>", "Z" * 5000])
+def test_a_session_whose_code_is_not_a_join_code_is_named_as_damaged(registry, db, code):
+    s = make_session(registry)
+    registry.close()
+    con = sqlite3.connect(db)
+    con.execute("UPDATE log SET code = ? WHERE code = ?", (code, s.room.code))
+    con.execute("UPDATE sessions SET code = ? WHERE code = ?", (code, s.room.code))
+    con.commit()
+    con.close()
+    fresh = RoomRegistry(db)
+    assert fresh.live() == []
+    assert fresh.damaged(code[:40]) and "is not a join code" in fresh.broken[code[:40]]
+    fresh.close()
+    listed = _cli("room", "list", "--db", db)
+    assert listed.exit_code == 0 and "damaged: session" in listed.output, listed.output
 
 
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())

@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 
 from diplomacy_sim.batch.experiment import LoadedExperiment, _cast, regime_shocks
-from diplomacy_sim.limits import MAX_RUNS_UNCONFIRMED
 from diplomacy_sim.scenario.schema import tunable_parameters
 
 SAMPLER_STREAM = 0x5A3B1E
@@ -78,21 +77,6 @@ def derive_seed(master: int, key: int) -> int:
     """A run seed in [0, 2**63) from the master seed and a key (run id or replication)."""
     state = np.random.SeedSequence([master, key]).generate_state(2, np.uint32)
     return int((int(state[0]) << 31) ^ int(state[1])) & (2**63 - 1)
-
-
-MAX_RUNS = 5_000_000
-"""No design has more runs: its list of runs alone would take gigabytes."""
-
-
-def size_problem(exp: LoadedExperiment, runs: int, allow_large: bool) -> str | None:
-    """Why a design of ``runs`` runs must not start (None: it may)."""
-    if runs > MAX_RUNS:
-        return (f"the design has {runs:,} runs; allowed: at most {MAX_RUNS:,} (split it into "
-                "several experiments, or use a sampler instead of a full factorial)")
-    if runs > MAX_RUNS_UNCONFIRMED and not allow_large:
-        return (f"the design has {runs:,} runs, more than {MAX_RUNS_UNCONFIRMED:,}; check the "
-                "estimate above, and confirm with --allow-large to start it")
-    return None
 
 
 def estimate_seconds(exp: LoadedExperiment, runs: int, workers: int) -> float:

@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
+from diplomacy_sim.limits import MAX_RUNS_UNCONFIRMED
 from diplomacy_sim.scenario.loader import (
     ScenarioError,
     _exists,
@@ -483,6 +484,21 @@ def load_experiment(name_or_path: str | Path) -> LoadedExperiment:
         design_sha256=design_hash(spec, bases),
         bases=bases,
     )
+
+
+MAX_RUNS = 5_000_000
+"""No design has more runs: its list of runs alone would take gigabytes."""
+
+
+def size_problem(exp: LoadedExperiment, runs: int, allow_large: bool) -> str | None:
+    """Why a design of ``runs`` runs must not start (None: it may)."""
+    if runs > MAX_RUNS:
+        return (f"the design has {runs:,} runs; allowed: at most {MAX_RUNS:,} (split it into "
+                "several experiments, or use a sampler instead of a full factorial)")
+    if runs > MAX_RUNS_UNCONFIRMED and not allow_large:
+        return (f"the design has {runs:,} runs, more than {MAX_RUNS_UNCONFIRMED:,}; check the "
+                "estimate above, and confirm with --allow-large to start it")
+    return None
 
 
 def design_size(exp: LoadedExperiment) -> int:

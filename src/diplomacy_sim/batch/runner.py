@@ -38,9 +38,13 @@ from diplomacy_sim.batch.design import (
     RunSpec,
     build_design,
     estimate_seconds,
+)
+from diplomacy_sim.batch.experiment import (
+    LoadedExperiment,
+    design_size,
+    load_experiment,
     size_problem,
 )
-from diplomacy_sim.batch.experiment import LoadedExperiment, design_size, load_experiment
 from diplomacy_sim.domain.outcomes import OUTCOMES
 from diplomacy_sim.scenario.loader import ScenarioError
 

@@ -1192,7 +1192,8 @@ def Replay(room: Any, key: str, on_branch: Callable[[str, str], None], router: A
             set_error(err)
             return
         try:
-            new_room, new_key = registry().branch(room.code, key, kk)
+            new_room, new_key = registry().branch(room.code, key, kk,
+                                                  client_id=quota_client())
         except room_error() as exc:
             set_error(str(exc))
             return

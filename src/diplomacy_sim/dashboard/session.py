@@ -30,7 +30,6 @@ from diplomacy_sim.dashboard.charts import NetworkCache, PolylineCache
 from diplomacy_sim.domain.outcomes import UNIT_OUTCOMES
 from diplomacy_sim.domain.shocks import (
     SHOCK_KINDS,
-    gone_target_problems,
     merge_partners,
     merge_rule_text,
     mergeable,
@@ -401,9 +400,9 @@ class Session:
         with self.lock:
             if self.model.done:
                 raise ScenarioError("shock", ["the run has ended: press Reset to start again."])
-            problems = gone_target_problems(shock, self.model.organisations_gone())
+            problems = self.model.landing_problems(shock)
             if problems:
-                raise ScenarioError("shock", [f"field `{where}`: {why}." for where, why in problems])
+                raise ScenarioError("shock", [f"{why}." for why in problems])
             self.model.inject(dict(shock))
             if self.shared is None:
                 # the shock-free twin (the model is deterministic): shared, stepped on demand

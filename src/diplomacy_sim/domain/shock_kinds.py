@@ -161,6 +161,16 @@ def shock_target_problems(shock: Any, kinds: Mapping[str, str]) -> list[tuple[st
                             f"does not apply to the {sector_of(kinds[oid])} sector"))
     mode = getattr(shock, "mode", None)
     into: str | None = getattr(shock, "into", None)
+    for fname in kind.org_fields:  # a body named twice would be counted twice (its budget)
+        value = getattr(shock, fname, None)
+        if isinstance(value, list):
+            for j, oid in enumerate(value):
+                if oid in value[:j]:
+                    out.append((f"{fname}[{j}]", f"`{oid}` is listed twice; name each "
+                                "organisation once"))
+    if mode == "abolish" and into is not None and into in shock.organisations:
+        out.append(("into", f"`{into}` is among the organisations abolished; the body that "
+                    "takes over their functions must be another one, or leave `into` out"))
     if mode == "merge" and into is None:
         can = merge_partners(kinds, shock.organisations)
         out.append(("into", "a merge needs `into`, the organisation kept" + (
@@ -181,7 +191,7 @@ def shock_target_problems(shock: Any, kinds: Mapping[str, str]) -> list[tuple[st
     return out
 
 
-def _field(shock: Any, name: str) -> Any:
+def shock_field(shock: Any, name: str) -> Any:
     """A shock's field, whether the shock is parsed (the schema's) or plain data (a log's)."""
     return shock.get(name) if isinstance(shock, Mapping) else getattr(shock, name, None)
 
@@ -190,11 +200,23 @@ def removed_by(shock: Any) -> set[str]:
     """The organisations a shock leaves no longer existing: the bodies a merge folds into
     ``into``, the bodies an abolition ends (the rule :func:`domain.shocks.reorganise`
     applies)."""
-    if _field(shock, "kind") != "reorganisation" or \
-            _field(shock, "mode") not in ("merge", "abolish"):
+    if shock_field(shock, "kind") != "reorganisation" or \
+            shock_field(shock, "mode") not in ("merge", "abolish"):
         return set()
-    into = _field(shock, "into")
-    return {o for o in (_field(shock, "organisations") or []) if o != into}
+    into = shock_field(shock, "into")
+    return {o for o in (shock_field(shock, "organisations") or []) if o != into}
+
+
+def sequence_problems(shocks: Sequence[Any], gone: set[str] | None = None
+                      ) -> list[tuple[int, str, str]]:
+    """(position, field, problem) for each reorganisation of ``shocks``, in the order they
+    land, that names a body gone by then (``gone``: those gone before the first)."""
+    now = set(gone or ())
+    out: list[tuple[int, str, str]] = []
+    for i, shock in enumerate(shocks):
+        out += [(i, where, why) for where, why in gone_target_problems(shock, now)]
+        now |= removed_by(shock)
+    return out
 
 
 def gone_target_problems(shock: Any, gone: Mapping[str, str] | set[str]) -> list[tuple[str, str]]:
@@ -202,13 +224,13 @@ def gone_target_problems(shock: Any, gone: Mapping[str, str] | set[str]) -> list
     longer exist when it lands (``gone``: those an earlier shock merged or abolished): its
     staff would move into, or out of, a body that is not there. Other kinds of shock pass
     over such an organisation by their own rules (a budget cut hits the living only)."""
-    if _field(shock, "kind") != "reorganisation":
+    if shock_field(shock, "kind") != "reorganisation":
         return []
     why = "no longer exists by then (an earlier shock merged or abolished it); allowed: an " \
           "organisation that still exists when the shock lands"
-    into = _field(shock, "into")
+    into = shock_field(shock, "into")
     out = [("into", f"`{into}` {why}")] if into is not None and into in gone else []
-    for j, oid in enumerate(_field(shock, "organisations") or []):
+    for j, oid in enumerate(shock_field(shock, "organisations") or []):
         if oid in gone and oid != into:
             out.append((f"organisations[{j}]", f"`{oid}` {why}"))
     return out

@@ -30,6 +30,8 @@ from diplomacy_sim.domain.shock_kinds import merge_rule_text as merge_rule_text
 from diplomacy_sim.domain.shock_kinds import mergeable as mergeable
 from diplomacy_sim.domain.shock_kinds import removed_by as removed_by
 from diplomacy_sim.domain.shock_kinds import sector_of as sector_of
+from diplomacy_sim.domain.shock_kinds import sequence_problems as sequence_problems
+from diplomacy_sim.domain.shock_kinds import shock_field as shock_field
 from diplomacy_sim.domain.shock_kinds import shock_target_problems as shock_target_problems
 from diplomacy_sim.domain.state import (
     ROLE_INDEX,
@@ -163,7 +165,9 @@ def reorganise(
 ) -> list[Event]:
     o, p = state.orgs, state.people
     into = idx[spec.into] if spec.into is not None else None
-    hit = [idx[x] for x in spec.organisations if o.alive[idx[x]]]
+    hit = list(dict.fromkeys(idx[x] for x in spec.organisations if o.alive[idx[x]]))
+    if spec.mode == "abolish":  # the body taking over is not abolished itself
+        hit = [h for h in hit if h != into]
     if (into is not None and not o.alive[into]) or not [h for h in hit if h != into]:
         # nothing living to reorganise: every body it names, or the one that would receive
         # them, is already gone (the loader and the room refuse such a shock up front)

@@ -180,18 +180,30 @@ class DiplomacyCore:
             raise ScenarioError("injected shock", [f"not a shock: {shock!r}"])
         self.injected.append((self.week, shock))
 
-    def organisations_gone(self, pending: Iterable[Any] = ()) -> set[str]:
-        """Ids of the organisations that no longer exist, or will not once the shocks
-        injected and not yet run, and ``pending`` (shocks as data or parsed), have landed:
-        what a new reorganisation may not name (:func:`domain.shock_kinds.gone_target_problems`)."""
+    def landing_problems(self, shock: Any, week: int | None = None,
+                         pending: Iterable[tuple[int, Any]] = ()) -> list[str]:
+        """Why ``shock``, landing in ``week`` (default: the next step), may not be added:
+        a reorganisation among the shocks still to land — scheduled from this week on, the
+        injected not yet run, ``pending`` (the caller's (week, shock) pairs) and this one, in
+        the order the model applies them (by week; scheduled before injected, injected in
+        order) — that would name a body gone by then
+        (:func:`domain.shock_kinds.sequence_problems`). Shocks as data or parsed."""
         o = self.state.orgs
         gone = {oid for oid, alive in zip(o.ids, o.alive.tolist(), strict=True) if not alive}
-        for week, shock in self.injected:
-            if week >= self.week:
-                gone |= sk.removed_by(shock)
-        for shock in pending:
-            gone |= sk.removed_by(shock)
-        return gone
+        ahead = [(w, 0, i, s) for w, due in self._schedule.items() if w >= self.week
+                 for i, s in enumerate(due)]
+        added = [(w, s) for w, s in self.injected if w >= self.week] + list(pending)
+        added.append((self.week if week is None else week, shock))
+        ahead += [(w, 1, i, s) for i, (w, s) in enumerate(added)]
+        ahead.sort(key=lambda a: a[:3])
+        new = next(k for k, a in enumerate(ahead) if a[1] == 1 and a[2] == len(added) - 1)
+        out = []
+        for pos, where, why in sk.sequence_problems([a[3] for a in ahead], gone):
+            w, _, _, other = ahead[pos]
+            out.append(f"{where}: {why}" if pos == new else
+                       f"it would leave the {sk.shock_field(other, 'kind')} landing in week "
+                       f"{w} without effect ({where}: {why})")
+        return out
 
     @property
     def done(self) -> bool:

@@ -296,9 +296,13 @@ class RoomRegistry:
         with self._lock:
             return [r for r in self._rooms.values() if r.status != "ended"]
 
-    def branch(self, code: str, key: str, round_k: int) -> tuple[Room, str]:
+    def branch(self, code: str, key: str, round_k: int, client_id: str | None = None
+               ) -> tuple[Room, str]:
         """A new session that keeps everything of ``code`` before round ``round_k`` (its
-        participants keep their tokens and roles); it waits to open round ``round_k``."""
+        participants keep their tokens and roles); it waits to open round ``round_k``.
+        ``client_id``: who asks, as for :meth:`create` (a branch is a new live session and
+        counts against the same bounds)."""
+        client = None if client_id is None else str(client_id)[:200]
         parent = self.get(code)
         if parent is None:
             raise self.missing(code)
@@ -311,14 +315,20 @@ class RoomRegistry:
                     if e.kind == "open_round" and e.payload["round"] >= round_k), len(entries))
         keep = [e for e in entries[:cut] if e.kind != "end"]
         keep += revocations_after(keep, entries[cut:])
-        rec = self.store.session(parent.code)
-        assert rec is not None
+        try:
+            rec = self.store.session(parent.code)
+        except DamagedSession as exc:
+            raise RoomError(f"This session cannot be replayed: {exc}.") from None
+        if rec is None:
+            raise self.missing(code)
         new_key = codes.new_key()
         with self._lock:
-            self._check_room_for(None)
+            self._check_room_for(client)
             new = self._fresh_code()
             _saved(self.store.create_session, new, rec.settings, codes.hash_secret(new_key),
                    parent=parent.code, branch_round=round_k, entries=keep)
+            if client is not None:
+                self._started_by[new] = (client, self._clock())
             nrec = self.store.session(new)
             assert nrec is not None
             room = self._rebuild(nrec)
@@ -340,13 +350,15 @@ class RoomRegistry:
 
     def damaged(self, code: Any) -> bool:
         """Whether a session with this code is in the database but cannot be rebuilt."""
-        return isinstance(code, str) and codes.normalise(code) in self.broken
+        return isinstance(code, str) and (code in self.broken
+                                          or codes.normalise(code) in self.broken)
 
     def missing(self, code: Any) -> RoomError:
         """Why :meth:`get` found no session for ``code``: none has it, or its record cannot
         be read or rebuilt (said with the reason; the other sessions are unaffected)."""
         c = codes.normalise(code) if isinstance(code, str) else ""
-        why = self.broken.get(c)
+        why = self.broken.get(code) if isinstance(code, str) else None
+        why = why or self.broken.get(c)
         if why is not None:
             return RoomError(f"Session {c} is in the database but cannot be rebuilt from it "
                              f"({why[:300]}).")

@@ -32,7 +32,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from diplomacy_sim.domain.events import week_number
 from diplomacy_sim.domain.outcomes import OUTCOMES
-from diplomacy_sim.domain.shock_kinds import gone_target_problems
 from diplomacy_sim.model import views
 from diplomacy_sim.model.model import DiplomacyModel
 from diplomacy_sim.room import actions
@@ -768,11 +767,12 @@ class Room:
         except ScenarioError as exc:
             raise RoomError("; ".join(exc.problems) if hasattr(exc, "problems") else str(exc)
                             ) from None
-        gone = self.model.organisations_gone(  # and the injected not yet run before this one
-            s["shock"] for s in self.shocks if self.model.week <= s["week"] <= week)
-        problems = gone_target_problems(out := parsed.model_dump(mode="json"), gone)
+        out = parsed.model_dump(mode="json")
+        problems = self.model.landing_problems(  # with the shocks injected and not yet run
+            out, week, [(s["week"], s["shock"]) for s in self.shocks
+                        if s["week"] >= self.model.week])
         if problems:
-            raise RoomError("; ".join(f"{where}: {why}" for where, why in problems) + ".")
+            raise RoomError("; ".join(problems) + ".")
         out.pop("at", None)
         return dict(out)
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from diplomacy_sim.room.codes import normalise, wellformed
+
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -103,7 +105,10 @@ class Store:
                 self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
-            raise StoreError(f"{self.path}: not a usable room database ({exc}).") from exc
+            hint = _cause(exc)
+            raise StoreError(f"{self.path}: " + (
+                f"could not be opened ({str(exc)[:120]}; {hint})." if hint else
+                f"not a usable room database ({str(exc)[:120]}).")) from exc
         except StoreError:
             self._close_quietly()
             raise
@@ -149,9 +154,11 @@ class Store:
                 except sqlite3.Error:
                     pass  # the original failure is the one to report
             if isinstance(exc, sqlite3.Error):
+                hint = _cause(exc)
                 raise StoreWriteError(
                     f"the room database {self.path.name} could not be written "
-                    f"({str(exc)[:120]}; is the disk full?); nothing was saved") from exc
+                    f"({str(exc)[:120]}{'; ' + hint if hint else ''}); nothing was saved"
+                ) from exc
             raise
 
     def append(self, code: str, kind: str, payload: dict[str, Any],
@@ -176,10 +183,21 @@ class Store:
         return int(n)
 
     def entries(self, code: str) -> list[Entry]:
+        """A session's log in order; :class:`DamagedSession` if an entry is missing (the
+        numbers must run 0, 1, 2, ...: a writer expects the next one) or cannot be read."""
         with self._lock:
             rows = self._db.execute("SELECT n, kind, payload, at FROM log WHERE code = ? "
                                     "ORDER BY n", (code,)).fetchall()
-        return [Entry(int(n), k, json.loads(p), float(a)) for n, k, p, a in rows]
+        out = []
+        for i, (n, kind, payload, at) in enumerate(rows):
+            if n != i:
+                raise DamagedSession(code, f"session {code!r}: its log has no entry {i}")
+            try:
+                out.append(Entry(i, str(kind), json.loads(payload), float(at)))
+            except (TypeError, ValueError):
+                raise DamagedSession(code, f"session {code!r}: its log entry {i} cannot be "
+                                     "read") from None
+        return out
 
     def session(self, code: str) -> SessionRecord | None:
         """The session's record, None if there is none; :class:`DamagedSession` if its row
@@ -234,13 +252,13 @@ def _record(row: tuple[Any, ...]) -> SessionRecord:
     """A session's row as a record; :class:`DamagedSession` naming the column that is not
     what this program writes (the row is never half read)."""
     code, created, settings, key_hash, parent, branch_round = row
-    name = code if isinstance(code, str) else repr(code)[:40]
+    name = (code if isinstance(code, str) else repr(code))[:40]
 
     def damaged(column: str, allowed: str) -> DamagedSession:
-        return DamagedSession(name, f"session {name[:40]}: its `{column}` is not {allowed}")
+        return DamagedSession(name, f"session {name!r}: its `{column}` is not {allowed}")
 
-    if not isinstance(code, str):
-        raise damaged("code", "text")
+    if not isinstance(code, str) or not wellformed(code) or normalise(code) != code:
+        raise damaged("code", "a join code")
     if isinstance(created, bool) or not isinstance(created, int | float) or \
             not math.isfinite(created):
         raise damaged("created", "a time")
@@ -260,6 +278,18 @@ def _record(row: tuple[Any, ...]) -> SessionRecord:
     return SessionRecord(code, float(created), options, key_hash, parent, branch_round)
 
 
+def _cause(exc: sqlite3.Error) -> str:
+    """What to check when SQLite fails for a reason outside the file's contents."""
+    text = str(exc).lower()
+    if "full" in text or "disk i/o" in text:
+        return "is the disk full?"
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return "are the file and its folder writable?"
+    if "locked" in text or "busy" in text:
+        return "another program is writing to it"
+    return ""
+
+
 TABLES = {
     "sessions": ("code", "created", "settings", "key_hash", "parent", "branch_round"),
     "log": ("seq", "code", "n", "kind", "payload", "at"),
@@ -275,16 +305,21 @@ def _check_schema(db: sqlite3.Connection, path: Path) -> bool:
     if version > SCHEMA_VERSION:
         raise StoreError(f"{path}: room database schema version {version} is newer "
                          f"than this program's ({SCHEMA_VERSION}); upgrade diplomacy-sim.")
-    tables = {r[0] for r in db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()} - {"sqlite_sequence"}
-    if version == 0 and not tables:
+    kinds: dict[str, set[str]] = {}
+    for kind, name in db.execute("SELECT type, name FROM sqlite_master").fetchall():
+        if not str(name).startswith("sqlite_"):  # SQLite's own (sequence, ANALYZE's stats)
+            kinds.setdefault(str(kind), set()).add(str(name))
+    tables = kinds.get("table", set())
+    if version == 0 and not kinds:
         return True
     columns = {t: tuple(r[1] for r in db.execute(f"PRAGMA table_info({t})").fetchall())
                for t in tables & set(TABLES)}
-    if version == SCHEMA_VERSION and tables == set(TABLES) and columns == TABLES:
+    code = kinds.keys() - {"table", "index"}  # triggers and views run or show what we never wrote
+    if version == SCHEMA_VERSION and tables == set(TABLES) and columns == TABLES and not code:
         return False
     found = ", ".join(sorted(tables))[:200] or "none"
+    extra = f"; it has {', '.join(sorted(code))}s" if code else ""
     raise StoreError(
         f"{path}: not a room database of this program (schema version {version}, tables: "
-        f"{found}); nothing in it was changed. Allowed: a room database diplomacy-sim made "
-        f"(schema version {SCHEMA_VERSION}), or a new file.")
+        f"{found}{extra}); nothing in it was changed. Allowed: a room database diplomacy-sim "
+        f"made (schema version {SCHEMA_VERSION}), or a new file.")

@@ -17,11 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from diplomacy_sim.domain.shock_kinds import (
-    gone_target_problems,
-    removed_by,
-    shock_target_problems,
-)
+from diplomacy_sim.domain.shock_kinds import sequence_problems, shock_target_problems
 from diplomacy_sim.scenario.catalog import SCENARIO_DIR, list_scenarios
 from diplomacy_sim.scenario.errors import ScenarioError
 from diplomacy_sim.scenario.schema import (
@@ -280,11 +276,9 @@ def cross_reference_problems(s: Scenario) -> list[str]:
         ref(f"{base}.issue", getattr(sh, "issue", None), issue_ids, "issue")
         for where, problem in shock_target_problems(sh, org_kinds):
             problems.append(f"field `{base}.{where}`: {problem}.")
-    gone: set[str] = set()  # in the order the model applies them: by week, then as listed
-    for i, sh in sorted(enumerate(s.shocks), key=lambda item: item[1].at):
-        for where, problem in gone_target_problems(sh, gone):
-            problems.append(f"field `shocks[{i}].{where}`: {problem}.")
-        gone |= removed_by(sh)
+    order = sorted(range(len(s.shocks)), key=lambda i: s.shocks[i].at)  # as the model applies
+    for pos, where, problem in sequence_problems([s.shocks[i] for i in order]):
+        problems.append(f"field `shocks[{order[pos]}].{where}`: {problem}.")
     return problems
 
 
