@@ -404,3 +404,17 @@ def test_a_page_past_the_bound_shows_a_message_and_builds_nothing(reg, monkeypat
         assert not made and not rc.find(v.Btn).widgets
     finally:
         rc.close()
+
+
+def test_a_refused_switch_on_the_debrief_page_is_a_sentence_not_a_traceback(reg):
+    """The trainer's key replaced from the command line while the debrief page is open: the
+    switch that opens the debrief to participants is refused in words."""
+    room, key = reg.create("integrated_discharge", seed=1)
+    reg.new_key(room.code)
+    _, rc = solara.render(room_pages.AllowDebrief(room, key, False), handle_error=False)
+    try:
+        rc.find(v.Checkbox).widget.v_model = True
+        assert any("Only the trainer" in e for e in _errors(rc)), _errors(rc)
+        assert not room.debrief_open
+    finally:
+        rc.close()

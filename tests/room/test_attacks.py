@@ -438,7 +438,7 @@ def test_a_shock_is_checked_against_the_scheduled_shocks_still_to_land():
     reverse = {"kind": "reorganisation", "mode": "merge", "organisations": ["northvale_icb"],
                "into": "southvale_icb"}
     (spoils,) = m.landing_problems(reverse, week=13)
-    assert spoils.startswith("it would leave the reorganisation landing in week 60 without "
+    assert spoils.startswith("it would leave the reorganisation landing in week 61 without "
                              "effect (into: `northvale_icb` no longer exists by then")
 
 
@@ -448,7 +448,7 @@ def test_a_shock_may_not_spoil_one_injected_before_it_that_lands_later(registry)
     room.inject(key, {"kind": "reorganisation", "mode": "merge",
                       "organisations": ["vale_gp_federation"], "into": "vale_hospital"},
                 when="next_round")
-    with pytest.raises(RoomError, match="would leave the reorganisation landing in week 13 "
+    with pytest.raises(RoomError, match="would leave the reorganisation landing in week 14 "
                                         "without effect"):
         room.inject(key, {"kind": "reorganisation", "mode": "abolish",
                           "organisations": ["vale_hospital"]})

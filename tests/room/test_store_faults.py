@@ -281,3 +281,49 @@ def test_the_server_s_own_machine_can_start_a_session_when_the_network_filled_it
     registry.create("integrated_discharge", seed=1)
     with pytest.raises(RoomError, match="already runs 5 sessions"):  # still bounded
         registry.create("integrated_discharge", seed=1)
+
+
+# --------------------------------------------------------------------------- round 6
+def test_a_database_with_damaged_pages_is_refused_at_open(registry, db):
+    for _ in range(6):
+        make_session(registry)
+    registry.close()
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    raw = bytearray(db.read_bytes())
+    assert len(raw) >= 5 * 4096, "the database spans several pages"
+    raw[3 * 4096:5 * 4096] = bytes(range(256)) * 32  # two pages of garbage
+    db.write_bytes(bytes(raw))
+    with pytest.raises(StoreError, match=r"the room database is damaged.*Restore it from a copy"):
+        Store(db)
+    res = _cli("room", "list", "--db", db)
+    assert res.exit_code == 2 and "is damaged" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize(("kind", "payload"), [
+    ("join", {"pid": "p9", "name": 12345, "token_hash": "x"}),
+    ("submit", {"pid": "p1", "round": 1, "moves": [{"kind": "teleport"}]}),
+    ("submit", {"pid": "nobody", "round": 1, "moves": []}),
+], ids=["a name that is not text", "a move of no kind", "a participant who never joined"])
+def test_a_log_entry_this_program_never_writes_marks_the_session_damaged(registry, db, kind,
+                                                                          payload):
+    s = make_session(registry)
+    s.room.open_round(s.key)
+    registry.store.append(s.room.code, kind, payload)
+    fresh = RoomRegistry(db)
+    assert fresh.get(s.room.code) is None and fresh.damaged(s.room.code)
+    assert "is not one this program writes" in fresh.broken[s.room.code]
+
+
+def test_a_damaged_session_s_code_is_said_to_be_damaged_and_never_counted_as_wrong(registry,
+                                                                                    db):
+    from diplomacy_sim.room import codes
+
+    s = make_session(registry)
+    registry.store.append(s.room.code, "from_the_future", {})
+    fresh = RoomRegistry(db)
+    for _ in range(codes.FREE_TRIES + 2):
+        with pytest.raises(RoomError, match="is in the database but cannot be rebuilt"):
+            fresh.find(s.room.code, "address:10.0.0.4")
+    assert fresh._throttle.wait_left("address:10.0.0.4") == 0

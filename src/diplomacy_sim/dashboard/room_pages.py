@@ -1093,11 +1093,28 @@ def Debrief(room: Any, key: str | None, token: str | None,
     Heading("Kolb: what happened, why, what would you do differently", level=3)
     html(_kolb_html(d.get("kolb", [])))
     if d.get("trainer"):
-        solara.Checkbox(label="Participants may read the debrief",
-                        value=bool(d.get("debrief_open")),
-                        on_value=lambda on: room.allow_debrief(key, on))
+        AllowDebrief(room, key, bool(d.get("debrief_open")))
         Replay(room, key, on_branch, router)
         Export(room, key)
+
+
+@solara.component
+def AllowDebrief(room: Any, key: str, value: bool) -> None:
+    """The trainer's switch that opens the debrief to participants; a refusal (a replaced
+    key, a disk that cannot be written) is a sentence under it."""
+    error, set_error = solara.use_state(_none())
+
+    def allow(on: bool) -> None:
+        try:
+            room.allow_debrief(key, on)
+        except room_error() as exc:
+            set_error(str(exc))
+            return
+        set_error(None)
+
+    solara.Checkbox(label="Participants may read the debrief", value=value, on_value=allow)
+    if error:
+        solara.Error(error)
 
 
 def _debrief_snapshot(room: Any, key: str | None, token: str | None) -> dict[str, Any]:
@@ -1219,18 +1236,27 @@ def Replay(room: Any, key: str, on_branch: Callable[[str, str], None], router: A
 
 @solara.component
 def Export(room: Any, key: str) -> None:
+    error, set_error = solara.use_state(_none())
+
     def pack() -> bytes:
         from diplomacy_sim.room import export_pack
 
         buf = io.BytesIO()
-        with tempfile.TemporaryDirectory(prefix="room-pack-") as tmp:
-            paths = export_pack(room, Path(tmp), key=key)
-            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-                for p in paths:
-                    z.write(p, arcname=Path(p).name)
+        try:
+            with tempfile.TemporaryDirectory(prefix="room-pack-") as tmp:
+                paths = export_pack(room, Path(tmp), key=key)
+                with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+                    for p in paths:
+                        z.write(p, arcname=Path(p).name)
+        except (room_error(), OSError) as exc:  # a refusal is a sentence, not the page
+            set_error(f"The pack was not made: {exc}")
+            return b""
+        set_error(None)
         return buf.getvalue()
 
     Heading("The debrief pack", level=3)
+    if error:
+        solara.Error(error)
     solara.FileDownload(pack, filename=f"debrief_{room.code}.zip",
                         label="Download the debrief pack (HTML + CSV, zip)",
                         mime_type="application/zip")

@@ -43,7 +43,7 @@ from diplomacy_sim.domain import outcomes as oc
 from diplomacy_sim.domain import people as vectorised_rules
 from diplomacy_sim.domain import reference as reference_rules
 from diplomacy_sim.domain import shocks as sk
-from diplomacy_sim.domain.events import Event, agree_to_disagree_cause
+from diplomacy_sim.domain.events import Event, agree_to_disagree_cause, week_number
 from diplomacy_sim.domain.numerics import add_reduce, mean, mean_rows, nonzero
 from diplomacy_sim.domain.state import (
     LEADER_MASK_BY_ROLE,
@@ -202,7 +202,7 @@ class DiplomacyCore:
             w, _, _, other = ahead[pos]
             out.append(f"{where}: {why}" if pos == new else
                        f"it would leave the {sk.shock_field(other, 'kind')} landing in week "
-                       f"{w} without effect ({where}: {why})")
+                       f"{week_number(w)} without effect ({where}: {why})")
         return out
 
     @property

@@ -285,6 +285,8 @@ class RoomRegistry:
             raise Throttled(wait)
         c = codes.normalise(code) if isinstance(code, str) else ""
         room = self.get(c) if codes.wellformed(c) else None
+        if room is None and self.damaged(c):  # a right code: said so, not counted as wrong
+            raise self.missing(c)
         if room is None or (live_only and room.status == "ended"):
             delay = self._throttle.failed(client)
             if delay > 0:

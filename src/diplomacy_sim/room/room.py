@@ -925,6 +925,10 @@ class Room:
         return handler(pl, replaying)
 
     def _on_join(self, pl: dict[str, Any], replaying: bool) -> None:
+        if not all(isinstance(pl.get(k), str) for k in ("pid", "name", "token_hash")) or \
+                len(pl["name"]) > 4 * NAME_MAX:
+            raise RoomError(f"a join entry of session {self.code} is not one this program "
+                            "writes (pid, name and token hash are text)")
         self.participants[pl["pid"]] = Participant(pl["pid"], pl["name"], pl["token_hash"])
         self._by_token[pl["token_hash"]] = pl["pid"]
 
@@ -957,6 +961,11 @@ class Room:
         self._revoked.add(p.token_hash)
 
     def _on_submit(self, pl: dict[str, Any], replaying: bool) -> None:
+        moves = pl.get("moves")
+        if pl.get("pid") not in self.participants or not isinstance(moves, list) or not all(
+                isinstance(m, dict) and m.get("kind") in self.registry for m in moves):
+            raise RoomError(f"a submit entry of session {self.code} is not one this program "
+                            f"writes (moves of the kinds {', '.join(self.registry)})")
         self.pending[pl["pid"]] = [dict(m) for m in pl["moves"]]
         self._submissions[pl["pid"]] = self._submissions.get(pl["pid"], 0) + 1
 

@@ -316,6 +316,12 @@ def _check_schema(db: sqlite3.Connection, path: Path) -> bool:
                for t in tables & set(TABLES)}
     code = kinds.keys() - {"table", "index"}  # triggers and views run or show what we never wrote
     if version == SCHEMA_VERSION and tables == set(TABLES) and columns == TABLES and not code:
+        damage = [r[0] for r in db.execute("PRAGMA quick_check(3)").fetchall()]
+        if damage != ["ok"]:  # damaged pages: every page would fail on reading them
+            said = " ".join("; ".join(map(str, damage)).split())[:200]
+            raise StoreError(f"{path}: the room database is damaged ({said}); nothing in it "
+                             "was changed. Restore it from a copy, or start the server on "
+                             "another file (--db).")
         return False
     found = ", ".join(sorted(tables))[:200] or "none"
     extra = f"; it has {', '.join(sorted(code))}s" if code else ""
