@@ -74,8 +74,8 @@ class RoomRegistry:
         """code -> (the client that started it, when); memory only, never stored."""
         self._clock = time.monotonic
         ended = self.store.ended()
-        records = self.store.sessions()
-        self.broken: dict[str, str] = self.store.damaged()
+        records, broken = self.store.read_sessions()
+        self.broken: dict[str, str] = broken
         """Sessions that could not be read or rebuilt from their log (code -> why); the
         others run."""
         self._known = {s.code for s in records} | set(self.broken)

@@ -207,24 +207,23 @@ class Store:
         return None if row is None else _record(row)
 
     def sessions(self) -> list[SessionRecord]:
-        """Every session whose row can be read, oldest first (see :meth:`damaged`)."""
-        return [r for r in self._rows() if isinstance(r, SessionRecord)]
+        """Every session whose row can be read, oldest first (see :meth:`read_sessions`)."""
+        return self.read_sessions()[0]
 
-    def damaged(self) -> dict[str, str]:
-        """Sessions whose row cannot be read: code -> why (the others are unaffected)."""
-        return {r.code: str(r) for r in self._rows() if isinstance(r, DamagedSession)}
-
-    def _rows(self) -> list[SessionRecord | DamagedSession]:
+    def read_sessions(self) -> tuple[list[SessionRecord], dict[str, str]]:
+        """The sessions whose row can be read, oldest first, and those whose row cannot:
+        code -> why (the others are unaffected); one read of the table."""
         with self._lock:
             rows = self._db.execute("SELECT * FROM sessions ORDER BY rowid").fetchall()
-        out: list[SessionRecord | DamagedSession] = []
+        good: list[SessionRecord] = []
+        damaged: dict[str, str] = {}
         for row in rows:
             try:
-                out.append(_record(row))
+                good.append(_record(row))
             except DamagedSession as exc:
-                out.append(exc)
-        out.sort(key=lambda r: r.created if isinstance(r, SessionRecord) else float("inf"))
-        return out
+                damaged[exc.code] = str(exc)
+        good.sort(key=lambda r: r.created)
+        return good, damaged
 
     def key_hash(self, code: str) -> str | None:
         with self._lock:
