@@ -430,12 +430,15 @@ def room_list(db: str | None) -> None:
 @_db_option
 def room_key(code: str, db: str | None) -> None:
     """Give session CODE a new facilitator key (the old one stops working) and print it."""
-    from diplomacy_sim.room.errors import RoomError
+    from diplomacy_sim.room.errors import NotSaved, RoomError
     from diplomacy_sim.room.registry import RoomRegistry
 
     reg = RoomRegistry(_open_db(db))
     try:
         key = reg.new_key(code)
+    except NotSaved as exc:  # the old key still works: say why, in the command line's words
+        raise ScenarioError("--db", [f"{exc.reason}; the old key still opens the session."]
+                            ) from None
     except RoomError as exc:
         raise ScenarioError("CODE", [f"{exc} `diplomacy-sim room list` shows the sessions."]
                             ) from None

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from diplomacy_sim.cli import main
-from diplomacy_sim.room import RoomError, RoomRegistry, Store, StoreError
+from diplomacy_sim.room import RoomError, RoomRegistry, Store, StoreError, codes
 from diplomacy_sim.room import registry as registry_mod
 from diplomacy_sim.room.store import StoreWriteError
 
@@ -30,8 +30,13 @@ def test_a_replaced_key_locks_the_old_one_out_at_once_even_if_it_is_tried_first(
     assert res.exit_code == 0, res.output
     new = res.output.strip()
     assert not s.room.check_key(s.key)  # tried before anyone presents the new key
-    with pytest.raises(RoomError, match="trainer"):
+    with pytest.raises(RoomError, match="trainer") as refused:
         s.room.open_round(s.key)
+    # the trainer whose page still holds the old key is told what to do about it
+    assert "replaced" in str(refused.value) and "room key" in str(refused.value)
+    with pytest.raises(RoomError) as guessed:  # in the same words as a key never valid
+        s.room.open_round(codes.new_key())
+    assert str(guessed.value) == str(refused.value)
     s.room.open_round(new)
     assert s.room.status == "open"
 
@@ -239,6 +244,26 @@ def test_a_write_the_disk_refuses_changes_nothing_and_says_so(registry, db, acti
     assert len(registry.live()) == 1
     rebuilt = RoomRegistry(db).get(s.room.code)
     assert rebuilt.model.rows == s.room.model.rows and rebuilt.status == s.room.status
+
+
+def test_a_key_the_disk_refuses_is_an_exit_2_that_says_the_old_key_still_works(
+        registry, db, monkeypatch):
+    s = make_session(registry)
+    opened = Store.__init__
+
+    def full(self, *args, **kwargs):  # every store the command opens is on a full disk
+        opened(self, *args, **kwargs)
+        self._db = FullDisk(self._db)
+
+    monkeypatch.setattr(Store, "__init__", full)
+    res = _cli("room", "key", s.room.code, "--db", db)
+    assert res.exit_code == 2, res.output
+    assert "--db" in res.output and "disk is full" in res.output
+    assert "the old key still opens the session" in res.output
+    assert "tell the person running the server" not in res.output.lower()
+    assert "Traceback" not in res.output
+    monkeypatch.undo()
+    assert RoomRegistry(db).get(s.room.code).check_key(s.key)
 
 
 def test_the_store_reports_a_full_disk_as_nothing_saved(db):

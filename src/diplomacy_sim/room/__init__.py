@@ -7,7 +7,7 @@ and the debrief pack. See docs/design.md, "The training room".
 """
 
 from diplomacy_sim.room.actions import MoveRejected
-from diplomacy_sim.room.errors import PermissionDenied, RoomError, Throttled
+from diplomacy_sim.room.errors import NotSaved, PermissionDenied, RoomError, Throttled
 from diplomacy_sim.room.registry import RoomRegistry, default_db_path, process_registry
 from diplomacy_sim.room.room import Room, RoomSettings
 from diplomacy_sim.room.store import Store, StoreError
@@ -26,7 +26,7 @@ def pack_html(*args, **kwargs):  # type: ignore[no-untyped-def]
 
 
 __all__ = [
-    "MoveRejected", "PermissionDenied", "Room", "RoomError", "RoomRegistry", "RoomSettings",
+    "MoveRejected", "NotSaved", "PermissionDenied", "Room", "RoomError", "RoomRegistry", "RoomSettings",
     "Store", "StoreError", "Throttled", "default_db_path", "export_pack", "pack_html",
     "process_registry",
 ]

@@ -16,6 +16,17 @@ class Removed(PermissionDenied):
     again, and its page says so."""
 
 
+class NotSaved(RoomError):
+    """A change the room database could not take (a full disk, a read-only folder): nothing
+    of it was kept. ``reason`` is the store's own sentence, for a caller with its own words
+    (the command line), and the message the one a page shows."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The server could not save this: {reason}. Tell the person running "
+                         "the server.")
+        self.reason = reason
+
+
 class Throttled(RoomError):
     """Too many wrong join codes from one client: wait ``retry_after`` seconds."""
 

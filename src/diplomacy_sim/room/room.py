@@ -36,7 +36,7 @@ from diplomacy_sim.model import views
 from diplomacy_sim.model.model import DiplomacyModel
 from diplomacy_sim.room import actions
 from diplomacy_sim.room.codes import hash_secret, new_token, same_secret
-from diplomacy_sim.room.errors import PermissionDenied, Removed, RoomError
+from diplomacy_sim.room.errors import NotSaved, PermissionDenied, Removed, RoomError
 from diplomacy_sim.room.roles import RoleSpec, roles_of
 from diplomacy_sim.room.store import Entry, LogConflict, SessionRecord, Store, StoreWriteError
 from diplomacy_sim.scenario import schema
@@ -75,9 +75,13 @@ def joins_per_client() -> int:
                                 "joins per address")
     return JOINS_PER_CLIENT if value is None else value
 SHOCKS_MAX = 50
+"""Shocks the trainer may inject into one session (as many as a shared set-up may carry)."""
 REMOVED_MESSAGE = ("The trainer has removed you from this session, so this browser can no "
                    "longer act in it. If that is a mistake, ask the trainer.")
-"""Shocks the trainer may inject into one session (as many as a shared set-up may carry)."""
+KEY_REFUSED = ("This page holds no facilitator key that opens the session; if the key was "
+               "replaced (`diplomacy-sim room key CODE`), resume the session with the new one.")
+"""Said with every refusal of a trainer's action: the same words whatever key was sent (a
+replaced key and a guessed one are told apart by nothing)."""
 SUBMISSIONS_PER_ROUND = 100
 """Times one participant may change their moves in a round (keeps the log bounded)."""
 SHOCK_KINDS = ("reorganisation", "budget_cut", "demand_surge", "leadership_turnover",
@@ -106,10 +110,10 @@ class RoomSettings(BaseModel):
     message_cost: int = Field(1, ge=0, le=30, description="Points per message sent")
 
 
-def not_saved(exc: StoreWriteError) -> RoomError:
-    """What a page shows when the database could not take a write (nothing was changed)."""
-    return RoomError(f"The server could not save this: {exc}. Nothing was changed; tell the "
-                     "person running the server.")
+def not_saved(exc: StoreWriteError) -> NotSaved:
+    """What a page shows when the database could not take a write (the store's sentence
+    already says that nothing was saved)."""
+    return NotSaved(str(exc))
 
 
 def _problems(exc: ValidationError) -> list[str]:
@@ -447,7 +451,7 @@ class Room:
 
     def _require_key(self, key: str | None, what: str) -> None:
         if not self.check_key(key):
-            raise PermissionDenied(f"Only the trainer can {what}.")
+            raise PermissionDenied(f"Only the trainer can {what}. {KEY_REFUSED}")
 
     # ------------------------------------------------------------------ push
     def subscribe(self, callback: Callable[[int], None]) -> Callable[[], None]:
