@@ -31,7 +31,7 @@ import solara
 import solara.lab
 from solara.alias import rv
 
-from diplomacy_sim.dashboard import charts, room_pages
+from diplomacy_sim.dashboard import charts, front_end, room_pages
 from diplomacy_sim.dashboard.components import (
     GlossaryPanel,
     Heading,
@@ -67,6 +67,8 @@ from diplomacy_sim.domain.events import week_number
 from diplomacy_sim.scenario.loader import ScenarioError
 from diplomacy_sim.scenario.schema import DOCTRINES
 from diplomacy_sim.untrusted import parse_int
+
+front_end.guard_if_serving()  # the server's front-end route: files on disk only
 
 _RELEASE = threading.Lock()
 _PRUNING = threading.Lock()
