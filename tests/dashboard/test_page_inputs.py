@@ -211,3 +211,27 @@ def test_a_person_the_page_does_not_offer_is_ignored(value):
                                    rc.find(solara.widgets.HTML).widgets) or before is not None
     finally:
         rc.close()
+
+
+@pytest.mark.parametrize("value", [99, 4, -1, "x", "2", None, 1.5, True, [1], {"i": 0},
+                                   10**30])
+def test_a_speed_the_toggle_does_not_offer_is_ignored(value):
+    from diplomacy_sim.dashboard.components import ChoiceToggle
+
+    speed = solara.reactive(app.SPEEDS[1])
+    _, rc = solara.render(ChoiceToggle(speed, app.SPEEDS), handle_error=False)
+    try:
+        rc.find(v.BtnToggle).widget.v_model = value
+        assert speed.value == app.SPEEDS[1]
+        rc.find(v.BtnToggle).widget.v_model = 2
+        assert speed.value == app.SPEEDS[2]
+    finally:
+        rc.close()
+    rc, _ = render(Setup())  # the explorer's own toggle: the page still steps
+    try:
+        rc.find(v.BtnToggle).widget.v_model = value
+        _click(rc, "Step")
+        assert "Week 1" in "".join(w.unsafe_innerHTML or "" for w in
+                                   rc.find(solara.widgets.HTML).widgets)
+    finally:
+        rc.close()

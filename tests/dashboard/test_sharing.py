@@ -190,6 +190,27 @@ def test_an_uploaded_file_is_read_as_content_only_and_its_size_checked_first():
         sharing.read_upload("a.yaml")
 
 
+class _Stalled:
+    """A file the page said it would send and did not (or sent other than it said)."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+    def read(self, n: int) -> bytes:
+        raise self.exc
+
+
+@pytest.mark.parametrize("exc", [Exception("Timeout"), Exception("File changed"),
+                                 ValueError("chunk of 3 bytes, expected 100"), OSError("gone"),
+                                 RuntimeError("x" * 10_000), KeyError("file_obj")], ids=repr)
+def test_an_upload_that_does_not_arrive_whole_is_a_sentence_not_a_traceback(exc):
+    with pytest.raises(sharing.SetupRefused, match="did not arrive whole") as refused:
+        sharing.read_upload({"name": "a.yaml", "size": 100, "file_obj": _Stalled(exc)})
+    assert len(str(refused.value)) < 300  # the reader's words, cut
+    with pytest.raises(sharing.SetupRefused, match="did not arrive whole"):
+        sharing.read_upload({"name": "a.yaml", "size": 100})  # no file at all
+
+
 def test_the_share_panel_makes_the_link_of_this_moment_and_forgets_it_on_reset():
     import ipyvuetify as v
     import solara

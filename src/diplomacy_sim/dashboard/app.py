@@ -33,6 +33,7 @@ from solara.alias import rv
 
 from diplomacy_sim.dashboard import charts, front_end, room_pages, widget_events
 from diplomacy_sim.dashboard.components import (
+    ChoiceToggle,
     GlossaryPanel,
     Heading,
     Island,
@@ -360,7 +361,7 @@ def Controls(live: LiveState) -> None:
                       **compact)
         with solara.Row(style={"align-items": "center"}, gap="4px", classes=["speed"]):
             solara.Text("Speed, weeks/s:", style={"font-size": "13px"})
-            solara.ToggleButtonsSingle(value=live.speed, values=list(SPEEDS), dense=True)
+            ChoiceToggle(live.speed, SPEEDS, dense=True)
 
 
 @solara.component

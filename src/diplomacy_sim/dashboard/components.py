@@ -86,6 +86,24 @@ def chart_terms_html(names: Sequence[str], font_px: int = 12) -> str:
             f'What the charts measure (hover, or click for the glossary): {links}</div>')
 
 
+# --------------------------------------------------------------------------- choices
+@solara.component
+def ChoiceToggle(value: solara.Reactive[Any], values: Sequence[Any], dense: bool = False) -> None:
+    """One of ``values`` chosen with a row of buttons (Solara's ``ToggleButtonsSingle``), the
+    page's choice checked on the server: the index a page sends is taken only if it is one of
+    the buttons'; anything else leaves the choice as it was. (Solara's indexes its list with
+    the page's value: an index past the end, or a text, replaced the page with a traceback.)"""
+    options = list(values)
+    current = options.index(value.value) if value.value in options else 0
+
+    def on_index(index: Any) -> None:
+        if type(index) is int and 0 <= index < len(options):
+            value.set(options[index])
+
+    rv.BtnToggle(v_model=current, on_v_model=on_index, mandatory=True, multiple=False,
+                 dense=dense, children=[solara.Button(label=str(x)) for x in options])
+
+
 # --------------------------------------------------------------------------- glossary
 @solara.component
 def GlossaryPanel(keys: Sequence[str] | None = None, font_px: int = 14) -> None:

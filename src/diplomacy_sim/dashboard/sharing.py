@@ -261,7 +261,12 @@ def read_upload(info: Any) -> SharedSetup:
     if size > MAX_DOCUMENT_BYTES:
         raise SetupRefused([f"setup file: {size:,} bytes; allowed: at most "
                             f"{MAX_DOCUMENT_BYTES:,}."])
-    raw = info["file_obj"].read(MAX_DOCUMENT_BYTES + 1)
+    try:  # the page sends the bytes; a page that stops, or sends other than it said, fails
+        raw = info["file_obj"].read(MAX_DOCUMENT_BYTES + 1)
+    except Exception as exc:  # the reader's own (a timeout, "File changed", a short chunk)
+        raise SetupRefused([f"setup file: it did not arrive whole ({cut(str(exc), 80)}); "
+                            "allowed: a setup file saved by the Share panel, dropped again."]
+                           ) from None
     return parse_file(raw if isinstance(raw, bytes) else b"")
 
 
