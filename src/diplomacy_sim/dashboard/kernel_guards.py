@@ -1,0 +1,186 @@
+"""What a page's websocket may make the server's kernels do, held to what a page needs.
+
+Every page is a Jupyter kernel of its own inside the one server process; its messages
+come in over a websocket (Solara's server) and reach the widget libraries' handlers.
+Several of those handlers, written for one user's notebook, trusted the page (found by the
+seventh attack round; the Vue templates' messages are :mod:`widget_events`, the front-end
+route :mod:`front_end`):
+
+- **The widget control comm answered on the last page's comm.** ipywidgets keeps one
+  control comm per process (a class attribute) and sends every ``request_states`` answer
+  on it: a visitor opening one in a loop received the trainer's page state, the room's
+  facilitator key in it, whenever the trainer's page reconnected.
+  :func:`handle_control_comm_opened` answers each request on the comm that asked.
+- **A page could create widgets.** A ``comm_open`` on ``jupyter.widget`` builds any
+  registered widget class with the page's state, kept until the page closes (about 14
+  times the message in memory, any number of them). Solara's front end never opens one:
+  :func:`refuse_widget_from_page` closes it.
+- **A binary frame's part count was believed.** Solara builds a format string as long as
+  the count a frame's first 4 bytes give (up to 2^31): one 8-byte frame took 12 s and 4.4
+  GB. :func:`binary_frame_problem` checks the header before Solara reads it.
+- **Upload chunks were kept without bound.** The file drop keeps every chunk a page sends
+  for a read it started, for the page's life. :func:`upload_chunk_problem` keeps a chunk
+  only within the bytes a setup file may have.
+- **The first request chose the script origin.** Solara takes the root path from the
+  first request's ``script-name`` / ``x-script-name`` header for the life of the process
+  (then every page loaded its scripts from the host that request named). The root path is
+  fixed at the server's own (``SOLARA_ROOT_PATH`` if the operator set one, else none).
+
+Each guard is installed in the server process only (:func:`guard_if_serving`), before any
+page opens; refusals are one line in the server's log.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+logger = logging.getLogger("diplomacy_sim.dashboard")
+
+FRAME_PARTS_MAX = 64
+"""Parts one binary websocket frame may have (a message and its buffers: pages send a few)."""
+UPLOAD_BYTES_MAX = 64_001
+"""Bytes of an upload the server keeps waiting for a read (a setup file is at most 64,000:
+``sharing.MAX_DOCUMENT_BYTES``, read with one byte more to see a longer one)."""
+
+
+# --------------------------------------------------------------------------- binary frames
+def binary_frame_problem(frame: object) -> str | None:
+    """What is wrong with a binary websocket frame's header (None: nothing): 4 bytes of part
+    count, then a 4-byte offset per part, in order, within the frame (Jupyter's layout)."""
+    if not isinstance(frame, bytes | bytearray | memoryview):
+        return "not bytes"
+    size = len(frame)
+    if size < 8:
+        return "shorter than a header"
+    parts = int.from_bytes(frame[:4], "big", signed=True)
+    if not 1 <= parts <= FRAME_PARTS_MAX:
+        return f"{parts} parts; allowed: 1 to {FRAME_PARTS_MAX}"
+    head = 4 * (parts + 1)
+    if size < head:
+        return "shorter than its header"
+    offsets = [int.from_bytes(frame[4 + 4 * i:8 + 4 * i], "big") for i in range(parts)]
+    if offsets[0] < head or offsets[-1] > size or any(
+            b < a for a, b in itertools.pairwise(offsets)):
+        return "parts out of order or past its end"
+    return None
+
+
+def checked_frames(deserialize: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Solara's reader of binary frames, reading only a frame whose header is sound."""
+
+    def deserialize_checked(frame: Any) -> Any:
+        why = binary_frame_problem(frame)
+        if why is not None:
+            logger.warning("a page's binary frame was refused: %s", why)
+            raise ValueError(f"binary frame refused: {why}")
+        return deserialize(frame)
+
+    deserialize_checked.checked_frames = True  # type: ignore[attr-defined]
+    return deserialize_checked
+
+
+# --------------------------------------------------------------------------- widget comms
+def widget_states() -> tuple[dict[str, Any], list[Any], list[Any]]:
+    """Every widget of the current page's kernel, as ipywidgets' ``update_states`` sends
+    them (Solara keeps ipywidgets' registry per kernel)."""
+    from ipywidgets.widgets import widget as w
+
+    full = {x.model_id: {"model_name": x._model_name, "model_module": x._model_module,
+                         "model_module_version": x._model_module_version,
+                         "state": x.get_state(drop_defaults=False)}
+            for x in list(w._instances.values())}
+    states, paths, buffers = w._remove_buffers(full)
+    return states, paths, buffers
+
+
+def handle_control_comm_opened(cls: type, comm: Any, msg: Any) -> None:
+    """ipywidgets' control comm, answered on the comm that asked (never on another page's)."""
+    from ipywidgets.widgets.widget import CONTROL_PROTOCOL_VERSION_MAJOR
+
+    metadata = msg.get("metadata") if isinstance(msg, dict) else None
+    version = metadata.get("version", "") if isinstance(metadata, dict) else ""
+    if not isinstance(version, str) or version.split(".")[0] != CONTROL_PROTOCOL_VERSION_MAJOR:
+        comm.close()
+        return
+
+    def on_msg(message: Any) -> None:
+        try:
+            method = message["content"]["data"]["method"]
+        except (KeyError, TypeError):
+            method = None
+        if method != "request_states":
+            logger.warning("a page's widget control message was dropped: %r is not one",
+                           str(method)[:40])
+            return
+        states, paths, buffers = widget_states()
+        comm.send({"method": "update_states", "states": states, "buffer_paths": paths},
+                  buffers=buffers)
+
+    comm.on_msg(on_msg)
+
+
+def refuse_widget_from_page(comm: Any, msg: Any) -> None:
+    """A widget the page asks to create: none is (the server makes every widget)."""
+    logger.warning("a page's request to create a widget was refused")
+    comm.close()
+
+
+# --------------------------------------------------------------------------- uploads
+def upload_chunk_problem(listener: Any, buffers: Any) -> str | None:
+    """Why a chunk a page sends for a file read is not kept (None: it is)."""
+    if listener is None:
+        return "no read of that id is waiting"
+    if not isinstance(buffers, list | tuple) or not buffers:
+        return "no bytes"
+    queued = sum(len(c.get("buffer") or b"") for c in listener.chunk_queue
+                 if isinstance(c, dict))
+    if queued + len(buffers[0]) > UPLOAD_BYTES_MAX:
+        return f"more than {UPLOAD_BYTES_MAX:,} bytes waiting"
+    return None
+
+
+def checked_upload(upload: Callable[..., Any]) -> Callable[..., Any]:
+    """The file drop's chunk handler, keeping a chunk only within :func:`upload_chunk_problem`."""
+
+    def upload_checked(self: Any, content: Any, buffers: Any) -> Any:
+        listener_id = content.get("id") if isinstance(content, dict) else None
+        listeners = getattr(self, "chunk_listeners", {})
+        listener = listeners.get(listener_id) if isinstance(listener_id, int) else None
+        why = upload_chunk_problem(listener, buffers)
+        if why is not None:
+            logger.warning("a page's upload chunk was dropped: %s", why)
+            return None
+        return upload(self, content, buffers)
+
+    upload_checked.checked_uploads = True  # type: ignore[attr-defined]
+    return upload_checked
+
+
+# --------------------------------------------------------------------------- installing
+def guard_if_serving() -> bool:
+    """In the server process (Solara's Starlette server imported), install every guard of
+    this module. Returns whether it did (a test process rendering pages keeps the
+    libraries as they are)."""
+    if "solara.server.starlette" not in sys.modules:
+        return False
+    import ipyvuetify.extra.file_input as file_input
+    import solara.server.server as solara_server
+    import solara.server.settings as solara_settings
+    from ipywidgets.widgets.widget import Widget
+
+    if not getattr(solara_server.deserialize_binary_message, "checked_frames", False):
+        solara_server.deserialize_binary_message = checked_frames(
+            solara_server.deserialize_binary_message)
+    # ipywidgets registers these two for each new kernel (register_comm_target), by name
+    Widget.handle_control_comm_opened = classmethod(handle_control_comm_opened)  # type: ignore[method-assign,assignment]
+    Widget.handle_comm_opened = staticmethod(refuse_widget_from_page)  # type: ignore[method-assign,assignment]
+    upload = file_input.FileInput.vue_upload
+    if not getattr(upload, "checked_uploads", False):
+        file_input.FileInput.vue_upload = checked_upload(upload)  # type: ignore[method-assign]
+    if solara_settings.main.root_path is None:  # never from a request's headers
+        solara_settings.main.root_path = ""
+    return True

@@ -1,0 +1,353 @@
+"""What a page's websocket can make the server's kernels do is what a page needs: a widget
+state request is answered to the page that asked (never to another visitor's), a page
+creates no widget, a binary frame's header is checked before it is read, an upload keeps
+no more bytes than a setup file may have, and no request's headers choose where the pages
+load their scripts from."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from diplomacy_sim.dashboard import kernel_guards
+from diplomacy_sim.dashboard.kernel_guards import (
+    FRAME_PARTS_MAX,
+    UPLOAD_BYTES_MAX,
+    binary_frame_problem,
+    checked_frames,
+    handle_control_comm_opened,
+    refuse_widget_from_page,
+    upload_chunk_problem,
+)
+from serving import free_port, start_server, stop_server
+
+
+def frame(parts: list[bytes]) -> bytes:
+    """Jupyter's binary layout: the part count, each part's offset, then the parts."""
+    head = 4 * (len(parts) + 1)
+    offsets, at = [], head
+    for p in parts:
+        offsets.append(at)
+        at += len(p)
+    return struct.pack("!i", len(parts)) + struct.pack(f"!{len(parts)}I", *offsets) + b"".join(parts)
+
+
+MESSAGE = json.dumps({"header": {"msg_type": "comm_msg"}}).encode()
+
+
+# --------------------------------------------------------------------------- binary frames
+@pytest.mark.parametrize("n", [1, 2, 5, FRAME_PARTS_MAX])
+def test_a_sound_frame_is_read_as_solara_reads_it(n):
+    from solara.server.kernel import deserialize_binary_message
+
+    f = frame([MESSAGE, *[bytes([i]) * i for i in range(1, n)]])
+    assert binary_frame_problem(f) is None
+    msg = checked_frames(deserialize_binary_message)(f)
+    assert msg["header"]["msg_type"] == "comm_msg" and len(msg["buffers"]) == n - 1
+
+
+def _count(n: int, rest: bytes = b"") -> bytes:
+    return struct.pack("!i", n) + rest
+
+
+BAD_FRAMES = {
+    "empty": b"", "short": b"\x00\x00\x00\x01", "no parts": _count(0, b"\x00" * 8),
+    "negative count": _count(-1, b"\x00" * 8), "one part too many": frame([MESSAGE] * 65),
+    "2^24 parts": _count(2**24, b"\x00\x00\x00\x08"), "2^31-1 parts": _count(2**31 - 1, b"\0" * 4),
+    "offset inside the header": _count(1, struct.pack("!I", 4)) + MESSAGE,
+    "offset past the end": _count(1, struct.pack("!I", 10_000)) + MESSAGE,
+    "offsets out of order": _count(2, struct.pack("!II", 20, 12)) + MESSAGE,
+    "header longer than the frame": _count(3, struct.pack("!I", 16)),
+    "not bytes": "a text frame",
+}
+
+
+@pytest.mark.parametrize("name", BAD_FRAMES)
+def test_a_frame_whose_header_is_not_sound_is_refused_before_solara_reads_it(name):
+    read: list[bytes] = []
+    guarded = checked_frames(read.append)
+    assert binary_frame_problem(BAD_FRAMES[name]) is not None
+    with pytest.raises(ValueError, match="binary frame refused"):
+        guarded(BAD_FRAMES[name])
+    assert read == []
+
+
+# --------------------------------------------------------------------------- widget comms
+class FakeComm:
+    def __init__(self, name: str) -> None:
+        self.name, self.sent, self.closed, self.handler = name, [], False, None
+
+    def on_msg(self, handler: Any) -> None:
+        self.handler = handler
+
+    def send(self, data: Any, buffers: Any = None) -> None:
+        self.sent.append(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_state_request_is_answered_on_the_comm_that_asked():
+    """ipywidgets answered every page's request on the control comm opened last."""
+    from ipywidgets.widgets.widget import Widget
+
+    victim, visitor = FakeComm("victim"), FakeComm("visitor")
+    for comm in (victim, visitor):  # the visitor opens its comm after the victim's
+        handle_control_comm_opened(Widget, comm, {"metadata": {"version": "1.0.0"}})
+    request = {"content": {"data": {"method": "request_states"}}}
+    visitor.handler(request)
+    victim.handler(request)
+    assert [m["method"] for m in victim.sent] == ["update_states"]
+    assert [m["method"] for m in visitor.sent] == ["update_states"]
+
+
+@pytest.mark.parametrize("msg", [{}, {"metadata": {"version": "9.0.0"}}, {"metadata": "x"},
+                                 {"metadata": {"version": 1}}, None])
+def test_a_control_comm_of_another_protocol_is_closed(msg):
+    from ipywidgets.widgets.widget import Widget
+
+    comm = FakeComm("page")
+    handle_control_comm_opened(Widget, comm, msg)
+    assert comm.closed and comm.handler is None
+
+
+@pytest.mark.parametrize("data", [{"method": "update_states"}, {"method": None}, {}, "x", None])
+def test_a_control_message_other_than_a_state_request_is_dropped(data):
+    from ipywidgets.widgets.widget import Widget
+
+    comm = FakeComm("page")
+    handle_control_comm_opened(Widget, comm, {"metadata": {"version": "1.0.0"}})
+    comm.handler({"content": {"data": data}})
+    assert comm.sent == []
+
+
+def test_a_widget_a_page_asks_to_create_is_not_made():
+    comm = FakeComm("page")
+    refuse_widget_from_page(comm, {"content": {"data": {"state": {"_model_name": "TextModel"}}}})
+    assert comm.closed
+
+
+# --------------------------------------------------------------------------- uploads
+class FakeListener:
+    def __init__(self, queued: list[int]) -> None:
+        self.chunk_queue = [{"buffer": b"x" * n} for n in queued]
+
+
+@pytest.mark.parametrize(("queued", "chunk", "kept"), [
+    ([], 64_000, True), ([32_000], 32_001, True), ([64_001], 1, False), ([], 16 * 2**20, False),
+    ([40_000], 40_000, False)])
+def test_an_upload_keeps_no_more_than_a_setup_file_may_have(queued, chunk, kept):
+    problem = upload_chunk_problem(FakeListener(queued), [b"y" * chunk])
+    assert (problem is None) is kept
+    assert sum(queued) + chunk <= UPLOAD_BYTES_MAX or problem is not None
+
+
+def test_a_chunk_for_no_read_or_with_no_bytes_is_dropped():
+    assert upload_chunk_problem(None, [b"x"]) is not None
+    assert upload_chunk_problem(FakeListener([]), []) is not None
+    assert upload_chunk_problem(FakeListener([]), None) is not None
+
+
+def test_the_guards_are_installed_in_the_server_process_only(monkeypatch):
+    import ipyvuetify.extra.file_input as file_input
+    import solara.server.server as solara_server
+    import solara.server.settings as solara_settings
+    from ipywidgets.widgets.widget import Widget
+
+    monkeypatch.delitem(sys.modules, "solara.server.starlette", raising=False)
+    assert kernel_guards.guard_if_serving() is False
+    owners = [(solara_server, "deserialize_binary_message"), (Widget, "handle_comm_opened"),
+              (Widget, "handle_control_comm_opened"), (file_input.FileInput, "vue_upload")]
+    saved = [owner.__dict__[name] for owner, name in owners]  # as defined, to put back
+    monkeypatch.setattr(solara_settings.main, "root_path", None)
+    monkeypatch.setitem(sys.modules, "solara.server.starlette", object())
+    try:
+        assert kernel_guards.guard_if_serving() is True
+        assert solara_settings.main.root_path == ""
+        assert solara_server.deserialize_binary_message.checked_frames
+        assert file_input.FileInput.vue_upload.checked_uploads
+        assert Widget.handle_comm_opened is refuse_widget_from_page
+        assert Widget.handle_control_comm_opened.__func__ is handle_control_comm_opened
+        upload = file_input.FileInput.vue_upload
+        assert kernel_guards.guard_if_serving() is True
+        assert file_input.FileInput.vue_upload is upload  # wrapped once
+    finally:
+        for (owner, name), original in zip(owners, saved, strict=True):
+            setattr(owner, name, original)
+
+
+# --------------------------------------------------------------------------- a real server
+def _message(kind: str, content: dict[str, Any], metadata: dict[str, Any] | None = None) -> str:
+    return json.dumps({"header": {"msg_id": uuid.uuid4().hex, "msg_type": kind, "session": "s",
+                                  "username": "", "date": "2026-01-01T00:00:00Z",
+                                  "version": "5.3"},
+                       "parent_header": {}, "metadata": metadata or {}, "content": content,
+                       "channel": "shell", "buffers": []})
+
+
+def _decode(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, str):
+        return json.loads(raw)
+    n = struct.unpack("!i", raw[:4])[0]
+    offsets = struct.unpack(f"!{n}I", raw[4:4 * (n + 1)])
+    return json.loads(raw[offsets[0]:offsets[1] if n > 1 else len(raw)])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[tuple[int, Path]]:
+    d = tmp_path_factory.mktemp("kernels")
+    port = free_port()
+    proc = start_server(port, db=d / "rooms.sqlite", log=d / "server.log")
+    try:
+        yield port, d / "server.log"
+    finally:
+        stop_server(proc)
+
+
+class Page:
+    """A raw websocket to a kernel of its own, as any visitor's script can open."""
+
+    def __init__(self, port: int) -> None:
+        self.url = (f"ws://127.0.0.1:{port}/jupyter/api/kernels/{uuid.uuid4()}/channels"
+                    f"?session_id={uuid.uuid4()}")
+        self.got: list[dict[str, Any]] = []
+
+    async def __aenter__(self) -> Page:
+        import websockets
+
+        self.ws = await websockets.connect(
+            self.url, max_size=None,
+            additional_headers={"Cookie": f"solara-session-id={uuid.uuid4().hex}"})
+        self.reader = asyncio.create_task(self._read())
+        return self
+
+    async def _read(self) -> None:
+        async for raw in self.ws:
+            self.got.append(_decode(raw))
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.reader.cancel()
+        await self.ws.close()
+
+    async def send(self, kind: str, content: dict[str, Any], **metadata: Any) -> None:
+        await self.ws.send(_message(kind, content, metadata))
+
+    def comm_msgs(self, method: str) -> list[dict[str, Any]]:
+        return [m for m in self.got if m["header"]["msg_type"] == "comm_msg"
+                and m["content"]["data"].get("method") == method]
+
+
+async def _settle() -> None:
+    await asyncio.sleep(1.0)
+
+
+def _run(scenario: Any) -> Any:
+    """``asyncio.run(scenario())`` on a thread of its own (a browser test before this one may
+    have left an event loop running on the main thread)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result(timeout=120)
+
+
+@pytest.mark.slow
+def test_a_visitor_never_receives_another_pages_widget_state(server):
+    port, _ = server
+
+    async def scenario() -> tuple[Page, Page]:
+        async with Page(port) as victim, Page(port) as visitor:
+            await victim.send("comm_open", {"comm_id": "v-ctl", "data": {},
+                                            "target_name": "jupyter.widget.control"},
+                              version="1.0.0")
+            await _settle()
+            await visitor.send("comm_open", {"comm_id": "a-ctl", "data": {},
+                                             "target_name": "jupyter.widget.control"},
+                               version="1.0.0")
+            await _settle()
+            for page, comm in ((visitor, "a-ctl"), (victim, "v-ctl")):
+                await page.send("comm_msg", {"comm_id": comm,
+                                             "data": {"method": "request_states"}})
+                await _settle()
+            return victim, visitor
+
+    victim, visitor = _run(scenario)
+    assert [m["content"]["comm_id"] for m in visitor.comm_msgs("update_states")] == ["a-ctl"]
+    assert [m["content"]["comm_id"] for m in victim.comm_msgs("update_states")] == ["v-ctl"]
+
+
+@pytest.mark.slow
+def test_a_page_creates_no_widget_and_a_bad_frame_is_refused_in_the_log(server):
+    port, log = server
+
+    async def scenario() -> Page:
+        async with Page(port) as page:
+            await page.send("comm_open", {"comm_id": "made-by-page", "target_name": "jupyter.widget",
+                                          "data": {"state": {
+                                              "_model_module": "@jupyter-widgets/controls",
+                                              "_model_module_version": "2.0.0",
+                                              "_model_name": "TextModel",
+                                              "_view_module": "@jupyter-widgets/controls",
+                                              "_view_module_version": "2.0.0",
+                                              "_view_name": "TextView", "value": "planted"}}},
+                            version="2.1.0")
+            await page.send("comm_open", {"comm_id": "ctl", "data": {},
+                                          "target_name": "jupyter.widget.control"},
+                            version="1.0.0")
+            await _settle()
+            await page.send("comm_msg", {"comm_id": "ctl", "data": {"method": "request_states"}})
+            await _settle()
+        async with Page(port) as other:  # one frame that claims 2^24 parts
+            await other.ws.send(struct.pack("!iI", 2**24, 8))
+            await _settle()
+        return page
+
+    page = _run(scenario)
+    (states,) = page.comm_msgs("update_states")
+    assert "planted" not in json.dumps(states["content"]["data"]["states"])
+    assert any(m["header"]["msg_type"] == "comm_close" and
+               m["content"]["comm_id"] == "made-by-page" for m in page.got)
+    text = log.read_text(errors="replace")
+    assert "a page's request to create a widget was refused" in text
+    assert "a page's binary frame was refused: 16777216 parts" in text
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=30) as r:
+        assert r.status == 200  # and the server serves on
+
+
+@pytest.mark.slow
+def test_no_request_header_chooses_where_pages_load_their_scripts(tmp_path):
+    """Solara took the root path from the first request's script-name header, for good."""
+    from diplomacy_sim.dashboard.server import APP, server_env, solara_command
+
+    port = free_port()
+    env = server_env(tmp_path / "rooms.sqlite")
+    with (tmp_path / "server.log").open("ab") as out:
+        proc = subprocess.Popen(solara_command("127.0.0.1", port, APP), env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        forged = {"X-Script-Name": "https://evil.invalid", "Script-Name": "//evil.invalid"}
+        deadline = time.time() + 60
+        while True:  # every request from the first one on carries the headers
+            try:
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/join", headers=forged)
+                with urllib.request.urlopen(req, timeout=5) as r:
+                    first = r.read().decode()
+                break
+            except OSError:
+                assert time.time() < deadline and proc.poll() is None, "server did not start"
+                time.sleep(0.3)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
+            later = r.read().decode()
+        assert "evil.invalid" not in first and "evil.invalid" not in later
+        assert '"/_solara/cdn/@widgetti' in later or "/_solara/cdn/@widgetti" in later
+    finally:
+        stop_server(proc)
