@@ -31,7 +31,14 @@ import solara
 import solara.lab
 from solara.alias import rv
 
-from diplomacy_sim.dashboard import charts, front_end, kernel_guards, room_pages, widget_events
+from diplomacy_sim.dashboard import (
+    charts,
+    front_end,
+    kernel_guards,
+    log_bound,
+    room_pages,
+    widget_events,
+)
 from diplomacy_sim.dashboard.components import (
     ChoiceToggle,
     GlossaryPanel,
@@ -72,6 +79,7 @@ from diplomacy_sim.untrusted import parse_int
 front_end.guard_if_serving()  # the server's front-end route: files on disk only
 widget_events.guard_if_serving()  # a page's template messages: what they declare
 kernel_guards.guard_if_serving()  # a page's comms and frames: what a page needs
+log_bound.guard_if_serving()  # the log: a bounded number of tracebacks a minute
 
 _RELEASE = threading.Lock()
 _PRUNING = threading.Lock()
