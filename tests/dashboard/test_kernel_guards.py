@@ -24,7 +24,6 @@ import pytest
 from diplomacy_sim.dashboard import kernel_guards
 from diplomacy_sim.dashboard.kernel_guards import (
     FRAME_PARTS_MAX,
-    UPLOAD_BYTES_MAX,
     binary_frame_problem,
     checked_frames,
     handle_control_comm_opened,
@@ -141,23 +140,48 @@ def test_a_widget_a_page_asks_to_create_is_not_made():
 
 # --------------------------------------------------------------------------- uploads
 class FakeListener:
-    def __init__(self, queued: list[int]) -> None:
+    def __init__(self, queued: list[int], valid: bool = True) -> None:
         self.chunk_queue = [{"buffer": b"x" * n} for n in queued]
+        self.valid = valid
 
 
 @pytest.mark.parametrize(("queued", "chunk", "kept"), [
     ([], 64_000, True), ([32_000], 32_001, True), ([64_001], 1, False), ([], 16 * 2**20, False),
-    ([40_000], 40_000, False)])
-def test_an_upload_keeps_no_more_than_a_setup_file_may_have(queued, chunk, kept):
+    ([40_000], 40_000, False), ([1] * 15, 1, True), ([1] * 16, 1, False), ([], 0, False)])
+def test_an_upload_keeps_no_more_than_a_setup_file_needs(queued, chunk, kept):
     problem = upload_chunk_problem(FakeListener(queued), [b"y" * chunk])
     assert (problem is None) is kept
-    assert sum(queued) + chunk <= UPLOAD_BYTES_MAX or problem is not None
 
 
-def test_a_chunk_for_no_read_or_with_no_bytes_is_dropped():
+def test_a_chunk_for_no_read_a_finished_one_or_with_no_bytes_is_dropped():
     assert upload_chunk_problem(None, [b"x"]) is not None
+    assert upload_chunk_problem(FakeListener([], valid=False), [b"x"]) is not None
     assert upload_chunk_problem(FakeListener([]), []) is not None
     assert upload_chunk_problem(FakeListener([]), None) is not None
+
+
+class FakeDrop:
+    def __init__(self) -> None:
+        self.kept: list[tuple[Any, Any]] = []
+        self.chunk_listeners = {7: FakeListener([])}
+
+
+@pytest.mark.parametrize("content", [
+    {"id": 7, "file_index": 0, "offset": 0, "length": 3, "pad": "A" * 1_000_000},
+    {"id": 7, "file_index": "0", "offset": [0], "length": 10**9},
+    {"id": 7, "length": -1, "nested": {"a": [1] * 1000}}])
+def test_only_a_chunks_bytes_and_place_are_kept(content):
+    def upload(self, content, buffers):
+        self.kept.append((content, buffers))
+
+    drop = FakeDrop()
+    kernel_guards.checked_upload(upload)(drop, content, [b"abc"])
+    ((kept, buffers),) = drop.kept
+    assert set(kept) == {"id", "file_index", "offset", "length"} and kept["length"] == 3
+    assert all(type(kept[k]) is int for k in ("file_index", "offset")) and buffers == [b"abc"]
+    for bad in ({**content, "id": 8}, {**content, "id": "7"}, "x", None):
+        kernel_guards.checked_upload(upload)(drop, bad, [b"abc"])
+    assert len(drop.kept) == 1
 
 
 def test_the_guards_are_installed_in_the_server_process_only(monkeypatch):

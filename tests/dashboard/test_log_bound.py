@@ -14,7 +14,13 @@ import uuid
 import pytest
 
 from diplomacy_sim.dashboard import log_bound
-from diplomacy_sim.dashboard.log_bound import TRACEBACKS_PER_MINUTE, TracebackBudget
+from diplomacy_sim.dashboard.log_bound import (
+    REFUSALS_PER_MINUTE,
+    REFUSED,
+    TRACEBACKS_PER_MINUTE,
+    LogBudget,
+    budgets,
+)
 from serving import free_port, start_server, stop_server
 
 
@@ -31,9 +37,10 @@ def logged():
     """A logger writing into a string through a handler with a budget on a fake clock."""
     clock, out = Clock(), io.StringIO()
     handler = logging.StreamHandler(out)
-    handler.addFilter(TracebackBudget(clock=clock))
     second = logging.StreamHandler(io.StringIO())  # the same budget decides once per record
-    second.addFilter(handler.filters[0])
+    for budget in budgets(clock):
+        handler.addFilter(budget)
+        second.addFilter(budget)
     log = logging.getLogger(f"test.log_bound.{uuid.uuid4().hex}")
     log.propagate = False
     log.addHandler(handler)
@@ -78,6 +85,25 @@ def test_each_minute_has_its_budget_and_plain_records_are_untouched(logged):
     assert all(f"a plain warning {n}\n" in text for n in range(200))
 
 
+def test_the_guards_refusals_have_a_budget_of_their_own(logged):
+    log, clock, out = logged
+    refused = logging.getLogger(REFUSED)
+    refused.propagate, refused.handlers = False, log.handlers
+    try:
+        for n in range(500):
+            refused.warning("a page's upload chunk was dropped: %d", n)
+        clock.now += 1.5
+        refused.warning("a page's upload chunk was dropped: last")
+        for n in range(TRACEBACKS_PER_MINUTE):  # tracebacks are counted apart
+            _fail(log, n)
+    finally:
+        refused.propagate, refused.handlers = True, []
+    text = out.getvalue()
+    assert text.count("was dropped") == REFUSALS_PER_MINUTE + 2
+    assert ("dropped: last (refusals: more than 30 a minute; 469 more left out)") in text
+    assert text.count("Traceback") == TRACEBACKS_PER_MINUTE
+
+
 def test_a_record_whose_arguments_do_not_fit_its_format_is_kept(logged):
     log, _clock, out = logged
     for n in range(TRACEBACKS_PER_MINUTE):
@@ -98,14 +124,15 @@ def test_the_budget_is_put_on_every_handler_in_the_server_process_only(monkeypat
         monkeypatch.delitem(sys.modules, "solara.server.starlette", raising=False)
         assert log_bound.guard_if_serving() is False and not handler.filters
         monkeypatch.setitem(sys.modules, "solara.server.starlette", object())
-        budget = TracebackBudget()
-        assert log_bound.guard_if_serving(budget) is True
-        assert handler.filters == [budget] and budget in logging.lastResort.filters
-        assert log_bound.guard_if_serving() is True and handler.filters == [budget]  # once
+        chosen = budgets()
+        assert log_bound.guard_if_serving(chosen) is True
+        assert handler.filters == list(chosen)
+        assert all(b in logging.lastResort.filters for b in chosen)
+        assert log_bound.guard_if_serving() is True and handler.filters == list(chosen)  # once
     finally:
         log.removeHandler(handler)
         for h in log_bound.server_handlers():
-            for f in [f for f in h.filters if isinstance(f, TracebackBudget)]:
+            for f in [f for f in h.filters if isinstance(f, LogBudget)]:
                 h.removeFilter(f)
 
 

@@ -211,6 +211,27 @@ def test_an_upload_that_does_not_arrive_whole_is_a_sentence_not_a_traceback(exc)
         sharing.read_upload({"name": "a.yaml", "size": 100})  # no file at all
 
 
+class _Reader(_Stalled):
+    """A file drop's reader, registered with its drop zone until it is forgotten."""
+
+    def __init__(self, data: bytes | None) -> None:
+        super().__init__(Exception("Timeout"))
+        self.data, self.id = data, 3
+        self.widget = type("Drop", (), {})()
+        self.widget.chunk_listeners = {3: self, 4: "another file's reader"}
+
+    def read(self, n: int) -> bytes:
+        return self.data if self.data is not None else super().read(n)
+
+
+@pytest.mark.parametrize("data", [None, b"not: [a setup", b""], ids=["stalled", "bad", "empty"])
+def test_a_read_upload_forgets_its_reader_whatever_it_found(data):
+    reader = _Reader(data)
+    with pytest.raises(sharing.SetupRefused):
+        sharing.read_upload({"name": "a.yaml", "size": 100, "file_obj": reader})
+    assert reader.widget.chunk_listeners == {4: "another file's reader"}
+
+
 def test_the_share_panel_makes_the_link_of_this_moment_and_forgets_it_on_reset():
     import ipyvuetify as v
     import solara

@@ -19,8 +19,10 @@ route :mod:`front_end`):
   the count a frame's first 4 bytes give (up to 2^31): one 8-byte frame took 12 s and 4.4
   GB. :func:`binary_frame_problem` checks the header before Solara reads it.
 - **Upload chunks were kept without bound.** The file drop keeps every chunk a page sends
-  for a read it started, for the page's life. :func:`upload_chunk_problem` keeps a chunk
-  only within the bytes a setup file may have.
+  for a read it started, whole (the page's fields of any size with it), for the page's
+  life. :func:`upload_chunk_problem` keeps a chunk only within the bytes and chunks a setup
+  file needs, and only its bytes and place (:func:`upload_chunk`); a finished read takes
+  no more (``sharing.read_upload`` forgets its reader).
 - **The first request chose the script origin.** Solara takes the root path from the
   first request's ``script-name`` / ``x-script-name`` header for the life of the process
   (then every page loaded its scripts from the host that request named). The root path is
@@ -38,13 +40,17 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-logger = logging.getLogger("diplomacy_sim.dashboard")
+from diplomacy_sim.dashboard.log_bound import REFUSED
+
+logger = logging.getLogger(REFUSED)  # the log keeps a bounded number a minute
 
 FRAME_PARTS_MAX = 64
 """Parts one binary websocket frame may have (a message and its buffers: pages send a few)."""
 UPLOAD_BYTES_MAX = 64_001
 """Bytes of an upload the server keeps waiting for a read (a setup file is at most 64,000:
 ``sharing.MAX_DOCUMENT_BYTES``, read with one byte more to see a longer one)."""
+UPLOAD_CHUNKS_MAX = 16
+"""Chunks that may wait for a read (the page sends a setup file in one or a few)."""
 
 
 # --------------------------------------------------------------------------- binary frames
@@ -131,30 +137,42 @@ def refuse_widget_from_page(comm: Any, msg: Any) -> None:
 
 # --------------------------------------------------------------------------- uploads
 def upload_chunk_problem(listener: Any, buffers: Any) -> str | None:
-    """Why a chunk a page sends for a file read is not kept (None: it is)."""
-    if listener is None:
+    """Why a chunk a page sends for a file read is not kept (None: it is): a read of that
+    id must be waiting, the chunk must carry bytes, and what waits must stay within
+    :data:`UPLOAD_BYTES_MAX` bytes and :data:`UPLOAD_CHUNKS_MAX` chunks."""
+    if listener is None or not getattr(listener, "valid", True):
         return "no read of that id is waiting"
-    if not isinstance(buffers, list | tuple) or not buffers:
+    if not isinstance(buffers, list | tuple) or not buffers or not len(buffers[0]):
         return "no bytes"
-    queued = sum(len(c.get("buffer") or b"") for c in listener.chunk_queue
-                 if isinstance(c, dict))
-    if queued + len(buffers[0]) > UPLOAD_BYTES_MAX:
+    queue = [c for c in listener.chunk_queue if isinstance(c, dict)]
+    if len(queue) >= UPLOAD_CHUNKS_MAX:
+        return f"more than {UPLOAD_CHUNKS_MAX} chunks waiting"
+    if sum(len(c.get("buffer") or b"") for c in queue) + len(buffers[0]) > UPLOAD_BYTES_MAX:
         return f"more than {UPLOAD_BYTES_MAX:,} bytes waiting"
     return None
 
 
+def upload_chunk(content: dict[str, Any], buffer: Any) -> dict[str, Any]:
+    """What is kept of a chunk: its read's id and place, its length the bytes it carries
+    (the page's other fields, of any size, and its own word for the length, are not)."""
+    where = {k: content.get(k) for k in ("file_index", "offset")}
+    return {"id": content.get("id"), **{k: v if type(v) is int else 0 for k, v in where.items()},
+            "length": len(buffer)}
+
+
 def checked_upload(upload: Callable[..., Any]) -> Callable[..., Any]:
-    """The file drop's chunk handler, keeping a chunk only within :func:`upload_chunk_problem`."""
+    """The file drop's chunk handler, keeping a chunk only within :func:`upload_chunk_problem`,
+    and only as :func:`upload_chunk`."""
 
     def upload_checked(self: Any, content: Any, buffers: Any) -> Any:
         listener_id = content.get("id") if isinstance(content, dict) else None
         listeners = getattr(self, "chunk_listeners", {})
-        listener = listeners.get(listener_id) if isinstance(listener_id, int) else None
+        listener = listeners.get(listener_id) if type(listener_id) is int else None
         why = upload_chunk_problem(listener, buffers)
         if why is not None:
             logger.warning("a page's upload chunk was dropped: %s", why)
             return None
-        return upload(self, content, buffers)
+        return upload(self, upload_chunk(content, buffers[0]), [buffers[0]])
 
     upload_checked.checked_uploads = True  # type: ignore[attr-defined]
     return upload_checked

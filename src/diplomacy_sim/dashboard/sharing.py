@@ -267,7 +267,18 @@ def read_upload(info: Any) -> SharedSetup:
         raise SetupRefused([f"setup file: it did not arrive whole ({cut(str(exc), 80)}); "
                             "allowed: a setup file saved by the Share panel, dropped again."]
                            ) from None
+    finally:
+        forget_reader(info.get("file_obj"))
     return parse_file(raw if isinstance(raw, bytes) else b"")
+
+
+def forget_reader(file_obj: Any) -> None:
+    """The file drop keeps a reader for each file a page dropped, and whatever the page
+    sends it, until another file is dropped: once read, the reader is dropped, so what the
+    page sends for it later is not kept."""
+    listeners = getattr(getattr(file_obj, "widget", None), "chunk_listeners", None)
+    if isinstance(listeners, dict):
+        listeners.pop(getattr(file_obj, "id", None), None)
 
 
 def parse_link(value: Any) -> SharedSetup:

@@ -28,7 +28,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-logger = logging.getLogger("diplomacy_sim.dashboard")
+from diplomacy_sim.dashboard.log_bound import REFUSED
+
+logger = logging.getLogger(REFUSED)  # the log keeps a bounded number a minute
 
 OBJECT_REF = "objectRef"
 FUNCTION_REF = "functionRef"
