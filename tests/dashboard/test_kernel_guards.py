@@ -140,30 +140,44 @@ def test_a_widget_a_page_asks_to_create_is_not_made():
 
 # --------------------------------------------------------------------------- uploads
 class FakeListener:
-    def __init__(self, queued: list[int], valid: bool = True) -> None:
+    def __init__(self, queued: list[int], valid: bool = True, version: int = 1) -> None:
         self.chunk_queue = [{"buffer": b"x" * n} for n in queued]
-        self.valid = valid
+        self.valid, self.version = valid, version
+
+
+class FakeDrop:
+    def __init__(self, *listeners: FakeListener) -> None:
+        self.version = 1
+        self.kept: list[tuple[Any, Any]] = []
+        self.chunk_listeners = dict(enumerate(listeners, start=7))
 
 
 @pytest.mark.parametrize(("queued", "chunk", "kept"), [
     ([], 64_000, True), ([32_000], 32_001, True), ([64_001], 1, False), ([], 16 * 2**20, False),
     ([40_000], 40_000, False), ([1] * 15, 1, True), ([1] * 16, 1, False), ([], 0, False)])
 def test_an_upload_keeps_no_more_than_a_setup_file_needs(queued, chunk, kept):
-    problem = upload_chunk_problem(FakeListener(queued), [b"y" * chunk])
+    reader = FakeListener(queued)
+    problem = upload_chunk_problem(FakeDrop(reader), reader, [b"y" * chunk])
     assert (problem is None) is kept
 
 
-def test_a_chunk_for_no_read_a_finished_one_or_with_no_bytes_is_dropped():
-    assert upload_chunk_problem(None, [b"x"]) is not None
-    assert upload_chunk_problem(FakeListener([], valid=False), [b"x"]) is not None
-    assert upload_chunk_problem(FakeListener([]), []) is not None
-    assert upload_chunk_problem(FakeListener([]), None) is not None
+def test_the_budget_is_the_drops_not_each_readers():
+    readers = [FakeListener([4_000]) for _ in range(15)]
+    drop = FakeDrop(*readers)
+    assert upload_chunk_problem(drop, readers[0], [b"y" * 4_001]) is None  # 64,001 in all
+    assert upload_chunk_problem(drop, readers[0], [b"y" * 4_002]) is not None
+    drop = FakeDrop(*[FakeListener([1]) for _ in range(16)])
+    assert upload_chunk_problem(drop, drop.chunk_listeners[7], [b"y"]) is not None
 
 
-class FakeDrop:
-    def __init__(self) -> None:
-        self.kept: list[tuple[Any, Any]] = []
-        self.chunk_listeners = {7: FakeListener([])}
+def test_a_chunk_for_no_read_a_finished_or_earlier_one_or_with_no_bytes_is_dropped():
+    reader = FakeListener([])
+    drop = FakeDrop(reader)
+    assert upload_chunk_problem(drop, None, [b"x"]) is not None
+    assert upload_chunk_problem(drop, FakeListener([], valid=False), [b"x"]) is not None
+    assert upload_chunk_problem(drop, FakeListener([], version=0), [b"x"]) is not None
+    assert upload_chunk_problem(drop, reader, []) is not None
+    assert upload_chunk_problem(drop, reader, None) is not None
 
 
 @pytest.mark.parametrize("content", [
@@ -174,14 +188,51 @@ def test_only_a_chunks_bytes_and_place_are_kept(content):
     def upload(self, content, buffers):
         self.kept.append((content, buffers))
 
-    drop = FakeDrop()
+    drop = FakeDrop(FakeListener([]))
     kernel_guards.checked_upload(upload)(drop, content, [b"abc"])
     ((kept, buffers),) = drop.kept
     assert set(kept) == {"id", "file_index", "offset", "length"} and kept["length"] == 3
     assert all(type(kept[k]) is int for k in ("file_index", "offset")) and buffers == [b"abc"]
     for bad in ({**content, "id": 8}, {**content, "id": "7"}, "x", None):
         kernel_guards.checked_upload(upload)(drop, bad, [b"abc"])
+    kernel_guards.checked_upload(upload)(drop, content)  # a message with no buffers at all
     assert len(drop.kept) == 1
+
+
+@pytest.fixture
+def checked_drop(monkeypatch):
+    """ipyvuetify's file input with the server's two upload guards."""
+    import ipyvuetify.extra.file_input as file_input
+
+    cls = file_input.FileInput
+    monkeypatch.setattr(cls, "vue_upload", kernel_guards.checked_upload(cls.vue_upload))
+    monkeypatch.setattr(cls, "get_files", kernel_guards.checked_get_files(cls.get_files))
+    return cls
+
+
+def test_a_page_describing_many_files_again_and_again_holds_no_more(checked_drop):
+    """A page sets the drop's file list to 200 files, three times, and sends each reader a
+    full chunk: ipyvuetify kept 600 readers and 38 MB."""
+    drop = checked_drop()
+    for _ in range(3):
+        drop.file_info = [{"name": f"f{i}", "size": 64_000} for i in range(200)]
+        assert drop.get_files() == []  # more files than a drop takes: no reader
+    drop.file_info = [{"name": "setup.yaml", "size": 64_000}]
+    (only,) = drop.get_files()
+    for _ in range(3):  # a later drop forgets the readers of the earlier ones
+        drop.file_info = [{"name": "setup.yaml", "size": 64_000}]
+        (only,) = drop.get_files()
+    assert list(drop.chunk_listeners) == [only["file_obj"].id]
+    for i in range(100):
+        drop._handle_msg({"content": {"data": {"method": "custom", "content": {
+            "event": "upload", "data": {"id": only["file_obj"].id, "file_index": 0,
+                                        "offset": i, "length": 64_000}}}},
+            "buffers": [b"z" * 64_000]})
+    queue = only["file_obj"].chunk_queue
+    assert len(queue) == 1 and sum(len(c["buffer"]) for c in queue) == 64_000
+    for info in ([{"name": "a", "size": -1}], [{"name": "a", "size": 1}, {"name": "b", "size": 1}]):
+        drop.file_info = info
+        assert drop.get_files() == [] and drop.chunk_listeners == {}
 
 
 def test_the_guards_are_installed_in_the_server_process_only(monkeypatch):
@@ -193,7 +244,8 @@ def test_the_guards_are_installed_in_the_server_process_only(monkeypatch):
     monkeypatch.delitem(sys.modules, "solara.server.starlette", raising=False)
     assert kernel_guards.guard_if_serving() is False
     owners = [(solara_server, "deserialize_binary_message"), (Widget, "handle_comm_opened"),
-              (Widget, "handle_control_comm_opened"), (file_input.FileInput, "vue_upload")]
+              (Widget, "handle_control_comm_opened"), (file_input.FileInput, "vue_upload"),
+              (file_input.FileInput, "get_files")]
     saved = [owner.__dict__[name] for owner, name in owners]  # as defined, to put back
     monkeypatch.setattr(solara_settings.main, "root_path", None)
     monkeypatch.setitem(sys.modules, "solara.server.starlette", object())
@@ -202,6 +254,7 @@ def test_the_guards_are_installed_in_the_server_process_only(monkeypatch):
         assert solara_settings.main.root_path == ""
         assert solara_server.deserialize_binary_message.checked_frames
         assert file_input.FileInput.vue_upload.checked_uploads
+        assert file_input.FileInput.get_files.checked_files
         assert Widget.handle_comm_opened is refuse_widget_from_page
         assert Widget.handle_control_comm_opened.__func__ is handle_control_comm_opened
         upload = file_input.FileInput.vue_upload

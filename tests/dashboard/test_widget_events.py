@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 from typing import Any
 
 import ipyvue
@@ -98,6 +97,9 @@ def test_an_update_ref_sets_only_a_property_of_a_widget_the_template_made():
                 {"update_ref": "x", "id": mine.model_id, "prop": "__class__"},
                 {"update_ref": "x", "id": "no-such-widget", "prop": "label"}):
         assert refusal(parent, bad) is not None, bad
+    store = Store()  # declares nothing: its list of creations is only what the page set
+    store._component_instances = [mine]
+    assert refusal(store, {"update_ref": "x", "id": mine.model_id, "prop": "label"}) is not None
 
 
 @pytest.mark.parametrize("event", ["missing", "", "x" * 101, None, 7, ["loaded"], "loaded()",
@@ -128,7 +130,7 @@ def test_a_dropped_message_runs_nothing_and_says_so_in_the_log(checked_handler, 
                       "props": {"filename": str(target), "force": True}})
         _send(store, {"event": "loaded", "data": {"value": {"functionRef": "close"}}})
     assert not target.exists()  # ipyvue's handler opens it
-    assert store.got == [{"value": {"functionRef": "close"}}]  # an event's data is data
+    assert store.got == [{"value": {"functionRef": "close"}}]  # a handled event goes through
     assert "was dropped: a widget class the template does not declare" in caplog.text
 
 
@@ -146,9 +148,25 @@ def test_the_server_process_checks_every_template_and_a_test_process_does_not(mo
     assert Events._handle_event is guarded  # installed once
 
 
-def test_every_template_of_the_project_declares_no_widget_classes():
-    """The check refuses every ``create_widget`` of the project's templates: none names a
-    class its Vue code may create (so nothing of the pages depends on ipyvue's)."""
-    vue = Path(widget_events.__file__).parent / "vue"
-    for f in sorted(vue.glob("*.vue")):
-        assert "create_widget" not in f.read_text() and "components:" not in f.read_text(), f
+def test_no_template_on_the_pages_declares_a_widget_class():
+    """So every ``create_widget`` and ``update_ref`` from the project's pages is refused, and
+    nothing on them depends on ipyvue's (the explorer's templates, the room's browser store)."""
+    from explorer import render_explorer
+
+    from diplomacy_sim.dashboard.room_push import BrowserStore
+
+    rc, _ = render_explorer()
+    try:
+        templates = rc.find(ipyvue.VueTemplate).widgets
+        assert templates
+        assert all(widget_events.declared_classes(w) == set() for w in templates)
+    finally:
+        rc.close()
+    import solara
+
+    _, rc = solara.render(BrowserStore(slot="s"), handle_error=False)
+    try:
+        (store,) = rc.find(ipyvue.VueTemplate).widgets
+        assert widget_events.declared_classes(store) == set()
+    finally:
+        rc.close()

@@ -20,8 +20,10 @@ route :mod:`front_end`):
   GB. :func:`binary_frame_problem` checks the header before Solara reads it.
 - **Upload chunks were kept without bound.** The file drop keeps every chunk a page sends
   for a read it started, whole (the page's fields of any size with it), for the page's
-  life. :func:`upload_chunk_problem` keeps a chunk only within the bytes and chunks a setup
-  file needs, and only its bytes and place (:func:`upload_chunk`); a finished read takes
+  life, and a reader for every file a page described. :func:`upload_chunk_problem` keeps a
+  chunk only within the bytes and chunks a setup file needs, counted over all the drop's
+  readers, and only its bytes and place (:func:`upload_chunk`); a new drop forgets the
+  earlier readers and has one at most (:func:`checked_get_files`); a finished read takes
   no more (``sharing.read_upload`` forgets its reader).
 - **The first request chose the script origin.** Solara takes the root path from the
   first request's ``script-name`` / ``x-script-name`` header for the life of the process
@@ -51,6 +53,8 @@ UPLOAD_BYTES_MAX = 64_001
 ``sharing.MAX_DOCUMENT_BYTES``, read with one byte more to see a longer one)."""
 UPLOAD_CHUNKS_MAX = 16
 """Chunks that may wait for a read (the page sends a setup file in one or a few)."""
+UPLOAD_FILES_MAX = 1
+"""Files one drop may hand the server (the share panel's drop takes one setup file)."""
 
 
 # --------------------------------------------------------------------------- binary frames
@@ -136,15 +140,18 @@ def refuse_widget_from_page(comm: Any, msg: Any) -> None:
 
 
 # --------------------------------------------------------------------------- uploads
-def upload_chunk_problem(listener: Any, buffers: Any) -> str | None:
-    """Why a chunk a page sends for a file read is not kept (None: it is): a read of that
-    id must be waiting, the chunk must carry bytes, and what waits must stay within
-    :data:`UPLOAD_BYTES_MAX` bytes and :data:`UPLOAD_CHUNKS_MAX` chunks."""
-    if listener is None or not getattr(listener, "valid", True):
+def upload_chunk_problem(drop: Any, listener: Any, buffers: Any) -> str | None:
+    """Why a chunk a page sends for a file read is not kept (None: it is): a reader of that
+    id and of the drop's current file must exist, the chunk must carry bytes, and what
+    waits in all the drop's readers must stay within :data:`UPLOAD_BYTES_MAX` bytes and
+    :data:`UPLOAD_CHUNKS_MAX` chunks."""
+    if listener is None or not getattr(listener, "valid", True) or \
+            getattr(listener, "version", None) != getattr(drop, "version", None):
         return "no read of that id is waiting"
     if not isinstance(buffers, list | tuple) or not buffers or not len(buffers[0]):
         return "no bytes"
-    queue = [c for c in listener.chunk_queue if isinstance(c, dict)]
+    queue = [c for r in list(getattr(drop, "chunk_listeners", {}).values())
+             for c in getattr(r, "chunk_queue", []) if isinstance(c, dict)]
     if len(queue) >= UPLOAD_CHUNKS_MAX:
         return f"more than {UPLOAD_CHUNKS_MAX} chunks waiting"
     if sum(len(c.get("buffer") or b"") for c in queue) + len(buffers[0]) > UPLOAD_BYTES_MAX:
@@ -164,11 +171,11 @@ def checked_upload(upload: Callable[..., Any]) -> Callable[..., Any]:
     """The file drop's chunk handler, keeping a chunk only within :func:`upload_chunk_problem`,
     and only as :func:`upload_chunk`."""
 
-    def upload_checked(self: Any, content: Any, buffers: Any) -> Any:
+    def upload_checked(self: Any, content: Any, buffers: Any = None) -> Any:
         listener_id = content.get("id") if isinstance(content, dict) else None
         listeners = getattr(self, "chunk_listeners", {})
         listener = listeners.get(listener_id) if type(listener_id) is int else None
-        why = upload_chunk_problem(listener, buffers)
+        why = upload_chunk_problem(self, listener, buffers)
         if why is not None:
             logger.warning("a page's upload chunk was dropped: %s", why)
             return None
@@ -176,6 +183,27 @@ def checked_upload(upload: Callable[..., Any]) -> Callable[..., Any]:
 
     upload_checked.checked_uploads = True  # type: ignore[attr-defined]
     return upload_checked
+
+
+def checked_get_files(get_files: Callable[..., Any]) -> Callable[..., Any]:
+    """The file drop's readers for a new drop: the earlier drops' readers are forgotten
+    first (ipyvuetify kept each, and what a page sent it, for the page's life), and there is
+    a reader for at most :data:`UPLOAD_FILES_MAX` files, each described by a size (a page
+    could describe any number: one reader each)."""
+
+    def get_files_checked(self: Any, timeout: int = 30) -> Any:
+        getattr(self, "chunk_listeners", {}).clear()
+        info = self.file_info
+        if len(info) > UPLOAD_FILES_MAX or not all(
+                isinstance(f, dict) and type(f.get("size")) is int and f["size"] >= 0
+                for f in info):
+            logger.warning("a page's dropped files were refused: %d, or not described by "
+                           "their sizes", len(info))
+            return []
+        return get_files(self, timeout=timeout)
+
+    get_files_checked.checked_files = True  # type: ignore[attr-defined]
+    return get_files_checked
 
 
 # --------------------------------------------------------------------------- installing
@@ -196,9 +224,11 @@ def guard_if_serving() -> bool:
     # ipywidgets registers these two for each new kernel (register_comm_target), by name
     Widget.handle_control_comm_opened = classmethod(handle_control_comm_opened)  # type: ignore[method-assign,assignment]
     Widget.handle_comm_opened = staticmethod(refuse_widget_from_page)  # type: ignore[method-assign,assignment]
-    upload = file_input.FileInput.vue_upload
+    upload, files = file_input.FileInput.vue_upload, file_input.FileInput.get_files
     if not getattr(upload, "checked_uploads", False):
         file_input.FileInput.vue_upload = checked_upload(upload)  # type: ignore[method-assign]
+    if not getattr(files, "checked_files", False):
+        file_input.FileInput.get_files = checked_get_files(files)  # type: ignore[method-assign]
     if solara_settings.main.root_path is None:  # never from a request's headers
         solara_settings.main.root_path = ""
     return True

@@ -87,6 +87,8 @@ def refusal(widget: Any, content: object) -> str | None:
                 return why
         return None
     if "update_ref" in content:
+        if not declared_classes(widget):  # it created nothing (and ``_component_instances``
+            return "an update of a widget the template did not create"  # is the page's)
         target = next((w for w in getattr(widget, "_component_instances", [])
                        if getattr(w, "model_id", None) == content.get("id")), None)
         if target is None:
