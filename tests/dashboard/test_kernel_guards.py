@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 import json
 import struct
 import subprocess
@@ -47,14 +48,20 @@ MESSAGE = json.dumps({"header": {"msg_type": "comm_msg"}}).encode()
 
 
 # --------------------------------------------------------------------------- binary frames
+def read_parts(f: bytes) -> list[bytes]:
+    """The parts of a frame in Jupyter's layout (Solara's reader, without importing Solara's
+    server into the test process: importing it patches ipywidgets for good)."""
+    n = struct.unpack("!i", f[:4])[0]
+    offsets = [*struct.unpack(f"!{n}I", f[4:4 * (n + 1)]), len(f)]
+    return [f[a:b] for a, b in itertools.pairwise(offsets)]
+
+
 @pytest.mark.parametrize("n", [1, 2, 5, FRAME_PARTS_MAX])
 def test_a_sound_frame_is_read_as_solara_reads_it(n):
-    from solara.server.kernel import deserialize_binary_message
-
-    f = frame([MESSAGE, *[bytes([i]) * i for i in range(1, n)]])
+    parts = [MESSAGE, *[bytes([i]) * i for i in range(1, n)]]
+    f = frame(parts)
     assert binary_frame_problem(f) is None
-    msg = checked_frames(deserialize_binary_message)(f)
-    assert msg["header"]["msg_type"] == "comm_msg" and len(msg["buffers"]) == n - 1
+    assert checked_frames(read_parts)(f) == parts
 
 
 def _count(n: int, rest: bytes = b"") -> bytes:
@@ -235,34 +242,35 @@ def test_a_page_describing_many_files_again_and_again_holds_no_more(checked_drop
         assert drop.get_files() == [] and drop.chunk_listeners == {}
 
 
-def test_the_guards_are_installed_in_the_server_process_only(monkeypatch):
-    import ipyvuetify.extra.file_input as file_input
-    import solara.server.server as solara_server
-    import solara.server.settings as solara_settings
-    from ipywidgets.widgets.widget import Widget
+INSTALLED = """
+import sys
+from diplomacy_sim.dashboard import kernel_guards
+assert kernel_guards.guard_if_serving() is False  # not a server process yet
+import solara.server.starlette  # what the server imports before the app
+import ipyvuetify.extra.file_input as file_input
+import solara.server.server as solara_server
+import solara.server.settings as solara_settings
+from ipywidgets.widgets.widget import Widget
+assert kernel_guards.guard_if_serving() is True
+assert solara_settings.main.root_path == ""
+assert solara_server.deserialize_binary_message.checked_frames
+assert file_input.FileInput.vue_upload.checked_uploads
+assert file_input.FileInput.get_files.checked_files
+assert Widget.handle_comm_opened is kernel_guards.refuse_widget_from_page
+assert Widget.handle_control_comm_opened.__func__ is kernel_guards.handle_control_comm_opened
+upload = file_input.FileInput.vue_upload
+assert kernel_guards.guard_if_serving() is True
+assert file_input.FileInput.vue_upload is upload  # wrapped once
+print("installed")
+"""
 
-    monkeypatch.delitem(sys.modules, "solara.server.starlette", raising=False)
-    assert kernel_guards.guard_if_serving() is False
-    owners = [(solara_server, "deserialize_binary_message"), (Widget, "handle_comm_opened"),
-              (Widget, "handle_control_comm_opened"), (file_input.FileInput, "vue_upload"),
-              (file_input.FileInput, "get_files")]
-    saved = [owner.__dict__[name] for owner, name in owners]  # as defined, to put back
-    monkeypatch.setattr(solara_settings.main, "root_path", None)
-    monkeypatch.setitem(sys.modules, "solara.server.starlette", object())
-    try:
-        assert kernel_guards.guard_if_serving() is True
-        assert solara_settings.main.root_path == ""
-        assert solara_server.deserialize_binary_message.checked_frames
-        assert file_input.FileInput.vue_upload.checked_uploads
-        assert file_input.FileInput.get_files.checked_files
-        assert Widget.handle_comm_opened is refuse_widget_from_page
-        assert Widget.handle_control_comm_opened.__func__ is handle_control_comm_opened
-        upload = file_input.FileInput.vue_upload
-        assert kernel_guards.guard_if_serving() is True
-        assert file_input.FileInput.vue_upload is upload  # wrapped once
-    finally:
-        for (owner, name), original in zip(owners, saved, strict=True):
-            setattr(owner, name, original)
+
+@pytest.mark.slow
+def test_the_guards_are_installed_in_the_server_process_only():
+    """In a process of its own: importing Solara's server patches ipywidgets for good."""
+    done = subprocess.run([sys.executable, "-c", INSTALLED], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "installed", done.stderr[-2000:]
 
 
 # --------------------------------------------------------------------------- a real server
