@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from pathlib import Path
+
+from diplomacy_sim.dashboard.serving import server_module
 
 PATH_MAX = 512
 """Longest front-end path answered (the longest the folder holds is under 150 characters)."""
@@ -47,7 +48,7 @@ def guard_if_serving() -> bool:
     """In the server process (Solara's Starlette server imported), answer the front-end
     route from :func:`held_file` only. Returns whether it did (a page rendered in a test
     process, with no server, leaves Solara's modules alone)."""
-    server = sys.modules.get("solara.server.starlette")
+    server = server_module()
     if server is None:
         return False
     route = server.StaticCdn

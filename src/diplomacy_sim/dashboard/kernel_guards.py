@@ -38,19 +38,20 @@ from __future__ import annotations
 
 import itertools
 import logging
-import sys
 from collections.abc import Callable
 from typing import Any
 
 from diplomacy_sim.dashboard.log_bound import REFUSED
+from diplomacy_sim.dashboard.serving import server_module
+from diplomacy_sim.dashboard.sharing import MAX_DOCUMENT_BYTES
 
 logger = logging.getLogger(REFUSED)  # the log keeps a bounded number a minute
 
 FRAME_PARTS_MAX = 64
 """Parts one binary websocket frame may have (a message and its buffers: pages send a few)."""
-UPLOAD_BYTES_MAX = 64_001
-"""Bytes of an upload the server keeps waiting for a read (a setup file is at most 64,000:
-``sharing.MAX_DOCUMENT_BYTES``, read with one byte more to see a longer one)."""
+UPLOAD_BYTES_MAX = MAX_DOCUMENT_BYTES + 1
+"""Bytes of an upload the server keeps waiting for a read: the largest setup file
+(``sharing.MAX_DOCUMENT_BYTES``), read with one byte more to see a longer one."""
 UPLOAD_CHUNKS_MAX = 16
 """Chunks that may wait for a read (the page sends a setup file in one or a few)."""
 UPLOAD_FILES_MAX = 1
@@ -211,7 +212,7 @@ def guard_if_serving() -> bool:
     """In the server process (Solara's Starlette server imported), install every guard of
     this module. Returns whether it did (a test process rendering pages keeps the
     libraries as they are)."""
-    if "solara.server.starlette" not in sys.modules:
+    if server_module() is None:
         return False
     import ipyvuetify.extra.file_input as file_input
     import solara.server.server as solara_server

@@ -13,10 +13,11 @@ how many were left out. Every other record is untouched.
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable
+
+from diplomacy_sim.dashboard.serving import server_module
 
 TRACEBACKS_PER_MINUTE = 10
 """Records with a traceback the server's log keeps whole, a minute."""
@@ -96,7 +97,7 @@ def budgets(clock: Callable[[], float] = time.monotonic) -> tuple[LogBudget, Log
 def guard_if_serving(chosen: tuple[LogBudget, ...] | None = None) -> bool:
     """In the server process (Solara's Starlette server imported: uvicorn and Solara have
     set up their logging by then), put the same :func:`budgets` on every handler."""
-    if "solara.server.starlette" not in sys.modules:
+    if server_module() is None:
         return False
     chosen = chosen or budgets()
     for handler in server_handlers():

@@ -24,11 +24,11 @@ widget's ``vue_`` handlers. Anything else is dropped, with one line in the serve
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 from typing import Any
 
 from diplomacy_sim.dashboard.log_bound import REFUSED
+from diplomacy_sim.dashboard.serving import server_module
 
 logger = logging.getLogger(REFUSED)  # the log keeps a bounded number a minute
 
@@ -127,7 +127,7 @@ def guard_if_serving() -> bool:
     messages (:func:`checked`); before any page opens, so every template made registers the
     checked handler. Returns whether it did (a test process rendering pages, or a notebook,
     keeps ipyvue as it is)."""
-    if "solara.server.starlette" not in sys.modules:
+    if server_module() is None:
         return False
     from ipyvue.VueTemplateWidget import Events
 
