@@ -1,8 +1,9 @@
 """What a page's websocket can make the server's kernels do is what a page needs: a widget
 state request is answered to the page that asked (never to another visitor's), a page
-creates no widget, a binary frame's header is checked before it is read, an upload keeps
-no more bytes than a setup file may have, and no request's headers choose where the pages
-load their scripts from."""
+creates no widget, a binary frame's header is checked before it is read, a frame that is
+no sound message closes its own page with one line in the log (not a traceback), an upload
+keeps no more bytes than a setup file may have, and no request's headers choose where the
+pages load their scripts from."""
 
 from __future__ import annotations
 
@@ -25,9 +26,13 @@ import pytest
 from diplomacy_sim.dashboard import kernel_guards
 from diplomacy_sim.dashboard.kernel_guards import (
     FRAME_PARTS_MAX,
+    Refused,
     binary_frame_problem,
     checked_frames,
+    checked_kernel_messages,
     handle_control_comm_opened,
+    kernel_message_problem,
+    read_text_frame,
     refuse_widget_from_page,
     upload_chunk_problem,
 )
@@ -84,10 +89,96 @@ BAD_FRAMES = {
 def test_a_frame_whose_header_is_not_sound_is_refused_before_solara_reads_it(name):
     read: list[bytes] = []
     guarded = checked_frames(read.append)
-    assert binary_frame_problem(BAD_FRAMES[name]) is not None
-    with pytest.raises(ValueError, match="binary frame refused"):
-        guarded(BAD_FRAMES[name])
-    assert read == []
+    why = binary_frame_problem(BAD_FRAMES[name])
+    assert why is not None
+    refused = guarded(BAD_FRAMES[name])
+    assert isinstance(refused, Refused) and refused.why == f"a binary frame ({why})"
+    assert read == [] and kernel_message_problem(refused) == refused.why
+
+
+def solaras_reader(f: bytes) -> dict[str, Any]:
+    """Solara's ``deserialize_binary_message``, restated (importing Solara's server into the
+    test process would patch ipywidgets for good)."""
+    first, *buffers = read_parts(f)
+    msg = json.loads(first.decode("utf8"))
+    msg["buffers"] = buffers
+    return msg
+
+
+NOT_A_MESSAGE = {"not UTF-8": b"\xff\xfe{}", "not JSON": b"{'header': 1}", "a JSON list": b"[1, 2]",
+                 "deeply nested": b"[" * 100_000 + b"]" * 100_000, "a long number": b"9" * 5_000}
+
+
+@pytest.mark.parametrize("name", NOT_A_MESSAGE)
+def test_a_sound_frame_whose_message_is_not_a_json_object_is_refused(name):
+    refused = checked_frames(solaras_reader)(frame([NOT_A_MESSAGE[name], b"buffer"]))
+    assert isinstance(refused, Refused) and refused.why.startswith("a binary frame")
+
+
+@pytest.mark.parametrize("text", ["", "{", "nan-ish", "{'a': 1}", "[" * 100_000, "9" * 5_000,
+                                  "\ud800", b"\xff"])
+def test_a_text_frame_that_is_not_json_reads_as_refused(text):
+    got = read_text_frame(text)
+    assert isinstance(got, Refused) and got.why.startswith("a text frame")
+
+
+@pytest.mark.parametrize("text", ['"a string"', "[1, 2]", "null", "3", '"\\ud800"'])
+def test_json_that_is_not_an_object_is_refused_as_a_message(text):
+    assert kernel_message_problem(read_text_frame(text)) == "a message that is not an object"
+
+
+def test_a_sound_frame_reads_as_solara_reads_it():
+    assert read_text_frame('{"a": [1]}') == {"a": [1]}
+    assert checked_frames(solaras_reader)(frame([MESSAGE, b"x"])) == {
+        "header": {"msg_type": "comm_msg"}, "buffers": [b"x"]}
+
+
+def sound(kind: str = "comm_msg", **content: Any) -> dict[str, Any]:
+    return {"header": {"msg_type": kind}, "channel": "shell", "buffers": [],
+            "content": {"comm_id": "c", "target_name": "t", **content}}
+
+
+UNSOUND = {
+    "not an object": ([1], "not an object"), "no header": ({"content": {}}, "its type"),
+    "header not an object": ({**sound(), "header": "comm_msg"}, "its type"),
+    "type not a string": ({**sound(), "header": {"msg_type": 7}}, "its type"),
+    "empty type": ({**sound(), "header": {"msg_type": ""}}, "its type"),
+    "type too long": ({**sound(), "header": {"msg_type": "x" * 101}}, "its type"),
+    "no channel": ({k: v for k, v in sound().items() if k != "channel"}, "its channel"),
+    "channel not a string": ({**sound(), "channel": ["shell"]}, "its channel"),
+    "no content": ({k: v for k, v in sound().items() if k != "content"}, "its content"),
+    "content a list": ({**sound(), "content": []}, "its content"),
+    "buffers not a list": ({**sound(), "buffers": "abc"}, "buffers"),
+    "comm message without its comm": (
+        {**sound(), "content": {"data": {}}}, "without its comm"),
+    "comm id not a string": ({**sound("comm_close"), "content": {"comm_id": 1}}, "its comm"),
+    "opening without its target": ({**sound("comm_open"), "content": {"comm_id": "c"}},
+                                   "its target"),
+}
+
+
+@pytest.mark.parametrize("name", UNSOUND)
+def test_a_message_solaras_loop_cannot_read_is_refused_and_closes_its_page(name, caplog):
+    msg, words = UNSOUND[name]
+    handled: list[Any] = []
+    process = checked_kernel_messages(lambda kernel, m: handled.append(m) or True)
+    why = kernel_message_problem(msg)
+    assert why is not None and words in why
+    with caplog.at_level("WARNING"):
+        assert process("kernel", msg) is False  # Solara then closes the sender's page
+    assert handled == []  # one line, in the server's words (none of the page's text)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"a page's message was refused: {why}; its page was closed"]
+
+
+@pytest.mark.parametrize("kind", ["kernel_info_request", "comm_info_request", "comm_open",
+                                  "comm_msg", "comm_close", "an_unknown_type"])
+def test_a_sound_message_is_handed_on_whatever_it_asks(kind):
+    handled: list[Any] = []
+    msg = sound(kind)
+    assert kernel_message_problem(msg) is None
+    assert checked_kernel_messages(lambda kernel, m: handled.append(m) or True)("k", msg)
+    assert handled == [msg]
 
 
 # --------------------------------------------------------------------------- widget comms
@@ -254,6 +345,9 @@ from ipywidgets.widgets.widget import Widget
 assert kernel_guards.guard_if_serving() is True
 assert solara_settings.main.root_path == ""
 assert solara_server.deserialize_binary_message.checked_frames
+assert solara_server.process_kernel_messages.checked_messages
+assert solara_server.json.loads is kernel_guards.read_text_frame
+assert solara_server.json.dumps is __import__("json").dumps
 assert file_input.FileInput.vue_upload.checked_uploads
 assert file_input.FileInput.get_files.checked_files
 assert Widget.handle_comm_opened is kernel_guards.refuse_widget_from_page
@@ -370,6 +464,14 @@ def test_a_visitor_never_receives_another_pages_widget_state(server):
     assert [m["content"]["comm_id"] for m in victim.comm_msgs("update_states")] == ["v-ctl"]
 
 
+BAD_ON_THE_WIRE = [
+    struct.pack("!iI", 2**24, 8),  # a frame that claims 2^24 parts
+    "{not json", "[" * 200_000, json.dumps({"channel": "shell", "content": {}}),
+    _message("comm_msg", {"data": {"method": "request_states"}}),
+    frame([b"\xff not UTF-8"]),
+]
+
+
 @pytest.mark.slow
 def test_a_page_creates_no_widget_and_a_bad_frame_is_refused_in_the_log(server):
     port, log = server
@@ -391,9 +493,11 @@ def test_a_page_creates_no_widget_and_a_bad_frame_is_refused_in_the_log(server):
             await _settle()
             await page.send("comm_msg", {"comm_id": "ctl", "data": {"method": "request_states"}})
             await _settle()
-        async with Page(port) as other:  # one frame that claims 2^24 parts
-            await other.ws.send(struct.pack("!iI", 2**24, 8))
-            await _settle()
+        for bad in BAD_ON_THE_WIRE:  # each on a page of its own, which it closes
+            async with Page(port) as other:
+                await other.ws.send(bad)
+                await _settle()
+                assert other.reader.done(), f"{bad[:40]!r} left its page open"
         return page
 
     page = _run(scenario)
@@ -403,7 +507,12 @@ def test_a_page_creates_no_widget_and_a_bad_frame_is_refused_in_the_log(server):
                m["content"]["comm_id"] == "made-by-page" for m in page.got)
     text = log.read_text(errors="replace")
     assert "a page's request to create a widget was refused" in text
-    assert "a page's binary frame was refused: 16777216 parts" in text
+    assert "refused: a binary frame (16777216 parts; allowed: 1 to 64)" in text
+    for why in ("a text frame that is not JSON", "a text frame nested too deep",
+                "a message without its type", "a comm message without its comm",
+                "a binary frame whose message is not a JSON object"):
+        assert f"a page's message was refused: {why}; its page was closed" in text
+    assert "Traceback" not in text
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=30) as r:
         assert r.status == 200  # and the server serves on
 

@@ -18,6 +18,13 @@ route :mod:`front_end`):
 - **A binary frame's part count was believed.** Solara builds a format string as long as
   the count a frame's first 4 bytes give (up to 2^31): one 8-byte frame took 12 s and 4.4
   GB. :func:`binary_frame_problem` checks the header before Solara reads it.
+- **A frame that was not a message ended in a traceback.** Text that is not JSON, JSON
+  nested past the interpreter's limit, a message without its header, channel or content,
+  a comm message without its comm: each made Solara's websocket loop raise, and the log
+  took the whole traceback (about 7 KB) for what is a page's fault, not the server's.
+  :func:`kernel_message_problem` names what is wrong before Solara reads a message, and
+  the sender's page is closed as Solara closes it for a message type it does not know:
+  one line in the log, nothing else changed.
 - **Upload chunks were kept without bound.** The file drop keeps every chunk a page sends
   for a read it started, whole (the page's fields of any size with it), for the page's
   life, and a reader for every file a page described. :func:`upload_chunk_problem` keeps a
@@ -37,6 +44,7 @@ page opens; refusals are one line in the server's log.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -80,18 +88,100 @@ def binary_frame_problem(frame: object) -> str | None:
     return None
 
 
+class Refused(dict):  # type: ignore[type-arg]
+    """What a frame that is no sound message reads as: an empty message carrying why (in
+    the server's words; the page's own text is never in it)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__()
+        self.why = why
+
+
 def checked_frames(deserialize: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """Solara's reader of binary frames, reading only a frame whose header is sound."""
+    """Solara's reader of binary frames, reading only a frame whose header is sound, and
+    whose first part is a JSON object (else :class:`Refused`)."""
 
     def deserialize_checked(frame: Any) -> Any:
         why = binary_frame_problem(frame)
         if why is not None:
-            logger.warning("a page's binary frame was refused: %s", why)
-            raise ValueError(f"binary frame refused: {why}")
-        return deserialize(frame)
+            return Refused(f"a binary frame ({why})")
+        try:
+            return deserialize(frame)
+        except RecursionError:
+            return Refused("a binary frame nested too deep")
+        except (ValueError, TypeError):  # not UTF-8, not JSON, or JSON but not an object
+            return Refused("a binary frame whose message is not a JSON object")
 
     deserialize_checked.checked_frames = True  # type: ignore[attr-defined]
     return deserialize_checked
+
+
+def read_text_frame(text: Any) -> Any:
+    """A text frame's message, as ``json.loads`` reads it, or :class:`Refused`."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        return Refused("a text frame nested too deep")
+    except (ValueError, TypeError):
+        return Refused("a text frame that is not JSON")
+
+
+class TextFrames:
+    """Stands in for the ``json`` module in Solara's websocket loop, whose one use of it
+    reads a text frame (:func:`read_text_frame`); anything else is ``json``'s own."""
+
+    loads = staticmethod(read_text_frame)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(json, name)
+
+
+COMM_MESSAGES = ("comm_open", "comm_msg", "comm_close")
+TYPE_NAME_MAX = 100
+"""Longest message type a page may name (Jupyter's are under 30 characters)."""
+
+
+def kernel_message_problem(msg: Any) -> str | None:
+    """What makes a page's message one Solara's loop cannot read (None: nothing): it must be
+    an object with a header naming its type, a channel, a content object and, if it has
+    buffers, a list of them; a comm message must name its comm, a comm opening its target.
+    (What a message asks for is the business of the handlers and their guards.)"""
+    if isinstance(msg, Refused):
+        return msg.why
+    if not isinstance(msg, dict):
+        return "a message that is not an object"
+    header = msg.get("header")
+    kind = header.get("msg_type") if isinstance(header, dict) else None
+    if not isinstance(kind, str) or not 0 < len(kind) <= TYPE_NAME_MAX:
+        return "a message without its type"
+    if not isinstance(msg.get("channel"), str):
+        return "a message without its channel"
+    content = msg.get("content")
+    if not isinstance(content, dict):
+        return "a message without its content"
+    if not isinstance(msg.get("buffers", []), list):
+        return "a message whose buffers are not a list"
+    if kind in COMM_MESSAGES and not isinstance(content.get("comm_id"), str):
+        return "a comm message without its comm"
+    if kind == "comm_open" and not isinstance(content.get("target_name"), str):
+        return "a comm opening without its target"
+    return None
+
+
+def checked_kernel_messages(process: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    """Solara's handler of a page's messages, handing on only a message
+    :func:`kernel_message_problem` finds sound; for any other it answers False, on which
+    Solara closes the sender's page (as for a message type it does not know)."""
+
+    def process_checked(kernel: Any, msg: Any) -> bool:
+        why = kernel_message_problem(msg)
+        if why is not None:
+            logger.warning("a page's message was refused: %s; its page was closed", why)
+            return False
+        return process(kernel, msg)
+
+    process_checked.checked_messages = True  # type: ignore[attr-defined]
+    return process_checked
 
 
 # --------------------------------------------------------------------------- widget comms
@@ -222,6 +312,10 @@ def guard_if_serving() -> bool:
     if not getattr(solara_server.deserialize_binary_message, "checked_frames", False):
         solara_server.deserialize_binary_message = checked_frames(
             solara_server.deserialize_binary_message)
+    solara_server.json = TextFrames()  # type: ignore[assignment]
+    if not getattr(solara_server.process_kernel_messages, "checked_messages", False):
+        solara_server.process_kernel_messages = checked_kernel_messages(
+            solara_server.process_kernel_messages)
     # ipywidgets registers these two for each new kernel (register_comm_target), by name
     Widget.handle_control_comm_opened = classmethod(handle_control_comm_opened)  # type: ignore[method-assign,assignment]
     Widget.handle_comm_opened = staticmethod(refuse_widget_from_page)  # type: ignore[method-assign,assignment]
