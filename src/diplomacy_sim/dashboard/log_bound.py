@@ -2,10 +2,10 @@
 
 A visitor's malformed message made Solara's websocket loop fail, and uvicorn logs each
 failed connection with its whole traceback (about 7 KB); a script reconnecting in a loop
-grew the log without bound (:mod:`kernel_guards` now refuses such a message in one line,
-but other requests still fail in Solara with a traceback: a connection without its page
-id, for one) (the terminal under ``make run``, or a file an operator
-redirects it to). Each message the server's guards refuse is a line too. So the log has
+grew the log (the terminal under ``make run``, or a file an operator redirects it to)
+without bound. :mod:`kernel_guards` now refuses such a message in one line, but other
+requests still fail inside Solara with a traceback (a connection without its page id, for
+one). Each message the server's guards refuse is a line too. So the log has
 two budgets (:class:`LogBudget`): at most :data:`TRACEBACKS_PER_MINUTE` records with a
 traceback a minute, and :data:`REFUSALS_PER_MINUTE` lines of the guards' refusals (logger
 :data:`REFUSED`); past a budget, one line a second is kept (a traceback without it), saying
