@@ -1,5 +1,6 @@
 """End to end at 1280×720 (a 13-inch laptop): the shock panel's defaults, its messages, the
-narrative's link to the charts, and a shared link restoring a whole set-up."""
+narrative's link to the charts, and a shared link or a dropped setup file restoring a whole
+set-up."""
 
 from __future__ import annotations
 
@@ -91,3 +92,42 @@ def test_a_shared_link_restores_parameters_shocks_and_week(browser: Any, dashboa
         assert t.errors == []
     finally:
         t.close()
+
+
+
+def drop_file(tab: Tab, path: Any) -> None:
+    """Drop ``path`` on the page's file drop as the system's drag and drop does (through
+    Chromium's input layer: a page script cannot make a drop its files can be read from)."""
+    box = tab.page.locator(".solara-file-drop").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cdp = tab.context.new_cdp_session(tab.page)
+    data = {"items": [], "files": [str(path)], "dragOperationsMask": 1}
+    for kind in ("dragEnter", "dragOver", "drop"):
+        cdp.send("Input.dispatchDragEvent", {"type": kind, "x": x, "y": y, "data": data})
+    cdp.detach()
+
+
+def test_a_setup_file_saved_by_the_page_and_dropped_back_restores_it(laptop: Tab,
+                                                                     tmp_path: Any):
+    """Through the server's upload guards, as a real page sends a file: the file the Share
+    panel saves restores the run; a file past the size limit is refused in a sentence."""
+    laptop.advance(3)
+    laptop.open_panel()
+    with laptop.page.expect_download() as got:
+        laptop.page.get_by_role("button", name="Setup file (YAML)").click()
+    saved = tmp_path / "setup.yaml"
+    got.value.save_as(saved)
+    assert "week: 3" in saved.read_text()
+    laptop.button("Reset").click()
+    laptop.page.locator('.charts[data-week="0"]').wait_for()
+    drop_file(laptop, saved)
+    laptop.page.get_by_text("Set-up restored: integrated_discharge, 0 changed parameter(s), "
+                            "no shocks, after week 3.").wait_for(timeout=30_000)
+    laptop.page.locator('.charts[data-week="3"]').wait_for()
+    big = tmp_path / "big.yaml"
+    big.write_text(saved.read_text() + "#" * sharing.MAX_DOCUMENT_BYTES)
+    drop_file(laptop, big)
+    refused = laptop.page.locator(".share-result", has_text="Not restored")
+    refused.wait_for(timeout=30_000)
+    assert f"{sharing.MAX_DOCUMENT_BYTES:,}" in refused.inner_text()
+    laptop.page.locator('.charts[data-week="3"]').wait_for()  # the run is as it was

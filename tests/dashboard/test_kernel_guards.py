@@ -305,6 +305,7 @@ def checked_drop(monkeypatch):
     cls = file_input.FileInput
     monkeypatch.setattr(cls, "vue_upload", kernel_guards.checked_upload(cls.vue_upload))
     monkeypatch.setattr(cls, "get_files", kernel_guards.checked_get_files(cls.get_files))
+    monkeypatch.setattr(cls, "reset_stats", kernel_guards.checked_reset_stats(cls.reset_stats))
     return cls
 
 
@@ -333,6 +334,22 @@ def test_a_page_describing_many_files_again_and_again_holds_no_more(checked_drop
         assert drop.get_files() == [] and drop.chunk_listeners == {}
 
 
+UNDESCRIBED = [[{"name": "a"}], [{"name": "a", "size": "64000"}], [{"size": 1.5}], [7],
+               [{"size": True}], [{"size": -1}], [{"size": 1}, {"size": 1}], [None]]
+
+
+@pytest.mark.parametrize("info", UNDESCRIBED, ids=repr)
+def test_a_list_of_files_not_described_by_their_sizes_counts_as_none(checked_drop, info, caplog):
+    drop = checked_drop()
+    drop.file_info = [{"name": "setup.yaml", "size": 10}]
+    assert drop.total_size_inner == 10 and drop.stats == [0]
+    with caplog.at_level("WARNING"):
+        drop.file_info = info  # ipyvuetify raised KeyError or TypeError here for most
+    assert drop.stats == [] and drop.total_size_inner == 0 and drop.get_files() == []
+    assert "list of dropped files was refused: at most 1, each described by its size" \
+        in caplog.text
+
+
 INSTALLED = """
 import sys
 from diplomacy_sim.dashboard import kernel_guards
@@ -350,6 +367,7 @@ assert solara_server.json.loads is kernel_guards.read_text_frame
 assert solara_server.json.dumps is __import__("json").dumps
 assert file_input.FileInput.vue_upload.checked_uploads
 assert file_input.FileInput.get_files.checked_files
+assert file_input.FileInput.reset_stats.checked_stats
 assert Widget.handle_comm_opened is kernel_guards.refuse_widget_from_page
 assert Widget.handle_control_comm_opened.__func__ is kernel_guards.handle_control_comm_opened
 upload = file_input.FileInput.vue_upload

@@ -31,7 +31,8 @@ route :mod:`front_end`):
   chunk only within the bytes and chunks a setup file needs, counted over all the drop's
   readers, and only its bytes and place (:func:`upload_chunk`); a new drop forgets the
   earlier readers and has one at most (:func:`checked_get_files`); a finished read takes
-  no more (``sharing.read_upload`` forgets its reader).
+  no more (``sharing.read_upload`` forgets its reader); a list of files not described by
+  their sizes counts as none (:func:`checked_reset_stats`).
 - **The first request chose the script origin.** Solara takes the root path from the
   first request's ``script-name`` / ``x-script-name`` header for the life of the process
   (then every page loaded its scripts from the host that request named). The root path is
@@ -284,17 +285,40 @@ def checked_get_files(get_files: Callable[..., Any]) -> Callable[..., Any]:
 
     def get_files_checked(self: Any, timeout: int = 30) -> Any:
         getattr(self, "chunk_listeners", {}).clear()
-        info = self.file_info
-        if len(info) > UPLOAD_FILES_MAX or not all(
-                isinstance(f, dict) and type(f.get("size")) is int and f["size"] >= 0
-                for f in info):
-            logger.warning("a page's dropped files were refused: %d, or not described by "
-                           "their sizes", len(info))
+        if not files_described(self.file_info):
+            logger.warning("a page's dropped files were refused: %s", FILES_ALLOWED)
             return []
         return get_files(self, timeout=timeout)
 
     get_files_checked.checked_files = True  # type: ignore[attr-defined]
     return get_files_checked
+
+
+FILES_ALLOWED = f"at most {UPLOAD_FILES_MAX}, each described by its size in bytes"
+
+
+def files_described(info: Any) -> bool:
+    """Whether a drop's list of files (set by the page) is one the server reads: at most
+    :data:`UPLOAD_FILES_MAX` objects, each with a size, a whole number of bytes."""
+    return isinstance(info, list) and len(info) <= UPLOAD_FILES_MAX and all(
+        isinstance(f, dict) and type(f.get("size")) is int and f["size"] >= 0 for f in info)
+
+
+def checked_reset_stats(reset_stats: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The file drop's progress counts for a new list of files: for a list
+    :func:`files_described` refuses, the counts of no file (ipyvuetify summed the sizes the
+    page gave, and a file without one, or with text for one, ended in a traceback)."""
+
+    def reset_stats_checked(self: Any) -> Any:
+        if files_described(self.file_info):
+            return reset_stats(self)
+        logger.warning("a page's list of dropped files was refused: %s", FILES_ALLOWED)
+        self.stats = []
+        self.total_progress = self.total_progress_inner = self.total_size_inner = 0
+        return None
+
+    reset_stats_checked.checked_stats = True  # type: ignore[attr-defined]
+    return reset_stats_checked
 
 
 # --------------------------------------------------------------------------- installing
@@ -324,6 +348,9 @@ def guard_if_serving() -> bool:
         file_input.FileInput.vue_upload = checked_upload(upload)  # type: ignore[method-assign]
     if not getattr(files, "checked_files", False):
         file_input.FileInput.get_files = checked_get_files(files)  # type: ignore[method-assign]
+    reset = file_input.FileInput.reset_stats
+    if not getattr(reset, "checked_stats", False):
+        file_input.FileInput.reset_stats = checked_reset_stats(reset)  # type: ignore[method-assign]
     if solara_settings.main.root_path is None:  # never from a request's headers
         solara_settings.main.root_path = ""
     return True
