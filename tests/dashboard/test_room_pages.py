@@ -111,3 +111,21 @@ def test_a_change_wakes_every_page_of_its_room_and_no_other() -> None:
         t.join(timeout=5)
         assert not t.is_alive()
     assert one._subs == [] and two._subs == []  # a closed page unsubscribes
+
+
+def test_a_rooms_charts_name_the_grey_line_as_the_autopilot_in_every_role() -> None:
+    """The grey line of a room is the same place, seed and shocks with the autopilot playing
+    every role: the projector's, the console's and the debrief's legends all say so (they
+    said "without injected shocks", the explorer's grey line, beside a caption saying the
+    opposite)."""
+    series = {k: [0.2, 0.3, 0.4] for k in room_html.SCREEN_OUTCOMES}
+    screen = room_html.screen_html({"round_text": "Round 1 of 4", "week": 3, "series": series,
+                                    "counterfactual": series, "shocks": [(1, "budget cut")]},
+                                   "A room")
+    rows = room_html.series_to_rows(series)
+    panel = room_html.outcome_panel_html(rows, rows, [(1, "budget cut")], 26, 3,
+                                         names=room_html.SCREEN_OUTCOMES)
+    for html in (screen, panel):
+        assert html.count(">the autopilot in every role<") == len(room_html.SCREEN_OUTCOMES)
+        assert html.count(">this session<") == len(room_html.SCREEN_OUTCOMES)
+        assert "without injected shocks" not in html

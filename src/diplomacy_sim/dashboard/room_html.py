@@ -166,6 +166,12 @@ def room_tag(ev: Mapping[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------- screens
+ROOM_LINES = ("this session", "the autopilot in every role")
+"""The legends of a room's charts: the session's line and the grey one, the same place,
+seed and shocks with the autopilot playing every role (not the explorer's run without its
+injected shocks)."""
+
+
 def screen_html(view: Mapping[str, Any], title: str) -> str:
     """The projector: round and week, the key charts (counterfactual grey, shocks red),
     what happened this round; nothing below 18 px at 1280×720 (charts scale with width)."""
@@ -174,8 +180,8 @@ def screen_html(view: Mapping[str, Any], title: str) -> str:
     marks = shock_marks(view.get("shocks", []))
     horizon = int(view.get("horizon") or max(len(rows), 26))
     names = [k for k in SCREEN_OUTCOMES if rows and k in rows[0]]
-    svgs = [charts.line_chart(k, rows, base, horizon, marks, text_scale=SCREEN_TEXT_SCALE)
-            for k in names]
+    svgs = [charts.line_chart(k, rows, base, horizon, marks, text_scale=SCREEN_TEXT_SCALE,
+                              labels=ROOM_LINES) for k in names]
     grid = chart_grid_html(svgs, int(view.get("week", 0)), len(marks), min_width=360)
     story = "".join(f'<li style="margin-bottom:6px">{e(s)}</li>'
                     for s in view.get("narrative", [])[:6])
@@ -213,5 +219,6 @@ def outcome_panel_html(rows: Sequence[dict[str, float]], base: Sequence[dict[str
         return ('<div class="charts" data-week="0" data-shocks="0" style="font-size:15px;'
                 'color:#78909c">The charts start when the first round closes.</div>')
     names = [k for k in names if k in rows[0]]
-    svgs = [charts.line_chart(k, rows, base, horizon, marks, others=others) for k in names]
+    svgs = [charts.line_chart(k, rows, base, horizon, marks, others=others, labels=ROOM_LINES)
+            for k in names]
     return chart_grid_html(svgs, week, len(marks), note)
