@@ -418,3 +418,51 @@ def test_a_refused_switch_on_the_debrief_page_is_a_sentence_not_a_traceback(reg)
         assert not room.debrief_open
     finally:
         rc.close()
+
+
+def _console(reg, monkeypatch, room, key, host):
+    """The trainer's console of ``room`` rendered as a page whose browser holds the key."""
+    _fake_context(monkeypatch, "s", host)
+    orig = room_pages.BrowserStore
+    loaded: dict = {}
+
+    def spy(slot, stored=None, event_loaded=None):
+        loaded["cb"] = event_loaded
+        return orig(slot=slot, stored=stored, event_loaded=event_loaded)
+
+    monkeypatch.setattr(room_pages, "BrowserStore", spy)
+    _, rc = solara.render(room_pages.TrainerPage(), handle_error=False)
+    loaded["cb"]({"value": f"{room.code}:{key}", "origin": "http://10.0.0.1:8765"})
+    return rc
+
+
+def _texts(rc) -> list[str]:
+    return [c for w in rc.find(v.Btn).widgets + rc.find(v.Html).widgets
+            for c in w.children if isinstance(c, str)]
+
+
+def _wait_for(rc, text: str) -> None:
+    deadline = time.monotonic() + 5.0  # the console is read on its watcher thread
+    while not any(text in c for c in _texts(rc)):
+        assert time.monotonic() < deadline, f"{text!r} never showed"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("cancel", [True, False])
+def test_ending_a_session_is_two_steps_and_says_an_open_rounds_moves_will_not_be_played(
+        reg, monkeypatch, cancel):
+    room, key = reg.create("integrated_discharge", seed=1, rounds=3, weeks_per_round=2)
+    room.open_round(key)
+    rc = _console(reg, monkeypatch, room, key, "10.0.0.13")
+    try:
+        _wait_for(rc, "Close round")
+        _click(rc, "End session")
+        assert room.status == "open"  # one click ends nothing
+        warning = ("End the session? Round 1 is open: the moves submitted in it will not be "
+                   "played, and its weeks will not run.")
+        assert any(t.startswith(warning) for t in _texts(rc))
+        _click(rc, "Cancel" if cancel else "Yes, end the session")
+        assert room.status == ("open" if cancel else "ended")
+        assert not any(t.startswith("End the session?") for t in _texts(rc))
+    finally:
+        rc.close()

@@ -129,3 +129,79 @@ def test_a_rooms_charts_name_the_grey_line_as_the_autopilot_in_every_role() -> N
         assert html.count(">the autopilot in every role<") == len(room_html.SCREEN_OUTCOMES)
         assert html.count(">this session<") == len(room_html.SCREEN_OUTCOMES)
         assert "without injected shocks" not in html
+
+
+def _move_form(room, token):
+    """The participant's move form as the page renders it, fed the view the page reads."""
+    import ipyvuetify as v
+    import solara
+
+    snap = solara.reactive({"pv": room.private_view(token),
+                            "catalogue": room.move_catalogue(token)})
+
+    @solara.component
+    def Form():
+        s = snap.value
+        room_pages.MoveForm(room, token, s["catalogue"], s["pv"])
+
+    def refresh() -> None:
+        pv = room.private_view(token)
+        snap.value = {"pv": pv, "catalogue": room.move_catalogue(token)
+                      if pv["status"] == "open" else []}
+
+    _, rc = solara.render(Form(), handle_error=False)
+
+    def texts(kind: type) -> list[str]:
+        return [str(c) for w in rc.find(kind).widgets for c in w.children if isinstance(c, str)]
+
+    def click(name: str) -> None:
+        (button,) = [b for b in rc.find(v.Btn).widgets if name in b.children]
+        button.click()
+
+    return rc, refresh, texts, click
+
+
+def test_a_submitted_message_belongs_to_its_round_and_an_ended_rounds_moves_were_not_played(
+        tmp_path) -> None:
+    import ipyvuetify as v
+
+    from diplomacy_sim.room import RoomRegistry
+
+    reg = RoomRegistry(tmp_path / "rooms.sqlite")
+    try:
+        room, key = reg.create("integrated_discharge", seed=7, rounds=3, weeks_per_round=2)
+        token = room.join("Asha")
+        room.take_role(token, room.roles()[0].id)
+        room.open_round(key)
+        rc, refresh, texts, click = _move_form(room, token)
+        click("Submit moves")
+        assert any(t.startswith("Submitted 0 moves") for t in texts(v.Alert))
+        room.close_round(key)
+        room.open_round(key)
+        refresh()  # round 2 opens: the message about round 1's moves is gone
+        assert not any(t.startswith("Submitted") for t in texts(v.Alert))
+        assert room_pages._moves_heading(room.private_view(token)) == "Your moves this round"
+        click("Submit moves")
+        room.end(key)  # during round 2: its moves were never played
+        refresh()
+        assert not any(t.startswith("Submitted") for t in texts(v.Alert))
+        heading = room_pages._moves_heading(room.private_view(token))
+        assert heading == ("Your moves in round 2 (not played: the session ended before the "
+                           "round closed)")
+        assert heading in texts(v.Html)  # the page shows it
+        rc.close()
+    finally:
+        reg.close()
+
+
+@pytest.mark.parametrize(("view", "heading"), [
+    ({"status": "open", "round": 2}, "Your moves this round"),
+    ({"status": "closed", "round": 2, "round_played": True}, "Your moves in round 2 (played)"),
+    ({"status": "ended", "round": 3, "round_played": True}, "Your moves in round 3 (played)"),
+    ({"status": "ended", "round": 3, "round_played": False},
+     "Your moves in round 3 (not played: the session ended before the round closed)"),
+    ({"status": "ended", "round": 0, "round_played": False},
+     "The session ended before the first round"),
+])
+def test_the_moves_heading_says_whether_the_round_was_played(view, heading) -> None:
+    assert room_pages._moves_heading(view) == heading

@@ -114,6 +114,34 @@ def test_an_ended_session_refuses_everything_but_reading(session):
     assert room.debrief(key)["round"] == 1
 
 
+@pytest.mark.parametrize("closed", [0, 1, 2])
+def test_a_session_ended_during_an_open_round_says_that_round_was_not_played(registry, closed):
+    """The trainer ends the session while a round is open: its submitted moves were never
+    played and its weeks never ran, and every page says so."""
+    s = make_session(registry, rounds=4, weeks_per_round=3)
+    for _ in range(closed):
+        s.room.open_round(s.key)
+        s.room.close_round(s.key)
+    s.room.open_round(s.key)
+    s.room.submit_moves(s.t(HOSPITAL), [])
+    assert s.room.round_played is False and s.room.rounds_played == closed
+    s.room.end(s.key)
+    assert (s.room.week, s.room.rounds_played, s.room.round_played) == (3 * closed, closed, False)
+    assert s.room.round_text == f"Ended after {closed} of 4 rounds"
+    view = s.room.private_view(s.t(HOSPITAL))
+    assert (view["round_text"], view["round_played"]) == (s.room.round_text, False)
+
+
+def test_a_session_ended_after_a_closed_round_says_every_round_was_played(registry):
+    s = make_session(registry, rounds=3, weeks_per_round=2)
+    s.room.open_round(s.key)
+    s.room.close_round(s.key)
+    assert (s.room.round_played, s.room.private_view(s.t(HOSPITAL))["round_played"]) == (True,
+                                                                                        True)
+    s.room.end(s.key)
+    assert (s.room.round_text, s.room.round_played) == ("Ended after 1 of 3 rounds", True)
+
+
 def test_every_change_is_pushed_to_subscribers_outside_the_lock(session):
     room, key = session.room, session.key
     seen: list[int] = []

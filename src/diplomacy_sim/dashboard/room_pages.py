@@ -343,6 +343,7 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
     snap = use_room_view(room, lambda: _console_snapshot(room, key), key)
     router = solara.use_router()
     message, set_message = solara.use_state(_none())
+    ending, set_ending = solara.use_state(False)  # the second step of End session
 
     def act(label: str, fn: Callable[[], Any]) -> None:
         try:
@@ -395,12 +396,16 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
                               disabled=status == "ended",
                               on_click=lambda: act("Extend", lambda: room.extend(key)))
                 solara.Button("End session", icon_name="mdi-flag-checkered", color="warning",
-                              disabled=status == "ended",
-                              on_click=lambda: act("End session", lambda: room.end(key)))
+                              disabled=status == "ended" or ending,
+                              on_click=lambda: set_ending(True))
                 solara.Button("Debrief", icon_name="mdi-school", color="secondary",
                               on_click=lambda: router.push(f"/room/{code}/debrief"))
                 solara.Button("Projector view", icon_name="mdi-projector", text=True,
                               on_click=lambda: router.push(f"/room/{code}/screen"))
+            if ending and status != "ended":
+                EndConfirm(room, key, int(room.round), status,
+                           lambda: (set_ending(False), act("End session", lambda: room.end(key))),
+                           lambda: set_ending(False))
             allowed = bool(fv.get("debrief_open", False))
             solara.Checkbox(label="Participants may read the debrief", value=allowed,
                             on_value=lambda on: act("Debrief access",
@@ -538,6 +543,27 @@ def Reassign(room: Any, key: str, fv: dict[str, Any],
                   style_="max-width:240px")
         solara.Button("Reassign", on_click=lambda: act(
             "Reassign", lambda: room.reassign(key, role_id, pid or None)))
+
+
+@solara.component
+def EndConfirm(room: Any, key: str, round_: int, status: str, on_yes: Callable[[], None],
+               on_cancel: Callable[[], None]) -> None:
+    """The second step of ending a session (it cannot be undone), saying what ending now
+    loses: an open round's moves are never played."""
+    if status == "open":
+        what = (f"Round {round_} is open: the moves submitted in it will not be played, and "
+                "its weeks will not run.")
+    elif status == "lobby":
+        what = "No round has been played yet."
+    else:
+        what = f"The debrief will cover the {room.rounds_played} round(s) played."
+    with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"},
+                    classes=["end-confirm"]):
+        solara.Text(f"End the session? {what} No more rounds can be run in it; this cannot "
+                    "be undone.")
+        solara.Button("Yes, end the session", color="error", on_click=on_yes,
+                      classes=["end-yes"])
+        solara.Button("Cancel", text=True, on_click=on_cancel)
 
 
 @solara.component
@@ -863,9 +889,10 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
     kind, set_kind = solara.use_state(catalogue[0]["kind"] if catalogue else "")
     values, set_values = solara.use_state(_empty_dict())
     message, set_message = solara.use_state(_none())
-    if draft_phase != phase:
+    if draft_phase != phase:  # and the message about the last phase's moves goes with it
         set_draft_phase(phase)
         set_draft(server_pending)
+        set_message(None)
     is_open = pv.get("status") == "open"
     points = pv.get("points", {})
     budget = int(points.get("budget", getattr(room, "action_points", 0)))
@@ -914,9 +941,7 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
         set_message(("ok", f"Submitted {n} move{'s' if n != 1 else ''}. You can change them "
                            "until the trainer closes the round."))
 
-    played = pv.get("status") in ("closed", "ended")
-    Heading(f"Your moves in round {int(pv.get('round', 0))} (played)" if played
-            else "Your moves this round", level=4)
+    Heading(_moves_heading(pv), level=4)
     html(f'<div class="points" style="font-size:16px">Action points: <b>{used}</b> of '
          f'{budget} planned</div>')
     for i, m in enumerate(draft):
@@ -952,6 +977,18 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
     if message:
         (solara.Error if message[0] == "error" else solara.Success)(
             message[1], dense=True, classes=["move-message"])
+
+
+def _moves_heading(pv: dict[str, Any]) -> str:
+    """The heading over a participant's moves: this round's while it is open; once it has
+    closed, played; a round open when the trainer ended the session was never played."""
+    status, r = pv.get("status"), int(pv.get("round", 0))
+    if status == "closed" or (status == "ended" and pv.get("round_played")):
+        return f"Your moves in round {r} (played)"
+    if status == "ended":
+        return (f"Your moves in round {r} (not played: the session ended before the round "
+                "closed)" if r else "The session ended before the first round")
+    return "Your moves this round"
 
 
 def cast_dict() -> dict[str, Any]:

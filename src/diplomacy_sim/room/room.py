@@ -396,8 +396,24 @@ class Room:
 
     @property
     def round_text(self) -> str:
-        """ "Round N of M": the current round (in the lobby, the first one to come)."""
+        """ "Round N of M": the current round (in the lobby, the first one to come); once the
+        session has ended, the rounds played ("Ended after N of M rounds": a round open
+        when the trainer ended the session was not played)."""
+        if self.status == "ended":
+            n = self.rounds_played
+            return f"Ended after {n} of {self.rounds} round{'s' if self.rounds != 1 else ''}"
         return f"Round {max(self.round, 1)} of {self.rounds}"
+
+    @property
+    def rounds_played(self) -> int:
+        """Rounds the model has run (closed rounds: their moves played, their weeks run)."""
+        return max((int(t["round"]) for t in self.timeline), default=0)
+
+    @property
+    def round_played(self) -> bool:
+        """Whether the current round's moves were played (it was closed; a round open when
+        the session ended was not)."""
+        return self.round > 0 and self.rounds_played >= self.round
 
     def check_key(self, key: str | None) -> bool:
         """The facilitator key? It is checked against the key stored now, read at every
@@ -690,7 +706,7 @@ class Room:
             p = self._participant(token)
             base = {"round": self.round, "rounds": self.rounds, "week": self.week,
                     "status": self.status, "round_text": self.round_text, "name": p.name,
-                    "role": None}
+                    "role": None, "round_played": self.round_played}
             if p.role is None:
                 return base
             role = self._role[p.role]
