@@ -205,3 +205,35 @@ def test_a_submitted_message_belongs_to_its_round_and_an_ended_rounds_moves_were
 ])
 def test_the_moves_heading_says_whether_the_round_was_played(view, heading) -> None:
     assert room_pages._moves_heading(view) == heading
+
+
+def test_the_console_lists_every_shock_until_it_lands_with_the_organisations_it_hits(
+        tmp_path) -> None:
+    """A shock injected "now" lands in the first week the close of the round runs, one
+    injected "at the start of the next round" in that round's first week; until then the
+    console lists it (it used to drop both before they landed)."""
+    from diplomacy_sim.room import RoomRegistry
+
+    reg = RoomRegistry(tmp_path / "rooms.sqlite")
+    try:
+        room, key = reg.create("integrated_discharge", seed=7, rounds=4, weeks_per_round=3)
+        cut = {"kind": "budget_cut", "organisations": ["city_council"], "fraction": 0.2,
+               "intensity": 0.3}
+
+        def coming() -> str:
+            return room_pages._coming_shocks(room.facilitator_view(key)["shocks"], room.week)
+
+        room.open_round(key)
+        room.inject(key, cut, when="now")
+        room.inject(key, {"kind": "demand_surge", "label": "Winter"}, when="next_round")
+        assert coming() == ("Coming: budget cut on City Council (week 1); Winter (week 4)")
+        room.close_round(key)  # the cut landed in week 1; the surge lands in week 4
+        assert coming() == "Coming: Winter (week 4)"
+        room.open_round(key)
+        assert coming() == "Coming: Winter (week 4)"  # not yet: the round has not run
+        room.close_round(key)
+        assert coming() == ""
+        landed = [s["label"] for rec in room.timeline for s in rec["shocks"]]
+        assert landed == ["budget cut", "Winter"]
+    finally:
+        reg.close()

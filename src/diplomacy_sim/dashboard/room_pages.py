@@ -428,10 +428,9 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
                       when=(("Inject now", "now"), ("At the start of the next round",
                                                     "next_round")),
                       context=(room.round, room.status))
-            later = [s for s in fv.get("shocks", []) if int(s.get("week", 0)) > int(room.week)]
-            if later:
-                solara.Text("Coming: " + "; ".join(f"{s.get('label')} (week {week_number(s.get('week', 0))})"
-                                                   for s in later))
+            coming = _coming_shocks(fv.get("shocks", []), int(room.week))
+            if coming:
+                solara.Text(coming, classes=["coming-shocks"])
     Heading("The balcony: the whole system", level=3)
     ConsoleCharts(room, screen, fv)
     with solara.Row():
@@ -543,6 +542,19 @@ def Reassign(room: Any, key: str, fv: dict[str, Any],
                   style_="max-width:240px")
         solara.Button("Reassign", on_click=lambda: act(
             "Reassign", lambda: room.reassign(key, role_id, pid or None)))
+
+
+def _coming_shocks(shocks: list[dict[str, Any]], week: int) -> str:
+    """The trainer's injected shocks that have not landed yet (a shock lands in the model
+    week it names; ``week`` weeks have run), each with the organisations it hits."""
+    later = [s for s in shocks if int(s.get("week", 0)) >= week]
+    if not later:
+        return ""
+    return "Coming: " + "; ".join(
+        f"{s.get('label')}"
+        + (f" on {', '.join(str(n) for n in s['organisations'])}" if s.get("organisations")
+           else "")
+        + f" (week {week_number(int(s.get('week', 0)))})" for s in later)
 
 
 @solara.component

@@ -930,9 +930,17 @@ class Room:
             return debrief_data(self, viewer_role=None)
 
     def _shock_public(self, s: Mapping[str, Any]) -> dict[str, Any]:
+        o = self.model.state.orgs
+        names = dict(zip(o.ids, o.names, strict=True))
+        hit: list[str] = []  # the organisations its fields name, in the order they name them
+        for v in s["shock"].values():
+            for x in v if isinstance(v, list) else [v]:
+                if isinstance(x, str) and x in names and names[x] not in hit:
+                    hit.append(names[x])
         return {"week": s["week"], "round": s["week"] // self.weeks_per_round + 1,
                 "kind": s["shock"]["kind"],
-                "label": s["shock"].get("label") or s["shock"]["kind"].replace("_", " ")}
+                "label": s["shock"].get("label") or s["shock"]["kind"].replace("_", " "),
+                "organisations": hit}
 
     def _describe(self, role: RoleSpec, move: Mapping[str, Any]) -> str:
         return self.registry[move["kind"]].describe(self.model, role, dict(move))
