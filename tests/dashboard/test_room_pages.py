@@ -237,3 +237,30 @@ def test_the_console_lists_every_shock_until_it_lands_with_the_organisations_it_
         assert landed == ["budget cut", "Winter"]
     finally:
         reg.close()
+
+
+def test_the_balcony_shows_the_whole_system_even_before_the_first_week_has_run(
+        tmp_path) -> None:
+    """In round 1 nothing has run yet: the balcony says so and shows where every initiative
+    is (it was an empty box for the points it cost)."""
+    from diplomacy_sim.room import RoomRegistry
+
+    reg = RoomRegistry(tmp_path / "rooms.sqlite")
+    try:
+        room, key = reg.create("integrated_discharge", seed=7, rounds=3, weeks_per_round=2)
+        token = room.join("Chloé")
+        room.take_role(token, room.roles()[0].id)
+        room.open_round(key)
+        room.go_to_balcony(token)
+        first = room_pages._balcony_html(room.private_view(token)["balcony"])
+        assert "No week has run yet" in first
+        names = room.model.state.initiatives.names
+        assert all(f"{n}: " in first for n in names) and len(names) > 1
+        room.close_round(key)
+        room.open_round(key)
+        room.go_to_balcony(token)
+        later = room_pages._balcony_html(room.private_view(token)["balcony"])
+        assert "No week has run yet" not in later and "Integration 0." in later
+        assert "User outcome " in later and "user_outcome" not in later
+    finally:
+        reg.close()

@@ -861,10 +861,23 @@ def _participant_status(status: str) -> str:
 
 
 def _balcony_html(b: dict[str, Any]) -> str:
+    """The whole system from the balcony: every outcome as it stands (none before the first
+    week has run) and where every initiative is."""
+    from diplomacy_sim.dashboard.charts import TITLES
+
     out = b.get("outcomes") or {}
-    items = " · ".join(f"{escape(k.replace('_', ' '))} {float(v):.2f}" for k, v in out.items()
-                       if v is not None)
-    return f'<div class="balcony" style="font-size:15px">{items}</div>'
+    items = " · ".join(f"{escape(TITLES.get(k, k.replace('_', ' ')))} {float(v):.2f}"
+                       for k, v in out.items() if v is not None)
+    if not items:
+        items = ('<span style="color:#607d8b">No week has run yet: the whole system\'s '
+                 "figures show once the first round closes.</span>")
+    work = "; ".join(f"{escape(str(q.get('name', '')))}: {escape(str(q.get('stage', '')))}"
+                     + (f" ({float(q.get('progress', 0.0)):.0%} done)"
+                        if q.get("stage") in ("delivering", "live") else "")
+                     for q in b.get("initiatives") or [])
+    return (f'<div class="balcony" style="font-size:15px"><div>{items}</div>'
+            + (f'<div style="margin-top:4px">Every initiative: {work}</div>' if work else "")
+            + "</div>")
 
 
 def move_text(move: dict[str, Any], catalogue: list[dict[str, Any]]) -> str:
@@ -1034,6 +1047,9 @@ def MessageForm(room: Any, token: str, pv: dict[str, Any], all_roles: list[Any])
             room.go_to_balcony(token)
         except room_error() as exc:
             set_message(("error", str(exc)))
+            return
+        set_message(("ok", "You are on the balcony until the next round: the whole system "
+                           "shows below your messages."))
 
     with solara.Row(style={"align-items": "center", "gap": "6px", "flex-wrap": "wrap"}):
         rv.Select(label="Message to", items=[{"text": r.button, "value": r.id} for r in roles],
