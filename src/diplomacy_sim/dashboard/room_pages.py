@@ -33,9 +33,6 @@ from diplomacy_sim.domain.events import week_number
 TRAINER_SLOT = "diplomacy_sim.room.trainer"
 PARTICIPANT_SLOT = "diplomacy_sim.room.participant"
 _SECRET = re.compile(r"^[A-Za-z0-9_\-]{16,200}$")
-DEFAULT_ROUNDS = 6
-MAX_ROUNDS = 40
-MAX_WEEKS_PER_ROUND = 52
 
 
 def registry() -> Any:
@@ -220,8 +217,12 @@ def NewSession(on_created: Callable[[str, str], None]) -> None:
         "integrated_discharge" if "integrated_discharge" in names else names[0])
     seed, set_seed = solara.use_state("")
     autopilot, set_autopilot = solara.use_state("")
-    weeks, set_weeks = solara.use_state("13")
-    rounds, set_rounds = solara.use_state(str(DEFAULT_ROUNDS))
+    from diplomacy_sim.room.room import setting_range
+
+    week_default, week_low, week_high = setting_range("weeks_per_round")
+    round_default, round_low, round_high = setting_range("rounds")
+    weeks, set_weeks = solara.use_state(str(week_default))
+    rounds, set_rounds = solara.use_state(str(round_default))
     idle, set_idle = solara.use_state("autopilot")
     roles = solara.use_memo(lambda: list(reg.role_choices(scenario))
                             if hasattr(reg, "role_choices") else [], [scenario])
@@ -249,10 +250,10 @@ def NewSession(on_created: Callable[[str, str], None]) -> None:
             seed_v, err = parse_seed(seed)
             if err:
                 problems.append(err)
-        w, err = _int_field(weeks, 1, MAX_WEEKS_PER_ROUND, "Weeks per round")
+        w, err = _int_field(weeks, week_low, week_high, "Weeks per round")
         if err:
             problems.append(err)
-        n, err = _int_field(rounds, 1, MAX_ROUNDS, "Rounds")
+        n, err = _int_field(rounds, round_low, round_high, "Rounds")
         if err:
             problems.append(err)
         if roles and not open_now:

@@ -110,6 +110,15 @@ class RoomSettings(BaseModel):
     message_cost: int = Field(1, ge=0, le=30, description="Points per message sent")
 
 
+def setting_range(name: str) -> tuple[int, int, int]:
+    """A whole-number setting's default and bounds, as :class:`RoomSettings` checks them
+    (for a form that offers it)."""
+    f = RoomSettings.model_fields[name]
+    low = next(m.ge for m in f.metadata if hasattr(m, "ge"))
+    high = next(m.le for m in f.metadata if hasattr(m, "le"))
+    return int(f.default), int(low), int(high)
+
+
 def not_saved(exc: StoreWriteError) -> NotSaved:
     """What a page shows when the database could not take a write (the store's sentence
     already says that nothing was saved)."""
@@ -583,7 +592,9 @@ class Room:
                 looks = "" if clash == name else f" (or a name that looks the same: {clash})"
                 raise RoomError(f"Someone in the session is already called {name}{looks}: "
                                 "the name must differ from the others by more than case or "
-                                "look-alike letters; add an initial or a surname.")
+                                "look-alike letters; add an initial or a surname. If that is "
+                                "you on another browser or laptop, join under another name "
+                                "and ask the trainer to hand your role to it (Reassign).")
             who = None if client is None else str(client)[:200]
             limit = joins_per_client()
             if who is not None and self._joins_by_client.get(who, 0) >= limit:
