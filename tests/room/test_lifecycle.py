@@ -103,6 +103,27 @@ def test_the_trainer_reassigns_a_role_and_one_person_plays_each_role(session):
     assert next(r for r in room.roles() if r.id == CHARITY).taken_by is None
 
 
+def test_a_roles_points_stay_spent_when_the_role_changes_hands_mid_round(session):
+    """Points are the role's, a round at a time: a role handed to someone else mid-round
+    keeps what its first holder spent on the balcony and messages (the newcomer had all 6
+    again), and what the newcomer spends adds to it."""
+    room, key = session.room, session.key
+    room.open_round(key)
+    first = session.t(CHARITY)
+    room.go_to_balcony(first)
+    room.send_message(first, [HOSPITAL], "Shall we talk?")
+    assert room.points(first)["left"] == room.action_points - 3
+    newcomer = room.join("Chloé M")
+    room.reassign(key, CHARITY, room.me(newcomer).id)
+    assert room.points(newcomer) == {"budget": room.action_points, "moves": 0, "balcony": 2,
+                                     "messages": 1, "left": room.action_points - 3}
+    room.go_to_balcony(newcomer)  # their own visit, paid from what the role has left
+    assert room.points(newcomer)["left"] == room.action_points - 5
+    room.close_round(key)
+    room.open_round(key)  # a new round: the role's points are whole again
+    assert room.points(newcomer)["left"] == room.action_points
+
+
 def test_an_ended_session_refuses_everything_but_reading(session):
     room, key = session.room, session.key
     room.open_round(key)

@@ -358,6 +358,8 @@ class Room:
         self.balcony_log: list[tuple[str, int, str | None]] = []
         """(participant, round, the role they held then) of every balcony visit."""
         self.spent: dict[str, dict[str, int]] = {}
+        """Points spent this round on the balcony and messages, by role (a role's points are
+        its own: a role handed to someone else mid-round keeps what was spent on it)."""
         self.messages: list[dict[str, Any]] = []
         self.shocks: list[dict[str, Any]] = []
         self.timeline: list[dict[str, Any]] = []
@@ -641,7 +643,7 @@ class Room:
             return copy.deepcopy(self._catalogues[key])
 
     def _spent(self, pid: str) -> dict[str, int]:
-        s = self.spent.get(pid, {})
+        s = self.spent.get(self.participants[pid].role or "", {})
         moves = sum(self.costs[m["kind"]] for m in self.pending.get(pid, []))
         used = moves + s.get("balcony", 0) + s.get("messages", 0)
         return {"budget": self.action_points, "moves": moves, "balcony": s.get("balcony", 0),
@@ -1009,12 +1011,14 @@ class Room:
         self._submissions[pl["pid"]] = self._submissions.get(pl["pid"], 0) + 1
 
     def _on_balcony(self, pl: dict[str, Any], replaying: bool) -> None:
+        role = self.participants[pl["pid"]].role
         self.balcony.add(pl["pid"])
-        self.balcony_log.append((pl["pid"], int(pl["round"]), self.participants[pl["pid"]].role))
-        self.spent.setdefault(pl["pid"], {})["balcony"] = self.settings.balcony_cost
+        self.balcony_log.append((pl["pid"], int(pl["round"]), role))
+        s = self.spent.setdefault(role or "", {})
+        s["balcony"] = s.get("balcony", 0) + self.settings.balcony_cost
 
     def _on_message(self, pl: dict[str, Any], replaying: bool) -> None:
-        s = self.spent.setdefault(pl["pid"], {})
+        s = self.spent.setdefault(pl["role"], {})
         s["messages"] = s.get("messages", 0) + self.settings.message_cost
         self.messages.append({"from": pl["role"], "to": list(pl["to"]), "round": pl["round"],
                               "week": self.week, "text": pl["text"],
