@@ -9,11 +9,12 @@ import threading
 import time
 
 import ipyvuetify as v
+import pytest
 import solara
 from explorer import render_explorer, unfold
 
 from diplomacy_sim.dashboard import app
-from diplomacy_sim.dashboard.session import Session, Setup, parameter_controls
+from diplomacy_sim.dashboard.session import Session, Setup, humanise, parameter_controls
 from diplomacy_sim.scenario.schema import tunable_parameters
 
 
@@ -306,3 +307,11 @@ def test_a_shock_free_baseline_is_shared_while_its_sessions_live_and_goes_with_t
     # of sessions stays behind in the process); the other run's stays with its session
     assert key not in sess._BASELINES
     assert sess.spec_key(other.spec) in sess._BASELINES
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("joint_work", "Joint work"), ("budget_cut", "Budget cut"), ("live", "Live"),
+    ("Avoidable A&E admissions", "Avoidable A&E admissions"), ("NHS England", "NHS England"),
+    ("Crisis cafés as an alternative to A&E", "Crisis cafés as an alternative to A&E")])
+def test_an_identifier_reads_as_words_and_a_name_for_people_as_written(name, words):
+    assert humanise(name) == words

@@ -181,3 +181,21 @@ def test_the_move_catalogue_offers_only_own_work_and_reachable_people(open_sessi
     people = [v for v, _ in cat["meet"]["fields"][0]["options"]]
     p = room.model.state.people
     assert people and all(p.org[i] != room.role_spec(HOSPITAL).org for i in people)
+
+
+def test_a_number_field_is_named_for_its_move_and_starts_from_the_value_now(open_session):
+    """Setting the capacity given to joint work starts from the share given now (it started
+    from 0: a participant adding the move untouched gave none of the spare capacity), and
+    each share field says what it is a share of."""
+    room = open_session.room
+    tok = open_session.t(HOSPITAL)
+    j = room.role_spec(HOSPITAL).org
+    room.model.decisions.joint_share[j] = 0.7
+    cat = {m["kind"]: m for m in room.move_catalogue(tok)}
+    (share,) = cat["set_joint_capacity"]["fields"]
+    assert (share["label"], share["default"], share["low"], share["high"]) == (
+        "Share of spare capacity", 0.7, 0.0, 1.0)
+    from diplomacy_sim.room.actions import DEFAULT_MOVES
+
+    ceded = next(f for f in DEFAULT_MOVES["cede"].fields if f.name == "share")
+    assert (ceded.label, ceded.current) == ("Share of the cost taken on", None)

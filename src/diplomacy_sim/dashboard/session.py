@@ -83,6 +83,10 @@ def group_of(path: str) -> str:
 
 
 def humanise(name: str) -> str:
+    """An identifier as words ("joint_work" → "Joint work"); a name already written for
+    people ("Avoidable A&E admissions") is left as it is."""
+    if name != name.lower():
+        return name
     return name.replace("_", " ").capitalize()
 
 

@@ -46,6 +46,8 @@ class FieldSpec:
     options: Options | None = None
     low: float | None = None
     high: float | None = None
+    current: Callable[[Any, RoleSpec], float] | None = None
+    """For a number: its value now for the role (what the form starts from)."""
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,21 @@ ROOM_ONLY_FOR_IDLE = ("stay_idle",)
 """Moves the room makes itself (the trainer's "idle" policy), not offered to participants."""
 FIELD_LABELS: dict[str, str] = {
     "initiative": "Initiative", "org": "Partner", "person_b": "Person",
-    "share": "Share (0 to 1)", "attend": "Board",
+    "share": "Share", "attend": "Board",
 }
+MOVE_FIELD_LABELS: dict[tuple[str, str], str] = {
+    ("cede", "share"): "Share of the cost taken on",
+    ("set_joint_capacity", "share"): "Share of spare capacity",
+}
+"""Labels of one move's field where the field's own name would be ambiguous."""
+FIELD_NOW: dict[tuple[str, str], Callable[[Any, RoleSpec], float]] = {
+    # the share of spare capacity the organisation gives now (the autopilot's or a
+    # participant's latest decision)
+    ("set_joint_capacity", "share"): lambda model, role: float(
+        model.decisions.joint_share[role.org]),
+}
+"""A number field's value now for the role, by (move, field): the move form starts from it
+(a move that sets the share should not start from 0, none of the spare capacity)."""
 BOARD = [(True, "Attend"), (False, "Skip")]
 
 
@@ -129,12 +144,14 @@ def _options_for(arg: Any) -> Options | None:
     return None
 
 
-def _field(arg: Any) -> FieldSpec:
-    label = FIELD_LABELS.get(arg.name, arg.name.replace("_", " ").capitalize())
+def _field(move: str, arg: Any) -> FieldSpec:
+    label = MOVE_FIELD_LABELS.get((move, arg.name)) or FIELD_LABELS.get(
+        arg.name, arg.name.replace("_", " ").capitalize())
     if arg.kind in ("unit", "number"):
         return FieldSpec(arg.name, label, "number", None,
                          0.0 if arg.low is None else float(arg.low),
-                         1.0 if arg.high is None else float(arg.high))
+                         1.0 if arg.high is None else float(arg.high),
+                         FIELD_NOW.get((move, arg.name)))
     return FieldSpec(arg.name, label, "choice", _options_for(arg))
 
 
@@ -210,7 +227,7 @@ def registry() -> dict[str, MoveSpec]:
         if name in ROOM_ONLY_FOR_IDLE:
             continue
         self_org, self_person = _self_args(spec)
-        fields = tuple(_field(a) for a in spec.args if not a.self_arg)
+        fields = tuple(_field(name, a) for a in spec.args if not a.self_arg)
         out[name] = MoveSpec(name, spec.label, 0, frozenset(spec.roles), fields,
                              _caller(name, self_org, self_person), _describe(name, spec.label))
     return out
@@ -376,7 +393,8 @@ def catalogue(registry: Mapping[str, MoveSpec], costs: Mapping[str, int], model:
             if len(choices) == 1 and f.type == "choice" and len(opts) <= DRY_RUN_MAX:
                 opts = _feasible(spec, model, role, f.name, opts)
             fields.append({"name": f.name, "label": f.label, "type": f.type, "options": opts,
-                           "low": f.low, "high": f.high})
+                           "low": f.low, "high": f.high,
+                           **({"default": f.current(model, role)} if f.current else {})})
         if any(f["type"] == "choice" and not f["options"] for f in fields):
             continue
         out.append({"kind": spec.kind, "label": spec.label, "cost": int(costs[spec.kind]),
