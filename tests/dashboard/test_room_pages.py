@@ -264,3 +264,36 @@ def test_the_balcony_shows_the_whole_system_even_before_the_first_week_has_run(
         assert "User outcome " in later and "user_outcome" not in later
     finally:
         reg.close()
+
+
+def test_the_role_picker_offers_no_role_of_an_organisation_merged_away(tmp_path) -> None:
+    import ipyvuetify as v
+    import solara
+
+    from diplomacy_sim.room import RoomRegistry
+
+    reg = RoomRegistry(tmp_path / "rooms.sqlite")
+    try:
+        room, key = reg.create("integrated_discharge", seed=7, rounds=3, weeks_per_round=2)
+        room.open_round(key)
+        room.inject(key, {"kind": "reorganisation", "mode": "merge",
+                          "organisations": ["shelter_link"], "into": "home_first_charity"})
+        room.close_round(key)
+        token = room.join("Dan")
+
+        def offered() -> list[str]:
+            _, rc = solara.render(room_pages.RolePicker(room, token, room.me(token),
+                                                        room.roles()), handle_error=False)
+            try:
+                return [str(c) for b in rc.find(v.Btn).widgets for c in b.children
+                        if isinstance(c, str)]
+            finally:
+                rc.close()
+
+        gone = [r.button for r in room.roles() if r.org_id == "shelter_link" and r.open]
+        kept = [r.button for r in room.roles() if r.org_id != "shelter_link" and r.open]
+        assert gone and kept and not any(r.alive for r in room.roles()
+                                         if r.org_id == "shelter_link")
+        assert offered() == kept
+    finally:
+        reg.close()

@@ -799,7 +799,7 @@ def RolePicker(room: Any, token: str, me: Any, roles: list[Any]) -> None:
                 "Roles nobody takes are played by the autopilot.")
     with solara.Column(style={"max-width": "640px", "gap": "6px"}):
         for r in roles:
-            if not r.open:
+            if not r.open or not r.alive:  # an organisation a shock merged away has no roles
                 continue
             taken = r.taken_by is not None
             solara.Button(r.button, on_click=lambda rid=r.id: take(rid), disabled=taken,
