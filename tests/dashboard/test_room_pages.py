@@ -297,3 +297,13 @@ def test_the_role_picker_offers_no_role_of_an_organisation_merged_away(tmp_path)
         assert offered() == kept
     finally:
         reg.close()
+
+
+@pytest.mark.parametrize("status", ["lobby", "open", "closed", "paused", "ended"])
+def test_the_projector_says_where_to_join_and_whether_the_round_is_open(status) -> None:
+    html = room_html.screen_html({"round_text": "Round 2 of 4", "week": 13, "code": "ABCDEF",
+                                  "status": status, "join_url": "http://10.0.0.5:8765/join"},
+                                 "A room")
+    assert f">{room_html.SCREEN_STATUS[status]}</div>" in html
+    joining = "join at http://10.0.0.5:8765/join with code <b>ABCDEF</b>" in html
+    assert joining is (status != "ended")

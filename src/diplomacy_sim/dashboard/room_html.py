@@ -172,6 +172,11 @@ seed and shocks with the autopilot playing every role (not the explorer's run wi
 injected shocks)."""
 
 
+SCREEN_STATUS = {"lobby": "participants are joining", "open": "round open: moves being chosen",
+                 "closed": "round closed", "paused": "paused", "ended": "session ended"}
+"""What the projector says of the session's state, under the round and week."""
+
+
 def screen_html(view: Mapping[str, Any], title: str) -> str:
     """The projector: round and week, the key charts (counterfactual grey, shocks red),
     what happened this round; nothing below 18 px at 1280×720 (charts scale with width)."""
@@ -193,11 +198,16 @@ def screen_html(view: Mapping[str, Any], title: str) -> str:
             '<div style="display:flex;justify-content:space-between;align-items:baseline">'
             f'<div style="font-size:28px;font-weight:600">{e(title)}'
             + (f' <span class="screen-code" style="font-weight:400;color:#455a64">· join at '
-               f'/join with code <b>{e(view["code"])}</b></span>' if view.get("code")
+               f'{e(str(view.get("join_url") or "/join"))} with code <b>{e(view["code"])}</b>'
+               "</span>" if view.get("code")
                and view.get("status") != "ended" else "")
             + "</div>"
             f'<div class="round-week" style="font-size:30px;font-weight:700">'
-            f'{e(view.get("round_text", ""))} · Week {int(view.get("week", 0))}</div></div>'
+            f'{e(view.get("round_text", ""))} · Week {int(view.get("week", 0))}'
+            + (f'<div class="screen-status" style="font-size:20px;font-weight:400;'
+               f'color:#455a64;text-align:right">{e(SCREEN_STATUS[str(view["status"])])}</div>'
+               if str(view.get("status")) in SCREEN_STATUS else "")
+            + "</div></div>"
             '<div style="display:grid;grid-template-columns:minmax(0,2.2fr) minmax(0,1fr);'
             f'gap:18px;align-items:start"><div>{grid}<div style="font-size:18px;color:#455a64">'
             'Blue: this session. Grey: the autopilot playing every role (same place, seed '

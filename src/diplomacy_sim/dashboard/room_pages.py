@@ -1070,22 +1070,27 @@ def MessageForm(room: Any, token: str, pv: dict[str, Any], all_roles: list[Any])
 @solara.component
 def ScreenPage(code: str) -> None:
     room, why = solara.use_memo(lambda: find_room(code), [code])
+    origin, set_origin = solara.use_state(_none())
     solara.Title(f"Training room {code}")
-    BrowserStore(slot="")  # only the "Reconnecting…" banner
+    # keeps nothing: the "Reconnecting…" banner, and the address the projector was opened
+    # at (the room's laptops join at the same host)
+    BrowserStore(slot="", event_loaded=lambda d: set_origin(
+        safe_origin(loaded_field(d, "origin"))))
     if room is None:
         solara.Error(why or "No session with that code.")
     else:
-        Screen(room)
+        Screen(room, origin)
 
 
 @solara.component
-def Screen(room: Any) -> None:
+def Screen(room: Any, origin: str | None = None) -> None:
     view = use_room_view(room, lambda: {**room.screen_view(), "horizon": int(room.rounds)
                                          * int(room.weeks_per_round)})
     if view is None or isinstance(view, Exception):
         solara.Text("Loading…" if view is None else "This session cannot be shown.")
     else:
-        html(room_html.screen_html(view, str(room.title)))
+        html(room_html.screen_html({**view, "join_url": f"{origin or ''}/join"},
+                                   str(room.title)))
 
 
 # =========================================================================== debrief
