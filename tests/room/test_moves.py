@@ -160,7 +160,8 @@ def test_a_move_that_collides_at_close_is_recorded_as_not_happening(open_session
     room.close_round(open_session.key)
     made = [m for m in room.timeline[0]["moves"] if m["by"] == "participant"]
     assert [m["ok"] for m in made] == [True, False]
-    assert "did not happen: `joint_discharge_team` is already negotiating" in made[1]["text"]
+    assert "did not happen: Joint discharge team is already negotiating" in made[1]["text"]
+    assert made[1]["text"].endswith(".") and "`" not in made[1]["text"]
 
 
 def test_the_move_catalogue_offers_only_own_work_and_reachable_people(open_session):
@@ -199,3 +200,22 @@ def test_a_number_field_is_named_for_its_move_and_starts_from_the_value_now(open
 
     ceded = next(f for f in DEFAULT_MOVES["cede"].fields if f.name == "share")
     assert (ceded.label, ceded.current) == ("Share of the cost taken on", None)
+
+
+def test_a_models_message_names_initiatives_and_organisations_as_people_know_them(
+        open_session):
+    from diplomacy_sim.room.actions import readable
+
+    model = open_session.room.model
+    assert readable(model, "`housing_first` is already negotiating; `city_council` is cold; "
+                           "`share` must be a number; `not_an_id` stays") == (
+        "Housing First for frequent attenders is already negotiating; City Council is cold; "
+        "`share` must be a number; `not_an_id` stays")
+    tok = open_session.t(HOSPITAL)
+    open_session.room.submit_moves(tok, [{"kind": "propose", "initiative": "housing_first"}])
+    open_session.room.close_round(open_session.key)
+    open_session.room.open_round(open_session.key)
+    with pytest.raises(MoveRejected, match=r"\(put an initiative on the table\): Housing First "
+                                           r"for frequent attenders is already"):
+        open_session.room.submit_moves(tok, [{"kind": "propose",
+                                              "initiative": "housing_first"}])

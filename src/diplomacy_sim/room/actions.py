@@ -10,6 +10,7 @@ moves on a scratch copy of the state before it is accepted.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,6 +108,20 @@ def reachable_people(model: Any, role: RoleSpec, roles: Sequence[RoleSpec]
     known |= {int(j) for j in t.dst[lo:hi]}
     return [(i, person_label(model, i)) for i in sorted(known)
             if p.active[i] and p.org[i] != role.org]
+
+
+# ----------------------------------------------------------------- the model's words
+_QUOTED_ID = re.compile(r"`([A-Za-z0-9_.\-]{1,80})`")
+
+
+def readable(model: Any, text: str) -> str:
+    """A model's message as a participant reads it: the ids it quotes (`` `housing_first` ``,
+    for an initiative, an organisation or a field) named as people know them ("Housing
+    first"); anything else quoted is left as it is."""
+    st = model.state
+    names = {**dict(zip(st.orgs.ids, st.orgs.names, strict=True)),
+             **dict(zip(st.initiatives.ids, st.initiatives.names, strict=True))}
+    return _QUOTED_ID.sub(lambda m: names.get(m.group(1), m.group(0)), text)
 
 
 # ----------------------------------------------------------------- the model's moves
@@ -350,7 +365,7 @@ def check(registry: Mapping[str, MoveSpec], moves: Sequence[Mapping[str, Any]], 
             registry[m["kind"]].call(scratch, role, m)
         except (ValueError, IndexError, TypeError) as exc:
             raise MoveRejected(i, f"Move {i + 1} ({registry[m['kind']].label.lower()}): "
-                                  f"{exc}") from None
+                                  f"{readable(model, str(exc))}") from None
     return clean
 
 

@@ -1108,15 +1108,18 @@ class Room:
             spec.call(self.model, role, move, by=actions.who(role, name),
                       weeks=self.weeks_per_round)  # a move holds for the round it is made in
         except Exception as exc:  # a refused move is recorded, never a crash of the round
-            return self._record(role, move, by, name, False, str(exc)[:300], self.model.week)
+            return self._record(role, move, by, name, False,
+                                actions.readable(self.model, str(exc)[:300]), self.model.week)
         return self._record(role, move, by, name, True, None, self.model.week)
 
     def _record(self, role: RoleSpec, move: dict[str, Any], by: str, name: str | None, ok: bool,
                 reason: str | None, week: int) -> dict[str, Any]:
         what = self._describe(role, move)
         who = f"{name} ({role.button})"
+        why = (reason or "").rstrip()
         text = f"{who} {what}." if ok else f"{who} tried to {what.split(' ', 1)[0]} " \
-            f"{what.split(' ', 1)[1] if ' ' in what else ''}, but it did not happen: {reason}"
+            f"{what.split(' ', 1)[1] if ' ' in what else ''}, but it did not happen: {why}" \
+            + ("" if why.endswith((".", "!", "?")) else ".")
         return {"role": role.id, "by": by, "name": name, "move": dict(move), "ok": ok,
                 "reason": reason, "week": week, "round": self.round, "text": text,
                 "cost": self.costs[move["kind"]]}
@@ -1132,8 +1135,9 @@ def narrative(rec: Mapping[str, Any]) -> list[str]:
     out = []
     ok = sum(1 for m in moves if m["ok"])
     if moves:
-        out.append(f"Participants made {ok} move{'s' if ok != 1 else ''}"
-                   + (f" ({len(moves) - ok} did not happen)." if ok < len(moves) else "."))
+        n = len(moves)
+        out.append(f"Participants made {n} move{'s' if n != 1 else ''}"
+                   + (f": {ok} happened, {n - ok} did not." if ok < n else "."))
     for s in rec["shocks"]:
         out.append(f"Shock in week {week_number(s['week'])}: {s['label']}.")
     seen = set()
