@@ -87,7 +87,7 @@ def test_the_session_is_the_one_described(ended):
 
 
 def test_every_shock_that_landed_is_named_at_the_week_people_read(ended):
-    room, key, _ = ended
+    room, key, pack = ended
     d = room.debrief(key)
     said = [(int(m[1]), m[2]) for p in _prompts(d, "What happened?")
             if (m := re.fullmatch(r"Week (\d+): (.+) hit the place\.", p))]
@@ -95,9 +95,15 @@ def test_every_shock_that_landed_is_named_at_the_week_people_read(ended):
     assert said == [(week_number(w), label) for w, label in landed]
     assert [w for w, _ in said] == [1, 14, 27, 31]  # the last one injected never landed
     assert all(w >= 1 for w, _ in said)
-    for rec in room.timeline:  # the same weeks as the timeline's shocks
+    # the same weeks as the timeline's shocks in the pack, each inside its round's weeks
+    html = (pack / "debrief.html").read_text(encoding="utf-8")
+    for rec in room.timeline:
         for s in rec["shocks"]:
             assert (week_number(s["week"]), s["label"]) in said
+            first, last = (rec["round"] - 1) * WPR + 1, rec["round"] * WPR
+            assert f"<h3>Round {rec['round']} (weeks {first}–{last})</h3>" in html
+            assert f"<b>Shock:</b> {s['label']} (week {week_number(s['week'])})" in html
+            assert first <= week_number(s["week"]) <= last
 
 
 @pytest.mark.parametrize("text", [
@@ -217,3 +223,68 @@ def test_the_printed_gap_is_the_difference_of_the_printed_values():
 def test_the_gap_a_trainer_misread_now_adds_up():
     g = outcome_gap([{k: 0.146 for k in KEYS}], [{k: 0.0949 for k in KEYS}])[0]
     assert g["text"] == "Integration ended 0.051 above the autopilot (0.146 against 0.095)"
+
+
+def test_every_week_in_the_pack_reads_from_1_and_agrees_between_files(ended):
+    room, _, pack = ended
+    moves, events = _rows(pack, "moves.csv"), _rows(pack, "events.csv")
+    outcomes = _rows(pack, "outcomes.csv")
+    assert moves and events and outcomes
+    assert [int(r["week"]) for r in outcomes] == list(range(1, room.week + 1))
+    for r in moves + events:
+        week, rnd = int(r["week"]), int(r["round"])
+        assert week >= 1 and (rnd - 1) * WPR + 1 <= week <= rnd * WPR, r
+    # a move that happened is the session's "move" event of the same week and round
+    move_events = [(e["round"], e["week"], e["text"]) for e in events
+                   if e["run"] == "session" and e["kind"] == "move"]
+    for m in moves:
+        if m["happened"] == "yes":
+            assert any((rd, wk) == (m["round"], m["week"]) for rd, wk, _ in move_events), m
+    round_one = [m for m in moves if m["round"] == "1"]
+    assert round_one and {m["week"] for m in round_one} == {"1"}
+    # the HTML: every round's weeks, every event's week inside its round, the chart's axis
+    html = (pack / "debrief.html").read_text(encoding="utf-8")
+    heads = [tuple(map(int, h)) for h in re.findall(r"<h3>Round (\d+) \(weeks (\d+)–(\d+)\)",
+                                                     html)]
+    assert heads == [(r, (r - 1) * WPR + 1, r * WPR) for r in (1, 2, 3)]
+    for body in re.split(r"<h3>Round ", html)[1:4]:
+        r = int(body.split(" ", 1)[0])
+        for w in map(int, re.findall(r"<li class='muted'>Week (\d+):", body)):
+            assert (r - 1) * WPR + 1 <= w <= r * WPR
+    assert "weeks 0" not in html and f"rounds (R) of weeks 1–{room.week}" in html
+    # the debrief page's data keeps the model's steps (the page converts them itself)
+    d = room.debrief(ended[1])
+    assert [(t["start_week"], t["end_week"]) for t in d["timeline"]] == [
+        (0, 13), (13, 26), (26, 39)]
+    assert d["shocks"] == room.shock_marks()
+
+
+def test_a_session_ended_during_an_open_round_counts_only_the_rounds_played(ended):
+    room, key, pack = ended
+    d = room.debrief(key)
+    assert (d["round"], d["rounds_played"], d["last_week_played"]) == (4, 3, 39)
+    html = (pack / "debrief.html").read_text(encoding="utf-8")
+    assert ("3 of 5 rounds of 13 weeks played (weeks 1–39); the session was ended while "
+            "round 4 was open, and that round was not played.") in html
+    assert "4 of 5 rounds" not in html
+    # the charts mark the three rounds played, not the fourth that never ran
+    assert html.count(">R3</text>") == 5 and ">R4</text>" not in html
+    assert "<h3>Round 4" not in html
+    assert {m["round"] for m in _rows(pack, "moves.csv")} == {"1", "2"}
+
+
+def test_before_any_round_the_pack_says_none_was_played(tmp_path):
+    reg = RoomRegistry(tmp_path / "rooms.sqlite")
+    try:
+        room, key = reg.create("integrated_discharge", seed=42, rounds=5)
+        d = room.debrief(key)
+        assert (d["rounds_played"], d["last_week_played"]) == (0, None)
+        export_pack(room, tmp_path / "pack", key)
+        html = (tmp_path / "pack" / "debrief.html").read_text(encoding="utf-8")
+        assert "0 of 5 rounds of 13 weeks played." in html and "(weeks" not in html
+        room.open_round(key)
+        export_pack(room, tmp_path / "pack", key)
+        html = (tmp_path / "pack" / "debrief.html").read_text(encoding="utf-8")
+        assert "0 of 5 rounds of 13 weeks played; round 1 is under way." in html
+    finally:
+        reg.close()

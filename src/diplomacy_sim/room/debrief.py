@@ -33,6 +33,17 @@ def round_of(room: Room, week: int) -> int:
     return int(week) // room.weeks_per_round + 1
 
 
+def rounds_played(room: Room) -> int:
+    """Rounds whose weeks were run (closed): a round opened and never closed (the session
+    ended while it was open) was not played."""
+    return len(room.timeline)
+
+
+def last_week_played(room: Room) -> int | None:
+    """The last week run, as people read it (1-based); None before the first round."""
+    return week_number(room.timeline[-1]["end_week"] - 1) if room.timeline else None
+
+
 _ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
@@ -298,6 +309,8 @@ def debrief_data(room: Room, viewer_role: str | None) -> dict[str, Any]:
         "code": room.code, "title": room.title, "scenario": room.scenario_name,
         "seed": room.seed, "autopilot": room.autopilot, "round": room.round,
         "rounds": room.rounds, "week": room.week, "weeks_per_round": room.weeks_per_round,
+        "rounds_played": rounds_played(room), "last_week_played": last_week_played(room),
+        "status": room.status,
         "parent": room.parent,
         "rows": [dict(r) for r in room.model.rows],
         "counterfactual_rows": [dict(r) for r in room.cf.rows],
