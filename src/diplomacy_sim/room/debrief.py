@@ -6,10 +6,14 @@ its outcome rows beside the counterfactual's; the sentences name only what is re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from diplomacy_sim.domain.events import week_number
 
 if TYPE_CHECKING:
     from diplomacy_sim.room.room import Room
@@ -29,6 +33,52 @@ def round_of(room: Room, week: int) -> int:
     return int(week) // room.weeks_per_round + 1
 
 
+def rounds_played(room: Room) -> int:
+    """Rounds whose weeks were run (closed): a round opened and never closed (the session
+    ended while it was open) was not played."""
+    return len(room.timeline)
+
+
+def last_week_played(room: Room) -> int | None:
+    """The last week run, as people read it (1-based); None before the first round."""
+    return week_number(room.timeline[-1]["end_week"] - 1) if room.timeline else None
+
+
+_ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+def sentence(text: str) -> str:
+    """``text`` ending with its punctuation exactly once (a full stop added if it has none)."""
+    t = str(text).rstrip()
+    return t if not t or _ENDED.search(t) else t + "."
+
+
+def sentences(*parts: str) -> str:
+    """The parts as one run of sentences, each ending with its punctuation exactly once."""
+    return " ".join(sentence(p) for p in parts if str(p).strip())
+
+
+def gap_figures(s: float, c: float) -> tuple[str, str, str]:
+    """(session, autopilot, difference) as printed: the fewest decimals (2 to 4) at which the
+    two values read differently and the difference, rounded alike, is the difference of the
+    printed values. When no such number of decimals exists, the difference printed is that of
+    the printed values (at the fewest decimals at which the values read differently), so a
+    reader who subtracts gets the number printed."""
+    first: tuple[str, str, str] | None = None
+    for n in (2, 3, 4):
+        ps, pc = f"{s:.{n}f}", f"{c:.{n}f}"
+        if ps == pc:
+            continue
+        shown = f"{abs(Decimal(ps) - Decimal(pc)):.{n}f}"
+        if f"{abs(s - c):.{n}f}" == shown:
+            return ps, pc, shown
+        first = first or (ps, pc, shown)
+    if first is None:  # the same to 4 decimals (only for differences below LEVEL)
+        ps, pc = f"{s:.4f}", f"{c:.4f}"
+        return ps, pc, f"{abs(Decimal(ps) - Decimal(pc)):.4f}"
+    return first
+
+
 def outcome_gap(rows: Sequence[Mapping[str, float]], cf_rows: Sequence[Mapping[str, float]]
                 ) -> list[dict[str, Any]]:
     if not rows or not cf_rows:
@@ -37,14 +87,12 @@ def outcome_gap(rows: Sequence[Mapping[str, float]], cf_rows: Sequence[Mapping[s
     for k, label in GAP_OUTCOMES.items():
         s, c = float(rows[-1][k]), float(cf_rows[-1][k])
         d = s - c
-        n = 2  # enough decimals that the two values read differently
-        while n < 4 and f"{s:.{n}f}" == f"{c:.{n}f}":
-            n += 1
         if abs(d) < LEVEL:
             text = f"{label} ended level with the autopilot ({s:.2f})"
         else:
-            text = (f"{label} ended {abs(d):.{n}f} {'above' if d > 0 else 'below'} the autopilot "
-                    f"({s:.{n}f} against {c:.{n}f})")
+            ps, pc, pd = gap_figures(s, c)
+            text = (f"{label} ended {pd} {'above' if d > 0 else 'below'} the autopilot "
+                    f"({ps} against {pc})")
         out.append({"outcome": k, "session": s, "autopilot": c, "difference": d, "text": text})
     return out
 
@@ -164,13 +212,15 @@ def kolb(room: Room, gap: Sequence[str]) -> list[dict[str, Any]]:
     moves = [m for rec in room.timeline for m in rec["moves"] if m["by"] == "participant"]
     notable = [e for e in events if e["kind"] in ("went_cold", "came_back", "live", "abandoned")]
     what = list(gap[:2])
-    what += [f"Round {round_of(room, e['step'])}: {e['text']}" for e in notable[:3]]
-    what += [f"Week {w}: {label} hit the place." for w, label in room.shock_marks()
-             if w < room.week][:3]
-    why = [f"Round {round_of(room, e['step'])}: {e['text']} The model's reason: {e['cause']} "
-           "What led to it, and who could have seen it coming?"
+    what += [sentence(f"Round {round_of(room, e['step'])}: {e['text']}") for e in notable[:3]]
+    # every shock that has landed (a step already run), in the weeks people read
+    what += [f"Week {week_number(w)}: {label} hit the place." for w, label in room.shock_marks()
+             if w < room.week]
+    why = [sentences(f"Round {round_of(room, e['step'])}: {e['text']}",
+                     f"The model's reason: {e['cause']}",
+                     "What led to it, and who could have seen it coming?")
            for e in notable if e["kind"] in ("went_cold", "abandoned")][:3]
-    why += [f"{m['text']} What did you know then that the others did not?"
+    why += [sentences(m["text"], "What did you know then that the others did not?")
             for m in moves if not m["ok"]][:2]
     seen = sorted({rd for _, rd, _ in room.balcony_log})
     if seen:
@@ -192,15 +242,7 @@ def kolb(room: Room, gap: Sequence[str]) -> list[dict[str, Any]]:
     elif integ is not None and integ["difference"] > LEVEL:
         differently.append("You did better than the autopilot on integration: which move made "
                            "the difference, and would it work in your own place?")
-    kinds: dict[str, dict[str, int]] = {}
-    for m in moves:
-        if m["move"] and m["name"]:
-            d = kinds.setdefault(m["name"], {})
-            d[m["move"]["kind"]] = d.get(m["move"]["kind"], 0) + int(m.get("cost", 0))
-    for name, d in list(kinds.items())[:4]:
-        top = max(d, key=lambda k: d[k])
-        differently.append(f"{name}: most of your points went on {top}. What would another "
-                           "kind of move have changed?")
+    differently += _points_prompts(room, moves)
     if not differently:
         differently.append("What would you do in the first round if you played again?")
     return [
@@ -208,6 +250,43 @@ def kolb(room: Room, gap: Sequence[str]) -> list[dict[str, Any]]:
         {"question": "Why did it happen?", "prompts": why},
         {"question": "What would you do differently?", "prompts": differently},
     ]
+
+
+def _points_prompts(room: Room, moves: Sequence[Mapping[str, Any]], most: int = 4
+                    ) -> list[str]:
+    """Where each participant's points went, counting only the moves that happened (the
+    points of a refused move changed nothing), each kind named by the room's own label."""
+    tried: dict[str, list[Mapping[str, Any]]] = {}
+    for m in moves:
+        if m["move"] and m["name"]:
+            tried.setdefault(m["name"], []).append(m)
+    out = []
+    for name, mine in list(tried.items())[:most]:
+        spent: dict[str, int] = {}
+        for m in mine:
+            if m["ok"]:
+                k = m["move"]["kind"]
+                spent[k] = spent.get(k, 0) + int(m.get("cost", 0))
+        if not any(m["ok"] for m in mine):
+            n = len(mine)
+            out.append(f"{name}: {'your move' if n == 1 else f'none of your {n} moves'} did "
+                       "not happen. What would you have needed to know, or whom to win over, "
+                       "for it to work?")
+            continue
+        total = sum(spent.values())
+        if total <= 0:  # moves that cost nothing: no points to speak of
+            continue
+        top = max(spent.values())
+        tops = [room.registry[k].label for k, v in spent.items() if v == top]
+        points = "your points" if all(m["ok"] for m in mine) else \
+            "your points on moves that happened"
+        if len(tops) > 1:
+            where = (f"{points} went equally on " + ", ".join(f"“{t}”" for t in tops[:-1])
+                     + f" and “{tops[-1]}”")
+        else:
+            where = f"{'all' if top == total else 'most'} of {points} went on “{tops[0]}”"
+        out.append(f"{name}: {where}. What would another kind of move have changed?")
+    return out
 
 
 def timeline(room: Room) -> list[dict[str, Any]]:
@@ -230,6 +309,8 @@ def debrief_data(room: Room, viewer_role: str | None) -> dict[str, Any]:
         "code": room.code, "title": room.title, "scenario": room.scenario_name,
         "seed": room.seed, "autopilot": room.autopilot, "round": room.round,
         "rounds": room.rounds, "week": room.week, "weeks_per_round": room.weeks_per_round,
+        "rounds_played": rounds_played(room), "last_week_played": last_week_played(room),
+        "status": room.status,
         "parent": room.parent,
         "rows": [dict(r) for r in room.model.rows],
         "counterfactual_rows": [dict(r) for r in room.cf.rows],

@@ -77,8 +77,10 @@ def svg_chart(title: str, lines: Sequence[tuple[str, Sequence[float], str, str]]
                      f'stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/>'
                      f'<text x="{x + 22}" y="{CHART_H - 6}" font-size="11">{_e(name)}</text>')
         x += 30 + 7 * len(name)
+    span = f"rounds (R) of weeks {week_number(0)}–{week_number(n - 1)}" if n else \
+        "no week played yet"
     parts.append(f'<text x="{PAD + w}" y="{CHART_H - 6}" font-size="10" text-anchor="end">'
-                 f'rounds (R) of weeks 0–{max(n - 1, 0)}</text></svg>')
+                 f'{span}</text></svg>')
     return "".join(parts)
 
 
@@ -96,6 +98,30 @@ tr { page-break-inside: avoid; }
 """
 
 
+def _weeks(rec: Mapping[str, Any]) -> str:
+    """ "weeks A–B" of a round's record (its ``start_week``/``end_week`` are model steps, the
+    end exclusive), as people read weeks."""
+    first, last = week_number(rec["start_week"]), week_number(int(rec["end_week"]) - 1)
+    if last < first:
+        return "no week run"
+    return f"week {first}" if last == first else f"weeks {first}–{last}"
+
+
+def _played(d: Mapping[str, Any]) -> str:
+    """ "N of M rounds of W weeks played (weeks 1–L)": only the rounds whose weeks were run;
+    a round opened and not closed is said apart."""
+    n, of, wpr = d["rounds_played"], d["rounds"], d["weeks_per_round"]
+    text = (f"{n} of {of} round{'s' if of != 1 else ''} of {wpr} week{'s' if wpr != 1 else ''}"
+            " played")
+    if d["last_week_played"] is not None:
+        text += f" (weeks {week_number(0)}–{d['last_week_played']})"
+    if d["round"] > n:
+        text += (f"; the session was ended while round {d['round']} was open, and that "
+                 "round was not played" if d["status"] == "ended"
+                 else f"; round {d['round']} is under way")
+    return text
+
+
 def pack_html(room: Room, key: str | None = None, *, trusted: bool = False,
               lineage: Sequence[Mapping[str, Any]] | None = None) -> str:
     """The debrief pack as one HTML string. Needs the facilitator key (or ``trusted``: the
@@ -107,8 +133,9 @@ def pack_html(room: Room, key: str | None = None, *, trusted: bool = False,
         lineage = room.lineage()
     with room.lock:
         d = debrief_data(room, viewer_role=None)
-    wpr = d["weeks_per_round"]
-    bounds = [r * wpr for r in range(1, d["round"] + 1)]
+    # the rounds played (closed), where their weeks end: a round opened but never closed
+    # (the session ended while it was open) ran no week and is not charted
+    bounds = [int(rec["end_week"]) for rec in d["timeline"]]
     marks = [(int(w), str(lbl)) for w, lbl in d["shocks"]]
     charts = []
     for k, label in GAP_OUTCOMES.items():
@@ -127,8 +154,7 @@ def pack_html(room: Room, key: str | None = None, *, trusted: bool = False,
         "</head><body>",
         f"<h1>Debrief: {_e(d['title'])}</h1>",
         f"<p class='muted'>Session {_e(d['code'])}; seed {_e(d['seed'])}; autopilot "
-        f"doctrine {_e(d['autopilot'])}; {_e(d['round'])} of {_e(d['rounds'])} rounds of "
-        f"{_e(wpr)} weeks played (week {_e(d['week'])})"
+        f"doctrine {_e(d['autopilot'])}; {_e(_played(d))}"
         + (f"; replayed from round {_e(d['parent'][1])} of session {_e(d['parent'][0])}"
            if d["parent"] else "") + ".</p>",
         "<h2>The gap to the autopilot</h2><ul>",
@@ -140,10 +166,9 @@ def pack_html(room: Room, key: str | None = None, *, trusted: bool = False,
         "they stay idle. The autopilot's own decisions appear among the events.</p>",
     ]
     for rec in d["timeline"]:
-        h.append(f"<h3>Round {_e(rec['round'])} (weeks {_e(rec['start_week'])}–"
-                 f"{_e(rec['end_week'] - 1)})</h3><ul>")
+        h.append(f"<h3>Round {_e(rec['round'])} ({_e(_weeks(rec))})</h3><ul>")
         for s in rec["shocks"]:
-            h.append(f"<li><b>Shock:</b> {_e(s['label'])} (week {_e(s['week'])})</li>")
+            h.append(f"<li><b>Shock:</b> {_e(s['label'])} (week {week_number(s['week'])})</li>")
         for m in rec["moves"]:
             cls = "" if m["ok"] else " class='failed'"
             h.append(f"<li{cls}>{_e(m['text'])}</li>")
@@ -198,7 +223,7 @@ def moves_csv(room: Room) -> str:
         for m in rec["moves"]:
             mv = dict(m["move"] or {})
             kind = mv.pop("kind", "none")
-            rows.append([rec["round"], m["week"], m["role"], labels[m["role"]],
+            rows.append([rec["round"], week_number(m["week"]), m["role"], labels[m["role"]],
                          m["name"] or "", m["by"], kind, mv, m.get("cost", 0),
                          "yes" if m["ok"] else "no", m.get("reason") or "", m["text"]])
     return _csv(["round", "week", "role", "role_label", "participant", "by", "move",
@@ -210,14 +235,14 @@ def events_csv(room: Room) -> str:
     for rec in room.timeline:
         for run, evs in (("session", rec["events"]), ("autopilot", rec["cf_events"])):
             for e in evs:
-                rows.append([run, round_of(room, e["step"]), week_number(e["step"]), e["kind"], e["text"],
-                             e["cause"], " ".join(e["actors"]), e["injected"]])
+                rows.append([run, round_of(room, e["step"]), week_number(e["step"]), e["kind"],
+                             e["text"], e["cause"], " ".join(e["actors"]), e["injected"]])
     return _csv(["run", "round", "week", "kind", "text", "cause", "actors", "injected"], rows)
 
 
 def outcomes_csv(room: Room) -> str:
     keys = [k for k in room.model.rows[0] if k != "step"] if room.model.rows else []
-    rows = [[int(a["step"]), *[a[k] for k in keys], *[b[k] for k in keys]]
+    rows = [[week_number(int(a["step"])), *[a[k] for k in keys], *[b[k] for k in keys]]
             for a, b in zip(room.model.rows, room.cf.rows, strict=True)]
     return _csv(["week", *keys, *[f"autopilot_{k}" for k in keys]], rows)
 
