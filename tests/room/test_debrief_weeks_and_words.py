@@ -130,10 +130,12 @@ def test_the_debriefs_sentences_never_run_together(ended):
     d = room.debrief(key)
     failed = [m for rec in room.timeline for m in rec["moves"]
               if m["by"] == "participant" and not m["ok"]]
-    assert failed and not any(m["text"].rstrip().endswith(".") for m in failed)  # as recorded
+    # as recorded: each ends its sentence once (the model's reason had no full stop)
+    assert failed and all(m["text"].endswith(".") and not m["text"].endswith("..")
+                          for m in failed)
     why = _prompts(d, "Why did it happen?")
     for m in failed:
-        assert f"{m['text']}. What did you know then that the others did not?" in why
+        assert f"{m['text']} What did you know then that the others did not?" in why
     for q in d["kolb"]:
         for p in q["prompts"]:
             assert re.search(r"[.!?…][\"'”’)\]]*$", p), p

@@ -284,3 +284,21 @@ def test_rebuilding_an_ended_session_does_not_hold_up_lookups_of_the_others(db):
     assert got and got[0] is not None and got[0].status == "ended"
     assert reg.get(done.room.code) is got[0]
     reg.close()
+
+
+def test_a_rounds_record_names_every_shock_that_landed_in_it_the_scenarios_own_too(registry):
+    """The scenario's winter surge lands at model week 30 (week 31), inside round 3 of 13
+    weeks: the round's record (the debrief's timeline, the pack, the projector) names it
+    beside the trainer's shocks (it named only the trainer's)."""
+    s = make_session(registry, rounds=3, weeks_per_round=13)
+    for _ in range(2):
+        s.room.open_round(s.key)
+        s.room.close_round(s.key)
+    s.room.open_round(s.key)
+    s.room.inject(s.key, {"kind": "demand_surge", "label": "Flu"})
+    s.room.close_round(s.key)
+    third = s.room.timeline[2]
+    assert [(x["week"], x["label"]) for x in third["shocks"]] == [(26, "Flu"),
+                                                                  (30, "Winter pressures")]
+    assert "Shock in week 31: Winter pressures." in third["narrative"]
+    assert all(rec["shocks"] == [] for rec in s.room.timeline[:2])

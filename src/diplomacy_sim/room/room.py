@@ -1092,7 +1092,7 @@ class Room:
             cf.step()
         rec = {
             "round": r, "start_week": w0, "end_week": m.week, "moves": records,
-            "shocks": [self._shock_public(s) for s in landing],
+            "shocks": self._landed(landing, w0, m.week),
             "events": [e.to_dict() for e in m.events[ev0:]],
             "cf_events": [e.to_dict() for e in cf.events[cf_ev0:]],
             "digest": digest(m), "cf_digest": digest(cf),
@@ -1100,6 +1100,15 @@ class Room:
         rec["narrative"] = narrative(rec)
         self.timeline.append(rec)
         return rec
+
+    def _landed(self, injected: list[dict[str, Any]], start: int, end: int
+                ) -> list[dict[str, Any]]:
+        """Every shock that landed in weeks ``start`` to ``end - 1``: the scenario's own
+        (scheduled) and the trainer's, in the order they landed."""
+        scheduled = [{"week": int(s.at), "shock": s.model_dump(exclude_none=True)}
+                     for s in self.spec.shocks if start <= s.at < end]
+        return [self._shock_public(s) for s in sorted([*scheduled, *injected],
+                                                      key=lambda s: int(s["week"]))]
 
     def _apply_move(self, role: RoleSpec, move: dict[str, Any], by: str, name: str | None
                     ) -> dict[str, Any]:
