@@ -183,3 +183,32 @@ def test_a_branch_is_charted_with_its_parent_in_the_pack(played, registry, tmp_p
     export_pack(branch, tmp_path / "pack", key)  # the page's call: the registry gives the lineage
     html = (tmp_path / "pack" / "debrief.html").read_text()
     assert f"session {played.room.code}" in html and "replayed from round 2" in html
+
+
+def test_a_role_handed_on_mid_round_credits_each_person_with_what_they_did(registry):
+    """Chloé goes to the balcony and sends a message, then the trainer hands her role to
+    Chloé M, who makes the round's moves, and removes Chloé: the decision log names both,
+    each beside what they did (it credited everything to Chloé M and named Chloé nowhere)."""
+    from diplomacy_sim.room.export import pack_html
+
+    from .conftest import CHARITY, HOSPITAL, make_session
+
+    s = make_session(registry, rounds=3, weeks_per_round=2)
+    room, key = s.room, s.key
+    room.open_round(key)
+    chloe = s.t(CHARITY)
+    room.go_to_balcony(chloe)
+    room.send_message(chloe, [HOSPITAL], "Can we talk about discharge?")
+    newcomer = room.join("Chloé M")
+    room.reassign(key, CHARITY, room.me(newcomer).id)
+    room.remove(key, room.me(chloe).id)
+    room.submit_moves(newcomer, [{"kind": "attend_board", "attend": True}])
+    room.close_round(key)
+    log = room.debrief(key)["decision_logs"][CHARITY]
+    (first,) = log["rounds"]
+    chloe_name = next(p.name for p in room.participants.values() if p.removed)
+    assert first["people"] == [chloe_name, "Chloé M"] and first["balcony"]
+    assert first["messages_sent"] == 1 and first["name"] == f"{chloe_name}, Chloé M"
+    assert log["name"] == "Chloé M" and log["played_by"] == [chloe_name, "Chloé M"]
+    html = pack_html(room, key)
+    assert f"{chloe_name}, Chloé M" in html

@@ -1247,10 +1247,12 @@ def _logs_html(logs: dict[str, Any]) -> str:
                               for m in rd.get("moves", [])) or "no moves"
             extra = (" · went to the balcony" if rd.get("balcony") else "") + (
                 f" · {int(rd['messages_sent'])} message(s)" if rd.get("messages_sent") else "")
-            by = " (autopilot)" if rd.get("by") == "autopilot" else ""
-            items.append(f"<li>Round {escape(str(rd.get('round')))}{by}: "
+            by = " (autopilot)" if rd.get("by") == "autopilot" and not rd.get("name") else (
+                f" ({rd['name']})" if rd.get("name") else "")
+            items.append(f"<li>Round {escape(str(rd.get('round')))}{escape(by)}: "
                          f"{escape(moves)}{escape(extra)}</li>")
-        who = f" — {escape(str(log['name']))}" if log.get("name") else " — autopilot"
+        played = log.get("played_by") or ([log["name"]] if log.get("name") else [])
+        who = f" — {escape(', '.join(str(n) for n in played))}" if played else " — autopilot"
         out.append(f'<div class="decision-log" data-role="{escape(str(rid))}" style="font-size:15px">'
                    f'<div style="font-weight:600">{escape(str(log.get("role", rid)))}{who}</div>'
                    f'<ul>{"".join(items) or "<li>no rounds yet</li>"}</ul></div>')

@@ -186,12 +186,22 @@ def decision_logs(room: Room) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for r in room._roles:
         entries = []
+        everyone: list[str] = []
         for rec in room.timeline:
             mine = [m for m in rec["moves"] if m["role"] == r.id]
             by = mine[0]["by"] if mine else "autopilot"
-            names = {m["name"] for m in mine if m["name"]}
+            # who acted for the role this round, in the order they did: a role handed on
+            # mid-round was played by both (the one who left, or was removed, included)
+            acted = [str(room.participants[pid].name) for pid, rd, role in room.balcony_log
+                     if role == r.id and rd == rec["round"]]
+            acted += [str(msg["name"]) for msg in room.messages
+                      if msg["from"] == r.id and msg["round"] == rec["round"]]
+            acted += [str(m["name"]) for m in mine if m["name"]]
+            names = list(dict.fromkeys(acted))
+            everyone += [n for n in names if n not in everyone]
             entries.append({
-                "round": rec["round"], "by": by, "name": next(iter(names), None),
+                "round": rec["round"], "by": by, "name": ", ".join(names) or None,
+                "people": names,
                 "moves": [{"text": m["text"], "ok": m["ok"], "reason": m.get("reason"),
                            "kind": (m["move"] or {}).get("kind"), "cost": m.get("cost", 0)}
                           for m in mine if m["move"]],
@@ -201,8 +211,9 @@ def decision_logs(room: Room) -> dict[str, dict[str, Any]]:
                                      if msg["from"] == r.id and msg["round"] == rec["round"]),
             })
         holder = room.holder.get(r.id)
-        out[r.id] = {"role": r.button, "name": room.participants[holder].name if holder else None,
-                     "rounds": entries}
+        now = room.participants[holder].name if holder else None
+        out[r.id] = {"role": r.button, "name": now, "rounds": entries,
+                     "played_by": [*everyone, *([now] if now and now not in everyone else [])]}
     return out
 
 

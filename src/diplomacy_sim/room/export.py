@@ -180,16 +180,18 @@ def pack_html(room: Room, key: str | None = None, *, trusted: bool = False,
         h.append("</ul>")
     h.append("<h2>Decision logs</h2>")
     for log in d["decision_logs"].values():
-        played = [r for r in log["rounds"] if r["by"] != "autopilot" or r["moves"]]
-        if not log["name"] and not any(r["by"] == "participant" for r in log["rounds"]):
+        played = [r for r in log["rounds"] if r["by"] != "autopilot" or r["moves"] or r["name"]]
+        people = ", ".join(log.get("played_by") or ([log["name"]] if log["name"] else []))
+        if not people and not any(r["by"] == "participant" for r in log["rounds"]):
             continue
-        h.append(f"<h3>{_e(log['role'])}" + (f": {_e(log['name'])}" if log["name"] else "")
+        h.append(f"<h3>{_e(log['role'])}" + (f": {_e(people)}" if people else "")
                  + "</h3><table><tr><th>Round</th><th>Played by</th><th>Moves</th>"
                  "<th>Balcony</th><th>Messages</th></tr>")
         for r in played:
             mv = "<br>".join(("" if x["ok"] else "✗ ") + _e(x["text"]) for x in r["moves"]) \
                 or "no moves"
-            h.append(f"<tr><td>{_e(r['round'])}</td><td>{_e(r['by'])}</td><td>{mv}</td>"
+            h.append(f"<tr><td>{_e(r['round'])}</td><td>{_e(r.get('name') or r['by'])}</td>"
+                     f"<td>{mv}</td>"
                      f"<td>{'yes' if r['balcony'] else ''}</td><td>{_e(r['messages_sent'])}</td>"
                      "</tr>")
         h.append("</table>")
