@@ -272,3 +272,20 @@ def test_anxiety_past_the_productive_zone_raises_anchoring_and_matches_the_refer
     # below the zone unchanged; 0.2 past it moves a fifth of the way to 1; far past, fully
     assert out == pytest.approx(np.array([0.3, 0.3 + 0.7 * 0.2, 1.0]))
     np.testing.assert_allclose(out, ref.anxious_anchoring(a, anx, 0.4, 1.0))
+
+
+@pytest.mark.parametrize(("n", "noun", "text"), [(1, "week", "1 week"), (0, "week", "0 weeks"),
+                                                 (2, "round", "2 rounds"), (52, "week", "52 weeks")])
+def test_a_count_in_the_models_sentences_agrees_with_its_noun(n, noun, text):
+    from diplomacy_sim.domain.events import counted
+
+    assert counted(n, noun) == text and counted(np.int64(n), noun) == text
+
+
+def test_every_role_name_takes_its_article():
+    from diplomacy_sim.domain.events import with_article
+    from diplomacy_sim.domain.state import ROLE_NAMES
+
+    expected = {"executive": "an executive", "enabler": "an enabler", "manager": "a manager",
+                "councillor": "a councillor", "frontline": "a frontline"}
+    assert {r: with_article(r) for r in ROLE_NAMES} == {r: expected[r] for r in ROLE_NAMES}

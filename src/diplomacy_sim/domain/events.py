@@ -29,6 +29,18 @@ def step_of_week(week: int) -> int:
     return int(week) - FIRST_WEEK
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and a noun of the project's sentences, singular for one ("1 week", "3 weeks")."""
+    return f"{int(n)} {noun}{'' if int(n) == 1 else 's'}"
+
+
+def with_article(noun: str) -> str:
+    """One of the project's role or kind names with "a" or "an" ("an executive", "a
+    manager"): "an" before a vowel other than u (none of the names starts with a u read as
+    "you", nor with a silent h)."""
+    return f"{'an' if noun[:1].lower() in 'aeio' else 'a'} {noun}"
+
+
 def agree_to_disagree_cause(names: Sequence[str], agendas: np.ndarray, advances: np.ndarray,
                             issue_labels: Sequence[str]) -> str:
     """Why parties who agreed to disagree signed up, from what differed between them: the

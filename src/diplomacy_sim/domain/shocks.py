@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from diplomacy_sim.domain.events import Event
+from diplomacy_sim.domain.events import Event, counted
 from diplomacy_sim.domain.network import board_ties_for
 from diplomacy_sim.domain.numerics import nonzero
 from diplomacy_sim.domain.shock_kinds import ABSORBS as ABSORBS  # the registry, re-exported
@@ -193,7 +193,7 @@ def reorganise(
         o.distraction[into] = spec.distraction_weeks
         text = (
             f"{_names(state, members[1:])} merged into {o.names[into]}: staff move across, "
-            f"attention is diverted for {spec.distraction_weeks} weeks."
+            f"attention is diverted for {counted(spec.distraction_weeks, 'week')}."
         )
         actors = tuple(o.ids[i] for i in members)
     elif spec.mode == "abolish":
@@ -218,7 +218,7 @@ def reorganise(
             o.distraction[h] = spec.distraction_weeks
         text = (
             f"{_names(state, hit)} restructured: teams and reporting lines change, "
-            f"attention is diverted for {spec.distraction_weeks} weeks."
+            f"attention is diverted for {counted(spec.distraction_weeks, 'week')}."
         )
         actors = tuple(o.ids[i] for i in hit)
     affected = affected[p.active[affected]]
@@ -276,7 +276,7 @@ def demand_surge(
     disturb(state, list(range(state.orgs.m)), spec.intensity, ripple=0.0)
     return [Event(
         step, "demand_surge",
-        f"Demand rose to {spec.multiplier:.0%} of normal for {spec.duration} weeks.",
+        f"Demand rose to {spec.multiplier:.0%} of normal for {counted(spec.duration, 'week')}.",
         spec.label or "Winter pressures.", (), injected,
     )]
 
@@ -297,7 +297,7 @@ def leadership_turnover(
     return [Event(
         step, "leadership_turnover",
         f"{state.orgs.names[org]} has a new chief executive with no relationships yet; "
-        f"the last one had been in post {weeks} weeks.",
+        f"the last one had been in post {counted(weeks, 'week')}.",
         spec.label or "Leadership turnover.", (state.orgs.ids[org],), injected,
     )]
 

@@ -43,7 +43,7 @@ from diplomacy_sim.domain import outcomes as oc
 from diplomacy_sim.domain import people as vectorised_rules
 from diplomacy_sim.domain import reference as reference_rules
 from diplomacy_sim.domain import shocks as sk
-from diplomacy_sim.domain.events import Event, agree_to_disagree_cause, week_number
+from diplomacy_sim.domain.events import Event, agree_to_disagree_cause, counted, week_number
 from diplomacy_sim.domain.numerics import add_reduce, mean, mean_rows, nonzero
 from diplomacy_sim.domain.state import (
     LEADER_MASK_BY_ROLE,
@@ -652,7 +652,8 @@ class DiplomacyCore:
             cause = "The parties found a split of the costs each could accept."
         self.events.append(Event(
             self.week, "agreement",
-            f"{ini.names[q]} was agreed after {ini.rounds[q] + 1} rounds; delivery starts next week.",
+            f"{ini.names[q]} was agreed after {counted(ini.rounds[q] + 1, 'round')}; delivery "
+            "starts next week.",
             cause, tuple(o.ids[i] for i in parties),
         ))
 
@@ -891,7 +892,7 @@ class DiplomacyCore:
                 self.events.append(Event(
                     self.week, "went_cold",
                     f"{o.names[j]} stopped attending the partnership board.",
-                    f"{issue} has been off the agenda for {o.ignored_weeks[j]} weeks.",
+                    f"{issue} has been off the agenda for {counted(o.ignored_weeks[j], 'week')}.",
                     (o.ids[j],),
                 ))
             elif not o.engaged[j]:
@@ -929,7 +930,7 @@ class DiplomacyCore:
                      if o.pressure[org] > 0.3 else "Moved on to another post.")
             self.events.append(Event(
                 self.week, "leadership_turnover",
-                f"A chief executive of {o.names[org]} left after {int(w)} weeks; "
+                f"A chief executive of {o.names[org]} left after {counted(w, 'week')}; "
                 "the successor starts with no relationships.",
                 cause, (o.ids[org],),
             ))

@@ -22,7 +22,7 @@ import networkx as nx
 import numpy as np
 
 from diplomacy_sim.domain import negotiation as ng
-from diplomacy_sim.domain.events import Event
+from diplomacy_sim.domain.events import Event, counted, with_article
 from diplomacy_sim.domain.state import ROLE_NAMES, Channel, Stage
 from diplomacy_sim.scenario.schema import MoveParams
 
@@ -191,7 +191,8 @@ def meet(model: DiplomacyModel, person_a: int, person_b: int, *, by: str | None 
     oa, ob = st.orgs.names[p.org[person_a]], st.orgs.names[p.org[person_b]]
     return _log(
         model, oa,
-        f"a {ROLE_NAMES[p.role[person_a]]} met a {ROLE_NAMES[p.role[person_b]]} from {ob} "
+        f"{with_article(ROLE_NAMES[p.role[person_a]])} met "
+        f"{with_article(ROLE_NAMES[p.role[person_b]])} from {ob} "
         "for coffee.",
         "Move: use an informal channel.",
         (st.orgs.ids[p.org[person_a]], st.orgs.ids[p.org[person_b]]), by,
@@ -283,7 +284,7 @@ def stay_idle(model: DiplomacyModel, org: str, *, by: str | None = None,
     for name, value in IDLE_DECISIONS.items():
         model.decisions.hold(name, j, value, model.week + hold)
     o = model.state.orgs
-    return _log(model, o.names[j], f"makes no deliberate moves for {hold} weeks.",
+    return _log(model, o.names[j], f"makes no deliberate moves for {counted(hold, 'week')}.",
                 "Move: stay idle.", (o.ids[j],), by)
 
 
