@@ -438,7 +438,7 @@ def _console(reg, monkeypatch, room, key, host):
 
 def _texts(rc) -> list[str]:
     return [c for w in rc.find(v.Btn).widgets + rc.find(v.Html).widgets
-            for c in w.children if isinstance(c, str)]
+            + rc.find(v.Alert).widgets for c in w.children if isinstance(c, str)]
 
 
 def _wait_for(rc, text: str) -> None:
@@ -464,5 +464,31 @@ def test_ending_a_session_is_two_steps_and_says_an_open_rounds_moves_will_not_be
         _click(rc, "Cancel" if cancel else "Yes, end the session")
         assert room.status == ("open" if cancel else "ended")
         assert not any(t.startswith("End the session?") for t in _texts(rc))
+    finally:
+        rc.close()
+
+
+def test_the_consoles_message_lasts_until_the_round_moves_on_and_nothing_is_reassigned_by_default(
+        reg, monkeypatch):
+    room, key = reg.create("integrated_discharge", seed=1, rounds=3, weeks_per_round=2)
+    dan = room.join("Dan")  # joined, no role yet
+    rc = _console(reg, monkeypatch, room, key, "10.0.0.14")
+    try:
+        _wait_for(rc, "Open round")
+        assert "Joined without a role (give them one under Reassign): Dan" in _texts(rc)
+        (reassign,) = [b for b in rc.find(v.Btn).widgets if "Reassign" in b.children]
+        assert reassign.disabled  # no role chosen: one click hands nothing to the autopilot
+        _click(rc, "Open round")
+        _wait_for(rc, "Open round: done.")
+        room.take_role(dan, room.roles()[0].id)
+        room.close_round(key)  # the round moves on (the console's watcher redraws it)
+        _wait_for(rc, "Open round")  # the console shows the closed round ...
+        deadline = time.monotonic() + 5.0
+        while any("Open round: done." in t for t in _texts(rc)):  # ... without the message
+            assert time.monotonic() < deadline, "the message outlived its round"
+            time.sleep(0.01)
+        assert not any(t.startswith("Joined without a role") for t in _texts(rc))
+        rows = room_pages._submissions_html(room.roles(), room.facilitator_view(key))
+        assert "submitted nothing this round" in rows and "not submitted yet" not in rows
     finally:
         rc.close()

@@ -349,10 +349,10 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
     def act(label: str, fn: Callable[[], Any]) -> None:
         try:
             fn()
-        except room_error() as exc:
-            set_message(("error", f"{label}: {exc}"))
+        except room_error() as exc:  # a refusal belongs to the moment it was made in
+            set_message(("error", f"{label}: {exc}", _moment(room)))
             return
-        set_message(("ok", f"{label}: done."))
+        set_message(("ok", f"{label}: done.", _moment(room)))
 
     if snap is None:
         solara.Text("Loading…")
@@ -411,13 +411,16 @@ def TrainerConsole(room: Any, key: str, origin: str | None, forget: Callable[[],
             solara.Checkbox(label="Participants may read the debrief", value=allowed,
                             on_value=lambda on: act("Debrief access",
                                                     lambda: room.allow_debrief(key, on)))
-            if message:
+            if message and message[2] == _moment(room):  # until the round or state moves on
                 (solara.Error if message[0] == "error" else solara.Success)(
                     message[1], dense=True, classes=["console-message"])
     with solara.Row(style={"flex-wrap": "wrap", "gap": "24px", "align-items": "start"}):
         with solara.Column(style={"min-width": "520px", "flex": "2"}):
             Heading("Roles, who has joined and their moves", level=3)
             html(_submissions_html(snap["roles"], fv))
+            waiting = _without_a_role(fv)
+            if waiting:
+                solara.Text(waiting, classes=["no-role"], style={"font-size": "14px"})
             Reassign(room, key, fv, act)
             RemoveParticipant(room, key, fv, act)
         with solara.Column(style={"min-width": "340px", "flex": "1"}):
@@ -486,6 +489,18 @@ def _loopback_hint(origin: str | None) -> str | None:
     return None
 
 
+def _moment(room: Any) -> tuple[int, str]:
+    """The session's moment (round and state) a console message speaks of."""
+    return int(room.round), str(room.status)
+
+
+def _without_a_role(fv: dict[str, Any]) -> str:
+    """Who has joined but holds no role (only the trainer can give them one now)."""
+    names = [str(p["name"]) for p in fv.get("participants", []) if not p.get("role_id")]
+    return ("Joined without a role (give them one under Reassign): " + ", ".join(names)
+            if names else "")
+
+
 def _submissions_html(roles: list[Any], fv: dict[str, Any]) -> str:
     subs = fv.get("submissions", {})
     rows = []
@@ -496,6 +511,8 @@ def _submissions_html(roles: list[Any], fv: dict[str, Any]) -> str:
         moves = entry.get("moves") or []
         if not r.taken_by:
             sub = '<span style="color:#78909c">the autopilot decides at close</span>'
+        elif not entry.get("submitted") and fv.get("status") in ("closed", "ended"):
+            sub = '<span style="color:#78909c">submitted nothing this round</span>'
         elif not entry.get("submitted"):
             sub = '<span style="color:#e65100">not submitted yet</span>'
         elif not moves:
@@ -530,7 +547,7 @@ def Reassign(room: Any, key: str, fv: dict[str, Any],
              act: Callable[[str, Callable[[], Any]], None]) -> None:
     roles = room.roles()
     people = fv.get("participants", [])
-    role_id, set_role_id = solara.use_state(roles[0].id if roles else "")
+    role_id, set_role_id = solara.use_state("")  # chosen first: one click changes nothing
     pid, set_pid = solara.use_state("")
     with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
         solara.Text("Reassign")
@@ -541,8 +558,9 @@ def Reassign(room: Any, key: str, fv: dict[str, Any],
                   + [{"text": str(p["name"]), "value": str(p["id"])} for p in people],
                   v_model=pid, on_v_model=set_pid, dense=True, hide_details=True,
                   style_="max-width:240px")
-        solara.Button("Reassign", on_click=lambda: act(
-            "Reassign", lambda: room.reassign(key, role_id, pid or None)))
+        solara.Button("Reassign", disabled=role_id not in {r.id for r in roles},
+                      on_click=lambda: act("Reassign",
+                                           lambda: room.reassign(key, role_id, pid or None)))
 
 
 def _coming_shocks(shocks: list[dict[str, Any]], week: int) -> str:
