@@ -174,8 +174,14 @@ def test_a_submitted_message_belongs_to_its_round_and_an_ended_rounds_moves_were
         room.take_role(token, room.roles()[0].id)
         room.open_round(key)
         rc, refresh, texts, click = _move_form(room, token)
+        assert any(t.startswith("Not submitted yet: moves you add are kept on this page")
+                   for t in texts(v.Html))
         click("Submit moves")
         assert any(t.startswith("Submitted 0 moves") for t in texts(v.Alert))
+        again, _, texts_again, _ = _move_form(room, token)  # the page reloaded
+        assert "Submitted: 0 moves (you can change them until the trainer closes the round)." \
+            in texts_again(v.Html)
+        again.close()
         room.close_round(key)
         room.open_round(key)
         refresh()  # round 2 opens: the message about round 1's moves is gone

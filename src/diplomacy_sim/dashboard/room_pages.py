@@ -996,6 +996,9 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
                           on_click=lambda i=i: set_draft(draft[:i] + draft[i + 1:]))
     if not draft:
         solara.Text("No moves planned yet.", style={"color": "#78909c"})
+    if is_open and message is None:  # what the server holds, after a reload too
+        solara.Text(_submitted_text(pv, len(server_pending)), classes=["submitted-state"],
+                    style={"font-size": "14px", "color": "#455a64"})
     with solara.Row(style={"align-items": "center", "gap": "6px", "flex-wrap": "wrap"}):
         rv.Select(label="Move", v_model=kind, dense=True, hide_details=True,
                   items=[{"text": f"{c['label']} ({c.get('cost', 1)} pt)", "value": c["kind"]}
@@ -1021,6 +1024,15 @@ def MoveForm(room: Any, token: str, catalogue: list[dict[str, Any]], pv: dict[st
     if message:
         (solara.Error if message[0] == "error" else solara.Success)(
             message[1], dense=True, classes=["move-message"])
+
+
+def _submitted_text(pv: dict[str, Any], held: int) -> str:
+    """Whether the server holds this participant's moves for the open round."""
+    if pv.get("submitted"):
+        return (f"Submitted: {held} move{'s' if held != 1 else ''} (you can change them until "
+                "the trainer closes the round).")
+    return ("Not submitted yet: moves you add are kept on this page only until you press "
+            "Submit moves.")
 
 
 def _moves_heading(pv: dict[str, Any]) -> str:
@@ -1262,7 +1274,9 @@ def _logs_html(logs: dict[str, Any]) -> str:
         for rd in log.get("rounds", []):
             moves = "; ".join(str(m.get("text", "")) + ("" if m.get("ok", True) else
                                                         " (did not work)")
-                              for m in rd.get("moves", [])) or "no moves"
+                              for m in rd.get("moves", [])) or (
+                "the autopilot decided (its decisions are among the events)"
+                if rd.get("by") == "autopilot" else "no moves")
             extra = (" · went to the balcony" if rd.get("balcony") else "") + (
                 f" · {int(rd['messages_sent'])} message(s)" if rd.get("messages_sent") else "")
             by = " (autopilot)" if rd.get("by") == "autopilot" and not rd.get("name") else (
