@@ -195,7 +195,8 @@ def screen_html(view: Mapping[str, Any], title: str) -> str:
                      for w, t in marks[-4:])
     return (f'<div class="screen" data-week="{int(view.get("week", 0))}" style="font-size:22px;'
             'padding:8px 18px;font-family:Roboto,Arial,sans-serif">'
-            '<div style="display:flex;justify-content:space-between;align-items:baseline">'
+            '<div style="display:flex;justify-content:space-between;align-items:baseline;'
+            'gap:6px 24px;flex-wrap:wrap">'
             f'<div style="font-size:28px;font-weight:600">{e(title)}'
             + (f' <span class="screen-code" style="font-weight:400;color:#455a64">· join at '
                f'{e(str(view.get("join_url") or "/join"))} with code <b>{e(view["code"])}</b>'
