@@ -141,11 +141,9 @@ def test_a_folder_is_never_rewritten_by_another_experiment(tiny, tmp_path):
 @pytest.mark.timeout(120)
 def test_smoke_end_to_end_with_the_cli_including_analyse(tmp_path):
     out = tmp_path / "smoke"
-    start = time.monotonic()
     res = CliRunner().invoke(main, ["sweep", "experiments/smoke.yaml", "--out", str(out),
                                     "--workers", "2", "--quiet"])
-    assert res.exit_code == 0, res.output
-    assert time.monotonic() - start < 30
+    assert res.exit_code == 0, res.output  # its speed: benchmarks/bench_sweep_startup.py
     df = pd.read_parquet(out / "summaries")
     assert len(df) == 24 and (df["status"] == "ok").all()
     assert len(pd.read_parquet(out / "timeseries")) == 24 * 20
